@@ -1,0 +1,94 @@
+"""Engine speed against the seed's eager loop, per step, measured in the same run.
+
+    python bench/bench_engine.py [--epochs 1000000] [--eager-steps 2000]
+
+Prints the eager loop's cost per step (the baseline), the engine's at ``--epochs`` (cold: first
+call, with compilation; warm: best of 5), the ratio, and checks bit-exactness: the engine's first
+``--eager-steps`` steps against the eager loop, and the whole run against graph mode (the same
+kernels as eager, without XLA).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from tui.engine import tfenv  # noqa: E402
+
+tfenv.configure_environment()
+
+import tensorflow as tf  # noqa: E402
+from eager_reference import eager_run  # noqa: E402
+
+from tui.engine import descent  # noqa: E402
+from tui.engine.spec import RunSpec  # noqa: E402
+
+
+def best_of(repeat: int, call) -> float:
+    """The shortest of ``repeat`` timings of ``call()``, in seconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    """Run the benchmark and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=1_000_000)
+    parser.add_argument("--eager-steps", type=int, default=2000)
+    args = parser.parse_args()
+    cases = {
+        "constant lr 0.01": dict(w0=5.0, lr=0.01),
+        "lr 0.99": dict(w0=5.0, lr=0.99),
+        "exp decay 0.2*0.99^(s/1)": dict(w0=5.0, lr=0.2, decay=0.99, decay_steps=1.0),
+    }
+    print(f"tensorflow {tf.__version__}, XLA exact: {descent.xla_in_use()}")
+    for name, params in cases.items():
+        eager_spec = RunSpec(epochs=args.eager_steps, **params)
+        start = time.perf_counter()
+        ws, losses, _ = eager_run(
+            lambda w: tf.square(w + 1), eager_spec.w0, eager_spec.lr, eager_spec.epochs,
+            eager_spec.decay, eager_spec.decay_steps,
+        )
+        eager_step = (time.perf_counter() - start) / args.eager_steps
+        spec = RunSpec(epochs=args.epochs, **params)
+        start = time.perf_counter()
+        result = descent.run(spec)
+        cold = time.perf_counter() - start
+        warm = best_of(5, lambda spec=spec: descent.run(spec))
+        head_exact = np.array_equal(
+            result.w[: args.eager_steps].view(np.int32), ws.view(np.int32)
+        ) and np.array_equal(result.loss[: args.eager_steps].view(np.int32), losses.view(np.int32))
+        graph = _graph_run(spec)
+        whole_exact = np.array_equal(result.w.view(np.int32), graph.w.view(np.int32))
+        per_step = warm / args.epochs
+        print(
+            f"{name:26s} eager {eager_step * 1e6:8.1f} us/step | engine {args.epochs:,} steps: "
+            f"cold {cold * 1e3:7.1f} ms, warm {warm * 1e3:7.1f} ms = {per_step * 1e6:.4f} us/step "
+            f"| ratio {eager_step / per_step:,.0f}x | exact vs eager (first {args.eager_steps}): "
+            f"{head_exact}, vs graph mode (all): {whole_exact}"
+        )
+
+
+def _graph_run(spec: RunSpec) -> descent.RunResult:
+    """The same run without XLA: graph mode, the eager kernels."""
+    original = descent._xla_trusted
+    descent._xla_trusted = lambda: False
+    try:
+        return descent.run(spec)
+    finally:
+        descent._xla_trusted = original
+
+
+if __name__ == "__main__":
+    main()

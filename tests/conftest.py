@@ -1,0 +1,36 @@
+"""Shared test set-up: TensorFlow's environment must be configured before anything imports it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tui.engine import tfenv
+
+tfenv.configure_environment()
+
+SEED_FILE = Path(__file__).parent / "data" / "seed_lesson.txt"
+SEED_LINE = re.compile(
+    r"第 (\d+) 次迭代后的w是 (-?[\d.]+),对应的loss值是 ([\d.]+)(?:,学习率是([\d.]+))?"
+)
+
+
+def seed_tables() -> list[list[str]]:
+    """The lesson's three printed 20-line tables, each line exactly as printed."""
+    lines = [m.group(0) for m in SEED_LINE.finditer(SEED_FILE.read_text(encoding="utf-8"))]
+    assert len(lines) == 60, "the lesson prints 60 lines"
+    return [lines[0:20], lines[20:40], lines[40:60]]
+
+
+def bits(array: np.ndarray) -> np.ndarray:
+    """The raw float32 bit patterns, for bit-for-bit comparisons (NaN payloads included)."""
+    return np.asarray(array, np.float32).view(np.int32)
+
+
+@pytest.fixture(scope="session")
+def seed_lines_expected() -> list[list[str]]:
+    """The seed's 60 lines, as three tables."""
+    return seed_tables()

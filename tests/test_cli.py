@@ -1,0 +1,143 @@
+"""``lr-explorer run``: the seed's tables, every format, and one clear line for each bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import bits
+
+from tui import cli
+
+SEED_THIRD = "--w0 5 --lr 0.2 --epochs 20 --decay 0.99 --decay-steps 1 --format seed"
+
+
+def run_cli(argv: list[str], capsysbinary) -> tuple[int, bytes, bytes]:
+    """Run ``lr-explorer`` in this process; return (status, stdout, stderr)."""
+    try:
+        status = cli.main(argv)
+    except SystemExit as exc:
+        status = exc.code
+    out, err = capsysbinary.readouterr()
+    return status, out, err
+
+
+def test_the_console_script_prints_the_seeds_third_table(seed_lines_expected) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "tui", "run", *SEED_THIRD.split()],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == seed_lines_expected[2]
+    assert proc.stderr == "", "TensorFlow's log lines must not reach the terminal"
+
+
+@pytest.mark.parametrize(("lr", "table"), [("0.01", 0), ("0.99", 1)])
+def test_constant_rates_print_the_first_two_tables(
+    lr: str, table: int, seed_lines_expected, capsysbinary
+) -> None:
+    status, out, _ = run_cli(["run", "--lr", lr], capsysbinary)
+    assert status == 0
+    assert out.decode("utf-8").splitlines() == seed_lines_expected[table]
+
+
+def test_english_format(capsysbinary) -> None:
+    status, out, _ = run_cli(["run", "--format", "en", "--epochs", "2"], capsysbinary)
+    assert status == 0
+    assert out.decode().splitlines() == [
+        "step 1: w = 4.880000, loss = 36.000000",
+        "step 2: w = 4.762400, loss = 34.574402",
+    ]
+
+
+def test_csv_and_json_round_trip_float32(capsysbinary) -> None:
+    argv = ["run", "--lr", "0.37", "--epochs", "50", "--decay", "0.9"]
+    _, out_csv, _ = run_cli([*argv, "--format", "csv"], capsysbinary)
+    _, out_json, _ = run_cli([*argv, "--format", "json"], capsysbinary)
+    rows = list(csv.DictReader(io.StringIO(out_csv.decode())))
+    doc = json.loads(out_json)
+    assert len(rows) == len(doc["rows"]) == 50
+    from tui.engine import descent
+    from tui.engine.spec import RunSpec
+
+    result = descent.run(RunSpec(lr=0.37, epochs=50, decay=0.9))
+    for column in ("w", "loss", "lr"):
+        parsed = np.array([float(r[column]) for r in rows], np.float32)
+        assert bits(parsed).tolist() == bits(getattr(result, column)).tolist()
+    index = doc["columns"].index("w")
+    assert bits(np.array([r[index] for r in doc["rows"]], np.float32)).tolist() == bits(
+        result.w
+    ).tolist()
+    assert doc["meta"]["status"] == str(result.status)
+
+
+def test_every_step_is_printed_even_inf_and_nan(capsysbinary) -> None:
+    status, out, _ = run_cli(["run", "--lr", "1e30", "--epochs", "8", "--format", "en"], capsysbinary)
+    lines = out.decode().splitlines()
+    assert status == 0 and len(lines) == 8
+    assert any("nan" in line or "inf" in line for line in lines)
+
+
+def test_summary_names_the_outcome(capsysbinary) -> None:
+    from tui.engine import descent
+    from tui.engine.spec import RunSpec
+
+    status, out, _ = run_cli(["run", "--lr", "0.99", "--format", "summary"], capsysbinary)
+    final_loss = descent.run(RunSpec(lr=0.99)).final_loss
+    assert status == 0
+    assert out.decode() == f"step 20: w = 3.005651, loss = {final_loss:f}, status: oscillating\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "names"),
+    [
+        (["--lr", "abc"], ["--lr", "not a number"]),
+        (["--lr", "nan"], ["--lr", "finite"]),
+        (["--w0", "inf"], ["--w0", "finite"]),
+        (["--lr", "-0.1"], ["--lr", "0 or more"]),
+        (["--epochs", "0"], ["--epochs", "at least 1"]),
+        (["--epochs", "-3"], ["--epochs"]),
+        (["--epochs", "2.5"], ["--epochs", "whole number"]),
+        (["--epochs", "100000001"], ["--epochs", "at most 10,000,000"]),
+        (["--decay", "0"], ["--decay", "above 0"]),
+        (["--decay", "-1"], ["--decay"]),
+        (["--decay-steps", "0"], ["--decay-steps", "above 0"]),
+        (["--decay-steps", "-2"], ["--decay-steps"]),
+        (["--loss", "x + 1"], ["--loss", "'x'", "column 1"]),
+        (["--loss", "__import__('os').system('echo pwned')"], ["--loss"]),
+        (["--loss", "(w + 1"], ["--loss"]),
+        (["--w0", "1e39"], ["--w0", "float32"]),
+        (["--format", "xml"], ["--format", "invalid choice"]),
+        (["--tol", "0"], ["--tol", "above 0"]),
+    ],
+)
+def test_bad_input_is_one_line_and_status_2(argv: list[str], names: list[str], capsysbinary) -> None:
+    status, out, err = run_cli(["run", *argv], capsysbinary)
+    text = err.decode()
+    assert status == 2
+    assert out == b""
+    assert text.count("\n") == 1, text
+    assert "Traceback" not in text
+    for name in names:
+        assert name in text, (name, text)
+
+
+def test_bad_input_never_runs_code(tmp_path) -> None:
+    marker = tmp_path / "pwned"
+    proc = subprocess.run(
+        [sys.executable, "-m", "tui", "run", "--loss", f"__import__('os').mkdir('{marker}')"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert not marker.exists()
+    assert "Traceback" not in proc.stderr

@@ -1,0 +1,30 @@
+"""The core never imports Textual; what the UI and the CLI load first never imports TensorFlow."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+
+def loaded_after(statement: str) -> set[str]:
+    """The top-level modules loaded after running ``statement`` in a fresh interpreter."""
+    code = f"{statement}\nimport sys\nprint(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    return set(proc.stdout.split())
+
+
+def test_engine_never_imports_textual() -> None:
+    modules = loaded_after("import tui.engine.descent, tui.formats")
+    assert "tensorflow" in modules
+    assert "textual" not in modules
+
+
+@pytest.mark.parametrize(
+    "module", ["tui.cli", "tui.engine.spec", "tui.engine.losses", "tui.engine.schedules"]
+)
+def test_light_modules_do_not_load_tensorflow(module: str) -> None:
+    assert "tensorflow" not in loaded_after(f"import {module}")

@@ -1,0 +1,1 @@
+"""The TensorFlow engine: descent loops, schedules, loss expressions; never imports Textual."""

@@ -1,0 +1,111 @@
+"""What a run did: converged, still descending, oscillating or diverged (NumPy only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+
+#: Default tolerance: a run has converged once its loss, or its gradient, is at most this.
+DEFAULT_TOL = 1e-6
+
+#: How many of the last steps decide whether a run oscillates or keeps rising.
+WINDOW = 10
+
+
+class Outcome(str, Enum):
+    """The kind of ending a run had."""
+
+    CONVERGED = "converged"
+    DESCENDING = "still descending"
+    OSCILLATING = "oscillating"
+    DIVERGED = "diverged"
+
+
+@dataclass(frozen=True)
+class Status:
+    """A run's outcome, the step it refers to (1-based) where one applies, and why."""
+
+    outcome: Outcome
+    step: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        if self.step is None:
+            return self.outcome.value
+        return f"{self.outcome.value} at step {self.step}"
+
+
+def classify(
+    w0: float,
+    w: np.ndarray,
+    loss: np.ndarray,
+    lr: np.ndarray,
+    final_loss: float,
+    final_grad: float,
+    tol: float = DEFAULT_TOL,
+) -> Status:
+    """Classify a run from its per-step ``w`` (after each update), ``loss`` (before it) and ``lr``.
+
+    - diverged at step k: w or the loss first stops being finite at step k, or the loss ends
+      above where it started and was still rising, k being the first step it went above;
+    - converged at step k: for a loss that never went below 0, the loss at the last w is at most
+      ``tol``, k being the step after which it stayed so; for any loss, the gradient at the
+      last w is at most ``tol`` in size (a stationary point), k being the step after which the
+      steps stayed that small (|w_k - w_k-1| <= lr * tol);
+    - oscillating: w moved back and forth across most of the last steps;
+    - still descending: anything else.
+    """
+    # loss_after[i] is the loss at w after step i + 1: loss[i + 1], and final_loss for the last.
+    loss_after = np.append(loss[1:], np.float32(final_loss))
+    bad = ~(np.isfinite(w) & np.isfinite(loss_after))
+    if bad.any():
+        step = int(np.argmax(bad)) + 1
+        what = "w" if not np.isfinite(w[step - 1]) else "the loss"
+        return Status(Outcome.DIVERGED, step, f"{what} overflowed to {_first_bad(w, loss_after)}")
+    start = float(loss[0])
+    if final_loss > start and _rising(loss_after):
+        step = int(np.argmax(loss_after > start)) + 1
+        return Status(Outcome.DIVERGED, step, "the loss rose above its starting value")
+    if final_loss <= tol and loss.min() >= 0 and final_loss >= 0:
+        return Status(Outcome.CONVERGED, _stays(loss_after <= tol), f"loss <= {tol:g}")
+    if abs(final_grad) <= tol:
+        moves = np.abs(np.diff(np.concatenate([[np.float32(w0)], w]).astype(np.float64)))
+        small = moves <= lr.astype(np.float64) * tol
+        return Status(Outcome.CONVERGED, _stays(small), f"|gradient| <= {tol:g}")
+    if _alternates(w):
+        return Status(Outcome.OSCILLATING, None, "w jumps back and forth across the minimum")
+    return Status(Outcome.DESCENDING, None, "the loss is still falling")
+
+
+def _stays(ok: np.ndarray) -> int:
+    """The first step (1-based) from which ``ok`` holds to the end (the last step if only there)."""
+    failing = np.nonzero(~ok)[0]
+    return int(failing[-1]) + 2 if failing.size else 1
+
+
+def _first_bad(w: np.ndarray, loss: np.ndarray) -> str:
+    both = np.concatenate([w, loss])
+    value = both[~np.isfinite(both)][0]
+    return "nan" if np.isnan(value) else ("inf" if value > 0 else "-inf")
+
+
+def _rising(loss_after: np.ndarray) -> bool:
+    tail = loss_after[-WINDOW:]
+    return tail.size < 2 or bool(tail[-1] > tail[0])
+
+
+def _alternates(w: np.ndarray) -> bool:
+    moves = np.diff(w[-(WINDOW + 1) :].astype(np.float64))
+    if moves.size < 2:
+        return False
+    flips = np.sign(moves[1:]) * np.sign(moves[:-1]) < 0
+    return bool(flips.mean() >= 0.8)
+
+
+def steps_to_tolerance(loss: np.ndarray, final_loss: float, tol: float = DEFAULT_TOL) -> int | None:
+    """The first step (1-based) after which the loss is at most ``tol``, or ``None`` if never."""
+    loss_after = np.append(loss[1:], np.float32(final_loss))
+    hit = np.nonzero(loss_after <= tol)[0]
+    return int(hit[0]) + 1 if hit.size else None

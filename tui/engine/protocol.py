@@ -1,0 +1,55 @@
+"""What the UI and the engine process say to each other over their pipes (no TF, no Textual)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tui.engine.result import RunResult
+from tui.engine.spec import RunSpec
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """Run ``specs`` on ``loss`` in one batched call; ``request_id`` grows with every request."""
+
+    request_id: int
+    specs: tuple[RunSpec, ...]
+    loss: str
+    tol: float
+
+
+@dataclass(frozen=True)
+class EngineReady:
+    """TensorFlow has loaded in the engine process; ``seconds`` the import took."""
+
+    seconds: float
+    xla: bool
+    tf_version: str
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    """A long run of request ``request_id`` has done ``done`` of ``total`` steps."""
+
+    request_id: int
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class RunDone:
+    """The results of request ``request_id``, one per spec, in order."""
+
+    request_id: int
+    results: tuple[RunResult, ...]
+
+
+@dataclass(frozen=True)
+class RunFailed:
+    """Request ``request_id`` was refused or failed; ``message`` says why, in one line."""
+
+    request_id: int
+    message: str
+
+
+EngineReply = EngineReady | RunProgress | RunDone | RunFailed

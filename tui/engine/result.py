@@ -1,0 +1,38 @@
+"""A run's result as plain NumPy data: picklable without TensorFlow, for the UI's process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tui.engine.analysis import Status
+from tui.engine.spec import RunSpec
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One run's log: per step (1-based) the w after the update, the loss before it, the lr.
+
+    ``w``, ``loss`` and ``lr`` are float32 arrays, ``lr`` holding the rate as the update used it;
+    ``lr64`` is the float64 rate as Python computed it (what the seed prints). ``final_loss`` and
+    ``final_grad`` are the loss and its gradient at the last w.
+    """
+
+    spec: RunSpec
+    loss_expr: str
+    step: np.ndarray
+    w: np.ndarray
+    loss: np.ndarray
+    lr: np.ndarray
+    lr64: np.ndarray
+    final_loss: np.float32
+    final_grad: np.float32
+    status: Status
+    backend: str
+    seconds: float = field(default=0.0, compare=False)
+
+    @property
+    def final_w(self) -> np.float32:
+        """The w after the last step."""
+        return self.w[-1]

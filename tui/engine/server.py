@@ -1,0 +1,73 @@
+"""The engine in a process of its own, serving run requests from the UI over two pipes.
+
+TensorFlow's import holds the GIL for long stretches, and its native code writes log lines to
+file descriptor 2: in the UI's process, either would freeze or scribble over the screen. Here it
+has a process, and descriptors 1 and 2 pointing at a log file or ``/dev/null``. Every request
+supersedes the ones before it, so a request waiting in the pipe means the run under way is stale:
+it stops at its next chunk, and queued requests are skipped for the newest.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from multiprocessing.connection import Connection
+
+from tui.engine.protocol import EngineReady, RunDone, RunFailed, RunProgress, RunRequest
+
+#: Seconds between two progress replies of one long run.
+PROGRESS_EVERY = 0.1
+
+
+def serve(requests: Connection, replies: Connection, log_path: str | None) -> None:
+    """Load the engine, then answer :class:`RunRequest` s until the UI closes the pipe."""
+    log = os.open(log_path or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    started = time.perf_counter()
+    from tui.engine import descent
+    from tui.engine.losses import LossError
+    from tui.engine.spec import ParameterError
+
+    replies.send(
+        EngineReady(time.perf_counter() - started, descent.xla_in_use(), descent.tf.__version__)
+    )
+    while True:
+        try:
+            request = _newest(requests)
+        except (EOFError, OSError):
+            return
+        if request is None:
+            return
+        last = [0.0]
+
+        def stale() -> bool:
+            return requests.poll()
+
+        def progress(done: int, total: int, request_id: int = request.request_id) -> None:
+            now = time.perf_counter()
+            if done < total and now - last[0] >= PROGRESS_EVERY:
+                last[0] = now
+                replies.send(RunProgress(request_id, done, total))
+
+        try:
+            results = descent.run_batch(
+                request.specs, request.loss, tol=request.tol, should_stop=stale, progress=progress
+            )
+        except descent.Cancelled:
+            continue
+        except (ParameterError, LossError) as err:
+            replies.send(RunFailed(request.request_id, str(err)))
+            continue
+        except Exception as err:  # noqa: BLE001 - the UI shows it; the engine keeps serving
+            replies.send(RunFailed(request.request_id, f"{type(err).__name__}: {err}"))
+            continue
+        replies.send(RunDone(request.request_id, tuple(results)))
+
+
+def _newest(requests: Connection) -> RunRequest | None:
+    """Block for a request, then skip any that newer ones have already replaced."""
+    request = requests.recv()
+    while request is not None and requests.poll():
+        request = requests.recv()
+    return request
