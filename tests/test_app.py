@@ -1,0 +1,197 @@
+"""The live explorer, driven through Pilot with the real engine process."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from app_helpers import seed_row_values, table_lines, type_into, wait_for_run, wait_until
+from textual.widgets import Input, Static
+
+from tui.app import ExplorerApp
+from tui.app.app import PRESETS
+from tui.app.widgets.chart import DescentChart
+from tui.app.widgets.log_table import LogTable
+from tui.app.widgets.params import Params
+from tui.engine.losses import SEED_LOSS
+from tui.engine.spec import RunSpec
+
+
+def assert_table_is_seed_table(app: ExplorerApp, seed_table: list[str]) -> None:
+    rows = [line.split() for line in table_lines(app)]
+    assert [tuple(row[:3]) for row in rows] == [seed_row_values(line) for line in seed_table]
+
+
+async def test_opens_on_the_first_experiment_with_the_rate_focused(seed_lines_expected) -> None:
+    app = ExplorerApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.focused is app.query_one("#lr", Input)
+        await wait_for_run(pilot)
+        assert_table_is_seed_table(app, seed_lines_expected[0])
+        assert "still descending" in str(app.query_one("#status", Static).content)
+
+
+async def test_typing_099_shows_the_second_table_without_enter(seed_lines_expected) -> None:
+    app = ExplorerApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        await type_into(pilot, "lr", "0.99")
+        await wait_for_run(pilot)
+        assert app.query_one("#lr", Input).value == "0.99"
+        assert_table_is_seed_table(app, seed_lines_expected[1])
+        assert "oscillating" in str(app.query_one("#status", Static).content)
+
+
+async def test_stale_runs_are_never_shown_after_newer_ones() -> None:
+    shown: list[int] = []
+    app = ExplorerApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        original = app.query_one(LogTable).show
+
+        def spy(result):
+            shown.append(app.shown_request)
+            original(result)
+
+        app.query_one(LogTable).show = spy  # type: ignore[method-assign]
+        field = app.query_one("#epochs", Input)
+        for epochs in ("300000", "20", "200000", "50", "37"):
+            field.value = epochs
+            await pilot.pause()
+        await wait_for_run(pilot)
+        assert shown == sorted(shown), "results appeared out of order"
+        assert shown[-1] == app.engine.latest_id
+        assert app.query_one(LogTable).rows == 37
+
+
+async def test_bad_input_is_marked_and_the_last_good_run_stays(seed_lines_expected) -> None:
+    app = ExplorerApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        before = table_lines(app)
+        requests = app.engine.latest_id
+        await type_into(pilot, "lr", "-")
+        field = app.query_one("#lr", Input)
+        assert field.has_class("-invalid")
+        message = str(app.query_one("#field-error", Static).content)
+        assert "lr" in message and "not a number" in message
+        await type_into(pilot, "loss", "x + 1")
+        assert app.query_one("#loss", Input).has_class("-invalid")
+        assert "'x'" in str(app.query_one("#field-error", Static).content)
+        await pilot.pause(0.3)
+        assert app.engine.latest_id == requests, "an invalid field must not run"
+        assert table_lines(app) == before
+        # Fixing the fields runs again.
+        await type_into(pilot, "loss", "(w + 1)**2")
+        await type_into(pilot, "lr", "0.99")
+        await wait_for_run(pilot)
+        assert str(app.query_one("#field-error", Static).content) == ""
+        assert_table_is_seed_table(app, seed_lines_expected[1])
+
+
+async def test_preset_keys_load_the_three_experiments(seed_lines_expected) -> None:
+    app = ExplorerApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        await pilot.press("escape")  # leave the field: printable keys are commands again
+        assert isinstance(app.focused, DescentChart)
+        for key, table in (("2", 1), ("3", 2), ("1", 0)):
+            await pilot.press(key)
+            await wait_for_run(pilot)
+            assert app.params == PRESETS[int(key)]
+            assert_table_is_seed_table(app, seed_lines_expected[table])
+        # The decay preset shows the rate as the seed prints it.
+        await pilot.press("3")
+        await wait_for_run(pilot)
+        assert table_lines(app)[1].split()[-1] == "0.198000"
+
+
+async def test_nudge_and_mirror_keys() -> None:
+    app = ExplorerApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        lr = app.query_one("#lr", Input)
+        await pilot.press("up")  # in the field: nudge it
+        assert float(lr.value) == pytest.approx(0.01 * 10**0.1, rel=1e-5)
+        await pilot.press("down")
+        assert float(lr.value) == pytest.approx(0.01, rel=1e-5)
+        await pilot.press("escape", "plus", "plus")
+        assert float(lr.value) == pytest.approx(0.01 * 10**0.2, rel=1e-5)
+        await pilot.press("minus", "minus")
+        assert float(lr.value) == pytest.approx(0.01, rel=1e-5)
+        lr.value = "0.01"
+        await pilot.press("m")
+        assert lr.value == "0.99"
+        await wait_for_run(pilot)
+        assert app.params is not None and app.params.spec.lr == 0.99
+        await pilot.press("m")
+        assert lr.value == "0.01"
+
+
+async def test_log_scale_survives_a_loss_of_exactly_zero() -> None:
+    app = ExplorerApp(Params(RunSpec(lr=0.5, epochs=20), SEED_LOSS))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        chart = app.query_one(DescentChart)
+        await pilot.press("escape", "l")
+        assert chart.log_loss
+        await pilot.resize_terminal(100, 30)  # redraws: plotext's own log scale dies here
+        await pilot.pause()
+        assert "loss <= 0 not drawn" in chart.note
+        for view in ("all", "loss", "w", "lr", "loss+w"):
+            await pilot.press("v")
+            await pilot.pause()
+            assert chart.view == view
+        await pilot.press("l")
+        assert not chart.log_loss
+
+
+async def test_overflow_to_inf_and_nan_is_drawn_without_crashing() -> None:
+    app = ExplorerApp(Params(RunSpec(lr=1e30, epochs=50), SEED_LOSS))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        await pilot.press("escape", "l")
+        await pilot.resize_terminal(90, 30)
+        await pilot.pause()
+        assert "inf/nan not drawn" in app.query_one(DescentChart).note
+        assert "diverged at step" in str(app.query_one("#status", Static).content)
+
+
+async def test_the_ui_answers_while_a_million_step_run_computes() -> None:
+    # A loss outside XLA's exact set runs in graph mode: a million steps take seconds.
+    app = ExplorerApp(Params(RunSpec(lr=0.01, epochs=20), "sin(3*w) + 0.1*w**2"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        app.query_one("#epochs", Input).value = "1000000"
+        await wait_until(pilot, lambda: "running" in str(app.query_one("#status").content))
+        chart = app.query_one(DescentChart)
+        started = time.monotonic()
+        await pilot.press("escape", "v")
+        assert chart.view == "all"
+        assert time.monotonic() - started < 1.0, "a key waited for the run"
+        assert app.query_one(LogTable).rows == 20, "the last good run stays while computing"
+        await wait_for_run(pilot, timeout=180)
+        assert app.query_one(LogTable).rows == 1_000_000
+        await pilot.press("t", "end")
+        assert table_lines(app)[-1].split()[0] == "1000000"
+
+
+@pytest.mark.parametrize("size", [(20, 8), (40, 12), (80, 24)])
+async def test_small_sizes_and_resizing_do_not_crash(size: tuple[int, int]) -> None:
+    app = ExplorerApp()
+    async with app.run_test(size=size) as pilot:
+        await wait_for_run(pilot)
+        await pilot.resize_terminal(size[0] + 7, size[1] + 3)
+        await pilot.pause()
+        await pilot.resize_terminal(*size)
+        await pilot.pause()
+        assert app.return_code is None and app.is_running
+
+
+async def test_help_screen_opens_and_closes() -> None:
+    app = ExplorerApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f1")
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        assert type(app.screen).__name__ != "HelpScreen"

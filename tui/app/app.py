@@ -1,0 +1,266 @@
+"""ExplorerApp: the fields, the chart, the log and the status line, re-run on every change."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import var
+from textual.screen import Screen
+from textual.widgets import Footer, Input
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from tui.app.engine_client import EngineClient
+from tui.app.messages import EngineLoaded, EngineLost, RunError, RunFinished, RunProgressed
+from tui.app.screens.help import HelpScreen
+from tui.app.widgets.chart import VIEWS, DescentChart
+from tui.app.widgets.log_table import LogTable
+from tui.app.widgets.params import NUDGES, Params, ParamsForm
+from tui.app.widgets.status import StatusLine
+from tui.engine.analysis import DEFAULT_TOL
+from tui.engine.losses import SEED_LOSS
+from tui.engine.protocol import EngineReady, RunDone, RunFailed, RunProgress
+from tui.engine.spec import RunSpec
+
+#: The lesson's three experiments, on keys 1, 2 and 3.
+PRESETS: dict[int, Params] = {
+    1: Params(RunSpec(w0=5.0, lr=0.01, epochs=20), SEED_LOSS),
+    2: Params(RunSpec(w0=5.0, lr=0.99, epochs=20), SEED_LOSS),
+    3: Params(RunSpec(w0=5.0, lr=0.2, epochs=20, decay=0.99, decay_steps=1.0), SEED_LOSS),
+}
+
+#: Actions bound to printable keys: a text field takes those keys, so they are off while typing.
+TYPING_KEY_ACTIONS = {
+    "preset",
+    "nudge_lr",
+    "mirror",
+    "toggle_log",
+    "cycle_view",
+    "focus_fields",
+    "focus_chart",
+    "focus_table",
+}
+
+
+class ExplorerApp(App[None]):
+    """The live explorer: every valid edit re-runs the seed's loop in the engine process."""
+
+    CSS_PATH = "explorer.tcss"
+    TITLE = "lr-explorer"
+
+    BINDINGS = [
+        Binding("1", "preset(1)", "lr 0.01", id="preset-1", tooltip="The lesson's lr 0.01: crawls"),
+        Binding("2", "preset(2)", "lr 0.99", id="preset-2", tooltip="The lesson's lr 0.99: swings"),
+        Binding("3", "preset(3)", "decay", id="preset-3", tooltip="The lesson's 0.2 * 0.99^step"),
+        Binding("plus,equals_sign", "nudge_lr(1)", "lr+", id="lr-up", tooltip="lr x 10^0.1"),
+        Binding("minus", "nudge_lr(-1)", "lr-", id="lr-down", tooltip="lr / 10^0.1"),
+        Binding("m", "mirror", "mirror", id="mirror", tooltip="lr -> 1 - lr: same speed on (w+1)^2"),
+        Binding("l", "toggle_log", "log", id="log-scale", tooltip="Loss on a log scale, on/off"),
+        Binding("v", "cycle_view", "view", id="view", tooltip="Chart: " + ", ".join(VIEWS)),
+        Binding("f", "focus_fields", "fields", id="focus-fields", tooltip="Go to the fields"),
+        Binding("c", "focus_chart", "chart", id="focus-chart", tooltip="Go to the chart", show=False),
+        Binding("t", "focus_table", "table", id="focus-table", tooltip="Go to the log table"),
+        Binding("question_mark,f1", "help", "help", id="help", tooltip="Keys and how it works"),
+    ]
+
+    params: var[Params | None] = var(None)
+    """The last valid parameters: what the screen shows, or is about to."""
+    engine_ready: var[bool] = var(False)
+    """Whether TensorFlow has loaded in the engine process."""
+
+    def __init__(self, params: Params | None = None, *, tol: float = DEFAULT_TOL) -> None:
+        super().__init__()
+        self._initial = params or PRESETS[1]
+        self.tol = tol
+        self.engine = EngineClient()
+        self.shown_request = 0
+        """The id of the request whose results are on screen."""
+
+    def compose(self) -> ComposeResult:
+        """Fields on the left; chart over log table on the right; status line and footer."""
+        with Horizontal(id="main"):
+            yield ParamsForm(self._initial, id="params")
+            with Vertical(id="right"):
+                yield DescentChart(id="chart")
+                yield LogTable(id="log")
+        yield StatusLine("starting", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Focus the learning rate, then start the engine once the first frame is out."""
+        self.query_one("#lr", Input).focus()
+        self.query_one(StatusLine).show_busy("loading TensorFlow…")
+        self.call_after_refresh(self._start_engine)
+
+    def _start_engine(self) -> None:
+        self.engine.start()
+        self.read_engine()
+
+    def on_unmount(self) -> None:
+        """Stop the engine at once: quitting never waits for TensorFlow."""
+        self.engine.stop()
+
+    # -- the engine ---------------------------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False, group="engine", name="engine reader")
+    def read_engine(self) -> None:
+        """Turn the engine's replies into messages (this thread touches no widget)."""
+        worker = get_current_worker()
+        while not worker.is_cancelled:
+            try:
+                reply = self.engine.receive(0.05)
+            except (EOFError, OSError) as err:
+                if not worker.is_cancelled:
+                    self.post_message(EngineLost(str(err) or type(err).__name__))
+                return
+            if isinstance(reply, EngineReady):
+                self.post_message(EngineLoaded(reply.seconds, reply.xla, reply.tf_version))
+            elif isinstance(reply, RunDone):
+                self.post_message(RunFinished(reply.request_id, reply.results))
+            elif isinstance(reply, RunProgress):
+                self.post_message(RunProgressed(reply.request_id, reply.done, reply.total))
+            elif isinstance(reply, RunFailed):
+                self.post_message(RunError(reply.request_id, reply.message))
+
+    def _submit(self) -> None:
+        if self.params is None or not self.engine_ready:
+            return
+        self.engine.submit([self.params.spec], self.params.loss, self.tol)
+
+    def watch_params(self) -> None:
+        """Re-run whenever the parameters change."""
+        self._submit()
+
+    @on(EngineLoaded)
+    def _engine_loaded(self, event: EngineLoaded) -> None:
+        self.engine_ready = True
+        path = "XLA" if event.xla else "graph mode"
+        self.query_one(StatusLine).show_busy(
+            f"TensorFlow {event.tf_version} loaded in {event.seconds:.1f} s ({path}); running…"
+        )
+        self._submit()
+
+    @on(RunFinished)
+    def _run_finished(self, event: RunFinished) -> None:
+        if event.request_id != self.engine.latest_id:
+            return  # a newer request is out: never show stale results after newer ones
+        result = event.results[0]
+        self.shown_request = event.request_id
+        self.query_one(LogTable).show(result)
+        self.query_one(DescentChart).show(result)
+        self.query_one(StatusLine).show_result(result)
+
+    @on(RunProgressed)
+    def _run_progressed(self, event: RunProgressed) -> None:
+        if event.request_id == self.engine.latest_id:
+            self.query_one(StatusLine).show_busy(
+                f"running… {event.done:,} of {event.total:,} steps"
+            )
+
+    @on(RunError)
+    def _run_error(self, event: RunError) -> None:
+        if event.request_id == self.engine.latest_id:
+            self.query_one(StatusLine).show_busy(f"run refused: {event.message}")
+            self.notify(event.message, title="Run refused", severity="error")
+
+    @on(EngineLost)
+    def _engine_lost(self, event: EngineLost) -> None:
+        self.engine_ready = False
+        self.query_one(StatusLine).show_busy(f"the engine stopped: {event.reason}")
+        self.notify(event.reason, title="The engine stopped", severity="error", timeout=30)
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """One place for worker errors: shown, never a traceback."""
+        if event.state == WorkerState.ERROR:
+            self.notify(str(event.worker.error), title="Error", severity="error", timeout=30)
+
+    # -- the fields ---------------------------------------------------------------------------
+
+    @on(ParamsForm.Changed)
+    def _params_changed(self, event: ParamsForm.Changed) -> None:
+        self.params = event.params
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Printable-key actions are off while a text field has focus (it takes the key)."""
+        if action in TYPING_KEY_ACTIONS and isinstance(self.focused, Input):
+            return False
+        return True
+
+    def on_descendant_focus(self) -> None:
+        """Refresh the footer: which keys work depends on what has focus."""
+        self.refresh_bindings()
+
+    def action_preset(self, number: int) -> None:
+        """Load one of the lesson's three experiments."""
+        self.query_one(ParamsForm).set_params(PRESETS[number])
+
+    def action_nudge_lr(self, direction: int) -> None:
+        """Raise or lower the learning rate by a fixed factor."""
+        self.query_one(ParamsForm).nudge("lr", direction)
+
+    def action_mirror(self) -> None:
+        """Set lr to 1 - lr: on (w+1)^2 the contraction |1 - 2 lr| is the same."""
+        field = self.query_one("#lr", Input)
+        try:
+            lr = float(field.value)
+        except ValueError:
+            self.notify("the learning rate is not a number", severity="warning")
+            return
+        if not 0 <= lr <= 1:
+            self.notify("mirror needs 0 <= lr <= 1", severity="warning")
+            return
+        field.value = f"{1 - lr:.12g}"
+
+    def action_toggle_log(self) -> None:
+        """Loss on a log scale, or back."""
+        chart = self.query_one(DescentChart)
+        chart.log_loss = not chart.log_loss
+
+    def action_cycle_view(self) -> None:
+        """The next chart view."""
+        chart = self.query_one(DescentChart)
+        chart.view = VIEWS[(VIEWS.index(chart.view) + 1) % len(VIEWS)]
+
+    def action_focus_fields(self) -> None:
+        """Focus the learning-rate field."""
+        self.query_one("#lr", Input).focus()
+
+    def action_focus_chart(self) -> None:
+        """Focus the chart."""
+        self.query_one(DescentChart).focus()
+
+    def action_focus_table(self) -> None:
+        """Focus the log table."""
+        self.query_one(LogTable).focus()
+
+    def action_help(self) -> None:
+        """Show the help screen."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen: Screen) -> object:
+        """Every action in the command palette too."""
+        yield from super().get_system_commands(screen)
+        commands = [
+            ("Preset 1: lr 0.01", "The lesson's first experiment", lambda: self.action_preset(1)),
+            ("Preset 2: lr 0.99", "The lesson's second experiment", lambda: self.action_preset(2)),
+            ("Preset 3: exponential decay", "lr = 0.2 * 0.99^step", lambda: self.action_preset(3)),
+            ("Learning rate up", "lr x 10^0.1", lambda: self.action_nudge_lr(1)),
+            ("Learning rate down", "lr / 10^0.1", lambda: self.action_nudge_lr(-1)),
+            ("Mirror the learning rate", "lr -> 1 - lr", self.action_mirror),
+            ("Toggle log scale", "Loss on a log scale, on/off", self.action_toggle_log),
+            ("Next chart view", ", ".join(VIEWS), self.action_cycle_view),
+            ("Go to the fields", "Focus the learning rate", self.action_focus_fields),
+            ("Go to the chart", "Focus the chart", self.action_focus_chart),
+            ("Go to the table", "Focus the log table", self.action_focus_table),
+            ("Help", "Keys and how it works", self.action_help),
+        ]
+        for title, help_text, callback in commands:
+            yield SystemCommand(title, help_text, callback)
+
+
+__all__ = ["ExplorerApp", "PRESETS", "NUDGES"]

@@ -1,0 +1,59 @@
+"""The help screen (``?`` or ``f1``): the keys, the fields, and what the chart shows."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+from tui.engine.losses import FUNCTIONS
+
+HELP = """\
+# lr-explorer
+
+Gradient descent on a loss of one parameter *w*, bit-exact with TensorFlow's eager
+`GradientTape` loop. Every valid edit re-runs the loop; no Enter is needed.
+
+## Keys anywhere (outside a text field)
+
+| key | action |
+|---|---|
+| `1` `2` `3` | the lesson's experiments: lr 0.01, lr 0.99, exponential decay |
+| `+` / `-` | learning rate up / down by a factor of 10^0.1 |
+| `m` | mirror the rate: lr -> 1 - lr (same speed on (w+1)^2) |
+| `l` | loss on a log scale, on / off |
+| `v` | chart view: loss+w, all, loss, w, lr |
+| `f` / `c` / `t` | go to the fields / the chart / the table |
+| `?` / `f1` | this help |
+| `ctrl+p` | command palette: every action by name |
+| `ctrl+q` | quit |
+
+## In a field
+
+`up` / `down` nudge the value, `tab` / `shift+tab` move between fields,
+`escape` leaves for the chart.
+
+## In the table
+
+`up` `down` `pageup` `pagedown` `home` `end` move through the steps.
+
+## The loss
+
+An expression of `w`: `+ - * /`, `**` or `^`, the constants `pi` and `e`, and the functions
+{functions}. `x**2` is computed as `tf.square(x)`, as the lesson does.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    """A modal page of help; any of escape, q, ? or f1 closes it."""
+
+    BINDINGS = [
+        Binding("escape,q,question_mark,f1", "dismiss", "Close", id="close-help"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        """The help text, scrollable."""
+        with VerticalScroll(id="help-body"):
+            yield Markdown(HELP.format(functions=", ".join(f"`{name}`" for name in FUNCTIONS)))

@@ -1,0 +1,146 @@
+"""The chart pane: loss, w and lr against the step, drawn with textual-plotext."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from rich.text import Text
+from textual.app import RenderResult
+from textual.reactive import reactive
+from textual_plotext import PlotextPlot
+
+from tui.engine.result import RunResult
+
+#: The chart views, in the order the view key cycles through them.
+VIEWS = ("loss+w", "all", "loss", "w", "lr")
+
+#: At most this many points per series are drawn; the data itself is never cut.
+MAX_POINTS = 2000
+
+
+def downsample(x: np.ndarray, *ys: np.ndarray, limit: int = MAX_POINTS) -> list[np.ndarray]:
+    """Keep at most about ``limit`` points, keeping each bucket's first, lowest and highest.
+
+    An oscillation stays visible as the envelope it draws; the last step is always kept.
+    """
+    n = len(x)
+    if n <= limit:
+        return [x, *ys]
+    buckets = limit // 3
+    edges = np.linspace(0, n, buckets + 1).astype(np.int64)
+    picks = [edges[:-1], [n - 1]]
+    for y in ys:
+        finite = np.where(np.isfinite(y), y, np.nan)
+        for reduce in (np.fmin.reduceat, np.fmax.reduceat):
+            value = reduce(finite, edges[:-1])
+            # The index in each bucket where that extreme sits.
+            for start, stop, target in zip(edges[:-1], edges[1:], value):
+                segment = finite[start:stop]
+                hits = np.nonzero(segment == target)[0]
+                if hits.size:
+                    picks.append([start + hits[0]])
+    index = np.unique(np.concatenate([np.asarray(p, np.int64) for p in picks]))
+    return [x[index], *(y[index] for y in ys)]
+
+
+def log_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
+    """Tick positions (log10 values) and their labels (``1e-3``) between ``low`` and ``high``."""
+    first, last = math.floor(low), math.ceil(high)
+    stride = max(1, (last - first) // 5)
+    ticks = list(range(first, last + 1, stride))
+    return [float(t) for t in ticks], [f"1e{t}" for t in ticks]
+
+
+class DescentChart(PlotextPlot, can_focus=True):
+    """The run's curves; ``view`` picks which, ``log_loss`` puts the loss on a log scale."""
+
+    view: reactive[str] = reactive("loss+w")
+    """Which series to draw: one of :data:`VIEWS`."""
+    log_loss: reactive[bool] = reactive(False)
+    """Whether the loss is drawn as log10(loss), ticks labelled 1e-k."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._result: RunResult | None = None
+        self.note = ""
+
+    def show(self, result: RunResult) -> None:
+        """Draw ``result``."""
+        self._result = result
+        self.replot()
+
+    def render(self) -> RenderResult:
+        """The plot; at sizes plotext cannot draw, a short note instead of a crash."""
+        if self.size.width < 10 or self.size.height < 4:
+            return Text("chart: too small", no_wrap=True, overflow="ellipsis")
+        try:
+            return super().render()
+        except Exception as err:  # noqa: BLE001 - plotext may fail at odd sizes; keep the app
+            return Text(f"chart: {err}", no_wrap=True, overflow="ellipsis")
+
+    def watch_view(self) -> None:
+        """Redraw in the new view."""
+        self.replot()
+
+    def watch_log_loss(self) -> None:
+        """Redraw on the new scale."""
+        self.replot()
+
+    def replot(self) -> None:
+        """Clear the plot's data and draw the current result in the current view."""
+        plt = self.plt
+        plt.clear_figure()
+        result = self._result
+        if result is None:
+            plt.title("waiting for the first run")
+            self.refresh()
+            return
+        step = result.step.astype(np.float64)
+        lr = (result.lr64 if result.spec.decays else result.lr).astype(np.float64)
+        step, w, loss, lr = downsample(
+            step, result.w.astype(np.float64), result.loss.astype(np.float64), lr
+        )
+        notes: list[str] = []
+        if self.view == "all":
+            plt.subplots(3, 1)
+            for row, (name, data) in enumerate((("loss", loss), ("w", w), ("lr", lr)), start=1):
+                plt.subplot(row, 1)
+                self._series(name, step, data, notes)
+        elif self.view == "loss+w":
+            self._series("loss", step, loss, notes)
+            self._series("w", step, w, notes, yside="right")
+        else:
+            data = {"loss": loss, "w": w, "lr": lr}[self.view]
+            self._series(self.view, step, data, notes)
+        self.note = "; ".join(dict.fromkeys(notes))
+        self.refresh()
+
+    def _series(
+        self,
+        name: str,
+        step: np.ndarray,
+        data: np.ndarray,
+        notes: list[str],
+        yside: str = "left",
+    ) -> None:
+        plt = self.plt
+        keep = np.isfinite(data)
+        if not keep.all():
+            notes.append(f"{name}: inf/nan not drawn")
+        label = name
+        if name == "loss" and self.log_loss:
+            positive = keep & (data > 0)
+            if (keep & (data <= 0)).any():
+                notes.append("loss <= 0 not drawn on the log scale")
+            keep = positive
+            data = np.log10(np.where(positive, data, 1.0))
+            label = "loss (log)"
+        x, y = step[keep], data[keep]
+        if not x.size:
+            return
+        color = {"loss": "cyan", "w": "orange", "lr": "green"}[name]
+        plt.plot(x.tolist(), y.tolist(), label=label, color=color, marker="braille", yside=yside)
+        if name == "loss" and self.log_loss:
+            ticks, labels = log_ticks(float(y.min()), float(y.max()))
+            plt.yticks(ticks, labels, yside=yside)

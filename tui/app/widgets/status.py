@@ -1,0 +1,52 @@
+"""The status line: the engine's state, the run's outcome, its final w and loss, its time."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+from tui.engine.analysis import Outcome
+from tui.engine.result import RunResult
+
+
+def describe(result: RunResult) -> str:
+    """One line about ``result``: outcome, final w and loss, run time (Textual markup)."""
+    return (
+        f"[b]{result.status}[/b]  w = {float(result.final_w):f}  "
+        f"loss = {float(result.final_loss):f}  "
+        f"{len(result.w):,} steps in {result.seconds * 1000:.1f} ms ({result.backend})"
+    )
+
+
+class StatusLine(Static):
+    """The line under the panes; its class follows the outcome (converged, diverged, ...)."""
+
+    DEFAULT_CSS = """
+    StatusLine {
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+        &.-converged { color: $text-success; }
+        &.-diverged { color: $text-error; }
+        &.-oscillating { color: $text-warning; }
+        &.-busy { color: $text-muted; }
+    }
+    """
+
+    def show_result(self, result: RunResult) -> None:
+        """Show a finished run."""
+        outcome = result.status.outcome
+        for name, kind in (
+            ("-converged", Outcome.CONVERGED),
+            ("-diverged", Outcome.DIVERGED),
+            ("-oscillating", Outcome.OSCILLATING),
+        ):
+            self.set_class(outcome is kind, name)
+        self.set_class(False, "-busy")
+        self.update(describe(result))
+
+    def show_busy(self, text: str) -> None:
+        """Show that something is under way (loading TensorFlow, a long run)."""
+        for name in ("-converged", "-diverged", "-oscillating"):
+            self.set_class(False, name)
+        self.set_class(True, "-busy")
+        self.update(text)
