@@ -2,40 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 from textual.pilot import Pilot
 from textual.widgets import Input
 
 from tui.app import ExplorerApp
+from tui.app.pilot_helpers import wait_for_run, wait_until
 from tui.app.widgets.log_table import LogTable
 
-#: TensorFlow's import plus the first compile can take a while on a loaded 2-core machine.
-TIMEOUT = 90.0
-
-
-async def wait_until(pilot: Pilot, condition, timeout: float = TIMEOUT, what: str = "") -> None:
-    """Pause until ``condition()`` holds, failing after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or condition}")
-        await asyncio.sleep(0.02)
-        await pilot.pause()
-
-
-async def wait_for_run(pilot: Pilot, timeout: float = TIMEOUT) -> None:
-    """Wait until the newest request's results are on screen."""
-    app = pilot.app
-    assert isinstance(app, ExplorerApp)
-    await wait_until(
-        pilot,
-        lambda: app.engine.latest_id > 0 and app.shown_request == app.engine.latest_id,
-        timeout,
-        "the newest run to be shown",
-    )
-
+__all__ = ["seed_row_values", "table_lines", "type_into", "wait_for_run", "wait_until"]
 
 async def type_into(pilot: Pilot, field_id: str, text: str) -> None:
     """Replace the text of field ``field_id`` by typing ``text`` as a user would."""

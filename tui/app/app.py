@@ -69,10 +69,14 @@ class ExplorerApp(App[None]):
     engine_ready: var[bool] = var(False)
     """Whether TensorFlow has loaded in the engine process."""
 
-    def __init__(self, params: Params | None = None, *, tol: float = DEFAULT_TOL) -> None:
+    def __init__(
+        self, params: Params | None = None, *, tol: float = DEFAULT_TOL, show_timings: bool = True
+    ) -> None:
         super().__init__()
         self._initial = params or PRESETS[1]
         self.tol = tol
+        self.show_timings = show_timings
+        """Whether the status line shows run times (off for reproducible screenshots)."""
         self.engine = EngineClient()
         self.shown_request = 0
         """The id of the request whose results are on screen."""
@@ -136,8 +140,9 @@ class ExplorerApp(App[None]):
     def _engine_loaded(self, event: EngineLoaded) -> None:
         self.engine_ready = True
         path = "XLA" if event.xla else "graph mode"
+        took = f" in {event.seconds:.1f} s" if self.show_timings else ""
         self.query_one(StatusLine).show_busy(
-            f"TensorFlow {event.tf_version} loaded in {event.seconds:.1f} s ({path}); running…"
+            f"TensorFlow {event.tf_version} loaded{took} ({path}); running…"
         )
         self._submit()
 
@@ -149,7 +154,7 @@ class ExplorerApp(App[None]):
         self.shown_request = event.request_id
         self.query_one(LogTable).show(result)
         self.query_one(DescentChart).show(result)
-        self.query_one(StatusLine).show_result(result)
+        self.query_one(StatusLine).show_result(result, self.show_timings)
 
     @on(RunProgressed)
     def _run_progressed(self, event: RunProgressed) -> None:

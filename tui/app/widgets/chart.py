@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.app import RenderResult
 from textual.reactive import reactive
 from textual_plotext import PlotextPlot
+from textual_plotext.plot import Plot
 
 from tui.engine.result import RunResult
 
@@ -44,10 +45,17 @@ def downsample(x: np.ndarray, *ys: np.ndarray, limit: int = MAX_POINTS) -> list[
     return [x[index], *(y[index] for y in ys)]
 
 
-def log_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
-    """Tick positions (log10 values) and their labels (``1e-3``) between ``low`` and ``high``."""
-    first, last = math.floor(low), math.ceil(high)
-    stride = max(1, (last - first) // 5)
+def log_ticks(low: float, high: float, most: int = 6) -> tuple[list[float], list[str]]:
+    """At most ``most`` tick positions (log10 values) and labels (``1e-3``) over low..high.
+
+    plotext drops ticks that collide on one row, and which one it drops is not stable, so the
+    caller asks for no more ticks than the plot has rows for.
+    """
+    first, last = math.ceil(low), math.floor(high)
+    if last <= first:  # less than a decade: label the ends instead
+        ends = [low, high] if high > low else [low]
+        return ends, [f"{10**value:.1e}" for value in ends]
+    stride = max(1, math.ceil((last - first) / max(1, most - 1)))
     ticks = list(range(first, last + 1, stride))
     return [float(t) for t in ticks], [f"1e{t}" for t in ticks]
 
@@ -89,8 +97,10 @@ class DescentChart(PlotextPlot, can_focus=True):
 
     def replot(self) -> None:
         """Clear the plot's data and draw the current result in the current view."""
+        # plotext 5.3's clear_figure() leaves subplots' ticks behind (log labels of one view
+        # showed up in the next), so every replot starts from a new figure.
+        self._plot = Plot()
         plt = self.plt
-        plt.clear_figure()
         result = self._result
         if result is None:
             plt.title("waiting for the first run")
@@ -105,26 +115,27 @@ class DescentChart(PlotextPlot, can_focus=True):
         if self.view == "all":
             plt.subplots(3, 1)
             for row, (name, data) in enumerate((("loss", loss), ("w", w), ("lr", lr)), start=1):
-                plt.subplot(row, 1)
-                self._series(name, step, data, notes)
+                # Draw on the subplot object itself: the figure's own methods would all land
+                # on one of them.
+                self._series(plt.subplot(row, 1), name, step, data, notes)
         elif self.view == "loss+w":
-            self._series("loss", step, loss, notes)
-            self._series("w", step, w, notes, yside="right")
+            self._series(plt, "loss", step, loss, notes)
+            self._series(plt, "w", step, w, notes, yside="right")
         else:
             data = {"loss": loss, "w": w, "lr": lr}[self.view]
-            self._series(self.view, step, data, notes)
+            self._series(plt, self.view, step, data, notes)
         self.note = "; ".join(dict.fromkeys(notes))
         self.refresh()
 
     def _series(
         self,
+        plt: Plot,
         name: str,
         step: np.ndarray,
         data: np.ndarray,
         notes: list[str],
         yside: str = "left",
     ) -> None:
-        plt = self.plt
         keep = np.isfinite(data)
         if not keep.all():
             notes.append(f"{name}: inf/nan not drawn")
@@ -142,5 +153,6 @@ class DescentChart(PlotextPlot, can_focus=True):
         color = {"loss": "cyan", "w": "orange", "lr": "green"}[name]
         plt.plot(x.tolist(), y.tolist(), label=label, color=color, marker="braille", yside=yside)
         if name == "loss" and self.log_loss:
-            ticks, labels = log_ticks(float(y.min()), float(y.max()))
+            rows = self.size.height // (3 if self.view == "all" else 1) - 3
+            ticks, labels = log_ticks(float(y.min()), float(y.max()), most=max(2, rows // 2))
             plt.yticks(ticks, labels, yside=yside)

@@ -17,20 +17,37 @@ from textual.strip import Strip
 
 from tui.engine.result import RunResult
 
-#: Column widths: step, then w, loss and lr printed with %f (6 decimals) as the seed prints them.
-WIDTHS = (9, 15, 17, 11)
 HEADER = ("step", "w", "loss", "lr")
 
+#: Spaces between two columns.
+GAP = 2
 
-def format_row(step: int, w: float, loss: float, lr: float) -> str:
+
+def format_row(step: int, w: float, loss: float, lr: float, widths: tuple[int, ...]) -> str:
     """One row of the log, the numbers exactly as the seed's ``%f`` prints them."""
     cells = (f"{step}", f"{w:f}", f"{loss:f}", f"{lr:f}")
-    return " ".join(cell.rjust(width) for cell, width in zip(cells, WIDTHS))
+    return (" " * GAP).join(cell.rjust(width) for cell, width in zip(cells, widths))
 
 
-def header_text() -> str:
+def header_text(widths: tuple[int, ...]) -> str:
     """The column titles, aligned with :func:`format_row`."""
-    return " ".join(title.rjust(width) for title, width in zip(HEADER, WIDTHS))
+    return (" " * GAP).join(title.rjust(width) for title, width in zip(HEADER, widths))
+
+
+def column_width(values: np.ndarray) -> int:
+    """The width of the widest ``%f`` of ``values``, found without formatting them all."""
+    finite = values[np.isfinite(values)]
+    width = 4 if finite.size < values.size else 1  # "-inf"
+    if finite.size:
+        for extreme in (float(finite.min()), float(finite.max())):
+            width = max(width, len(f"{extreme:f}"))
+    return width
+
+
+def column_widths(result: RunResult, lr: np.ndarray) -> tuple[int, ...]:
+    """Widths that fit every row of ``result`` and the titles."""
+    widths = (len(str(len(result.w))), *(column_width(c) for c in (result.w, result.loss, lr)))
+    return tuple(max(width, len(title)) for width, title in zip(widths, HEADER))
 
 
 class LogTable(ScrollView, can_focus=True):
@@ -68,6 +85,7 @@ class LogTable(ScrollView, can_focus=True):
         super().__init__(id=id, classes=classes)
         self._result: RunResult | None = None
         self._lr: np.ndarray = np.empty(0)
+        self._widths: tuple[int, ...] = tuple(len(title) for title in HEADER)
         self.cursor = 0
 
     @property
@@ -85,8 +103,9 @@ class LogTable(ScrollView, can_focus=True):
         self._result = result
         # The seed prints the rate as Python computed it (float64) when it decays.
         self._lr = result.lr64 if result.spec.decays else result.lr
+        self._widths = column_widths(result, self._lr)
         self.cursor = min(self.cursor, self.rows - 1)
-        self.virtual_size = Size(len(header_text()) + 1, self.rows + 1)
+        self.virtual_size = Size(len(header_text(self._widths)) + 1, self.rows + 1)
         self.refresh()
 
     def row_text(self, index: int) -> str:
@@ -94,7 +113,11 @@ class LogTable(ScrollView, can_focus=True):
         assert self._result is not None
         r = self._result
         return format_row(
-            int(r.step[index]), float(r.w[index]), float(r.loss[index]), float(self._lr[index])
+            int(r.step[index]),
+            float(r.w[index]),
+            float(r.loss[index]),
+            float(self._lr[index]),
+            self._widths,
         )
 
     def render_line(self, y: int) -> Strip:
@@ -102,7 +125,7 @@ class LogTable(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         scroll_x, scroll_y = self.scroll_offset
         if y == 0:
-            text, component = header_text(), "log-table--header"
+            text, component = header_text(self._widths), "log-table--header"
         else:
             index = scroll_y + y - 1
             if self._result is None or index >= self.rows:

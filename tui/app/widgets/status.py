@@ -8,13 +8,15 @@ from tui.engine.analysis import Outcome
 from tui.engine.result import RunResult
 
 
-def describe(result: RunResult) -> str:
-    """One line about ``result``: outcome, final w and loss, run time (Textual markup)."""
-    return (
+def describe(result: RunResult, timings: bool = True) -> str:
+    """One line about ``result``: outcome, final w and its loss, run time (Textual markup)."""
+    text = (
         f"[b]{result.status}[/b]  w = {float(result.final_w):f}  "
-        f"loss = {float(result.final_loss):f}  "
-        f"{len(result.w):,} steps in {result.seconds * 1000:.1f} ms ({result.backend})"
+        f"loss = {float(result.final_loss):f}  {len(result.w):,} steps"
     )
+    if timings:
+        text += f" in {result.seconds * 1000:.1f} ms ({result.backend})"
+    return text
 
 
 class StatusLine(Static):
@@ -32,8 +34,8 @@ class StatusLine(Static):
     }
     """
 
-    def show_result(self, result: RunResult) -> None:
-        """Show a finished run."""
+    def show_result(self, result: RunResult, timings: bool = True) -> None:
+        """Show a finished run (its run time too, unless ``timings`` is off)."""
         outcome = result.status.outcome
         for name, kind in (
             ("-converged", Outcome.CONVERGED),
@@ -42,7 +44,7 @@ class StatusLine(Static):
         ):
             self.set_class(outcome is kind, name)
         self.set_class(False, "-busy")
-        self.update(describe(result))
+        self.update(describe(result, timings))
 
     def show_busy(self, text: str) -> None:
         """Show that something is under way (loading TensorFlow, a long run)."""

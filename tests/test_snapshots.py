@@ -1,0 +1,49 @@
+"""How the explorer looks: SVG snapshots, taken once TensorFlow and the run are done.
+
+Update them after a deliberate change of looks with ``pytest tests/test_snapshots.py
+--snapshot-update`` and review the SVGs in ``tests/__snapshots__``.
+"""
+
+from __future__ import annotations
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from tui.app.app import PRESETS, ExplorerApp
+from tui.app.pilot_helpers import wait_for_run
+
+
+async def settle(pilot: Pilot) -> None:
+    """No blinking cursor, the engine loaded, the newest run on screen."""
+    for field in pilot.app.query(Input):
+        field.cursor_blink = False
+    await wait_for_run(pilot)
+    await pilot.pause()
+
+
+@pytest.mark.parametrize(("preset", "size"), [(2, (120, 40)), (3, (80, 24))])
+def test_lesson_runs(snap_compare, preset: int, size: tuple[int, int]) -> None:
+    app = ExplorerApp(PRESETS[preset], show_timings=False)
+    assert snap_compare(app, terminal_size=size, run_before=settle)
+
+
+def test_invalid_field(snap_compare) -> None:
+    async def type_bad_loss(pilot: Pilot) -> None:
+        await settle(pilot)
+        pilot.app.query_one("#loss", Input).focus()
+        pilot.app.query_one("#loss", Input).value = "(w + 1)**2 + x"
+        await pilot.pause()
+
+    app = ExplorerApp(PRESETS[1], show_timings=False)
+    assert snap_compare(app, terminal_size=(100, 30), run_before=type_bad_loss)
+
+
+def test_log_scale_and_all_view(snap_compare) -> None:
+    async def views(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("escape", "l", "v")
+        await pilot.pause()
+
+    app = ExplorerApp(PRESETS[3], show_timings=False)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=views)

@@ -1,0 +1,36 @@
+"""Waiting for the engine under Textual's Pilot: shared by the tests and the screenshot command."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from textual.pilot import Pilot
+
+#: TensorFlow's import plus the first compile can take a while on a loaded 2-core machine.
+TIMEOUT = 90.0
+
+
+async def wait_until(
+    pilot: Pilot, condition: Callable[[], bool], timeout: float = TIMEOUT, what: str = ""
+) -> None:
+    """Pause until ``condition()`` holds; raise ``TimeoutError`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what or condition}")
+        await asyncio.sleep(0.02)
+        await pilot.pause()
+
+
+async def wait_for_run(pilot: Pilot, timeout: float = TIMEOUT) -> None:
+    """Wait until the newest request's results are on screen."""
+    app = pilot.app
+    engine = app.engine  # type: ignore[attr-defined]
+    await wait_until(
+        pilot,
+        lambda: engine.latest_id > 0 and app.shown_request == engine.latest_id,  # type: ignore[attr-defined]
+        timeout,
+        "the newest run to be shown",
+    )

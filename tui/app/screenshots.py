@@ -1,0 +1,73 @@
+"""Render the README's screenshots with Textual's own screenshot support.
+
+    python -m tui.app.screenshots [--out screenshots]
+
+Each scenario opens the explorer under Pilot, waits for TensorFlow and for the run, and saves
+an SVG of the screen. Run times are left off the status line so the files are reproducible.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from tui.app.app import PRESETS, ExplorerApp
+from tui.app.pilot_helpers import wait_for_run
+from tui.app.widgets.params import Params
+
+SIZE = (120, 40)
+
+
+async def _invalid_input(pilot: Pilot) -> None:
+    field = pilot.app.query_one("#loss", Input)
+    field.focus()
+    field.value = "(w + 1)**2 + x"
+    await pilot.pause()
+
+
+async def _nothing(pilot: Pilot) -> None:
+    await pilot.pause()
+
+
+#: file name -> (parameters, what to do once the run is shown, terminal size)
+SCENARIOS: dict[str, tuple[Params, Callable[[Pilot], Awaitable[None]], tuple[int, int]]] = {
+    "lr-0.01.svg": (PRESETS[1], _nothing, SIZE),
+    "lr-0.99.svg": (PRESETS[2], _nothing, SIZE),
+    "exponential-decay.svg": (PRESETS[3], _nothing, SIZE),
+    "invalid-input.svg": (PRESETS[2], _invalid_input, SIZE),
+    "lr-0.99-80x24.svg": (PRESETS[2], _nothing, (80, 24)),
+}
+
+
+async def render(name: str, out: Path) -> Path:
+    """Render scenario ``name`` into the folder ``out``; return the file written."""
+    params, after, size = SCENARIOS[name]
+    app = ExplorerApp(params, show_timings=False)
+    async with app.run_test(size=size) as pilot:
+        for field in app.query(Input):
+            field.cursor_blink = False
+        await wait_for_run(pilot)
+        await after(pilot)
+        await pilot.pause()
+        app.save_screenshot(name, str(out))
+    return out / name
+
+
+def main() -> None:
+    """Render every scenario (or those named) into the output folder."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("screenshots"))
+    parser.add_argument("names", nargs="*", choices=[*SCENARIOS, []], default=[])
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name in args.names or SCENARIOS:
+        print(asyncio.run(render(name, args.out)))
+
+
+if __name__ == "__main__":
+    main()
