@@ -178,10 +178,12 @@ def test_cancelled_between_chunks() -> None:
         descent.run(RunSpec(epochs=descent.XLA_CHUNK * 2), should_stop=lambda: True)
 
 
-def test_progress_is_reported_per_chunk() -> None:
+def test_progress_is_reported_per_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(descent, "XLA_CHUNK", 100)
+    monkeypatch.setattr(descent, "GRAPH_CHUNK", 100)
     seen = []
-    descent.run(RunSpec(epochs=descent.XLA_CHUNK + 5), progress=lambda d, t: seen.append((d, t)))
-    assert seen == [(descent.XLA_CHUNK, descent.XLA_CHUNK + 5), (descent.XLA_CHUNK + 5,) * 2]
+    descent.run(RunSpec(epochs=205), progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(100, 205), (200, 205), (205, 205)]
 
 
 @pytest.mark.parametrize("text", ["(w + 1)**2", "log(1 + exp(w)) + 0.01*w**2"])

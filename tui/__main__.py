@@ -11,7 +11,7 @@ def main() -> None:
     from tui.cli import main as cli_main
 
     try:
-        status = cli_main(sys.argv[1:])
+        status = cli_main(sys.argv[1:], quiet_native_logs=True)
     except KeyboardInterrupt:
         status = 130
     except BrokenPipeError:

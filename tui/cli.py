@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -129,8 +130,14 @@ def spec_from_args(args: argparse.Namespace) -> RunSpec:
     ).validate()
 
 
-def run_command(args: argparse.Namespace, parser: ArgumentParser) -> int:
-    """Carry out ``lr-explorer run``: compute the log and write it to standard output."""
+def run_command(
+    args: argparse.Namespace, parser: ArgumentParser, quiet_native_logs: bool = False
+) -> int:
+    """Carry out ``lr-explorer run``: compute the log and write it to standard output.
+
+    With ``quiet_native_logs``, what TensorFlow's C++ prints goes to ``LR_EXPLORER_ENGINE_LOG``
+    or nowhere (the console script sets it; tests running in-process do not).
+    """
     try:
         spec = spec_from_args(args)
     except ParameterError as err:
@@ -139,6 +146,10 @@ def run_command(args: argparse.Namespace, parser: ArgumentParser) -> int:
         parser.error("argument --tol: must be above 0")
 
     from tui import formats
+    from tui.engine import tfenv
+
+    if quiet_native_logs:
+        tfenv.quiet_native_logs(os.environ.get("LR_EXPLORER_ENGINE_LOG"))
     from tui.engine import descent  # TensorFlow loads here, after the arguments are known good
     from tui.engine.analysis import DEFAULT_TOL
 
@@ -176,12 +187,12 @@ def _lr_column(spec: RunSpec, result):
     return result.lr64 if spec.decays else None
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, quiet_native_logs: bool = False) -> int:
     """Parse ``argv`` and run the chosen command; return the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "run":
-        return run_command(args, parser)
+        return run_command(args, parser, quiet_native_logs)
     return explore_command(args, parser)
 
 

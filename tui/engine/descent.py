@@ -95,6 +95,8 @@ def run_batch(
     backend = "xla" if expr.xla_exact and _xla_trusted() else "graph"
     lanes = _bucket(k, 1) if backend == "xla" else k
     lr64 = [lr_schedule(spec) for spec in specs]
+    # A rate beyond float32 becomes inf, as the overflow it is; NumPy need not warn about it.
+    lr32 = [_to_float32(table) for table in lr64]
     w0 = np.zeros(lanes, np.float32)
     w0[:k] = [np.float32(spec.w0) for spec in specs]
     w_out = np.empty((epochs, k), np.float32)
@@ -109,7 +111,7 @@ def run_batch(
         stop = min(start + chunk, epochs)
         n = stop - start
         lrs = np.zeros((_bucket(n), lanes), np.float32)
-        for lane, table in enumerate(lr64):
+        for lane, table in enumerate(lr32):
             part = table[start:stop]
             lrs[: part.size, lane] = part
         ws, ls, w, final_loss, final_grad = (
@@ -137,12 +139,12 @@ def run_batch(
                 step=np.arange(1, n + 1, dtype=np.int64),
                 w=w_lane,
                 loss=loss_lane,
-                lr=table.astype(np.float32),
+                lr=lr32[lane][:n],
                 lr64=table,
                 final_loss=np.float32(f_loss),
                 final_grad=np.float32(f_grad),
                 status=classify(
-                    spec.w0, w_lane, loss_lane, table.astype(np.float32), float(f_loss),
+                    spec.w0, w_lane, loss_lane, lr32[lane][:n], float(f_loss),
                     float(f_grad), tol,
                 ),
                 backend=backend,
@@ -150,6 +152,11 @@ def run_batch(
             )
         )
     return results
+
+
+def _to_float32(table: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return table.astype(np.float32)
 
 
 def _bucket(n: int, least: int = MIN_BUCKET) -> int:

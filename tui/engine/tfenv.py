@@ -15,6 +15,7 @@ Three settings must be in place before TensorFlow is first imported or first com
 from __future__ import annotations
 
 import os
+import sys
 from types import ModuleType
 
 _XLA_FLAG = "--xla_cpu_max_isa=AVX"
@@ -37,3 +38,20 @@ def load() -> ModuleType:
     # Retracing notices and the like go through Python logging: keep them off the screen too.
     tf.get_logger().setLevel("ERROR")
     return tf
+
+
+def quiet_native_logs(log_path: str | None = None) -> None:
+    """Send what native code writes to file descriptor 2 to ``log_path`` (default: nowhere).
+
+    ``TF_CPP_MIN_LOG_LEVEL`` does not silence the notices TensorFlow's C++ prints while it is
+    imported (oneDNN, CUDA stubs). Python's own ``sys.stderr`` keeps the original stream, so
+    the program's messages still reach the user.
+    """
+    sys.stderr.flush()
+    original = os.dup(2)
+    target = os.open(log_path or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(target, 2)
+    os.close(target)
+    sys.stderr = open(  # noqa: SIM115 - lives as long as the process, as sys.stderr does
+        original, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=True
+    )
