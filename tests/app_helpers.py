@@ -11,6 +11,7 @@ from tui.app.widgets.log_table import LogTable
 
 __all__ = ["seed_row_values", "table_lines", "type_into", "wait_for_run", "wait_until"]
 
+
 async def type_into(pilot: Pilot, field_id: str, text: str) -> None:
     """Replace the text of field ``field_id`` by typing ``text`` as a user would."""
     field = pilot.app.query_one(f"#{field_id}", Input)

@@ -73,14 +73,17 @@ def test_csv_and_json_round_trip_float32(capsysbinary) -> None:
         parsed = np.array([float(r[column]) for r in rows], np.float32)
         assert bits(parsed).tolist() == bits(getattr(result, column)).tolist()
     index = doc["columns"].index("w")
-    assert bits(np.array([r[index] for r in doc["rows"]], np.float32)).tolist() == bits(
-        result.w
-    ).tolist()
+    assert (
+        bits(np.array([r[index] for r in doc["rows"]], np.float32)).tolist()
+        == bits(result.w).tolist()
+    )
     assert doc["meta"]["status"] == str(result.status)
 
 
 def test_every_step_is_printed_even_inf_and_nan(capsysbinary) -> None:
-    status, out, _ = run_cli(["run", "--lr", "1e30", "--epochs", "8", "--format", "en"], capsysbinary)
+    status, out, _ = run_cli(
+        ["run", "--lr", "1e30", "--epochs", "8", "--format", "en"], capsysbinary
+    )
     lines = out.decode().splitlines()
     assert status == 0 and len(lines) == 8
     assert any("nan" in line or "inf" in line for line in lines)
@@ -119,7 +122,9 @@ def test_summary_names_the_outcome(capsysbinary) -> None:
         (["--tol", "0"], ["--tol", "above 0"]),
     ],
 )
-def test_bad_input_is_one_line_and_status_2(argv: list[str], names: list[str], capsysbinary) -> None:
+def test_bad_input_is_one_line_and_status_2(
+    argv: list[str], names: list[str], capsysbinary
+) -> None:
     status, out, err = run_cli(["run", *argv], capsysbinary)
     text = err.decode()
     assert status == 2

@@ -1,4 +1,4 @@
-"""The engine against the seed: its 60 printed lines, and a literal eager loop for any parameters."""
+"""The engine against the seed: its 60 lines, and a literal eager loop for any parameters."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ def test_a_batch_matches_each_eager_run() -> None:
     specs = [_random_spec(rng) for _ in range(11)]
     results = descent.run_batch(specs)
     assert len(results) == len(specs)
-    for spec, result in zip(specs, results):
+    for spec, result in zip(specs, results, strict=True):
         assert result.spec == spec
         _assert_same(result, *_eager(spec))
 
@@ -114,7 +114,7 @@ def test_typed_losses_match_the_eager_loop_single_and_batched(text: str) -> None
         for k in range(5)
     ]
     batch = descent.run_batch(specs, expr)
-    for spec, result in zip(specs, batch):
+    for spec, result in zip(specs, batch, strict=True):
         expected = _eager(spec, fn)
         _assert_same(result, *expected)
         _assert_same(descent.run(spec, expr), *expected)

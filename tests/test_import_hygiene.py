@@ -10,10 +10,9 @@ import pytest
 
 def loaded_after(statement: str) -> set[str]:
     """The top-level modules loaded after running ``statement`` in a fresh interpreter."""
-    code = f"{statement}\nimport sys\nprint(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
-    proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    listing = "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    code = f"{statement}\nimport sys\n{listing}"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return set(proc.stdout.split())
 
 
@@ -24,7 +23,17 @@ def test_engine_never_imports_textual() -> None:
 
 
 @pytest.mark.parametrize(
-    "module", ["tui.cli", "tui.engine.spec", "tui.engine.losses", "tui.engine.schedules"]
+    "module",
+    [
+        "tui.app",
+        "tui.app.app",
+        "tui.app.engine_client",
+        "tui.cli",
+        "tui.engine.spec",
+        "tui.engine.losses",
+        "tui.engine.schedules",
+        "tui.engine.server",
+    ],
 )
 def test_light_modules_do_not_load_tensorflow(module: str) -> None:
     assert "tensorflow" not in loaded_after(f"import {module}")

@@ -174,7 +174,10 @@ def run_command(
         data = formats.json_bytes(result.step, result.w, result.loss, result.lr, meta)
     else:
         line = formats.summary_line(
-            int(result.step[-1]), float(result.final_w), float(result.final_loss), str(result.status)
+            int(result.step[-1]),
+            float(result.final_w),
+            float(result.final_loss),
+            str(result.status),
         )
         data = (line + "\n").encode()
     sys.stdout.buffer.write(data)

@@ -55,11 +55,15 @@ class ExplorerApp(App[None]):
         Binding("3", "preset(3)", "decay", id="preset-3", tooltip="The lesson's 0.2 * 0.99^step"),
         Binding("plus,equals_sign", "nudge_lr(1)", "lr+", id="lr-up", tooltip="lr x 10^0.1"),
         Binding("minus", "nudge_lr(-1)", "lr-", id="lr-down", tooltip="lr / 10^0.1"),
-        Binding("m", "mirror", "mirror", id="mirror", tooltip="lr -> 1 - lr: same speed on (w+1)^2"),
+        Binding(
+            "m", "mirror", "mirror", id="mirror", tooltip="lr -> 1 - lr: same speed on (w+1)^2"
+        ),
         Binding("l", "toggle_log", "log", id="log-scale", tooltip="Loss on a log scale, on/off"),
         Binding("v", "cycle_view", "view", id="view", tooltip="Chart: " + ", ".join(VIEWS)),
         Binding("f", "focus_fields", "fields", id="focus-fields", tooltip="Go to the fields"),
-        Binding("c", "focus_chart", "chart", id="focus-chart", tooltip="Go to the chart", show=False),
+        Binding(
+            "c", "focus_chart", "chart", id="focus-chart", tooltip="Go to the chart", show=False
+        ),
         Binding("t", "focus_table", "table", id="focus-table", tooltip="Go to the log table"),
         Binding("question_mark,f1", "help", "help", id="help", tooltip="Keys and how it works"),
     ]
@@ -191,9 +195,7 @@ class ExplorerApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Printable-key actions are off while a text field has focus (it takes the key)."""
-        if action in TYPING_KEY_ACTIONS and isinstance(self.focused, Input):
-            return False
-        return True
+        return not (action in TYPING_KEY_ACTIONS and isinstance(self.focused, Input))
 
     def on_descendant_focus(self) -> None:
         """Refresh the footer: which keys work depends on what has focus."""

@@ -22,7 +22,7 @@ LOG_ENV = "LR_EXPLORER_ENGINE_LOG"
 
 
 class EngineClient:
-    """A handle on the engine process: :meth:`start`, :meth:`submit`, :meth:`receive`, :meth:`stop`."""
+    """A handle on the engine process: start, submit, receive and stop."""
 
     def __init__(self) -> None:
         self._context = mp.get_context("spawn")

@@ -144,8 +144,13 @@ def run_batch(
                 final_loss=np.float32(f_loss),
                 final_grad=np.float32(f_grad),
                 status=classify(
-                    spec.w0, w_lane, loss_lane, lr32[lane][:n], float(f_loss),
-                    float(f_grad), tol,
+                    spec.w0,
+                    w_lane,
+                    loss_lane,
+                    lr32[lane][:n],
+                    float(f_loss),
+                    float(f_grad),
+                    tol,
                 ),
                 backend=backend,
                 seconds=seconds,
@@ -210,7 +215,12 @@ def _compiled_loop(expr: str, backend: str) -> Callable:
 
         def body(i, ws, w_ta, loss_ta):
             w_next, values, _ = lanes_step(ws, i)
-            return i + 1, w_next, w_ta.write(i, tf.stack(w_next)), loss_ta.write(i, tf.stack(values))
+            return (
+                i + 1,
+                w_next,
+                w_ta.write(i, tf.stack(w_next)),
+                loss_ta.write(i, tf.stack(values)),
+            )
 
         _, ws, w_ta, loss_ta = tf.while_loop(
             lambda i, *_: i < n,
@@ -218,7 +228,13 @@ def _compiled_loop(expr: str, backend: str) -> Callable:
             (tf.constant(0), tf.unstack(w0, num=lanes), w_ta, loss_ta),
         )
         _, final_loss, final_grad = lanes_step(ws, 0)
-        return w_ta.stack(), loss_ta.stack(), tf.stack(ws), tf.stack(final_loss), tf.stack(final_grad)
+        return (
+            w_ta.stack(),
+            loss_ta.stack(),
+            tf.stack(ws),
+            tf.stack(final_loss),
+            tf.stack(final_grad),
+        )
 
     return graph_loop
 
@@ -240,7 +256,7 @@ def _xla_trusted() -> bool:
             graph = _compiled_loop(SEED_LOSS, "graph")(*args)
             _probe_result = all(
                 np.array_equal(a.numpy().view(np.int32), b.numpy().view(np.int32))
-                for a, b in zip(xla[:2], graph[:2])
+                for a, b in zip(xla[:2], graph[:2], strict=True)
             )
         return _probe_result
 

@@ -39,16 +39,11 @@ def serve(requests: Connection, replies: Connection, log_path: str | None) -> No
             return
         if request is None:
             return
-        last = [0.0]
 
         def stale() -> bool:
             return requests.poll()
 
-        def progress(done: int, total: int, request_id: int = request.request_id) -> None:
-            now = time.perf_counter()
-            if done < total and now - last[0] >= PROGRESS_EVERY:
-                last[0] = now
-                replies.send(RunProgress(request_id, done, total))
+        progress = _Progress(replies, request.request_id)
 
         try:
             results = descent.run_batch(
@@ -63,6 +58,21 @@ def serve(requests: Connection, replies: Connection, log_path: str | None) -> No
             replies.send(RunFailed(request.request_id, f"{type(err).__name__}: {err}"))
             continue
         replies.send(RunDone(request.request_id, tuple(results)))
+
+
+class _Progress:
+    """Sends a long run's progress, at most once per :data:`PROGRESS_EVERY` seconds."""
+
+    def __init__(self, replies: Connection, request_id: int) -> None:
+        self.replies = replies
+        self.request_id = request_id
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if done < total and now - self.last >= PROGRESS_EVERY:
+            self.last = now
+            self.replies.send(RunProgress(self.request_id, done, total))
 
 
 def _newest(requests: Connection) -> RunRequest | None:

@@ -36,7 +36,7 @@ def downsample(x: np.ndarray, *ys: np.ndarray, limit: int = MAX_POINTS) -> list[
         for reduce in (np.fmin.reduceat, np.fmax.reduceat):
             value = reduce(finite, edges[:-1])
             # The index in each bucket where that extreme sits.
-            for start, stop, target in zip(edges[:-1], edges[1:], value):
+            for start, stop, target in zip(edges[:-1], edges[1:], value, strict=True):
                 segment = finite[start:stop]
                 hits = np.nonzero(segment == target)[0]
                 if hits.size:

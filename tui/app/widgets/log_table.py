@@ -26,12 +26,12 @@ GAP = 2
 def format_row(step: int, w: float, loss: float, lr: float, widths: tuple[int, ...]) -> str:
     """One row of the log, the numbers exactly as the seed's ``%f`` prints them."""
     cells = (f"{step}", f"{w:f}", f"{loss:f}", f"{lr:f}")
-    return (" " * GAP).join(cell.rjust(width) for cell, width in zip(cells, widths))
+    return (" " * GAP).join(cell.rjust(width) for cell, width in zip(cells, widths, strict=True))
 
 
 def header_text(widths: tuple[int, ...]) -> str:
     """The column titles, aligned with :func:`format_row`."""
-    return (" " * GAP).join(title.rjust(width) for title, width in zip(HEADER, widths))
+    return (" " * GAP).join(title.rjust(width) for title, width in zip(HEADER, widths, strict=True))
 
 
 def column_width(values: np.ndarray) -> int:
@@ -47,7 +47,7 @@ def column_width(values: np.ndarray) -> int:
 def column_widths(result: RunResult, lr: np.ndarray) -> tuple[int, ...]:
     """Widths that fit every row of ``result`` and the titles."""
     widths = (len(str(len(result.w))), *(column_width(c) for c in (result.w, result.loss, lr)))
-    return tuple(max(width, len(title)) for width, title in zip(widths, HEADER))
+    return tuple(max(width, len(title)) for width, title in zip(widths, HEADER, strict=True))
 
 
 class LogTable(ScrollView, can_focus=True):

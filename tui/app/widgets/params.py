@@ -176,9 +176,7 @@ class ParamsForm(VerticalScroll):
         """Show ``params`` in the fields (their changes then run as typed ones do)."""
         for name, value in params_values(params).items():
             self.query_one(f"#{name}", Input).value = value
-        self.query_one("#schedule", Select).value = (
-            EXPONENTIAL if params.spec.decays else CONSTANT
-        )
+        self.query_one("#schedule", Select).value = EXPONENTIAL if params.spec.decays else CONSTANT
         self.query_one("#staircase", Checkbox).value = params.spec.staircase
 
     def current(self) -> Params | None:
