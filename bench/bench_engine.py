@@ -57,8 +57,12 @@ def main() -> None:
         eager_spec = RunSpec(epochs=args.eager_steps, **params)
         start = time.perf_counter()
         ws, losses, _ = eager_run(
-            lambda w: tf.square(w + 1), eager_spec.w0, eager_spec.lr, eager_spec.epochs,
-            eager_spec.decay, eager_spec.decay_steps,
+            lambda w: tf.square(w + 1),
+            eager_spec.w0,
+            eager_spec.lr,
+            eager_spec.epochs,
+            eager_spec.decay,
+            eager_spec.decay_steps,
         )
         eager_step = (time.perf_counter() - start) / args.eager_steps
         spec = RunSpec(epochs=args.epochs, **params)

@@ -154,6 +154,8 @@ def test_growing_decay_overflows_to_inf_rather_than_raising() -> None:
         (RunSpec(lr=1.0, epochs=20), Outcome.OSCILLATING),
         (RunSpec(lr=1.01, epochs=20), Outcome.DIVERGED),
         (RunSpec(lr=0.5, epochs=3), Outcome.CONVERGED),
+        (RunSpec(lr=1e-12, epochs=20), Outcome.STALLED),
+        (RunSpec(lr=0.0, epochs=20), Outcome.STALLED),
     ],
 )
 def test_status_of_the_lessons_runs(spec: RunSpec, outcome: Outcome) -> None:
@@ -171,6 +173,14 @@ def test_stationary_point_of_a_loss_with_negative_values_converges() -> None:
     result = descent.run(RunSpec(w0=1.0, lr=0.05, epochs=400), "w**4 - 3*w**2 + w")
     assert result.status.outcome is Outcome.CONVERGED
     assert abs(float(result.final_grad)) <= 1e-6
+
+
+def test_a_run_whose_steps_fall_below_float32_resolution_is_stalled() -> None:
+    result = descent.run(RunSpec(w0=1.0, lr=0.01, epochs=1000), "sin(3*w) + 0.1*w**2")
+    moved = np.nonzero(np.diff(bits(result.w)))[0]
+    assert result.status.outcome is Outcome.STALLED
+    assert result.status.step == int(moved[-1]) + 3  # the first step after the last move
+    assert float(result.final_grad) != 0.0
 
 
 def test_cancelled_between_chunks() -> None:

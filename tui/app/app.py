@@ -109,6 +109,11 @@ class ExplorerApp(App[None]):
         """Stop the engine at once: quitting never waits for TensorFlow."""
         self.engine.stop()
 
+    async def action_quit(self) -> None:
+        """Quit: the engine is killed first, so nothing waits for a run or for TensorFlow."""
+        self.engine.stop()
+        await super().action_quit()
+
     # -- the engine ---------------------------------------------------------------------------
 
     @work(thread=True, exit_on_error=False, group="engine", name="engine reader")

@@ -20,6 +20,7 @@ class Outcome(str, Enum):
     CONVERGED = "converged"
     DESCENDING = "still descending"
     OSCILLATING = "oscillating"
+    STALLED = "stalled"
     DIVERGED = "diverged"
 
 
@@ -54,6 +55,8 @@ def classify(
       ``tol``, k being the step after which it stayed so; for any loss, the gradient at the
       last w is at most ``tol`` in size (a stationary point), k being the step after which the
       steps stayed that small (|w_k - w_k-1| <= lr * tol);
+    - stalled at step k: w has not moved since step k, over at least the last steps, though
+      the gradient is not 0: each step lr * g is below float32's resolution at that w;
     - oscillating: w moved back and forth across most of the last steps;
     - still descending: anything else.
     """
@@ -74,6 +77,10 @@ def classify(
         moves = np.abs(np.diff(np.concatenate([[np.float32(w0)], w]).astype(np.float64)))
         small = moves <= lr.astype(np.float64) * tol
         return Status(Outcome.CONVERGED, _stays(small), f"|gradient| <= {tol:g}")
+    stalled = _stalled_since(w0, w)
+    if stalled is not None:
+        why = "lr is 0" if not lr.any() else "each step is below float32's resolution at w"
+        return Status(Outcome.STALLED, stalled, f"w stopped moving: {why}")
     if _alternates(w):
         return Status(Outcome.OSCILLATING, None, "w jumps back and forth across the minimum")
     return Status(Outcome.DESCENDING, None, "the loss is still falling")
@@ -83,6 +90,14 @@ def _stays(ok: np.ndarray) -> int:
     """The first step (1-based) from which ``ok`` holds to the end (the last step if only there)."""
     failing = np.nonzero(~ok)[0]
     return int(failing[-1]) + 2 if failing.size else 1
+
+
+def _stalled_since(w0: float, w: np.ndarray) -> int | None:
+    """The step from which w stayed the same, if it did over the last :data:`WINDOW` steps."""
+    path = np.concatenate([[np.float32(w0)], w]).view(np.int32)
+    moved = np.nonzero(path[1:] != path[:-1])[0]
+    since = int(moved[-1]) + 2 if moved.size else 1
+    return since if len(w) - since + 1 >= WINDOW else None
 
 
 def _first_bad(w: np.ndarray, loss: np.ndarray) -> str:

@@ -28,20 +28,18 @@ def downsample(x: np.ndarray, *ys: np.ndarray, limit: int = MAX_POINTS) -> list[
     n = len(x)
     if n <= limit:
         return [x, *ys]
-    buckets = limit // 3
-    edges = np.linspace(0, n, buckets + 1).astype(np.int64)
-    picks = [edges[:-1], [n - 1]]
+    size = -(-n // (limit // 3))  # steps per bucket, rounded up
+    buckets = -(-n // size)
+    picks = [np.arange(0, n, size), np.array([n - 1])]
     for y in ys:
-        finite = np.where(np.isfinite(y), y, np.nan)
-        for reduce in (np.fmin.reduceat, np.fmax.reduceat):
-            value = reduce(finite, edges[:-1])
-            # The index in each bucket where that extreme sits.
-            for start, stop, target in zip(edges[:-1], edges[1:], value, strict=True):
-                segment = finite[start:stop]
-                hits = np.nonzero(segment == target)[0]
-                if hits.size:
-                    picks.append([start + hits[0]])
-    index = np.unique(np.concatenate([np.asarray(p, np.int64) for p in picks]))
+        grid = np.full(buckets * size, np.nan)
+        grid[:n] = np.where(np.isfinite(y), y, np.nan)
+        grid = grid.reshape(buckets, size)
+        rows = np.nonzero(~np.isnan(grid).all(axis=1))[0]
+        if rows.size:
+            picks.append(rows * size + np.nanargmin(grid[rows], axis=1))
+            picks.append(rows * size + np.nanargmax(grid[rows], axis=1))
+    index = np.unique(np.concatenate(picks))
     return [x[index], *(y[index] for y in ys)]
 
 
@@ -70,22 +68,39 @@ class DescentChart(PlotextPlot, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._result: RunResult | None = None
+        self._points: list[np.ndarray] = []
+        self._version = 0
+        self._rendered: tuple[tuple[object, ...], RenderResult] | None = None
         self.note = ""
 
     def show(self, result: RunResult) -> None:
-        """Draw ``result``."""
-        self._result = result
+        """Draw ``result`` (thinned once here, not at every redraw)."""
+        lr = result.lr64 if result.spec.decays else result.lr
+        self._points = downsample(
+            result.step.astype(np.float64),
+            result.w.astype(np.float64),
+            result.loss.astype(np.float64),
+            lr.astype(np.float64),
+        )
         self.replot()
 
     def render(self) -> RenderResult:
-        """The plot; at sizes plotext cannot draw, a short note instead of a crash."""
+        """The plot; at sizes plotext cannot draw, a short note instead of a crash.
+
+        Building a plot costs tens of milliseconds, so the last one is kept for redraws that
+        change nothing it shows (focus, a footer update, ...).
+        """
         if self.size.width < 10 or self.size.height < 4:
             return Text("chart: too small", no_wrap=True, overflow="ellipsis")
+        key = (self._version, self.size, self.app.theme, self.theme)
+        if self._rendered is not None and self._rendered[0] == key:
+            return self._rendered[1]
         try:
-            return super().render()
+            rendered = super().render()
         except Exception as err:  # noqa: BLE001 - plotext may fail at odd sizes; keep the app
             return Text(f"chart: {err}", no_wrap=True, overflow="ellipsis")
+        self._rendered = (key, rendered)
+        return rendered
 
     def watch_view(self) -> None:
         """Redraw in the new view."""
@@ -100,17 +115,13 @@ class DescentChart(PlotextPlot, can_focus=True):
         # plotext 5.3's clear_figure() leaves subplots' ticks behind (log labels of one view
         # showed up in the next), so every replot starts from a new figure.
         self._plot = Plot()
+        self._version += 1
         plt = self.plt
-        result = self._result
-        if result is None:
+        if not self._points:
             plt.title("waiting for the first run")
             self.refresh()
             return
-        step = result.step.astype(np.float64)
-        lr = (result.lr64 if result.spec.decays else result.lr).astype(np.float64)
-        step, w, loss, lr = downsample(
-            step, result.w.astype(np.float64), result.loss.astype(np.float64), lr
-        )
+        step, w, loss, lr = self._points
         notes: list[str] = []
         if self.view == "all":
             plt.subplots(3, 1)

@@ -29,7 +29,7 @@ class StatusLine(Static):
         background: $panel;
         &.-converged { color: $text-success; }
         &.-diverged { color: $text-error; }
-        &.-oscillating { color: $text-warning; }
+        &.-oscillating, &.-stalled { color: $text-warning; }
         &.-busy { color: $text-muted; }
     }
     """
@@ -41,6 +41,7 @@ class StatusLine(Static):
             ("-converged", Outcome.CONVERGED),
             ("-diverged", Outcome.DIVERGED),
             ("-oscillating", Outcome.OSCILLATING),
+            ("-stalled", Outcome.STALLED),
         ):
             self.set_class(outcome is kind, name)
         self.set_class(False, "-busy")
@@ -48,7 +49,7 @@ class StatusLine(Static):
 
     def show_busy(self, text: str) -> None:
         """Show that something is under way (loading TensorFlow, a long run)."""
-        for name in ("-converged", "-diverged", "-oscillating"):
+        for name in ("-converged", "-diverged", "-oscillating", "-stalled"):
             self.set_class(False, name)
         self.set_class(True, "-busy")
         self.update(text)
