@@ -96,6 +96,8 @@ LOSSES = {
     "log(1 + exp(w))": None,
     "w**2 / (1 + w**2)": None,
     "sqrt(1 + w**2) + w**2.5 * 0": None,
+    "-0.5*w**2 + 0.01*w**4": None,
+    "cos(3*w) + 0.01*w**4 - atan(w)": None,
 }
 
 
