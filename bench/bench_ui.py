@@ -17,7 +17,7 @@ key is sent to the first capture that shows the expected screen. Measured:
    from the CLI's ``run --format summary`` (``tui.cli.main``, all runs in one process); also key
    to the field's echo;
 4. the same at 100,000 epochs;
-5. key to visible change while a 1,000,000-step graph-mode run (``sin(3*w) + 0.1*w**2``) is
+5. key to visible change while a 1,000,000-step graph-mode run (``tanh(3*w) + 0.1*w**2``) is
    under way: focus keys ``t`` / ``c`` / ``f``, escape, ``up`` in the lr field, and (unless
    ``--quick``) ``v`` over the first run's chart while later runs go on; the same keys idle;
 6. ``ctrl+q`` to process exit: (a) 0.3 s after launch and at the first frame, while TensorFlow
@@ -57,7 +57,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WIDTH, HEIGHT = 120, 40
 #: The final w the seed prints after its 20 steps at lr 0.01.
 SEED_W = "3.005648"
-SLOW_LOSS = "sin(3*w) + 0.1*w**2"
+SLOW_LOSS = "tanh(3*w) + 0.1*w**2"
 #: The lr field's nudge factor (``NUDGES["lr"]`` in tui/app/widgets/params.py).
 LR_FACTOR = 10 ** (1 / 10)
 #: Seconds between two captures while polling.
@@ -1015,7 +1015,7 @@ def run(args: argparse.Namespace) -> None:
     print_table(
         "Keystrokes (lr up/down in the field)", [key20, echo20, key100k, echo100k], baselines
     )
-    print_table("During a 1,000,000-step graph-mode run (sin loss)", long_run[:-1], baselines)
+    print_table("During a 1,000,000-step graph-mode run (tanh loss)", long_run[:-1], baselines)
     print_table(
         f"Quit (target 'instant', read as <= {INSTANT * 1000:g} ms)",
         [early, loading, long_run[-1], quit_idle],
