@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -16,7 +18,7 @@ from tui.app.messages import EngineLoaded, EngineLost, RunError, RunFinished, Ru
 from tui.app.screens.help import HelpScreen
 from tui.app.widgets.chart import VIEWS, DescentChart
 from tui.app.widgets.log_table import LogTable
-from tui.app.widgets.params import NUDGES, Params, ParamsForm
+from tui.app.widgets.params import Params, ParamsForm
 from tui.app.widgets.status import StatusLine
 from tui.engine.analysis import DEFAULT_TOL
 from tui.engine.losses import SEED_LOSS
@@ -254,7 +256,7 @@ class ExplorerApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
-    def get_system_commands(self, screen: Screen) -> object:
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every action in the command palette too."""
         yield from super().get_system_commands(screen)
         commands = [
@@ -273,6 +275,3 @@ class ExplorerApp(App[None]):
         ]
         for title, help_text, callback in commands:
             yield SystemCommand(title, help_text, callback)
-
-
-__all__ = ["ExplorerApp", "PRESETS", "NUDGES"]

@@ -46,17 +46,13 @@ class ParsedBy(Validator):
         return self.success()
 
 
-def _parse_loss(text: str) -> object:
-    return parse_loss(text)
-
-
 PARSERS: dict[str, Callable[[str], object]] = {
     "lr": lambda text: RunSpec(lr=parse_number("lr", text)).validate(),
     "w0": lambda text: RunSpec(w0=parse_number("w0", text)).validate(),
     "epochs": parse_epochs,
     "decay": lambda text: RunSpec(decay=parse_number("decay", text)).validate(),
     "decay-steps": lambda text: RunSpec(decay_steps=parse_number("decay-steps", text)).validate(),
-    "loss": _parse_loss,
+    "loss": parse_loss,
 }
 
 
