@@ -1,0 +1,106 @@
+"""The learning-rate range test: hundreds of rates in one batched engine call, and what it says."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from tui.engine.analysis import DEFAULT_TOL, Outcome
+from tui.engine.losses import LossExpr
+from tui.engine.result import RunResult
+from tui.engine.spec import ParameterError, RunSpec
+
+#: The most rates one sweep may hold.
+MAX_RATES = 2000
+
+
+def log_rates(low: float, high: float, count: int) -> np.ndarray:
+    """``count`` learning rates spaced evenly in log between ``low`` and ``high`` (float64)."""
+    if not (math.isfinite(low) and math.isfinite(high)) or low <= 0 or high <= low:
+        raise ParameterError("range", f"needs 0 < low < high, not {low:g} .. {high:g}")
+    if not 2 <= count <= MAX_RATES:
+        raise ParameterError("count", f"must be from 2 to {MAX_RATES}, not {count}")
+    return np.geomspace(low, high, count)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """One range test: per rate, the final loss, the steps to tolerance (-1: never), the outcome."""
+
+    base: RunSpec
+    loss_expr: str
+    tol: float
+    lrs: np.ndarray
+    final_loss: np.ndarray
+    steps_to_tol: np.ndarray
+    outcomes: tuple[Outcome, ...]
+    seconds: float
+
+    def result_index(self, lr: float) -> int:
+        """The index of the swept rate nearest to ``lr`` (in log)."""
+        return int(np.argmin(np.abs(np.log(self.lrs) - math.log(lr))))
+
+
+def sweep(
+    base: RunSpec,
+    lrs: np.ndarray,
+    loss: str | LossExpr,
+    tol: float = DEFAULT_TOL,
+    run_batch: Callable[..., list[RunResult]] | None = None,
+) -> Sweep:
+    """Run ``base`` once per rate in ``lrs``, all in one batched engine call."""
+    if run_batch is None:
+        from tui.engine.descent import run_batch
+    specs = [replace(base, lr=float(lr)) for lr in lrs]
+    results = run_batch(specs, loss, tol=tol)
+    steps = np.array([_steps_to_tol(r, tol) for r in results], np.int64)
+    return Sweep(
+        base=base,
+        loss_expr=results[0].loss_expr,
+        tol=tol,
+        lrs=np.asarray(lrs, np.float64),
+        final_loss=np.array([r.final_loss for r in results], np.float32),
+        steps_to_tol=steps,
+        outcomes=tuple(r.status.outcome for r in results),
+        seconds=results[0].seconds,
+    )
+
+
+def _steps_to_tol(result: RunResult, tol: float) -> int:
+    loss_after = np.append(result.loss[1:], result.final_loss)
+    hit = np.nonzero(loss_after <= tol)[0]
+    return int(hit[0]) + 1 if hit.size else -1
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    """The range test's usual picks, beside the best rate the sweep actually found."""
+
+    steepest: float | None
+    """The rate where the final loss falls fastest against log(lr)."""
+    min_over_10: float | None
+    """The rate of the lowest final loss, divided by 10 (the usual safety margin)."""
+    best: float | None
+    """The rate of the lowest final loss the sweep measured."""
+
+
+def suggest(result: Sweep) -> Suggestions:
+    """The steepest-descent and minimum/10 suggestions, and the measured best rate."""
+    loss = result.final_loss.astype(np.float64)
+    finite = np.isfinite(loss)
+    if finite.sum() < 2:
+        return Suggestions(None, None, None)
+    best_index = int(np.nanargmin(np.where(finite, loss, np.nan)))
+    best = float(result.lrs[best_index])
+    # Slope of log(loss) against log(lr), over the finite, positive stretch up to the minimum.
+    usable = finite & (loss > 0)
+    usable[best_index + 1 :] = False
+    steepest = None
+    index = np.nonzero(usable)[0]
+    if index.size >= 2:
+        slope = np.diff(np.log(loss[index])) / np.diff(np.log(result.lrs[index]))
+        steepest = float(result.lrs[index[int(np.argmin(slope))]])
+    return Suggestions(steepest=steepest, min_over_10=best / 10, best=best)
