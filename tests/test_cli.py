@@ -146,3 +146,15 @@ def test_bad_input_never_runs_code(tmp_path) -> None:
     assert proc.returncode == 2
     assert not marker.exists()
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("fmt", ["seed", "en", "csv"])
+def test_long_outputs_are_written_in_chunks_that_join_exactly(
+    fmt: str, capsysbinary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    argv = ["run", "--lr", "0.3", "--epochs", "1000", "--decay", "0.999", "--format", fmt]
+    _, whole, _ = run_cli(argv, capsysbinary)
+    monkeypatch.setattr(cli, "STREAM_ROWS", 7)
+    _, chunked, _ = run_cli(argv, capsysbinary)
+    assert chunked == whole
+    assert len(whole.splitlines()) == 1000 + (fmt == "csv")

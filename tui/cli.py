@@ -14,6 +14,9 @@ from tui.formats import FORMATS
 
 PROG = "lr-explorer"
 
+#: Rows formatted and written at a time by ``lr-explorer run``.
+STREAM_ROWS = 1 << 18
+
 SCHEDULE_HELP = (
     "Schedules: without --decay the rate is constant; with it, the rate of step s (0-based) is "
     "lr * decay ** (s / decay_steps), computed in float64 as the seed's Python does and rounded "
@@ -154,13 +157,8 @@ def run_command(
     from tui.engine.analysis import DEFAULT_TOL
 
     result = descent.run(spec, args.loss, tol=args.tol or DEFAULT_TOL)
-    if args.format == "seed":
-        data = formats.seed_lines(result.step, result.w, result.loss, _lr_column(spec, result))
-    elif args.format == "en":
-        data = formats.en_lines(result.step, result.w, result.loss, _lr_column(spec, result))
-    elif args.format == "csv":
-        data = formats.csv_bytes(result.step, result.w, result.loss, result.lr)
-    elif args.format == "json":
+    out = sys.stdout.buffer
+    if args.format == "json":
         meta = {
             "w0": spec.w0,
             "lr": spec.lr,
@@ -171,16 +169,28 @@ def run_command(
             "loss": result.loss_expr,
             "status": str(result.status),
         }
-        data = formats.json_bytes(result.step, result.w, result.loss, result.lr, meta)
-    else:
+        out.write(formats.json_bytes(result.step, result.w, result.loss, result.lr, meta))
+    elif args.format == "summary":
         line = formats.summary_line(
             int(result.step[-1]),
             float(result.final_w),
             float(result.final_loss),
             str(result.status),
         )
-        data = (line + "\n").encode()
-    sys.stdout.buffer.write(data)
+        out.write((line + "\n").encode())
+    else:
+        # Written in chunks: memory stays bounded and the first lines go out early.
+        lr = _lr_column(spec, result)
+        for start in range(0, len(result.step), STREAM_ROWS):
+            part = slice(start, start + STREAM_ROWS)
+            rows = (result.step[part], result.w[part], result.loss[part])
+            if args.format == "seed":
+                data = formats.seed_lines(*rows, None if lr is None else lr[part])
+            elif args.format == "en":
+                data = formats.en_lines(*rows, None if lr is None else lr[part])
+            else:
+                data = formats.csv_bytes(*rows, result.lr[part], header=start == 0)
+            out.write(data)
     sys.stdout.flush()
     return 0
 

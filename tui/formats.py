@@ -833,8 +833,12 @@ def en_lines(
     return _assemble(parts, s.shape[0])
 
 
-def csv_bytes(step: np.ndarray, w: np.ndarray, loss: np.ndarray, lr: np.ndarray) -> bytes:
+def csv_bytes(
+    step: np.ndarray, w: np.ndarray, loss: np.ndarray, lr: np.ndarray, header: bool = True
+) -> bytes:
     """CSV with header ``step,w,loss,lr`` and one row per step (``\\n`` line ends).
+
+    ``header=False`` leaves the header out, for the chunks after the first of a long output.
 
     ``w``, ``loss`` and ``lr`` are float32 (other float arrays must hold float32 values exactly,
     else ValueError). Each is written as the shortest decimal that reads back to the same
@@ -852,7 +856,7 @@ def csv_bytes(step: np.ndarray, w: np.ndarray, loss: np.ndarray, lr: np.ndarray)
         (_csv_number, ra),
         b"\n",
     ]
-    return _assemble(parts, s.shape[0], head=b"step,w,loss,lr\n")
+    return _assemble(parts, s.shape[0], head=b"step,w,loss,lr\n" if header else b"")
 
 
 def json_bytes(
