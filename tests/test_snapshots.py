@@ -47,3 +47,16 @@ def test_log_scale_and_all_view(snap_compare) -> None:
 
     app = ExplorerApp(PRESETS[3], show_timings=False)
     assert snap_compare(app, terminal_size=(120, 40), run_before=views)
+
+
+def test_pinned_comparison(snap_compare) -> None:
+    async def pin_two(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("escape")
+        for key in ("2", "3"):
+            await pilot.press("p", key)
+            await wait_for_run(pilot)
+        await pilot.pause()
+
+    app = ExplorerApp(PRESETS[1], show_timings=False)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=pin_two)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -15,14 +16,17 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui.app.engine_client import EngineClient
 from tui.app.messages import EngineLoaded, EngineLost, RunError, RunFinished, RunProgressed
+from tui.app.pins import MAX_PINS, Pin, shared
 from tui.app.screens.help import HelpScreen
 from tui.app.widgets.chart import VIEWS, DescentChart
 from tui.app.widgets.log_table import LogTable
 from tui.app.widgets.params import Params, ParamsForm
+from tui.app.widgets.pins_table import PinsTable
 from tui.app.widgets.status import StatusLine
 from tui.engine.analysis import DEFAULT_TOL
 from tui.engine.losses import SEED_LOSS
 from tui.engine.protocol import EngineReady, RunDone, RunFailed, RunProgress
+from tui.engine.result import RunResult
 from tui.engine.spec import RunSpec
 
 #: The lesson's three experiments, on keys 1, 2 and 3.
@@ -42,6 +46,9 @@ TYPING_KEY_ACTIONS = {
     "focus_fields",
     "focus_chart",
     "focus_table",
+    "pin",
+    "unpin",
+    "clear_pins",
 }
 
 
@@ -67,6 +74,9 @@ class ExplorerApp(App[None]):
             "c", "focus_chart", "chart", id="focus-chart", tooltip="Go to the chart", show=False
         ),
         Binding("t", "focus_table", "table", id="focus-table", tooltip="Go to the log table"),
+        Binding("p", "pin", "pin", id="pin", tooltip="Pin this run to compare others with it"),
+        Binding("x", "unpin", "unpin", id="unpin", tooltip="Remove the selected (or last) pin"),
+        Binding("X", "clear_pins", "clear pins", id="clear-pins", tooltip="Remove every pin"),
         Binding("question_mark,f1", "help", "help", id="help", tooltip="Keys and how it works"),
     ]
 
@@ -75,17 +85,21 @@ class ExplorerApp(App[None]):
     engine_ready: var[bool] = var(False)
     """Whether TensorFlow has loaded in the engine process."""
 
-    def __init__(
-        self, params: Params | None = None, *, tol: float = DEFAULT_TOL, show_timings: bool = True
-    ) -> None:
+    def __init__(self, params: Params | None = None, *, show_timings: bool = True) -> None:
         super().__init__()
         self._initial = params or PRESETS[1]
-        self.tol = tol
         self.show_timings = show_timings
         """Whether the status line shows run times (off for reproducible screenshots)."""
         self.engine = EngineClient()
         self.shown_request = 0
         """The id of the request whose results are on screen."""
+        self.pins: list[Pin] = []
+        """The pinned runs, oldest first."""
+        self.baseline: int | None = None
+        """The number of the pin the others are compared with."""
+        self._next_pin = 1
+        self._request_pins: dict[int, tuple[int, ...]] = {}
+        self._current: RunResult | None = None
 
     def compose(self) -> ComposeResult:
         """Fields on the left; chart over log table on the right; status line and footer."""
@@ -93,6 +107,7 @@ class ExplorerApp(App[None]):
             yield ParamsForm(self._initial, id="params")
             with Vertical(id="right"):
                 yield DescentChart(id="chart")
+                yield PinsTable(id="pins")
                 yield LogTable(id="log")
         yield StatusLine("starting", id="status")
         yield Footer()
@@ -139,9 +154,13 @@ class ExplorerApp(App[None]):
                 self.post_message(RunError(reply.request_id, reply.message))
 
     def _submit(self) -> None:
+        """Run the current parameters and every pin (with the shared w0 and epochs) at once."""
         if self.params is None or not self.engine_ready:
             return
-        self.engine.submit([self.params.spec], self.params.loss, self.tol)
+        spec = self.params.spec
+        specs = [spec, *(shared(pin.spec, spec) for pin in self.pins)]
+        request = self.engine.submit(specs, self.params.loss, self.params.tol)
+        self._request_pins = {request: tuple(pin.number for pin in self.pins)}
 
     def watch_params(self) -> None:
         """Re-run whenever the parameters change."""
@@ -163,9 +182,21 @@ class ExplorerApp(App[None]):
             return  # a newer request is out: never show stale results after newer ones
         result = event.results[0]
         self.shown_request = event.request_id
+        self._current = result
+        fresh = dict(zip(self._request_pins[event.request_id], event.results[1:], strict=True))
+        self.pins = [replace(p, result=fresh.get(p.number, p.result)) for p in self.pins]
         self.query_one(LogTable).show(result)
-        self.query_one(DescentChart).show(result)
         self.query_one(StatusLine).show_result(result, self.show_timings)
+        self._show_pins()
+
+    def _show_pins(self) -> None:
+        """Redraw the chart with the pins, and the comparison table."""
+        if self._current is not None:
+            self.query_one(DescentChart).show(self._current, self.pins)
+        table = self.query_one(PinsTable)
+        table.set_class(bool(self.pins), "-shown")
+        tol = self.params.tol if self.params is not None else DEFAULT_TOL
+        table.show(self.pins, self.baseline, tol)
 
     @on(RunProgressed)
     def _run_progressed(self, event: RunProgressed) -> None:
@@ -209,8 +240,59 @@ class ExplorerApp(App[None]):
         self.refresh_bindings()
 
     def action_preset(self, number: int) -> None:
-        """Load one of the lesson's three experiments."""
-        self.query_one(ParamsForm).set_params(PRESETS[number])
+        """Load one of the lesson's three experiments (the tolerance stays as it is)."""
+        tol = self.params.tol if self.params is not None else DEFAULT_TOL
+        self.query_one(ParamsForm).set_params(replace(PRESETS[number], tol=tol))
+
+    def action_pin(self) -> None:
+        """Pin the run on screen, to compare the next ones with it."""
+        if self._current is None or self.params is None:
+            self.notify("nothing to pin yet", severity="warning")
+            return
+        if len(self.pins) >= MAX_PINS:
+            self.notify(f"at most {MAX_PINS} pins: remove one with x", severity="warning")
+            return
+        pin = Pin(self._next_pin, self.params.spec, self._current)
+        self._next_pin += 1
+        self.pins = [*self.pins, pin]
+        if self.baseline is None:
+            self.baseline = pin.number
+        self._show_pins()
+
+    def action_unpin(self, number: int | None = None) -> None:
+        """Remove pin ``number``, else the one selected in the table, else the last."""
+        if not self.pins:
+            return
+        if number is None:
+            table = self.query_one(PinsTable)
+            number = table.selected_number() if table.has_focus else None
+        if number is None:
+            number = self.pins[-1].number
+        self.pins = [pin for pin in self.pins if pin.number != number]
+        if self.baseline == number:
+            self.baseline = self.pins[0].number if self.pins else None
+        self._show_pins()
+        if not self.pins:
+            self.action_focus_chart()
+
+    def action_clear_pins(self) -> None:
+        """Remove every pin."""
+        self.pins = []
+        self.baseline = None
+        self._show_pins()
+
+    def action_use_pin(self, number: int) -> None:
+        """Make pin ``number`` the current run: its rate and schedule go back into the fields."""
+        pin = next((p for p in self.pins if p.number == number), None)
+        if pin is None or self.params is None:
+            return
+        spec = shared(pin.spec, self.params.spec)
+        self.query_one(ParamsForm).set_params(replace(self.params, spec=spec))
+
+    def action_set_baseline(self, number: int) -> None:
+        """Compare the other pins with pin ``number``."""
+        self.baseline = number
+        self._show_pins()
 
     def action_nudge_lr(self, direction: int) -> None:
         """Raise or lower the learning rate by a fixed factor."""
@@ -271,6 +353,9 @@ class ExplorerApp(App[None]):
             ("Go to the fields", "Focus the learning rate", self.action_focus_fields),
             ("Go to the chart", "Focus the chart", self.action_focus_chart),
             ("Go to the table", "Focus the log table", self.action_focus_table),
+            ("Pin this run", "Keep it on the chart to compare", self.action_pin),
+            ("Unpin", "Remove the selected or last pin", self.action_unpin),
+            ("Clear pins", "Remove every pin", self.action_clear_pins),
             ("Help", "Keys and how it works", self.action_help),
         ]
         for title, help_text, callback in commands:

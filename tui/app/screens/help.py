@@ -26,6 +26,8 @@ Gradient descent on a loss of one parameter *w*, bit-exact with TensorFlow's eag
 | `l` | loss on a log scale, on / off |
 | `v` | chart view: loss+w, all, loss, w, lr |
 | `f` / `c` / `t` | go to the fields / the chart / the table |
+| `p` | pin this run: it stays on the chart and in the comparison table |
+| `x` / `X` | remove the selected (or last) pin / every pin |
 | `?` / `f1` | this help |
 | `ctrl+p` | command palette: every action by name |
 | `ctrl+q` | quit |
@@ -35,9 +37,15 @@ Gradient descent on a loss of one parameter *w*, bit-exact with TensorFlow's eag
 `up` / `down` nudge the value, `tab` / `shift+tab` move between fields,
 `escape` leaves for the chart.
 
-## In the table
+## In the log table
 
 `up` `down` `pageup` `pagedown` `home` `end` move through the steps.
+
+## In the comparison table
+
+`enter` makes the pin the current run again, `b` makes it the baseline the others are
+compared with, `x` removes it. A change of w0, epochs, the loss or the tolerance re-runs every
+pin with it, in one engine call; each pin keeps its own rate and schedule.
 
 ## The loss
 

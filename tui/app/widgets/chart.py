@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from rich.text import Text
@@ -11,6 +12,7 @@ from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
+from tui.app.pins import Pin
 from tui.engine.result import RunResult
 
 #: The chart views, in the order the view key cycles through them.
@@ -43,6 +45,17 @@ def downsample(x: np.ndarray, *ys: np.ndarray, limit: int = MAX_POINTS) -> list[
     return [x[index], *(y[index] for y in ys)]
 
 
+def _thin(result: RunResult) -> list[np.ndarray]:
+    """Step, w, loss and lr of ``result`` as float64, thinned for drawing."""
+    lr = result.lr64 if result.spec.decays else result.lr
+    return downsample(
+        result.step.astype(np.float64),
+        result.w.astype(np.float64),
+        result.loss.astype(np.float64),
+        lr.astype(np.float64),
+    )
+
+
 def log_ticks(low: float, high: float, most: int = 6) -> tuple[list[float], list[str]]:
     """At most ``most`` tick positions (log10 values) and labels (``1e-3``) over low..high.
 
@@ -69,19 +82,15 @@ class DescentChart(PlotextPlot, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._points: list[np.ndarray] = []
+        self._pin_points: list[tuple[Pin, list[np.ndarray]]] = []
         self._version = 0
         self._rendered: tuple[tuple[object, ...], RenderResult] | None = None
         self.note = ""
 
-    def show(self, result: RunResult) -> None:
-        """Draw ``result`` (thinned once here, not at every redraw)."""
-        lr = result.lr64 if result.spec.decays else result.lr
-        self._points = downsample(
-            result.step.astype(np.float64),
-            result.w.astype(np.float64),
-            result.loss.astype(np.float64),
-            lr.astype(np.float64),
-        )
+    def show(self, result: RunResult, pins: Sequence[Pin] = ()) -> None:
+        """Draw ``result`` and the pins' runs (thinned once here, not at every redraw)."""
+        self._points = _thin(result)
+        self._pin_points = [(pin, _thin(pin.result)) for pin in pins if pin.result is not None]
         self.replot()
 
     def render(self) -> RenderResult:
@@ -111,7 +120,7 @@ class DescentChart(PlotextPlot, can_focus=True):
         self.replot()
 
     def replot(self) -> None:
-        """Clear the plot's data and draw the current result in the current view."""
+        """Clear the plot's data and draw the current result (and the pins) in the current view."""
         # plotext 5.3's clear_figure() leaves subplots' ticks behind (log labels of one view
         # showed up in the next), so every replot starts from a new figure.
         self._plot = Plot()
@@ -121,49 +130,53 @@ class DescentChart(PlotextPlot, can_focus=True):
             plt.title("waiting for the first run")
             self.refresh()
             return
-        step, w, loss, lr = self._points
         notes: list[str] = []
         if self.view == "all":
             plt.subplots(3, 1)
-            for row, (name, data) in enumerate((("loss", loss), ("w", w), ("lr", lr)), start=1):
+            for row, name in enumerate(("loss", "w", "lr"), start=1):
                 # Draw on the subplot object itself: the figure's own methods would all land
                 # on one of them.
-                self._series(plt.subplot(row, 1), name, step, data, notes)
+                self._draw(plt.subplot(row, 1), name, notes)
         elif self.view == "loss+w":
-            self._series(plt, "loss", step, loss, notes)
-            self._series(plt, "w", step, w, notes, yside="right")
+            self._draw(plt, "loss", notes)
+            self._draw(plt, "w", notes, yside="right")
         else:
-            data = {"loss": loss, "w": w, "lr": lr}[self.view]
-            self._series(plt, self.view, step, data, notes)
+            self._draw(plt, self.view, notes)
         self.note = "; ".join(dict.fromkeys(notes))
         self.refresh()
 
-    def _series(
-        self,
-        plt: Plot,
-        name: str,
-        step: np.ndarray,
-        data: np.ndarray,
-        notes: list[str],
-        yside: str = "left",
-    ) -> None:
-        keep = np.isfinite(data)
-        if not keep.all():
-            notes.append(f"{name}: inf/nan not drawn")
-        label = name
-        if name == "loss" and self.log_loss:
-            positive = keep & (data > 0)
-            if (keep & (data <= 0)).any():
-                notes.append("loss <= 0 not drawn on the log scale")
-            keep = positive
-            data = np.log10(np.where(positive, data, 1.0))
-            label = "loss (log)"
-        x, y = step[keep], data[keep]
-        if not x.size:
-            return
-        color = {"loss": "cyan", "w": "orange", "lr": "green"}[name]
-        plt.plot(x.tolist(), y.tolist(), label=label, color=color, marker="braille", yside=yside)
-        if name == "loss" and self.log_loss:
+    def _curves(self, name: str) -> list[tuple[np.ndarray, np.ndarray, str, str, str]]:
+        """(step, values, colour, marker, label) of series ``name`` for the run and each pin."""
+        column = {"w": 1, "loss": 2, "lr": 3}[name]
+        own = {"loss": "cyan", "w": "orange", "lr": "green"}[name]
+        curves = [(self._points[0], self._points[column], own, "braille", name)]
+        for pin, points in self._pin_points:
+            curves.append((points[0], points[column], pin.color, pin.marker, f"{pin.label} {name}"))
+        return curves
+
+    def _draw(self, plt: Plot, name: str, notes: list[str], yside: str = "left") -> None:
+        log = name == "loss" and self.log_loss
+        drawn: list[np.ndarray] = []
+        for step, data, color, marker, label in self._curves(name):
+            keep = np.isfinite(data)
+            if not keep.all():
+                notes.append(f"{name}: inf/nan not drawn")
+            if log:
+                positive = keep & (data > 0)
+                if (keep & (data <= 0)).any():
+                    notes.append("loss <= 0 not drawn on the log scale")
+                keep = positive
+                data = np.log10(np.where(positive, data, 1.0))
+                label = label.replace("loss", "loss (log)")
+            x, y = step[keep], data[keep]
+            if x.size:
+                plt.plot(
+                    x.tolist(), y.tolist(), label=label, color=color, marker=marker, yside=yside
+                )
+                drawn.append(y)
+        if log and drawn:
+            low = min(float(y.min()) for y in drawn)
+            high = max(float(y.max()) for y in drawn)
             rows = self.size.height // (3 if self.view == "all" else 1) - 3
-            ticks, labels = log_ticks(float(y.min()), float(y.max()), most=max(2, rows // 2))
+            ticks, labels = log_ticks(low, high, most=max(2, rows // 2))
             plt.yticks(ticks, labels, yside=yside)

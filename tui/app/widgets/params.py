@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Checkbox, Input, Select, Static
 
+from tui.engine.analysis import DEFAULT_TOL
 from tui.engine.losses import LossError, parse_loss
 from tui.engine.spec import ParameterError, RunSpec, parse_epochs, parse_number
 
@@ -46,6 +47,14 @@ class ParsedBy(Validator):
         return self.success()
 
 
+def parse_tolerance(text: str) -> float:
+    """Parse the convergence tolerance: a finite number above 0."""
+    value = parse_number("tol", text)
+    if value <= 0:
+        raise ParameterError("tol", "must be above 0")
+    return value
+
+
 PARSERS: dict[str, Callable[[str], object]] = {
     "lr": lambda text: RunSpec(lr=parse_number("lr", text)).validate(),
     "w0": lambda text: RunSpec(w0=parse_number("w0", text)).validate(),
@@ -53,6 +62,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "decay": lambda text: RunSpec(decay=parse_number("decay", text)).validate(),
     "decay-steps": lambda text: RunSpec(decay_steps=parse_number("decay-steps", text)).validate(),
     "loss": parse_loss,
+    "tol": parse_tolerance,
 }
 
 
@@ -86,10 +96,11 @@ class ParamInput(Input):
 
 @dataclass(frozen=True)
 class Params:
-    """A valid set of parameters: the run and the loss."""
+    """A valid set of parameters: the run, the loss, and the tolerance runs are measured by."""
 
     spec: RunSpec
     loss: str
+    tol: float = DEFAULT_TOL
 
 
 def params_values(params: Params) -> dict[str, str]:
@@ -102,6 +113,7 @@ def params_values(params: Params) -> dict[str, str]:
         "decay": f"{spec.decay if spec.decay is not None else 0.99:g}",
         "decay-steps": f"{spec.decay_steps:g}",
         "loss": params.loss,
+        "tol": f"{params.tol:g}",
     }
 
 
@@ -162,6 +174,7 @@ class ParamsForm(VerticalScroll):
         staircase = Checkbox("staircase: floor the exponent", self._initial.spec.staircase)
         staircase.id = "staircase"
         yield staircase
+        yield field("tol", "tolerance (steps to reach it)")
         yield Static("", id="field-error")
 
     def on_mount(self) -> None:
@@ -189,9 +202,10 @@ class ParamsForm(VerticalScroll):
                 staircase=self.query_one("#staircase", Checkbox).value,
             ).validate()
             loss = parse_loss(text["loss"]).source
+            tol = parse_tolerance(text["tol"])
         except (ParameterError, LossError):
             return None
-        return Params(spec, loss)
+        return Params(spec, loss, tol)
 
     def nudge(self, name: str, direction: int) -> None:
         """Move field ``name`` a notch up or down, if it holds a valid number."""

@@ -1,0 +1,89 @@
+"""Pinned runs: pin, unpin, clear, baseline, make current, and their re-run on shared changes."""
+
+from __future__ import annotations
+
+from app_helpers import wait_for_run
+from textual.widgets import Input
+
+from tui.app import ExplorerApp
+from tui.app.app import PRESETS
+from tui.app.widgets.chart import DescentChart
+from tui.app.widgets.pins_table import PinsTable
+from tui.engine import descent
+from tui.engine.spec import RunSpec
+
+
+def pin_cells(app: ExplorerApp) -> list[list[str]]:
+    """The comparison table's rows, as text."""
+    table = app.query_one(PinsTable)
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def test_pin_compare_rerun_and_unpin() -> None:
+    app = ExplorerApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        await pilot.press("escape", "p")  # pin lr 0.01
+        await pilot.press("2")  # lr 0.99
+        await wait_for_run(pilot)
+        await pilot.press("p")
+        await pilot.press("3")  # decay
+        await wait_for_run(pilot)
+        assert [pin.number for pin in app.pins] == [1, 2]
+        assert app.baseline == 1
+        rows = pin_cells(app)
+        assert rows[0][0].endswith("#1 base") and rows[1][0].endswith("#2")
+        assert rows[0][5] == "still descending" and rows[1][5] == "oscillating"
+        assert rows[1][6] == "", "neither reaches the tolerance in 20 steps"
+        chart = app.query_one(DescentChart)
+        assert len(chart._pin_points) == 2
+
+        # A shared change (epochs) re-runs every pin, in the same engine call as the current run.
+        requests = app.engine.latest_id
+        app.query_one("#epochs", Input).value = "1000"
+        await pilot.pause()
+        await wait_for_run(pilot)
+        assert app.engine.latest_id == requests + 1
+        for pin, lr in zip(app.pins, (0.01, 0.99), strict=True):
+            expected = descent.run(RunSpec(w0=5.0, lr=lr, epochs=1000))
+            assert pin.result is not None and pin.result.spec.epochs == 1000
+            assert pin.result.w.tobytes() == expected.w.tobytes()
+        rows = pin_cells(app)
+        assert rows[0][5].startswith("converged") and rows[1][5].startswith("converged")
+        # Same |1 - 2 lr|: lr 0.01 and 0.99 need the same number of steps.
+        assert rows[0][4] == rows[1][4]
+        assert rows[1][6] == "x1.00 steps"
+
+        # Baseline, make current, unpin, clear.
+        table = app.query_one(PinsTable)
+        table.focus()
+        table.move_cursor(row=1)
+        await pilot.press("b")
+        assert app.baseline == 2
+        await pilot.press("enter")
+        await wait_for_run(pilot)
+        assert app.query_one("#lr", Input).value == "0.99"
+        assert app.params is not None and app.params.spec.decay is None
+        await pilot.press("x")
+        assert [pin.number for pin in app.pins] == [1]
+        assert app.baseline == 1
+        app.action_focus_chart()
+        await pilot.press("p", "p", "X")
+        assert app.pins == [] and app.baseline is None
+        assert not app.query_one(PinsTable).has_class("-shown")
+
+
+async def test_presets_keep_the_tolerance_and_it_sets_the_steps_column() -> None:
+    app = ExplorerApp(PRESETS[3])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        await pilot.press("escape", "p")
+        rows = pin_cells(app)
+        assert rows[0][4] == "20"  # 1e-6 is reached at the last step
+        app.query_one("#tol", Input).value = "0.01"
+        await pilot.pause()
+        await wait_for_run(pilot)
+        assert pin_cells(app)[0][4] == "9"  # loss 0.005795 after step 9... as the table shows
+        await pilot.press("escape", "1")
+        await wait_for_run(pilot)
+        assert app.query_one("#tol", Input).value == "0.01"

@@ -1,0 +1,69 @@
+"""Pinned runs: a rate (and schedule) kept for comparison while the shared parameters change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from tui.engine.analysis import steps_to_tolerance
+from tui.engine.result import RunResult
+from tui.engine.spec import RunSpec
+
+#: At most this many pins; each has its own colour and marker.
+MAX_PINS = 8
+
+#: Per pin: a plotext colour and a marker character, so that colour is never the only cue.
+STYLES: tuple[tuple[str, str], ...] = (
+    ("red", "x"),
+    ("green", "+"),
+    ("magenta", "o"),
+    ("yellow", "*"),
+    ("blue", "#"),
+    ("white", "@"),
+    ("bright-red", "%"),
+    ("bright-green", "&"),
+)
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A pinned run: its own rate and schedule; w0, epochs and the loss are shared."""
+
+    number: int
+    spec: RunSpec
+    result: RunResult | None = None
+
+    @property
+    def color(self) -> str:
+        """Its plotext colour."""
+        return STYLES[(self.number - 1) % len(STYLES)][0]
+
+    @property
+    def marker(self) -> str:
+        """Its plotext marker."""
+        return STYLES[(self.number - 1) % len(STYLES)][1]
+
+    @property
+    def label(self) -> str:
+        """A short name for legends: ``#2 lr 0.99`` (with ``decay`` when it decays)."""
+        text = f"#{self.number} lr {self.spec.lr:g}"
+        if self.spec.decays:
+            text += f" x{self.spec.decay:g}"
+        return text
+
+    def schedule_text(self) -> str:
+        """Its schedule and rate, for the comparison table."""
+        spec = self.spec
+        if not spec.decays:
+            return f"constant {spec.lr:g}"
+        stair = " stair" if spec.staircase else ""
+        return f"{spec.lr:g}*{spec.decay:g}^(s/{spec.decay_steps:g}){stair}"
+
+
+def shared(pin_spec: RunSpec, current: RunSpec) -> RunSpec:
+    """The pin's rate and schedule with the current run's w0 and epochs."""
+    return replace(pin_spec, w0=current.w0, epochs=current.epochs)
+
+
+def steps_to(result: RunResult, tol: float) -> int | None:
+    """The steps ``result`` took to reach ``tol``, or ``None``."""
+    return steps_to_tolerance(result.loss, float(result.final_loss), tol)

@@ -1,0 +1,80 @@
+"""The comparison table: one row per pin, with its outcome and its speed against the baseline."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+from tui.app.pins import Pin, steps_to
+
+
+class PinsTable(DataTable):
+    """Every pin: schedule, final w, final loss, steps to the tolerance, status, vs baseline."""
+
+    BINDINGS = [
+        Binding("enter", "use", "make current", id="pin-use", tooltip="Load this pin's rate"),
+        Binding("x,delete", "remove", "unpin", id="pin-remove", tooltip="Remove this pin"),
+        Binding("b", "baseline", "baseline", id="pin-baseline", tooltip="Compare the others to it"),
+    ]
+
+    COLUMNS = ("pin", "schedule", "final w", "final loss", "steps", "status", "vs base")
+
+    def on_mount(self) -> None:
+        """Set up the columns."""
+        self.cursor_type = "row"
+        self.add_columns(*self.COLUMNS)
+
+    def show(self, pins: list[Pin], baseline: int | None, tol: float) -> None:
+        """Fill the table with ``pins``; ``baseline`` is the number of the baseline pin."""
+        row = self.cursor_row
+        self.clear()
+        base = next((p for p in pins if p.number == baseline and p.result is not None), None)
+        base_steps = steps_to(base.result, tol) if base is not None else None
+        for pin in pins:
+            name = f"{pin.marker} #{pin.number}" + (" base" if pin.number == baseline else "")
+            if pin.result is None:
+                self.add_row(
+                    name, pin.schedule_text(), "…", "…", "…", "running", "", key=str(pin.number)
+                )
+                continue
+            steps = steps_to(pin.result, tol)
+            versus = ""
+            if base_steps and steps is not None and pin.number != baseline:
+                versus = f"x{steps / base_steps:.2f} steps"
+            self.add_row(
+                name,
+                pin.schedule_text(),
+                f"{float(pin.result.final_w):f}",
+                f"{float(pin.result.final_loss):f}",
+                "never" if steps is None else str(steps),
+                str(pin.result.status),
+                versus,
+                key=str(pin.number),
+            )
+        if pins:
+            self.move_cursor(row=min(max(row, 0), len(pins) - 1))
+
+    def selected_number(self) -> int | None:
+        """The number of the pin under the cursor."""
+        if not self.row_count:
+            return None
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return int(key) if key is not None else None
+
+    def action_use(self) -> None:
+        """Ask the app to make this pin the current run."""
+        number = self.selected_number()
+        if number is not None:
+            self.app.action_use_pin(number)  # type: ignore[attr-defined]
+
+    def action_remove(self) -> None:
+        """Ask the app to remove this pin."""
+        number = self.selected_number()
+        if number is not None:
+            self.app.action_unpin(number)  # type: ignore[attr-defined]
+
+    def action_baseline(self) -> None:
+        """Ask the app to make this pin the baseline."""
+        number = self.selected_number()
+        if number is not None:
+            self.app.action_set_baseline(number)  # type: ignore[attr-defined]
