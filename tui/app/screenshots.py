@@ -34,6 +34,13 @@ async def _nothing(pilot: Pilot) -> None:
     await pilot.pause()
 
 
+async def _pin_two(pilot: Pilot) -> None:
+    await pilot.press("escape")
+    for key in ("2", "3"):
+        await pilot.press("p", key)
+        await wait_for_run(pilot)
+
+
 #: file name -> (parameters, what to do once the run is shown, terminal size)
 SCENARIOS: dict[str, tuple[Params, Callable[[Pilot], Awaitable[None]], tuple[int, int]]] = {
     "lr-0.01.svg": (PRESETS[1], _nothing, SIZE),
@@ -41,6 +48,7 @@ SCENARIOS: dict[str, tuple[Params, Callable[[Pilot], Awaitable[None]], tuple[int
     "exponential-decay.svg": (PRESETS[3], _nothing, SIZE),
     "invalid-input.svg": (PRESETS[2], _invalid_input, SIZE),
     "lr-0.99-80x24.svg": (PRESETS[2], _nothing, (80, 24)),
+    "comparison.svg": (PRESETS[1], _pin_two, SIZE),
 }
 
 
