@@ -1,0 +1,512 @@
+"""Theory beside the curve: what plain gradient descent does on a quadratic loss (pure Python).
+
+On a quadratic loss ``a*(w - w*)**2 + c`` with ``a > 0``, one step with rate ``lr`` maps
+``w - w*`` to ``(1 - lr*L) * (w - w*)``, ``L = 2a`` being the second derivative. The contraction
+factor ``q = 1 - lr*L`` tells everything:
+
+* ``lr == 0``: w does not move;
+* ``0 < q < 1`` (``lr < 1/L``): monotone convergence, w approaches from one side;
+* ``q == 0`` (``lr == 1/L``, the one-step optimum): the first step lands on the minimum;
+* ``-1 < q < 0`` (``1/L < lr < 2/L``): oscillating convergence, w jumps across the minimum;
+* ``q == -1`` (``lr == 2/L``, the critical rate): a pure 2-cycle between two mirror points;
+* ``q < -1`` (``lr > 2/L``): divergence, w jumps across the minimum, farther each time.
+
+The loss above its minimum shrinks by ``q**2`` a step, so from ``w0`` it falls to ``tol`` after
+``ceil(log(tol / (loss_0 - c)) / (2 log|q|))`` steps.
+
+:func:`quadratic` recognizes quadratic losses exactly, by polynomial arithmetic over the parser's
+folded tree; :func:`theory_for` gives the exact theory for them and, for other losses, a local
+one from the curvature at ``w0`` (which the engine computes with :func:`local_curvature`).
+
+This module imports neither TensorFlow nor Textual at module level: the terminal UI shows the
+theory before TensorFlow has loaded. Only :func:`local_curvature` imports TensorFlow, when called.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from fractions import Fraction
+
+from tui.engine.analysis import DEFAULT_TOL
+from tui.engine.losses import _W, LossExpr, _IntPow, _Lit, _Op, _Program
+
+__all__ = [
+    "BOUNDARY_TOL",
+    "MAX_DEGREE",
+    "Quadratic",
+    "Regime",
+    "Theory",
+    "local_curvature",
+    "quadratic",
+    "theory_for",
+]
+
+#: The highest polynomial degree followed while a loss is checked for being quadratic. Terms of
+#: higher degree may cancel out (``w**3 - w**3 + w**2`` is quadratic), so intermediate degrees up
+#: to this are kept; beyond it (``(w**16)**16``) the loss is reported as not quadratic.
+MAX_DEGREE: int = 64
+
+#: How close q must come to 0 or -1, in absolute terms, to count as exactly that boundary (a
+#: rate typed as ``2/L`` gives ``q = -1`` up to the rounding of ``lr * L`` in float64).
+BOUNDARY_TOL: float = 1e-12
+
+
+# --- Recognizing quadratics. ------------------------------------------------------------------
+
+#: A polynomial in w as its exact coefficients, constant term first, no trailing zeros.
+_Poly = tuple[Fraction, ...]
+
+
+class _NotPolynomial(Exception):
+    """The expression is not a polynomial in w (or goes beyond :data:`MAX_DEGREE`)."""
+
+
+@dataclass(frozen=True)
+class Quadratic:
+    """The loss ``a*w**2 + b*w + c`` with ``a > 0``: one minimum, at ``w* = -b/(2a)``.
+
+    The coefficients are the exact coefficients of the typed polynomial (constants folded in
+    float64 as the parser folds them), rounded once to float. :func:`quadratic` also keeps the
+    exact minimum, so that ``(w - 1000)**2 + 1e-3`` has its minimum loss 0.001 to the last bit
+    even though ``c = 1000000.001`` is rounded; built by hand, the minimum is computed exactly
+    from the float coefficients.
+    """
+
+    a: float
+    b: float
+    c: float
+    _exact: tuple[Fraction, Fraction, Fraction] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    def _coefficients(self) -> tuple[Fraction, Fraction, Fraction]:
+        if self._exact is not None:
+            return self._exact
+        return Fraction(self.a), Fraction(self.b), Fraction(self.c)
+
+    @property
+    def curvature(self) -> float:
+        """The second derivative ``L = 2a``, the same at every w."""
+        return 2.0 * self.a
+
+    @property
+    def minimum_w(self) -> float:
+        """Where the minimum is: ``w* = -b / (2a)`` (0.0, not -0.0, when b is 0)."""
+        a, b, _ = self._coefficients()
+        return float(-b / (2 * a)) + 0.0
+
+    @property
+    def minimum_loss(self) -> float:
+        """The loss at the minimum, ``c - b**2 / (4a)``."""
+        a, b, c = self._coefficients()
+        return float(c - b * b / (4 * a))
+
+    def __call__(self, w: float) -> float:
+        """The loss at ``w``, in float64."""
+        return (self.a * w + self.b) * w + self.c
+
+
+def quadratic(expr: LossExpr) -> Quadratic | None:
+    """The loss as ``a*w**2 + b*w + c`` if it is exactly a polynomial of degree 2 with ``a > 0``.
+
+    The parser's folded tree is walked with exact rational arithmetic: sums, differences,
+    products, negation, whole powers of polynomials and division by a constant are followed,
+    so ``(w + 1)**2``, ``w*w + w``, ``w**2/2`` and ``w**3 - w**3 + w**2`` are recognized. A
+    function of w (``sin(w)``, ``abs(w - 2)``), a division by an expression in w, a fractional
+    power or a power whose exponent contains w make the loss not quadratic, as do degrees other
+    than 2 (``2*w``, ``w**3``) and intermediate degrees above :data:`MAX_DEGREE`.
+
+    A concave quadratic (``a < 0``, e.g. ``-(w**2)``) has no minimum for gradient descent to
+    find: it gives ``None`` too, as does one whose coefficients overflow float64.
+    """
+    try:
+        poly = _polynomial(expr._program)
+    except _NotPolynomial:
+        return None
+    if len(poly) != 3 or poly[2] <= 0:
+        return None
+    exact_c, exact_b, exact_a = poly
+    try:
+        a, b, c = float(exact_a), float(exact_b), float(exact_c)
+        quad = Quadratic(a, b, c, (exact_a, exact_b, exact_c))
+        finite = [a, b, c, quad.curvature, quad.minimum_w, quad.minimum_loss]
+    except OverflowError:
+        return None
+    if not all(math.isfinite(x) for x in finite) or a <= 0:
+        return None
+    return quad
+
+
+def _polynomial(node: _Program) -> _Poly:
+    """The exact polynomial ``node`` computes, or raise :class:`_NotPolynomial`."""
+    if isinstance(node, _Lit):
+        return _trim((Fraction(node.value),))
+    if isinstance(node, _W):
+        return (Fraction(0), Fraction(1))
+    if isinstance(node, _IntPow):
+        return _power(_polynomial(node.base), node.n)
+    if not isinstance(node, _Op):  # pragma: no cover - the tree has no other node types
+        raise _NotPolynomial
+    name, args = node.name, node.args
+    if name == "pow":
+        return _pow_op(args[0], args[1])
+    if name not in ("add", "sub", "mul", "div", "neg", "square"):
+        raise _NotPolynomial  # a function of w
+    polys = [_polynomial(arg) for arg in args]
+    if name == "add":
+        return _add(polys[0], polys[1])
+    if name == "sub":
+        return _add(polys[0], _scale(polys[1], Fraction(-1)))
+    if name == "neg":
+        return _scale(polys[0], Fraction(-1))
+    if name == "square":
+        return _power(polys[0], 2)
+    if name == "mul":
+        return _mul(polys[0], polys[1])
+    divisor = polys[1]
+    if len(divisor) != 1:  # 0 (a division by zero) or an expression in w
+        raise _NotPolynomial
+    return _scale(polys[0], 1 / divisor[0])
+
+
+def _pow_op(base: _Program, exponent: _Program) -> _Poly:
+    """``base ** exponent`` through ``tf.pow``: a polynomial only for a whole constant exponent."""
+    if not isinstance(exponent, _Lit):
+        raise _NotPolynomial  # the exponent contains w
+    n = exponent.value
+    if n != int(n) or abs(n) > MAX_DEGREE:
+        raise _NotPolynomial
+    poly = _polynomial(base)
+    if n >= 0:
+        return _power(poly, int(n))
+    if len(poly) != 1:  # 1 / (an expression in w), or 1 / 0
+        raise _NotPolynomial
+    return (poly[0] ** int(n),)
+
+
+def _trim(poly: _Poly) -> _Poly:
+    end = len(poly)
+    while end and poly[end - 1] == 0:
+        end -= 1
+    return poly[:end]
+
+
+def _add(p: _Poly, q: _Poly) -> _Poly:
+    if len(p) < len(q):
+        p, q = q, p
+    return _trim(tuple(x + (q[i] if i < len(q) else 0) for i, x in enumerate(p)))
+
+
+def _scale(p: _Poly, k: Fraction) -> _Poly:
+    return _trim(tuple(x * k for x in p))
+
+
+def _mul(p: _Poly, q: _Poly) -> _Poly:
+    if not p or not q:
+        return ()
+    if len(p) + len(q) - 2 > MAX_DEGREE:
+        raise _NotPolynomial
+    out = [Fraction(0)] * (len(p) + len(q) - 1)
+    for i, x in enumerate(p):
+        for j, y in enumerate(q):
+            out[i + j] += x * y
+    return _trim(tuple(out))
+
+
+def _power(p: _Poly, n: int) -> _Poly:
+    if n == 0:
+        return (Fraction(1),)
+    if p and (len(p) - 1) * n > MAX_DEGREE:
+        raise _NotPolynomial
+    result: _Poly = (Fraction(1),)
+    base = p
+    while n:
+        if n & 1:
+            result = _mul(result, base)
+        n >>= 1
+        if n:
+            base = _mul(base, base)
+    return result
+
+
+# --- The theory. -------------------------------------------------------------------------------
+
+
+class Regime(str, Enum):
+    """What plain gradient descent does near a minimum, by the contraction factor q."""
+
+    STILL = "does not move"
+    MONOTONE = "monotone convergence"
+    ONE_STEP = "one-step convergence"
+    OSCILLATING = "oscillating convergence"
+    TWO_CYCLE = "2-cycle"
+    DIVERGING = "oscillating divergence"
+
+
+@dataclass(frozen=True)
+class Theory:
+    """The theory of one rate on one loss: the contraction ``q = 1 - lr*L`` and its regime.
+
+    ``curvature`` is L, the loss's second derivative: exact and constant for a quadratic
+    (``exact`` True), else the local curvature at ``w0`` (``exact`` False), an approximation that
+    holds only while w stays where the curvature is about that. ``critical_lr`` (2/L) is the
+    rate at and above which descent no longer converges; ``optimal_lr`` (1/L) the rate that
+    reaches the minimum in one step. ``minimum_w`` and ``minimum_loss`` are where the minimum is
+    and its loss: exact for a quadratic, else those of the local quadratic model at ``w0``
+    (the Newton step ``w0 - slope/L``). ``why`` says it in one sentence.
+    """
+
+    lr: float
+    curvature: float
+    contraction: float
+    regime: Regime
+    why: str
+    critical_lr: float
+    optimal_lr: float
+    exact: bool
+    w0: float
+    minimum_w: float
+    minimum_loss: float
+
+    def predicted_steps(self, tol: float = DEFAULT_TOL, w0: float | None = None) -> int | None:
+        """The steps until the loss above its minimum is at most ``tol``, starting from ``w0``.
+
+        ``w0`` defaults to the one the theory was made for. The loss above the minimum starts
+        at ``L/2 * (w0 - w*)**2`` and shrinks by ``q**2`` a step, so the answer is 0 if it is
+        already within ``tol``, 1 when ``q == 0``, ``None`` (never) when ``|q| >= 1``, else
+        ``ceil(log(tol / gap) / (2 log|q|))``. It counts steps as
+        :func:`tui.engine.analysis.steps_to_tolerance` does, but on ``loss - minimum_loss``.
+
+        For a loss that is not quadratic (``exact`` False) this is only an estimate: it treats
+        the loss as the quadratic with the local curvature at ``w0`` around the minimum of that
+        local model, which may be far from the loss's own minimum and its curvature there.
+        ``tol`` must be above 0, else :class:`ValueError`.
+        """
+        if not tol > 0:
+            raise ValueError(f"tol must be above 0, not {tol!r}")
+        start = self.w0 if w0 is None else w0
+        gap = 0.5 * self.curvature * (start - self.minimum_w) ** 2
+        if not math.isfinite(gap):
+            return None
+        if gap <= tol:
+            return 0
+        q = abs(self.contraction)
+        if q == 0:
+            return 1
+        if q >= 1:
+            return None
+        return max(1, math.ceil(math.log(tol / gap) / (2.0 * math.log(q))))
+
+
+def theory_for(
+    expr: LossExpr,
+    lr: float,
+    w0: float,
+    curvature_at: Callable[[float], float] | None = None,
+) -> Theory | None:
+    """The theory of rate ``lr`` from ``w0`` on ``expr``, or ``None`` when there is none.
+
+    For a quadratic loss (see :func:`quadratic`) the theory is exact and ``curvature_at`` is not
+    used. For any other loss, ``curvature_at(w0)`` gives the local curvature (the engine's
+    :func:`local_curvature`), the slope at ``w0`` is computed here in float64, and the theory is
+    that of the local quadratic model, marked ``exact=False``. ``None`` means no minimum is in
+    sight: a concave or linear loss, no ``curvature_at`` for a non-quadratic loss, a curvature
+    that is not positive and finite at ``w0``, or a slope that cannot be computed there.
+
+    ``lr`` must be finite and at least 0 and ``w0`` finite, else :class:`ValueError`.
+    """
+    if not (math.isfinite(lr) and lr >= 0):
+        raise ValueError(f"lr must be finite and at least 0, not {lr!r}")
+    if not math.isfinite(w0):
+        raise ValueError(f"w0 must be finite, not {w0!r}")
+    quad = quadratic(expr)
+    if quad is not None:
+        curvature, minimum_w, minimum_loss = quad.curvature, quad.minimum_w, quad.minimum_loss
+        exact = True
+    else:
+        if curvature_at is None:
+            return None
+        curvature = float(curvature_at(w0))
+        if not (math.isfinite(curvature) and curvature > 0):
+            return None
+        try:
+            value, slope = _value_and_slope(expr._program, float(w0))
+        except (ArithmeticError, ValueError):
+            return None
+        minimum_w = w0 - slope / curvature
+        minimum_loss = value - slope * slope / (2.0 * curvature)
+        if not (math.isfinite(minimum_w) and math.isfinite(minimum_loss)):
+            return None
+        exact = False
+    q = 1.0 - lr * curvature
+    if abs(q) <= BOUNDARY_TOL:
+        q = 0.0
+    elif abs(q + 1.0) <= BOUNDARY_TOL:
+        q = -1.0
+    regime = _regime(lr, q)
+    return Theory(
+        lr=lr,
+        curvature=curvature,
+        contraction=q,
+        regime=regime,
+        why=_why(regime, q, curvature, exact, w0),
+        critical_lr=2.0 / curvature,
+        optimal_lr=1.0 / curvature,
+        exact=exact,
+        w0=w0,
+        minimum_w=minimum_w,
+        minimum_loss=minimum_loss,
+    )
+
+
+def _regime(lr: float, q: float) -> Regime:
+    if lr == 0:
+        return Regime.STILL
+    if q > 0:
+        return Regime.MONOTONE
+    if q == 0:
+        return Regime.ONE_STEP
+    if q > -1:
+        return Regime.OSCILLATING
+    if q == -1:
+        return Regime.TWO_CYCLE
+    return Regime.DIVERGING
+
+
+def _number(x: float) -> str:
+    """``x`` in few digits, but never shown as 0, 1 or -1 when it is not exactly that."""
+    for digits in range(3, 18):
+        text = f"{x:.{digits}g}"
+        if float(text) not in (0.0, 1.0, -1.0) or float(text) == x:
+            return text
+    return repr(x)  # pragma: no cover - 17 digits always round-trip
+
+
+def _why(regime: Regime, q: float, curvature: float, exact: bool, w0: float) -> str:
+    about = "" if exact else "about "
+    where = "" if exact else f" (curvature {_number(curvature)} at w = {_number(w0)})"
+    each = f"each step multiplies the distance to the minimum by {about}q = {_number(q)}{where}"
+    if regime is Regime.STILL:
+        return "lr is 0: w does not move"
+    if regime is Regime.MONOTONE:
+        return f"{each}: w approaches from one side"
+    if regime is Regime.ONE_STEP:
+        return f"lr is 1/L, so q = 0{where}: the first step lands on the minimum"
+    if regime is Regime.OSCILLATING:
+        return f"{each}: w jumps across the minimum, closer each time"
+    if regime is Regime.TWO_CYCLE:
+        return f"lr is 2/L, so q = -1{where}: w jumps back and forth between two points forever"
+    return f"{each}: w jumps across the minimum, farther each time"
+
+
+# --- The loss and its slope in float64, without TensorFlow (forward-mode derivatives). ------
+
+
+def _value_and_slope(node: _Program, w: float) -> tuple[float, float]:
+    """The loss and its derivative at ``w`` in float64; raise ArithmeticError or ValueError.
+
+    The derivatives follow TensorFlow's conventions where the function has a kink: ``abs``
+    has slope 0 at 0, ``min``/``max`` pass the slope to their first argument on a tie.
+    """
+    if isinstance(node, _Lit):
+        return node.value, 0.0
+    if isinstance(node, _W):
+        return w, 1.0
+    if isinstance(node, _IntPow):
+        x, dx = _value_and_slope(node.base, w)
+        return x**node.n, node.n * x ** (node.n - 1) * dx
+    if not isinstance(node, _Op):  # pragma: no cover - the tree has no other node types
+        raise ValueError(f"unknown node {node!r}")
+    parts = [_value_and_slope(arg, w) for arg in node.args]
+    name = node.name
+    if len(parts) == 2:
+        (x, dx), (y, dy) = parts
+        if name == "add":
+            return x + y, dx + dy
+        if name == "sub":
+            return x - y, dx - dy
+        if name == "mul":
+            return x * y, dx * y + x * dy
+        if name == "div":
+            return x / y, (dx * y - x * dy) / (y * y)
+        if name == "pow":
+            value = math.pow(x, y)
+            slope = y * math.pow(x, y - 1) * dx if dx else 0.0
+            if dy:
+                slope += value * math.log(x) * dy
+            return value, slope
+        if name == "min":
+            return (x, dx) if x <= y else (y, dy)
+        if name == "max":
+            return (x, dx) if x >= y else (y, dy)
+        raise ValueError(f"unknown operation {name!r}")  # pragma: no cover
+    ((x, dx),) = parts
+    if name == "neg":
+        return -x, -dx
+    if name == "square":
+        return x * x, 2.0 * x * dx
+    value, derivative = _UNARY[name](x)
+    return value, derivative * dx
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def _softplus(x: float) -> float:
+    return math.log1p(math.exp(-abs(x))) + max(x, 0.0)
+
+
+def _sign(x: float) -> float:
+    return (x > 0) - (x < 0)
+
+
+#: Each function of one argument: x -> (f(x), f'(x)).
+_UNARY: dict[str, Callable[[float], tuple[float, float]]] = {
+    "sin": lambda x: (math.sin(x), math.cos(x)),
+    "cos": lambda x: (math.cos(x), -math.sin(x)),
+    "tan": lambda x: (math.tan(x), 1.0 / math.cos(x) ** 2),
+    "atan": lambda x: (math.atan(x), 1.0 / (1.0 + x * x)),
+    "sinh": lambda x: (math.sinh(x), math.cosh(x)),
+    "cosh": lambda x: (math.cosh(x), math.sinh(x)),
+    "tanh": lambda x: (math.tanh(x), 1.0 - math.tanh(x) ** 2),
+    "exp": lambda x: (math.exp(x), math.exp(x)),
+    "log": lambda x: (math.log(x), 1.0 / x),
+    "log1p": lambda x: (math.log1p(x), 1.0 / (1.0 + x)),
+    "sqrt": lambda x: (math.sqrt(x), 0.5 / math.sqrt(x)),
+    "abs": lambda x: (abs(x), float(_sign(x))),
+    "sigmoid": lambda x: (_sigmoid(x), _sigmoid(x) * (1.0 - _sigmoid(x))),
+    "softplus": lambda x: (_softplus(x), _sigmoid(x)),
+}
+
+
+# --- The local curvature, with TensorFlow (for the engine's process). ----------------------
+
+
+def local_curvature(expr: LossExpr, w: float) -> float:
+    """The second derivative of the loss at ``w``, by nested ``tf.GradientTape`` in float32.
+
+    Imports TensorFlow (configured by :mod:`tui.engine.tfenv`) when called: the engine's
+    process calls this, the UI never does. The result may be negative (no minimum nearby),
+    zero, or not finite; :func:`theory_for` turns those into ``None``.
+    """
+    from tui.engine import tfenv
+
+    tf = tfenv.load()
+    fn = expr.tf_function()
+    x = tf.constant(w, tf.float32)
+    zero = tf.UnconnectedGradients.ZERO
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            value = fn(x)
+        slope = inner.gradient(value, x, unconnected_gradients=zero)
+    curvature = outer.gradient(slope, x, unconnected_gradients=zero)
+    return float(curvature.numpy())
