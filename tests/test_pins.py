@@ -87,3 +87,39 @@ async def test_presets_keep_the_tolerance_and_it_sets_the_steps_column() -> None
         await pilot.press("escape", "1")
         await wait_for_run(pilot)
         assert app.query_one("#tol", Input).value == "0.01"
+
+
+async def test_theory_panel_at_the_lessons_rates() -> None:
+    app = ExplorerApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        expected = {
+            "0.01": ("q = 1 - lr*L = 0.98", "monotone convergence", "predicted 431"),
+            "0.5": ("q = 1 - lr*L = 0:", "one-step convergence", "predicted 1, measured 1"),
+            "0.99": ("q = 1 - lr*L = -0.98", "oscillating convergence", "predicted 431"),
+            "1.01": ("q = 1 - lr*L = -1.02", "oscillating divergence", "predicted never"),
+        }
+        for lr, parts in expected.items():
+            app.query_one("#lr", Input).value = lr
+            await pilot.pause()
+            await wait_for_run(pilot)
+            text = str(app.query_one("#theory").content)
+            assert (
+                "L = 2" in text and "critical lr 2/L = 1," in text and "optimal 1/L = 0.5" in text
+            )
+            for part in parts:
+                assert part in text, (lr, part, text)
+        chart = app.query_one(DescentChart)
+        assert chart.marked_rates == {"critical 2/L": 1.0, "optimal 1/L": 0.5}
+
+
+async def test_theory_of_a_loss_that_is_not_quadratic_is_local() -> None:
+    app = ExplorerApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        app.query_one("#loss", Input).value = "w**4 - 3*w**2 + w"
+        app.query_one("#w0", Input).value = "1"
+        await pilot.pause()
+        await wait_for_run(pilot)
+        text = str(app.query_one("#theory").content)
+        assert "local L at w0 = 6" in text and "an estimate" in text

@@ -23,11 +23,13 @@ from tui.app.widgets.log_table import LogTable
 from tui.app.widgets.params import Params, ParamsForm
 from tui.app.widgets.pins_table import PinsTable
 from tui.app.widgets.status import StatusLine
+from tui.app.widgets.theory import TheoryPanel
 from tui.engine.analysis import DEFAULT_TOL
-from tui.engine.losses import SEED_LOSS
+from tui.engine.losses import SEED_LOSS, parse_loss
 from tui.engine.protocol import EngineReady, RunDone, RunFailed, RunProgress
 from tui.engine.result import RunResult
 from tui.engine.spec import RunSpec
+from tui.engine.theory import Theory, theory_for
 
 #: The lesson's three experiments, on keys 1, 2 and 3.
 PRESETS: dict[int, Params] = {
@@ -100,6 +102,7 @@ class ExplorerApp(App[None]):
         self._next_pin = 1
         self._request_pins: dict[int, tuple[int, ...]] = {}
         self._current: RunResult | None = None
+        self._theory: Theory | None = None
 
     def compose(self) -> ComposeResult:
         """Fields on the left; chart over log table on the right; status line and footer."""
@@ -109,6 +112,7 @@ class ExplorerApp(App[None]):
                 yield DescentChart(id="chart")
                 yield PinsTable(id="pins")
                 yield LogTable(id="log")
+        yield TheoryPanel("", id="theory")
         yield StatusLine("starting", id="status")
         yield Footer()
 
@@ -147,7 +151,7 @@ class ExplorerApp(App[None]):
             if isinstance(reply, EngineReady):
                 self.post_message(EngineLoaded(reply.seconds, reply.xla, reply.tf_version))
             elif isinstance(reply, RunDone):
-                self.post_message(RunFinished(reply.request_id, reply.results))
+                self.post_message(RunFinished(reply.request_id, reply.results, reply.curvature))
             elif isinstance(reply, RunProgress):
                 self.post_message(RunProgressed(reply.request_id, reply.done, reply.total))
             elif isinstance(reply, RunFailed):
@@ -187,12 +191,31 @@ class ExplorerApp(App[None]):
         self.pins = [replace(p, result=fresh.get(p.number, p.result)) for p in self.pins]
         self.query_one(LogTable).show(result)
         self.query_one(StatusLine).show_result(result, self.show_timings)
+        self._show_theory(result, event.curvature)
         self._show_pins()
+
+    def _show_theory(self, result: RunResult, curvature: float | None) -> None:
+        """The theory of the current rate (exact for a quadratic, else the local curvature)."""
+        if self.params is None:
+            return
+        self._theory = theory_for(
+            parse_loss(result.loss_expr),
+            result.spec.lr,
+            result.spec.w0,
+            curvature_at=None if curvature is None else (lambda _w: curvature),
+        )
+        self.query_one(TheoryPanel).show(self._theory, result, self.params.tol)
 
     def _show_pins(self) -> None:
         """Redraw the chart with the pins, and the comparison table."""
         if self._current is not None:
-            self.query_one(DescentChart).show(self._current, self.pins)
+            theory = self._theory
+            rates = (
+                {"critical 2/L": theory.critical_lr, "optimal 1/L": theory.optimal_lr}
+                if theory is not None
+                else {}
+            )
+            self.query_one(DescentChart).show(self._current, self.pins, rates)
         table = self.query_one(PinsTable)
         table.set_class(bool(self.pins), "-shown")
         tol = self.params.tol if self.params is not None else DEFAULT_TOL

@@ -29,6 +29,8 @@ class RunFinished(Message):
     """The request answered."""
     results: tuple[RunResult, ...]
     """One result per spec of the request."""
+    curvature: float | None = None
+    """The local curvature at w0, for losses that are not quadratic."""
 
 
 @dataclass

@@ -38,10 +38,15 @@ class RunProgress:
 
 @dataclass(frozen=True)
 class RunDone:
-    """The results of request ``request_id``, one per spec, in order."""
+    """The results of request ``request_id``, one per spec, in order.
+
+    ``curvature`` is the loss's second derivative at the first spec's w0 (float32, by nested
+    gradient tapes), for the theory of losses that are not quadratic; ``None`` for quadratics.
+    """
 
     request_id: int
     results: tuple[RunResult, ...]
+    curvature: float | None = None
 
 
 @dataclass(frozen=True)

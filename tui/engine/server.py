@@ -57,7 +57,7 @@ def serve(requests: Connection, replies: Connection, log_path: str | None) -> No
         except Exception as err:  # noqa: BLE001 - the UI shows it; the engine keeps serving
             replies.send(RunFailed(request.request_id, f"{type(err).__name__}: {err}"))
             continue
-        replies.send(RunDone(request.request_id, tuple(results)))
+        replies.send(RunDone(request.request_id, tuple(results), _curvature(request)))
 
 
 class _Progress:
@@ -73,6 +73,20 @@ class _Progress:
         if done < total and now - self.last >= PROGRESS_EVERY:
             self.last = now
             self.replies.send(RunProgress(self.request_id, done, total))
+
+
+def _curvature(request: RunRequest) -> float | None:
+    """The local curvature at w0 for a loss that is not quadratic (its theory is local)."""
+    from tui.engine.losses import parse_loss
+    from tui.engine.theory import local_curvature, quadratic
+
+    expr = parse_loss(request.loss)
+    if quadratic(expr) is not None:
+        return None
+    try:
+        return local_curvature(expr, request.specs[0].w0)
+    except Exception:  # noqa: BLE001 - no curvature means no theory, never a failed run
+        return None
 
 
 def _newest(requests: Connection) -> RunRequest | None:

@@ -83,12 +83,23 @@ class DescentChart(PlotextPlot, can_focus=True):
         super().__init__(id=id)
         self._points: list[np.ndarray] = []
         self._pin_points: list[tuple[Pin, list[np.ndarray]]] = []
+        self.marked_rates: dict[str, float] = {}
+        """Rates to mark on lr plots, e.g. {"critical 2/L": 1.0, "optimal 1/L": 0.5}."""
         self._version = 0
         self._rendered: tuple[tuple[object, ...], RenderResult] | None = None
         self.note = ""
 
-    def show(self, result: RunResult, pins: Sequence[Pin] = ()) -> None:
-        """Draw ``result`` and the pins' runs (thinned once here, not at every redraw)."""
+    def show(
+        self,
+        result: RunResult,
+        pins: Sequence[Pin] = (),
+        marked_rates: dict[str, float] | None = None,
+    ) -> None:
+        """Draw ``result`` and the pins' runs (thinned once here, not at every redraw).
+
+        ``marked_rates`` are drawn as horizontal lines on the lr plots.
+        """
+        self.marked_rates = dict(marked_rates or {})
         self._points = _thin(result)
         self._pin_points = [(pin, _thin(pin.result)) for pin in pins if pin.result is not None]
         self.replot()
@@ -174,6 +185,13 @@ class DescentChart(PlotextPlot, can_focus=True):
                     x.tolist(), y.tolist(), label=label, color=color, marker=marker, yside=yside
                 )
                 drawn.append(y)
+        if name == "lr" and drawn:
+            for (label, rate), color in zip(
+                self.marked_rates.items(), ("red", "green"), strict=False
+            ):
+                plt.hline(rate, color)
+                first_step = float(self._points[0][0])
+                plt.text(label, first_step, rate, color=color, yside=yside, alignment="left")
         if log and drawn:
             low = min(float(y.min()) for y in drawn)
             high = max(float(y.max()) for y in drawn)
