@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from tui.app.app import PRESETS, ExplorerApp
-from tui.app.pilot_helpers import wait_for_run
+from tui.app.pilot_helpers import wait_for_run, wait_until
 
 
 async def settle(pilot: Pilot) -> None:
@@ -60,3 +60,15 @@ def test_pinned_comparison(snap_compare) -> None:
 
     app = ExplorerApp(PRESETS[1], show_timings=False)
     assert snap_compare(app, terminal_size=(120, 40), run_before=pin_two)
+
+
+def test_sweep_view(snap_compare) -> None:
+    async def sweep(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("escape", "s")
+        app = pilot.app
+        await wait_until(pilot, lambda: getattr(app.screen, "sweep", None) is not None)
+        await pilot.pause()
+
+    app = ExplorerApp(PRESETS[1], show_timings=False)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=sweep)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
+import numpy as np
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -18,6 +19,7 @@ from tui.app.engine_client import EngineClient
 from tui.app.messages import EngineLoaded, EngineLost, RunError, RunFinished, RunProgressed
 from tui.app.pins import MAX_PINS, Pin, shared
 from tui.app.screens.help import HelpScreen
+from tui.app.screens.sweep import SweepScreen
 from tui.app.widgets.chart import VIEWS, DescentChart
 from tui.app.widgets.log_table import LogTable
 from tui.app.widgets.params import Params, ParamsForm
@@ -29,6 +31,7 @@ from tui.engine.losses import SEED_LOSS, parse_loss
 from tui.engine.protocol import EngineReady, RunDone, RunFailed, RunProgress
 from tui.engine.result import RunResult
 from tui.engine.spec import RunSpec
+from tui.engine.sweep import summarize, sweep_specs
 from tui.engine.theory import Theory, theory_for
 
 #: The lesson's three experiments, on keys 1, 2 and 3.
@@ -51,6 +54,7 @@ TYPING_KEY_ACTIONS = {
     "pin",
     "unpin",
     "clear_pins",
+    "sweep",
 }
 
 
@@ -79,6 +83,7 @@ class ExplorerApp(App[None]):
         Binding("p", "pin", "pin", id="pin", tooltip="Pin this run to compare others with it"),
         Binding("x", "unpin", "unpin", id="unpin", tooltip="Remove the selected (or last) pin"),
         Binding("X", "clear_pins", "clear pins", id="clear-pins", tooltip="Remove every pin"),
+        Binding("s", "sweep", "sweep", id="sweep", tooltip="lr range test: hundreds of rates"),
         Binding("question_mark,f1", "help", "help", id="help", tooltip="Keys and how it works"),
     ]
 
@@ -103,6 +108,7 @@ class ExplorerApp(App[None]):
         self._request_pins: dict[int, tuple[int, ...]] = {}
         self._current: RunResult | None = None
         self._theory: Theory | None = None
+        self._sweep: tuple[int, Params, np.ndarray] | None = None
 
     def compose(self) -> ComposeResult:
         """Fields on the left; chart over log table on the right; status line and footer."""
@@ -180,8 +186,18 @@ class ExplorerApp(App[None]):
         )
         self._submit()
 
+    def request_sweep(self, params: Params, lrs: np.ndarray) -> None:
+        """Run ``params`` once per rate in ``lrs`` in one engine call (for the sweep screen)."""
+        request = self.engine.submit(sweep_specs(params.spec, lrs), params.loss, params.tol)
+        self._sweep = (request, params, lrs)
+
     @on(RunFinished)
     def _run_finished(self, event: RunFinished) -> None:
+        if self._sweep is not None and event.request_id == self._sweep[0]:
+            _, params, lrs = self._sweep
+            if isinstance(self.screen, SweepScreen):
+                self.screen.show(summarize(params.spec, lrs, event.results, params.tol))
+            return
         if event.request_id != self.engine.latest_id:
             return  # a newer request is out: never show stale results after newer ones
         result = event.results[0]
@@ -255,8 +271,12 @@ class ExplorerApp(App[None]):
     # -- actions ------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Printable-key actions are off while a text field has focus (it takes the key)."""
-        return not (action in TYPING_KEY_ACTIONS and isinstance(self.focused, Input))
+        """Printable-key actions are off while a text field has focus (it takes the key) and
+        while another screen is on top of the explorer."""
+        if action not in TYPING_KEY_ACTIONS:
+            return True
+        # Off while typing, and off on the sweep and help screens (they act on the main one).
+        return not isinstance(self.focused, Input) and len(self.screen_stack) == 1
 
     def on_descendant_focus(self) -> None:
         """Refresh the footer: which keys work depends on what has focus."""
@@ -356,6 +376,20 @@ class ExplorerApp(App[None]):
         """Focus the log table."""
         self.query_one(LogTable).focus()
 
+    def action_sweep(self) -> None:
+        """Open the lr range test on the current parameters."""
+        if self.params is None or not self.engine_ready:
+            self.notify("the engine is still loading", severity="warning")
+            return
+        self.push_screen(SweepScreen(self.params, self._theory), self._sweep_closed)
+
+    def _sweep_closed(self, lr: float | None) -> None:
+        """Back from the sweep: apply its rate, or run the current parameters again."""
+        self._sweep = None
+        if lr is not None:
+            self.query_one("#lr", Input).value = f"{lr:.6g}"
+        self._submit()
+
     def action_help(self) -> None:
         """Show the help screen."""
         if not isinstance(self.screen, HelpScreen):
@@ -379,6 +413,7 @@ class ExplorerApp(App[None]):
             ("Pin this run", "Keep it on the chart to compare", self.action_pin),
             ("Unpin", "Remove the selected or last pin", self.action_unpin),
             ("Clear pins", "Remove every pin", self.action_clear_pins),
+            ("lr range test (sweep)", "Hundreds of rates at once", self.action_sweep),
             ("Help", "Keys and how it works", self.action_help),
         ]
         for title, help_text, callback in commands:

@@ -17,7 +17,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from tui.app.app import PRESETS, ExplorerApp
-from tui.app.pilot_helpers import wait_for_run
+from tui.app.pilot_helpers import wait_for_run, wait_until
 from tui.app.widgets.params import Params
 
 SIZE = (120, 40)
@@ -41,6 +41,12 @@ async def _pin_two(pilot: Pilot) -> None:
         await wait_for_run(pilot)
 
 
+async def _sweep(pilot: Pilot) -> None:
+    app = pilot.app
+    await pilot.press("escape", "s")
+    await wait_until(pilot, lambda: getattr(app.screen, "sweep", None) is not None)
+
+
 #: file name -> (parameters, what to do once the run is shown, terminal size)
 SCENARIOS: dict[str, tuple[Params, Callable[[Pilot], Awaitable[None]], tuple[int, int]]] = {
     "lr-0.01.svg": (PRESETS[1], _nothing, SIZE),
@@ -49,6 +55,7 @@ SCENARIOS: dict[str, tuple[Params, Callable[[Pilot], Awaitable[None]], tuple[int
     "invalid-input.svg": (PRESETS[2], _invalid_input, SIZE),
     "lr-0.99-80x24.svg": (PRESETS[2], _nothing, (80, 24)),
     "comparison.svg": (PRESETS[1], _pin_two, SIZE),
+    "sweep.svg": (PRESETS[1], _sweep, SIZE),
 }
 
 

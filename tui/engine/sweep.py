@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -54,8 +54,16 @@ def sweep(
     """Run ``base`` once per rate in ``lrs``, all in one batched engine call."""
     if run_batch is None:
         from tui.engine.descent import run_batch
-    specs = [replace(base, lr=float(lr)) for lr in lrs]
-    results = run_batch(specs, loss, tol=tol)
+    return summarize(base, lrs, run_batch(sweep_specs(base, lrs), loss, tol=tol), tol)
+
+
+def sweep_specs(base: RunSpec, lrs: np.ndarray) -> list[RunSpec]:
+    """One spec per rate: ``base`` with its ``lr`` replaced."""
+    return [replace(base, lr=float(lr)) for lr in lrs]
+
+
+def summarize(base: RunSpec, lrs: np.ndarray, results: Sequence[RunResult], tol: float) -> Sweep:
+    """The :class:`Sweep` that the runs of :func:`sweep_specs` (in order) add up to."""
     steps = np.array([_steps_to_tol(r, tol) for r in results], np.int64)
     return Sweep(
         base=base,
@@ -84,7 +92,7 @@ class Suggestions:
     min_over_10: float | None
     """The rate of the lowest final loss, divided by 10 (the usual safety margin)."""
     best: float | None
-    """The rate of the lowest final loss the sweep measured."""
+    """The rate of the lowest final loss the sweep measured (the fastest, among ties)."""
 
 
 def suggest(result: Sweep) -> Suggestions:
@@ -93,7 +101,13 @@ def suggest(result: Sweep) -> Suggestions:
     finite = np.isfinite(loss)
     if finite.sum() < 2:
         return Suggestions(None, None, None)
-    best_index = int(np.nanargmin(np.where(finite, loss, np.nan)))
+    lowest = np.nanmin(np.where(finite, loss, np.nan))
+    # Many rates can reach the same lowest loss (often exactly 0): the fastest of them is best.
+    tied = np.nonzero(finite & (loss == lowest))[0]
+    steps = np.where(
+        result.steps_to_tol[tied] >= 0, result.steps_to_tol[tied], np.iinfo(np.int64).max
+    )
+    best_index = int(tied[int(np.argmin(steps))])
     best = float(result.lrs[best_index])
     # Slope of log(loss) against log(lr), over the finite, positive stretch up to the minimum.
     usable = finite & (loss > 0)

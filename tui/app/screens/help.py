@@ -28,6 +28,7 @@ Gradient descent on a loss of one parameter *w*, bit-exact with TensorFlow's eag
 | `f` / `c` / `t` | go to the fields / the chart / the table |
 | `p` | pin this run: it stays on the chart and in the comparison table |
 | `x` / `X` | remove the selected (or last) pin / every pin |
+| `s` | lr range test: hundreds of rates at once; `a` applies the one under the cursor |
 | `?` / `f1` | this help |
 | `ctrl+p` | command palette: every action by name |
 | `ctrl+q` | quit |

@@ -1,0 +1,190 @@
+"""The lr range test: hundreds of rates at once, a cursor along them, and one key to apply one."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+from textual_plotext import PlotextPlot
+from textual_plotext.plot import Plot
+
+from tui.app.widgets.chart import log_ticks
+from tui.app.widgets.params import Params
+from tui.engine.spec import ParameterError, parse_number
+from tui.engine.sweep import Sweep, log_rates, suggest
+from tui.engine.theory import Theory
+
+METRICS = ("final loss", "steps to tolerance")
+
+
+class SweepScreen(Screen[float | None]):
+    """Final loss (or steps to the tolerance) against lr, log-spaced; dismissed with a rate."""
+
+    BINDINGS = [
+        Binding("left", "move(-1)", "lower lr", id="sweep-left", tooltip="Cursor to a lower rate"),
+        Binding(
+            "right", "move(1)", "higher lr", id="sweep-right", tooltip="Cursor to a higher rate"
+        ),
+        Binding("shift+left", "move(-10)", "-10", id="sweep-left-10", show=False),
+        Binding("shift+right", "move(10)", "+10", id="sweep-right-10", show=False),
+        Binding("a,enter", "apply", "apply rate", id="sweep-apply", tooltip="Use this rate"),
+        Binding("m", "metric", "metric", id="sweep-metric", tooltip="Final loss or steps"),
+        Binding("escape", "back", "back", id="sweep-back", tooltip="Back, rate unchanged"),
+    ]
+
+    metric: reactive[str] = reactive(METRICS[0])
+    """What is plotted against lr."""
+    cursor: reactive[int] = reactive(0)
+    """The index of the rate under the cursor."""
+
+    def __init__(self, params: Params, theory: Theory | None) -> None:
+        super().__init__()
+        self.params = params
+        self.theory = theory
+        self.sweep: Sweep | None = None
+
+    def compose(self) -> ComposeResult:
+        """Range fields, the plot, the readout and the footer."""
+        with Horizontal(id="sweep-range"):
+            for name, value, title in (
+                ("sweep-low", "1e-4", "lowest lr"),
+                ("sweep-high", "2", "highest lr"),
+                ("sweep-count", "200", "rates"),
+            ):
+                field = Input(value, id=name, type="number", select_on_focus=False)
+                field.border_title = title
+                yield field
+        yield PlotextPlot(id="sweep-chart")
+        yield Static("running the sweep…", id="sweep-info")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Ask for the sweep at once; the chart takes the focus so the arrows move the cursor."""
+        self.query_one("#sweep-chart").can_focus = True
+        self.query_one("#sweep-chart").focus()
+        self.request()
+
+    def request(self) -> None:
+        """Send the sweep the range fields describe, or say what is wrong with them."""
+        info = self.query_one("#sweep-info", Static)
+        try:
+            low = parse_number("lowest lr", self.query_one("#sweep-low", Input).value)
+            high = parse_number("highest lr", self.query_one("#sweep-high", Input).value)
+            count = parse_number("rates", self.query_one("#sweep-count", Input).value)
+            if count != int(count):
+                raise ParameterError("rates", "must be a whole number")
+            lrs = log_rates(low, high, int(count))
+        except ParameterError as err:
+            info.update(Text(f"range: {err}", style="bold red"))
+            return
+        info.update("running the sweep…")
+        self.app.request_sweep(self.params, lrs)  # type: ignore[attr-defined]
+
+    @on(Input.Changed)
+    def _range_changed(self) -> None:
+        self.request()
+
+    def show(self, sweep: Sweep) -> None:
+        """Show a finished sweep; the cursor starts at the best measured rate."""
+        self.sweep = sweep
+        best = suggest(sweep).best
+        self.cursor = sweep.result_index(best) if best is not None else 0
+        self.replot()
+
+    def watch_metric(self) -> None:
+        """Redraw with the other metric."""
+        self.replot()
+
+    def watch_cursor(self) -> None:
+        """Redraw the cursor and its readout."""
+        self.replot()
+
+    def replot(self) -> None:
+        """Draw the sweep with the cursor, the critical and optimal rates, and the readout."""
+        chart = self.query_one("#sweep-chart", PlotextPlot)
+        sweep = self.sweep
+        if sweep is None:
+            return
+        chart._plot = Plot()  # a fresh figure: plotext 5.3 leaves old ticks behind
+        plt = chart.plt
+        x = np.log10(sweep.lrs)
+        if self.metric == METRICS[0]:
+            y = sweep.final_loss.astype(np.float64)
+            keep = np.isfinite(y) & (y > 0)
+            y = np.log10(np.where(keep, y, 1.0))
+            label = "final loss (log)"
+            if (np.isfinite(sweep.final_loss) & (sweep.final_loss <= 0)).any():
+                label += "; loss 0 not drawn"
+        else:
+            y = sweep.steps_to_tol.astype(np.float64)
+            keep = y >= 0
+            label = f"steps to {sweep.tol:g}"
+        if keep.any():
+            plt.scatter(
+                x[keep].tolist(), y[keep].tolist(), marker="braille", color="cyan", label=label
+            )
+            if self.metric == METRICS[0]:
+                ticks, labels = log_ticks(float(y[keep].min()), float(y[keep].max()), most=6)
+                plt.yticks(ticks, labels)
+        ticks, labels = log_ticks(float(x.min()), float(x.max()), most=8)
+        plt.xticks(ticks, labels)
+        plt.xlabel("learning rate (log)")
+        if self.theory is not None:
+            for rate, color in (
+                (self.theory.critical_lr, "red"),
+                (self.theory.optimal_lr, "green"),
+            ):
+                if sweep.lrs[0] <= rate <= sweep.lrs[-1]:
+                    plt.vline(math.log10(rate), color)
+        plt.vline(float(x[self.cursor]), "orange")
+        chart.refresh()
+        self.query_one("#sweep-info", Static).update(self._readout(sweep))
+
+    def _readout(self, sweep: Sweep) -> str:
+        i = self.cursor
+        steps = int(sweep.steps_to_tol[i])
+        picks = suggest(sweep)
+        lines = [
+            f"[b]lr {sweep.lrs[i]:.4g}[/b]: final loss {float(sweep.final_loss[i]):g}, "
+            f"steps to {sweep.tol:g}: {'never' if steps < 0 else steps}, "
+            f"{sweep.outcomes[i].value}   (a: apply, left/right: move, m: metric)",
+        ]
+        found = [
+            f"best measured {picks.best:.4g}" if picks.best is not None else "",
+            f"steepest descent {picks.steepest:.4g}" if picks.steepest is not None else "",
+            f"min/10 {picks.min_over_10:.4g}" if picks.min_over_10 is not None else "",
+        ]
+        line = "range test: " + ", ".join(part for part in found if part)
+        if self.theory is not None:
+            line += (
+                f"; theory: optimal 1/L = {self.theory.optimal_lr:.4g} (green), "
+                f"critical 2/L = {self.theory.critical_lr:.4g} (red)"
+            )
+        lines.append(line)
+        return "\n".join(lines)
+
+    def action_move(self, delta: int) -> None:
+        """Move the cursor along the rates."""
+        if self.sweep is not None:
+            self.cursor = max(0, min(len(self.sweep.lrs) - 1, self.cursor + delta))
+
+    def action_metric(self) -> None:
+        """Plot the other metric."""
+        self.metric = METRICS[(METRICS.index(self.metric) + 1) % len(METRICS)]
+
+    def action_apply(self) -> None:
+        """Back to the explorer with the rate under the cursor."""
+        if self.sweep is not None:
+            self.dismiss(float(self.sweep.lrs[self.cursor]))
+
+    def action_back(self) -> None:
+        """Back to the explorer, rate unchanged."""
+        self.dismiss(None)
