@@ -123,3 +123,24 @@ async def test_theory_of_a_loss_that_is_not_quadratic_is_local() -> None:
         await wait_for_run(pilot)
         text = str(app.query_one("#theory").content)
         assert "local L at w0 = 6" in text and "an estimate" in text
+
+
+async def test_path_view_draws_the_iterates_on_the_loss_curve() -> None:
+    app = ExplorerApp(PRESETS[2])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        await pilot.press("escape", "p")
+        chart = app.query_one(DescentChart)
+        while chart.view != "path":
+            await pilot.press("v")
+        await pilot.pause()
+        # lr 0.99 bounces between the walls of the parabola: w before each step alternates sides.
+        sides = [w > -1 for w in chart._path[:, 0]]
+        assert sides[:6] == [True, False, True, False, True, False]
+        assert chart._path[0].tolist() == [5.0, 36.0]
+        assert len(chart._pin_paths) == 1
+        app.query_one("#lr", Input).value = "1e30"
+        await pilot.pause()
+        await wait_for_run(pilot)
+        await pilot.pause()
+        assert "path: inf/nan not drawn" in chart.note

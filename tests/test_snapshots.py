@@ -72,3 +72,17 @@ def test_sweep_view(snap_compare) -> None:
 
     app = ExplorerApp(PRESETS[1], show_timings=False)
     assert snap_compare(app, terminal_size=(120, 40), run_before=sweep)
+
+
+def test_path_view(snap_compare) -> None:
+    async def path(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("escape", "p", "1")
+        await wait_for_run(pilot)
+        chart = pilot.app.query_one("#chart")
+        while chart.view != "path":
+            await pilot.press("v")
+        await pilot.pause()
+
+    app = ExplorerApp(PRESETS[2], show_timings=False)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=path)

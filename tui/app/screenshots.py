@@ -47,6 +47,14 @@ async def _sweep(pilot: Pilot) -> None:
     await wait_until(pilot, lambda: getattr(app.screen, "sweep", None) is not None)
 
 
+async def _path(pilot: Pilot) -> None:
+    await pilot.press("escape", "p", "1")
+    await wait_for_run(pilot)
+    chart = pilot.app.query_one("#chart")
+    while chart.view != "path":  # type: ignore[attr-defined]
+        await pilot.press("v")
+
+
 #: file name -> (parameters, what to do once the run is shown, terminal size)
 SCENARIOS: dict[str, tuple[Params, Callable[[Pilot], Awaitable[None]], tuple[int, int]]] = {
     "lr-0.01.svg": (PRESETS[1], _nothing, SIZE),
@@ -56,6 +64,7 @@ SCENARIOS: dict[str, tuple[Params, Callable[[Pilot], Awaitable[None]], tuple[int
     "lr-0.99-80x24.svg": (PRESETS[2], _nothing, (80, 24)),
     "comparison.svg": (PRESETS[1], _pin_two, SIZE),
     "sweep.svg": (PRESETS[1], _sweep, SIZE),
+    "path.svg": (PRESETS[2], _path, SIZE),
 }
 
 

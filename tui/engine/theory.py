@@ -25,7 +25,7 @@ theory before TensorFlow has loaded. Only :func:`local_curvature` imports Tensor
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from fractions import Fraction
@@ -34,6 +34,7 @@ from tui.engine.analysis import DEFAULT_TOL
 from tui.engine.losses import _W, LossExpr, _IntPow, _Lit, _Op, _Program
 
 __all__ = [
+    "loss_curve",
     "BOUNDARY_TOL",
     "MAX_DEGREE",
     "Quadratic",
@@ -403,6 +404,20 @@ def _why(regime: Regime, q: float, curvature: float, exact: bool, w0: float) -> 
 
 
 # --- The loss and its slope in float64, without TensorFlow (forward-mode derivatives). ------
+
+
+def loss_curve(expr: LossExpr, ws: Sequence[float]) -> list[float]:
+    """The loss at each of ``ws`` in float64, for drawing (nan where it is undefined).
+
+    Pure Python, no TensorFlow: for pictures of the loss, never for the descent itself.
+    """
+    values = []
+    for w in ws:
+        try:
+            values.append(_value_and_slope(expr._program, float(w))[0])
+        except (ArithmeticError, ValueError):
+            values.append(math.nan)
+    return values
 
 
 def _value_and_slope(node: _Program, w: float) -> tuple[float, float]:

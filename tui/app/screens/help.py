@@ -24,7 +24,7 @@ Gradient descent on a loss of one parameter *w*, bit-exact with TensorFlow's eag
 | `+` / `-` | learning rate up / down by a factor of 10^0.1 |
 | `m` | mirror the rate: lr -> 1 - lr (same speed on (w+1)^2) |
 | `l` | loss on a log scale, on / off |
-| `v` | chart view: loss+w, all, loss, w, lr |
+| `v` | chart view: loss+w, all, loss, w, lr, path (the loss curve with each iterate) |
 | `f` / `c` / `t` | go to the fields / the chart / the table |
 | `p` | pin this run: it stays on the chart and in the comparison table |
 | `x` / `X` | remove the selected (or last) pin / every pin |

@@ -13,10 +13,12 @@ from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
 from tui.app.pins import Pin
+from tui.engine.losses import LossExpr, parse_loss
 from tui.engine.result import RunResult
+from tui.engine.theory import loss_curve
 
 #: The chart views, in the order the view key cycles through them.
-VIEWS = ("loss+w", "all", "loss", "w", "lr")
+VIEWS = ("loss+w", "all", "loss", "w", "lr", "path")
 
 #: At most this many points per series are drawn; the data itself is never cut.
 MAX_POINTS = 2000
@@ -56,6 +58,17 @@ def _thin(result: RunResult) -> list[np.ndarray]:
     )
 
 
+#: The most iterates the path view draws (the first ones: where the story happens).
+PATH_POINTS = 200
+
+
+def _path(result: RunResult) -> np.ndarray:
+    """(w before each step, the loss there) for the first :data:`PATH_POINTS` steps."""
+    n = min(len(result.w), PATH_POINTS)
+    before = np.concatenate([[np.float32(result.spec.w0)], result.w[: n - 1]]).astype(np.float64)
+    return np.column_stack([before, result.loss[:n].astype(np.float64)])
+
+
 def log_ticks(low: float, high: float, most: int = 6) -> tuple[list[float], list[str]]:
     """At most ``most`` tick positions (log10 values) and labels (``1e-3``) over low..high.
 
@@ -83,6 +96,9 @@ class DescentChart(PlotextPlot, can_focus=True):
         super().__init__(id=id)
         self._points: list[np.ndarray] = []
         self._pin_points: list[tuple[Pin, list[np.ndarray]]] = []
+        self.loss_expr: LossExpr | None = None
+        self._path = np.empty((0, 2))
+        self._pin_paths: list[tuple[Pin, np.ndarray]] = []
         self.marked_rates: dict[str, float] = {}
         """Rates to mark on lr plots, e.g. {"critical 2/L": 1.0, "optimal 1/L": 0.5}."""
         self._version = 0
@@ -102,6 +118,9 @@ class DescentChart(PlotextPlot, can_focus=True):
         self.marked_rates = dict(marked_rates or {})
         self._points = _thin(result)
         self._pin_points = [(pin, _thin(pin.result)) for pin in pins if pin.result is not None]
+        self.loss_expr = parse_loss(result.loss_expr)
+        self._path = _path(result)
+        self._pin_paths = [(pin, _path(pin.result)) for pin in pins if pin.result is not None]
         self.replot()
 
     def render(self) -> RenderResult:
@@ -148,6 +167,8 @@ class DescentChart(PlotextPlot, can_focus=True):
                 # Draw on the subplot object itself: the figure's own methods would all land
                 # on one of them.
                 self._draw(plt.subplot(row, 1), name, notes)
+        elif self.view == "path":
+            self._draw_path(plt, notes)
         elif self.view == "loss+w":
             self._draw(plt, "loss", notes)
             self._draw(plt, "w", notes, yside="right")
@@ -155,6 +176,35 @@ class DescentChart(PlotextPlot, can_focus=True):
             self._draw(plt, self.view, notes)
         self.note = "; ".join(dict.fromkeys(notes))
         self.refresh()
+
+    def _draw_path(self, plt: Plot, notes: list[str]) -> None:
+        """The loss as a function of w, with each iterate of the run (and the pins) on it."""
+        if self.loss_expr is None:
+            return
+        paths = [(self._path, "orange", "o", "w_k")]
+        paths += [(path, pin.color, pin.marker, pin.label) for pin, path in self._pin_paths]
+        finite = [p[np.isfinite(p[:, 0]) & np.isfinite(p[:, 1])] for p, *_ in paths]
+        if any(len(p) < len(q) for p, (q, *_) in zip(finite, paths, strict=True)):
+            notes.append("path: inf/nan not drawn")
+        ws = np.concatenate([p[:, 0] for p in finite]) if finite else np.empty(0)
+        if not ws.size:
+            return
+        low, high = float(ws.min()), float(ws.max())
+        margin = max((high - low) * 0.1, 1e-3 * max(1.0, abs(high)))
+        grid = np.linspace(low - margin, high + margin, 200)
+        curve = np.array(loss_curve(self.loss_expr, grid.tolist()))
+        keep = np.isfinite(curve)
+        curve_xy = (grid[keep].tolist(), curve[keep].tolist())
+        plt.plot(*curve_xy, color="cyan", marker="braille", label="loss(w)")
+        for index, (points, (_, color, marker, label)) in enumerate(
+            zip(finite, paths, strict=True)
+        ):
+            if len(points):
+                xy = (points[:, 0].tolist(), points[:, 1].tolist())
+                if index == 0:  # the current run's zigzag, in thin lines under its points
+                    plt.plot(*xy, color=color, marker="braille")
+                plt.scatter(*xy, color=color, marker=marker, label=label)
+        plt.xlabel("w")
 
     def _curves(self, name: str) -> list[tuple[np.ndarray, np.ndarray, str, str, str]]:
         """(step, values, colour, marker, label) of series ``name`` for the run and each pin."""
