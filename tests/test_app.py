@@ -138,7 +138,7 @@ async def test_log_scale_survives_a_loss_of_exactly_zero() -> None:
         await pilot.resize_terminal(100, 30)  # redraws: plotext's own log scale dies here
         await pilot.pause()
         assert "loss <= 0 not drawn" in chart.note
-        for view in ("all", "loss", "w", "lr", "loss+w"):
+        for view in ("all", "loss", "w", "lr", "path", "loss+w"):
             await pilot.press("v")
             await pilot.pause()
             assert chart.view == view
