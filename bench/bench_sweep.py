@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_engine import best_of  # noqa: E402
 
 from tui.engine import tfenv  # noqa: E402
 
@@ -22,16 +24,6 @@ tfenv.configure_environment()
 from tui.engine import descent  # noqa: E402
 from tui.engine.spec import RunSpec  # noqa: E402
 from tui.engine.sweep import log_rates, sweep  # noqa: E402
-
-
-def best_of(repeat: int, call) -> float:
-    """The shortest of ``repeat`` timings of ``call()``, in seconds."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

@@ -31,7 +31,16 @@ from enum import Enum
 from fractions import Fraction
 
 from tui.engine.analysis import DEFAULT_TOL
-from tui.engine.losses import _W, LossExpr, _IntPow, _Lit, _Op, _Program
+from tui.engine.losses import (
+    _W,
+    LossExpr,
+    _IntPow,
+    _Lit,
+    _Op,
+    _Program,
+    _sigmoid,
+    _softplus,
+)
 
 __all__ = [
     "loss_curve",
@@ -465,17 +474,6 @@ def _value_and_slope(node: _Program, w: float) -> tuple[float, float]:
         return x * x, 2.0 * x * dx
     value, derivative = _UNARY[name](x)
     return value, derivative * dx
-
-
-def _sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
-
-
-def _softplus(x: float) -> float:
-    return math.log1p(math.exp(-abs(x))) + max(x, 0.0)
 
 
 def _sign(x: float) -> float:
