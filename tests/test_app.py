@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from app_helpers import seed_row_values, table_lines, type_into, wait_for_run, wait_until
 from textual.widgets import Input, Static
@@ -165,10 +163,11 @@ async def test_the_ui_answers_while_a_million_step_run_computes() -> None:
         app.query_one("#epochs", Input).value = "1000000"
         await wait_until(pilot, lambda: "running" in str(app.query_one("#status").content))
         chart = app.query_one(DescentChart)
-        started = time.monotonic()
         await pilot.press("escape", "v")
+        # The key was handled while the run was still computing: nothing waited for it.
         assert chart.view == "all"
-        assert time.monotonic() - started < 1.0, "a key waited for the run"
+        assert "running" in str(app.query_one("#status").content)
+        assert app.shown_request != app.engine.latest_id
         assert app.query_one(LogTable).rows == 20, "the last good run stays while computing"
         await wait_for_run(pilot, timeout=180)
         assert app.query_one(LogTable).rows == 1_000_000
