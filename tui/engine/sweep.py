@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from tui.engine.analysis import DEFAULT_TOL, Outcome
+from tui.engine.analysis import DEFAULT_TOL, Outcome, steps_to_tolerance
 from tui.engine.losses import LossExpr
 from tui.engine.result import RunResult
 from tui.engine.spec import ParameterError, RunSpec
@@ -78,9 +78,8 @@ def summarize(base: RunSpec, lrs: np.ndarray, results: Sequence[RunResult], tol:
 
 
 def _steps_to_tol(result: RunResult, tol: float) -> int:
-    loss_after = np.append(result.loss[1:], result.final_loss)
-    hit = np.nonzero(loss_after <= tol)[0]
-    return int(hit[0]) + 1 if hit.size else -1
+    steps = steps_to_tolerance(result.loss, float(result.final_loss), tol)
+    return -1 if steps is None else steps
 
 
 @dataclass(frozen=True)
