@@ -384,11 +384,13 @@ class ExplorerApp(App[None]):
         self.push_screen(SweepScreen(self.params, self._theory), self._sweep_closed)
 
     def _sweep_closed(self, lr: float | None) -> None:
-        """Back from the sweep: apply its rate, or run the current parameters again."""
+        """Back from the sweep: apply its rate, or run the current parameters again (once)."""
         self._sweep = None
-        if lr is not None:
-            self.query_one("#lr", Input).value = f"{lr:.6g}"
-        self._submit()
+        text = None if lr is None else f"{lr:.6g}"
+        if text is not None and self.params is not None and float(text) != self.params.spec.lr:
+            self.query_one("#lr", Input).value = text  # the field's change runs the new rate
+        else:
+            self._submit()  # the sweep superseded the explorer's last request
 
     def action_help(self) -> None:
         """Show the help screen."""
