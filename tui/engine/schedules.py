@@ -56,11 +56,3 @@ def _safe_pow(decay: float):
             return math.inf
 
     return power
-
-
-def describe(spec: RunSpec) -> str:
-    """A one-line formula of the schedule of ``spec``, for help texts and summaries."""
-    if spec.decay is None:
-        return f"constant lr = {spec.lr:g}"
-    exponent = "floor(step / {0:g})" if spec.staircase else "step / {0:g}"
-    return f"lr = {spec.lr:g} * {spec.decay:g} ** ({exponent.format(spec.decay_steps)})"
