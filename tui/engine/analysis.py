@@ -79,7 +79,8 @@ def classify(
         return Status(Outcome.CONVERGED, _stays(small), f"|gradient| <= {tol:g}")
     stalled = _stalled_since(w0, w)
     if stalled is not None:
-        why = "lr is 0" if not lr.any() else "each step is below float32's resolution at w"
+        resting = lr[stalled - 1 :]
+        why = "lr is 0" if not resting.any() else "each step is below float32's resolution at w"
         return Status(Outcome.STALLED, stalled, f"w stopped moving: {why}")
     if _alternates(w):
         return Status(Outcome.OSCILLATING, None, "w jumps back and forth across the minimum")

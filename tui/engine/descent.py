@@ -39,7 +39,7 @@ from tui.engine import tfenv
 from tui.engine.analysis import DEFAULT_TOL, classify
 from tui.engine.losses import SEED_LOSS, LossExpr, parse_loss
 from tui.engine.result import RunResult
-from tui.engine.schedules import lr_schedule
+from tui.engine.schedules import lr_tables
 from tui.engine.spec import MAX_CELLS, ParameterError, RunSpec
 
 tf = tfenv.load()
@@ -92,18 +92,98 @@ def run_batch(
     if k * epochs > MAX_CELLS:
         raise ParameterError("epochs", f"{k} runs x {epochs:,} steps exceed {MAX_CELLS:,} cells")
     started = time.perf_counter()
+    tables = [lr_tables(spec) for spec in specs]
+    plain = [i for i, spec in enumerate(specs) if spec.plain]
+    groups: dict[tuple[str, float], list[int]] = {}
+    for i, spec in enumerate(specs):
+        if not spec.plain:
+            groups.setdefault((spec.optimizer, spec.beta), []).append(i)
+    parts = ([plain] if plain else []) + list(groups.values())
+    w_out = np.empty((epochs, k), np.float32)
+    loss_out = np.empty((epochs, k), np.float32)
+    final_loss = np.empty(k, np.float32)
+    final_grad = np.empty(k, np.float32)
+    backends = [""] * k
+    for number, lanes in enumerate(parts):
+        # Progress counts the parts one after another, as steps of one long run.
+        def part_progress(done: int, total: int, before: int = number * epochs) -> None:
+            if progress is not None:
+                progress(before + done, len(parts) * epochs)
+
+        run_part = _run_plain if specs[lanes[0]].plain else _run_optimizer
+        backend, ws, ls, f_loss, f_grad = run_part(
+            [specs[i] for i in lanes],
+            [tables[i][1] for i in lanes],
+            expr,
+            epochs,
+            should_stop,
+            part_progress,
+        )
+        w_out[:, lanes] = ws
+        loss_out[:, lanes] = ls
+        final_loss[lanes] = f_loss
+        final_grad[lanes] = f_grad
+        for i in lanes:
+            backends[i] = backend
+    seconds = time.perf_counter() - started
+    results = []
+    for lane, spec in enumerate(specs):
+        n = spec.epochs
+        w_lane = np.ascontiguousarray(w_out[:n, lane])
+        loss_lane = np.ascontiguousarray(loss_out[:n, lane])
+        # A shorter run in a batch stood still past its end: the loss at its last w is the next
+        # loss computed, and the final gradient is the gradient there.
+        f_loss = final_loss[lane] if n == epochs else loss_out[n, lane]
+        f_grad = final_grad[lane]
+        lr64, lr32 = tables[lane]
+        results.append(
+            RunResult(
+                spec=spec,
+                loss_expr=str(expr),
+                step=np.arange(1, n + 1, dtype=np.int64),
+                w=w_lane,
+                loss=loss_lane,
+                lr=lr32,
+                lr64=lr64,
+                final_loss=np.float32(f_loss),
+                final_grad=np.float32(f_grad),
+                status=classify(
+                    spec.w0,
+                    w_lane,
+                    loss_lane,
+                    lr32,
+                    float(f_loss),
+                    float(f_grad),
+                    tol,
+                ),
+                backend=backends[lane],
+                seconds=seconds,
+            )
+        )
+    return results
+
+
+def _run_plain(
+    specs: list[RunSpec],
+    lr32: list[np.ndarray],
+    expr: LossExpr,
+    epochs: int,
+    should_stop: Callable[[], bool] | None,
+    progress: Callable[[int, int], None],
+) -> tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The seed's update for K lanes: ``(backend, w[N, K], loss[N, K], final loss, final grad)``.
+
+    A lane shorter than ``epochs`` goes on with lr 0 past its end, so its w stands still.
+    """
+    k = len(specs)
     backend = "xla" if expr.xla_exact and _xla_trusted() else "graph"
     lanes = _bucket(k, 1) if backend == "xla" else k
-    lr64 = [lr_schedule(spec) for spec in specs]
-    # A rate beyond float32 becomes inf, as the overflow it is; NumPy need not warn about it.
-    lr32 = [_to_float32(table) for table in lr64]
-    w0 = np.zeros(lanes, np.float32)
-    w0[:k] = [np.float32(spec.w0) for spec in specs]
+    w = np.zeros(lanes, np.float32)
+    w[:k] = [np.float32(spec.w0) for spec in specs]
     w_out = np.empty((epochs, k), np.float32)
     loss_out = np.empty((epochs, k), np.float32)
     loop = _compiled_loop(str(expr), backend)
     chunk = XLA_CHUNK if backend == "xla" else GRAPH_CHUNK
-    w = w0
     final_loss = final_grad = np.zeros(lanes, np.float32)
     for start in range(0, epochs, chunk):
         if should_stop is not None and should_stop():
@@ -119,49 +199,38 @@ def run_batch(
         )
         w_out[start:stop] = ws[:n, :k]
         loss_out[start:stop] = ls[:n, :k]
-        if progress is not None:
+        progress(stop, epochs)
+    return backend, w_out, loss_out, final_loss[:k], final_grad[:k]
+
+
+def _run_optimizer(
+    specs: list[RunSpec],
+    lr32: list[np.ndarray],
+    expr: LossExpr,
+    epochs: int,
+    should_stop: Callable[[], bool] | None,
+    progress: Callable[[int, int], None],
+) -> tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """K lanes of one ``tf.keras`` optimizer (same kind and beta), as :func:`_run_plain`."""
+    from tui.engine.optimizers import lanes_runner
+
+    k = len(specs)
+    runner = lanes_runner(str(expr), specs[0].optimizer, specs[0].beta, _bucket(k, 1))
+    w_out = np.empty((epochs, k), np.float32)
+    loss_out = np.empty((epochs, k), np.float32)
+    ends = np.array([spec.epochs for spec in specs], np.int32)
+    with runner.lock:
+        runner.reset([spec.w0 for spec in specs], ends)
+        for start in range(0, epochs, GRAPH_CHUNK):
+            if should_stop is not None and should_stop():
+                raise Cancelled
+            stop = min(start + GRAPH_CHUNK, epochs)
+            ws, ls = runner.steps([table[start:stop] for table in lr32], start, stop - start)
+            w_out[start:stop] = ws[:, :k]
+            loss_out[start:stop] = ls[:, :k]
             progress(stop, epochs)
-    seconds = time.perf_counter() - started
-    results = []
-    for lane, spec in enumerate(specs):
-        n = spec.epochs
-        w_lane = np.ascontiguousarray(w_out[:n, lane])
-        loss_lane = np.ascontiguousarray(loss_out[:n, lane])
-        # A shorter run in a batch went on with lr 0 past its end, so its w stood still: the
-        # loss at its last w is the next loss computed, and so is the final gradient.
-        f_loss = final_loss[lane] if n == epochs else loss_out[n, lane]
-        f_grad = final_grad[lane]
-        table = lr64[lane][:n]
-        results.append(
-            RunResult(
-                spec=spec,
-                loss_expr=str(expr),
-                step=np.arange(1, n + 1, dtype=np.int64),
-                w=w_lane,
-                loss=loss_lane,
-                lr=lr32[lane][:n],
-                lr64=table,
-                final_loss=np.float32(f_loss),
-                final_grad=np.float32(f_grad),
-                status=classify(
-                    spec.w0,
-                    w_lane,
-                    loss_lane,
-                    lr32[lane][:n],
-                    float(f_loss),
-                    float(f_grad),
-                    tol,
-                ),
-                backend=backend,
-                seconds=seconds,
-            )
-        )
-    return results
-
-
-def _to_float32(table: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        return table.astype(np.float32)
+        final_loss, final_grad = runner.final()
+    return "graph", w_out, loss_out, final_loss[:k], final_grad[:k]
 
 
 def _bucket(n: int, least: int = MIN_BUCKET) -> int:

