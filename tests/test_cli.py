@@ -120,6 +120,16 @@ def test_summary_names_the_outcome(capsysbinary) -> None:
         (["--w0", "1e39"], ["--w0", "float32"]),
         (["--format", "xml"], ["--format", "invalid choice"]),
         (["--tol", "0"], ["--tol", "above 0"]),
+        (["--schedule", "sawtooth"], ["--schedule", "invalid choice"]),
+        (["--schedule", "cosine", "--decay", "0.9"], ["--decay", "not cosine's"]),
+        (["--schedule", "cosine", "--alpha", "2"], ["--alpha", "from 0 to 1"]),
+        (["--schedule", "piecewise", "--boundaries", "50,20"], ["--boundaries", "rise"]),
+        (["--schedule", "piecewise", "--boundaries", "5,x"], ["--boundaries", "not a number"]),
+        (["--schedule", "piecewise", "--factors", "1"], ["--factors", "2, not 1"]),
+        (["--schedule", "polynomial", "--power", "0"], ["--power", "above 0"]),
+        (["--warmup", "2.5"], ["--warmup", "whole number"]),
+        (["--optimizer", "sgd"], ["--optimizer", "invalid choice"]),
+        (["--optimizer", "adam", "--beta", "1"], ["--beta", "not including, 1"]),
     ],
 )
 def test_bad_input_is_one_line_and_status_2(
@@ -133,6 +143,57 @@ def test_bad_input_is_one_line_and_status_2(
     assert "Traceback" not in text
     for name in names:
         assert name in text, (name, text)
+
+
+def test_help_states_every_schedules_formula_and_every_optimizer(capsys) -> None:
+    from tui.engine.schedules import FORMULAS, KERAS_CLASSES
+
+    with pytest.raises(SystemExit):
+        cli.main(["run", "--help"])
+    text = capsys.readouterr().out
+    for kind, formula in FORMULAS.items():
+        assert f"  {kind}" in text and formula in text, kind
+    for name in KERAS_CLASSES.values():
+        assert f"tf.keras.optimizers.schedules.{name}" in text
+    for name in ("SGD(momentum=beta)", "nesterov=True", "Adagrad()", "RMSprop(rho=beta)", "Adam("):
+        assert name in text
+    assert max(map(len, text[text.index("schedules:") :].splitlines())) <= 88
+
+
+def test_schedule_warmup_and_optimizer_options_run_the_eager_loop_they_name(capsysbinary) -> None:
+    from eager_reference import eager_run_spec
+
+    from tui.engine.losses import parse_loss
+    from tui.engine.spec import RunSpec, Schedule
+
+    argv = "run --lr 0.4 --epochs 30 --schedule cosine-restarts --decay-steps 6 --t-mul 1.5"
+    argv += " --m-mul 0.7 --alpha 0.05 --warmup 4 --optimizer rmsprop --beta 0.8 --format csv"
+    status, out, err = run_cli(argv.split(), capsysbinary)
+    assert status == 0, err
+    rows = list(csv.reader(io.StringIO(out.decode())))[1:]
+    spec = RunSpec(
+        lr=0.4,
+        epochs=30,
+        schedule=Schedule("cosine-restarts", steps=6.0, t_mul=1.5, m_mul=0.7, alpha=0.05),
+        warmup=4,
+        optimizer="rmsprop",
+        beta=0.8,
+    )
+    ws, losses, lrs = eager_run_spec(parse_loss("(w + 1)**2").tf_function(), spec)
+    assert bits(np.array([r[1] for r in rows], np.float32)).tolist() == bits(ws).tolist()
+    assert bits(np.array([r[2] for r in rows], np.float32)).tolist() == bits(losses).tolist()
+    assert [np.float32(r[3]) for r in rows] == [np.float32(x) for x in lrs]
+
+
+def test_json_names_the_schedule_formula_and_optimizer(capsysbinary) -> None:
+    argv = ["run", "--schedule", "inverse-time", "--rate", "0.5", "--decay-steps", "2"]
+    status, out, _ = run_cli([*argv, "--optimizer", "nesterov", "--format", "json"], capsysbinary)
+    meta = json.loads(out)["meta"]
+    assert status == 0
+    assert meta["schedule"] == "inverse-time"
+    assert meta["formula"] == "0.01 / (1 + 0.5 * s / 2)"
+    assert meta["schedule_parameters"]["rate"] == 0.5
+    assert (meta["optimizer"], meta["beta"]) == ("nesterov", 0.9)
 
 
 def test_bad_input_never_runs_code(tmp_path) -> None:

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
 from tui.engine.losses import FUNCTIONS, SEED_LOSS, LossError, parse_loss
-from tui.engine.spec import MAX_EPOCHS, ParameterError, RunSpec, parse_epochs, parse_number
+from tui.engine.schedules import FORMULAS, KERAS_CLASSES, WARMUP_FORMULA, formula
+from tui.engine.spec import (
+    KERAS_SCHEDULES,
+    MAX_EPOCHS,
+    OPTIMIZERS,
+    SCHEDULE_KINDS,
+    ParameterError,
+    RunSpec,
+    Schedule,
+    parse_epochs,
+    parse_number,
+)
 from tui.formats import FORMATS
 
 PROG = "lr-explorer"
@@ -17,12 +29,39 @@ PROG = "lr-explorer"
 #: Rows formatted and written at a time by ``lr-explorer run``.
 STREAM_ROWS = 1 << 18
 
-SCHEDULE_HELP = (
-    "Schedules: without --decay the rate is constant; with it, the rate of step s (0-based) is "
-    "lr * decay ** (s / decay_steps), computed in float64 as the seed's Python does and rounded "
-    "to float32 where it meets the gradient; --staircase floors the exponent: "
-    "lr * decay ** floor(s / decay_steps)."
-)
+OPTIMIZER_HELP = {
+    "gd": "the seed's w -= lr * grads (default; bit-exact with the lesson)",
+    "momentum": "tf.keras.optimizers.SGD(momentum=beta)",
+    "nesterov": "tf.keras.optimizers.SGD(momentum=beta, nesterov=True)",
+    "adagrad": "tf.keras.optimizers.Adagrad()",
+    "rmsprop": "tf.keras.optimizers.RMSprop(rho=beta)",
+    "adam": "tf.keras.optimizers.Adam(beta_1=beta)",
+}
+
+
+def schedule_help() -> str:
+    """The epilog of ``lr-explorer run --help``: every schedule's formula, and the optimizers."""
+    width = max(map(len, SCHEDULE_KINDS))
+    lines = ["schedules: the rate at step s (0-based); T is --decay-steps"]
+    indent = " " * (width + 4)
+    for kind in SCHEDULE_KINDS:
+        lines.append(f"  {kind:<{width}}  {FORMULAS[kind]}")
+        if kind in KERAS_CLASSES:
+            lines.append(f"{indent}tf.keras.optimizers.schedules.{KERAS_CLASSES[kind]}")
+        elif kind == "exponential":
+            lines.append(f"{indent}in Python float64, as the seed computes it")
+    lines.append(f"  {'--warmup W':<{width}}  {WARMUP_FORMULA}")
+    lines.append(f"{indent}(keras CosineDecay's warm-up, before any schedule)")
+    lines.append("")
+    lines.append("optimizers: each step hands the tape's gradient to")
+    width = max(map(len, OPTIMIZERS))
+    lines += [f"  {name:<{width}}  {text}" for name, text in OPTIMIZER_HELP.items()]
+    lines.append("")
+    lines.append(
+        "Rates are computed per step as the loop would: the seed's schedules in Python float64,"
+    )
+    lines.append("keras schedules as float32 scalars; the update rounds the rate to float32.")
+    return "\n".join(lines)
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -58,8 +97,35 @@ def _loss(text: str) -> str:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
+def _whole(name: str):
+    def convert(text: str) -> int:
+        value = parse_number(name, text) if text.strip() else -1.0
+        if value != int(value) or value < 0:
+            raise argparse.ArgumentTypeError(f"must be a whole number of steps, not {text!r}")
+        return int(value)
+
+    convert.__name__ = name
+    return convert
+
+
+def _list(name: str, whole: bool):
+    def convert(text: str) -> tuple:
+        items = [item for item in text.replace(" ", ",").split(",") if item]
+        if not items:
+            raise argparse.ArgumentTypeError("give a comma-separated list, e.g. 100,500")
+        try:
+            return tuple(
+                _whole(name)(item) if whole else parse_number(name, item) for item in items
+            )
+        except ParameterError as err:
+            raise argparse.ArgumentTypeError(err.reason) from None
+
+    convert.__name__ = name
+    return convert
+
+
 def add_parameter_options(parser: argparse.ArgumentParser) -> None:
-    """Add the run parameters (``--w0 --lr --epochs --decay --decay-steps --staircase --loss``)."""
+    """Add the run parameters: start, rate, steps, schedule, optimizer and loss."""
     group = parser.add_argument_group("run parameters (the seed's first experiment by default)")
     group.add_argument("--w0", type=_number("w0"), default=5.0, help="starting w (default 5)")
     group.add_argument("--lr", type=_number("lr"), default=0.01, help="learning rate, >= 0")
@@ -70,16 +136,72 @@ def add_parameter_options(parser: argparse.ArgumentParser) -> None:
         help=f"number of steps, 1 to {MAX_EPOCHS:,} (default 20; 1e6 is accepted)",
     )
     group.add_argument(
+        "--schedule",
+        choices=SCHEDULE_KINDS,
+        default=None,
+        help="how lr changes from step to step (default constant, or exponential with --decay); "
+        "formulas below",
+    )
+    group.add_argument(
         "--decay", type=_number("decay"), default=None, help="exponential decay factor, > 0"
     )
     group.add_argument(
         "--decay-steps",
         type=_number("decay-steps"),
-        default=1.0,
-        help="steps per decay period, > 0 (default 1)",
+        default=None,
+        help="T: steps per decay period, > 0 (default 1 for exponential, 100 for the others)",
     )
     group.add_argument(
-        "--staircase", action="store_true", help="decay in whole periods (floor of the exponent)"
+        "--staircase",
+        action="store_true",
+        help="exponential, inverse-time: decay in whole periods (floor(s / T))",
+    )
+    group.add_argument("--rate", type=_number("rate"), default=1.0, help="inverse-time's rate")
+    group.add_argument(
+        "--alpha",
+        type=_number("alpha"),
+        default=0.0,
+        help="polynomial, cosine, restarts: the final rate as a fraction of lr (default 0)",
+    )
+    group.add_argument("--power", type=_number("power"), default=1.0, help="polynomial's power")
+    group.add_argument(
+        "--cycle", action="store_true", help="polynomial: start again after T steps, T growing"
+    )
+    group.add_argument(
+        "--t-mul", type=_number("t-mul"), default=2.0, help="restarts: each period's growth"
+    )
+    group.add_argument(
+        "--m-mul", type=_number("m-mul"), default=1.0, help="restarts: each peak's factor"
+    )
+    group.add_argument(
+        "--boundaries",
+        type=_list("boundaries", whole=True),
+        default=(10,),
+        help="piecewise: the steps after which the rate changes, e.g. 100,500",
+    )
+    group.add_argument(
+        "--factors",
+        type=_list("factors", whole=False),
+        default=(1.0, 0.1),
+        help="piecewise: the multiples of lr between boundaries, one more, e.g. 1,0.1,0.01",
+    )
+    group.add_argument(
+        "--warmup",
+        type=_whole("warmup"),
+        default=0,
+        help="steps of linear warm-up from 0 to lr before the schedule (default 0)",
+    )
+    group.add_argument(
+        "--optimizer",
+        choices=OPTIMIZERS,
+        default="gd",
+        help="gd, the seed's update (default), or a tf.keras optimizer; see below",
+    )
+    group.add_argument(
+        "--beta",
+        type=_number("beta"),
+        default=0.9,
+        help="momentum of momentum and nesterov, rho of rmsprop, beta_1 of adam (default 0.9)",
     )
     group.add_argument(
         "--loss",
@@ -105,7 +227,8 @@ def build_parser() -> ArgumentParser:
         "run",
         help="print a descent log without the UI",
         description="Run the descent and print every step.",
-        epilog=SCHEDULE_HELP,
+        epilog=schedule_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_parameter_options(run)
     run.add_argument(
@@ -123,13 +246,35 @@ def build_parser() -> ArgumentParser:
 
 def spec_from_args(args: argparse.Namespace) -> RunSpec:
     """The :class:`RunSpec` that parsed arguments describe (validated)."""
+    kind = args.schedule or ("exponential" if args.decay is not None else "constant")
+    if args.decay is not None and kind != "exponential":
+        raise ParameterError("decay", f"is exponential decay's factor, not {kind}'s")
+    schedule = None
+    if kind in KERAS_SCHEDULES:
+        schedule = Schedule(
+            kind,
+            steps=100.0 if args.decay_steps is None else args.decay_steps,
+            rate=args.rate,
+            alpha=args.alpha,
+            power=args.power,
+            cycle=args.cycle,
+            staircase=args.staircase,
+            t_mul=args.t_mul,
+            m_mul=args.m_mul,
+            boundaries=args.boundaries,
+            factors=args.factors,
+        )
     return RunSpec(
         w0=args.w0,
         lr=args.lr,
         epochs=args.epochs,
-        decay=args.decay,
-        decay_steps=args.decay_steps,
+        decay=(0.99 if args.decay is None else args.decay) if kind == "exponential" else None,
+        decay_steps=1.0 if args.decay_steps is None or schedule else args.decay_steps,
         staircase=args.staircase,
+        schedule=schedule,
+        warmup=args.warmup,
+        optimizer=args.optimizer,
+        beta=args.beta,
     ).validate()
 
 
@@ -166,6 +311,12 @@ def run_command(
             "decay": spec.decay,
             "decay_steps": spec.decay_steps,
             "staircase": spec.staircase,
+            "schedule": spec.schedule_kind,
+            "schedule_parameters": dataclasses.asdict(spec.schedule) if spec.schedule else None,
+            "warmup": spec.warmup,
+            "formula": formula(spec),
+            "optimizer": spec.optimizer,
+            "beta": spec.beta,
             "loss": result.loss_expr,
             "status": str(result.status),
         }

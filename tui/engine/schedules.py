@@ -26,18 +26,16 @@ from tui.engine.spec import RunSpec, Schedule
 #: Each schedule's rate at step s (0-based), as ``lr-explorer run --help`` and the UI state them.
 FORMULAS: dict[str, str] = {
     "constant": "lr",
-    "exponential": "lr * decay^(s / T)   (floor(s / T) with staircase; the seed's Python float64)",
+    "exponential": "lr * decay^(s / T), floor(s / T) with staircase",
     "piecewise": "lr * f[i], i = how many boundaries b have s > b",
-    "inverse-time": "lr / (1 + rate * s / T)   (floor(s / T) with staircase)",
-    "polynomial": "(lr - end) * (1 - min(s, T) / T)^power + end, end = alpha * lr"
-    "   (cycle: T grows to T * ceil(s / T))",
+    "inverse-time": "lr / (1 + rate * s / T), floor(s / T) with staircase",
+    "polynomial": "(lr - end) * (1 - min(s, T) / T)^power + end, end = alpha * lr",
     "cosine": "lr * ((1 - alpha) * (1 + cos(pi * min(s, T) / T)) / 2 + alpha)",
-    "cosine-restarts": "cosine over periods T, T*t_mul, T*t_mul^2, ...; "
-    "each restart's peak is m_mul times the last",
+    "cosine-restarts": "cosine to alpha * lr over T, T * t_mul, ...; peaks x m_mul",
 }
 
 #: Linear warm-up, which may come before any schedule.
-WARMUP_FORMULA = "warm-up W: lr * s / W for s < W, then the schedule at step s - W"
+WARMUP_FORMULA = "lr * s / W for s < W, then the schedule at step s - W"
 
 #: The ``tf.keras.optimizers.schedules`` class behind each schedule.
 KERAS_CLASSES: dict[str, str] = {
