@@ -12,6 +12,9 @@ from textual.widgets import Input
 
 from tui.app.app import PRESETS, ExplorerApp
 from tui.app.pilot_helpers import wait_for_run, wait_until
+from tui.app.widgets.params import Params
+from tui.engine.losses import SEED_LOSS
+from tui.engine.spec import RunSpec, Schedule
 
 
 async def settle(pilot: Pilot) -> None:
@@ -86,3 +89,31 @@ def test_path_view(snap_compare) -> None:
 
     app = ExplorerApp(PRESETS[2], show_timings=False)
     assert snap_compare(app, terminal_size=(120, 40), run_before=path)
+
+
+def test_schedule_and_optimizer_comparison(snap_compare) -> None:
+    """Cosine with warm-up under Adam, pinned, against the lesson's plain constant rate."""
+
+    async def pin_then_plain(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("escape", "p")
+        await settle(pilot)
+        app = pilot.app
+        app.query_one("#schedule").value = "constant"  # type: ignore[attr-defined]
+        app.query_one("#optimizer").value = "gd"  # type: ignore[attr-defined]
+        await pilot.pause()
+        await settle(pilot)
+        chart = pilot.app.query_one("#chart")
+        while chart.view != "lr":  # the schedules side by side
+            await pilot.press("v")
+        await pilot.pause()
+
+    spec = RunSpec(
+        lr=0.3,
+        epochs=60,
+        schedule=Schedule("cosine", steps=40.0, alpha=0.1),
+        warmup=5,
+        optimizer="adam",
+    )
+    app = ExplorerApp(Params(spec, SEED_LOSS), show_timings=False)
+    assert snap_compare(app, terminal_size=(120, 44), run_before=pin_then_plain)

@@ -20,7 +20,9 @@ from tui.engine.spec import (
     RunSpec,
     Schedule,
     parse_epochs,
+    parse_list,
     parse_number,
+    parse_steps,
 )
 from tui.formats import FORMATS
 
@@ -99,10 +101,10 @@ def _loss(text: str) -> str:
 
 def _whole(name: str):
     def convert(text: str) -> int:
-        value = parse_number(name, text) if text.strip() else -1.0
-        if value != int(value) or value < 0:
-            raise argparse.ArgumentTypeError(f"must be a whole number of steps, not {text!r}")
-        return int(value)
+        try:
+            return parse_steps(name, text)
+        except ParameterError as err:
+            raise argparse.ArgumentTypeError(err.reason) from None
 
     convert.__name__ = name
     return convert
@@ -110,13 +112,8 @@ def _whole(name: str):
 
 def _list(name: str, whole: bool):
     def convert(text: str) -> tuple:
-        items = [item for item in text.replace(" ", ",").split(",") if item]
-        if not items:
-            raise argparse.ArgumentTypeError("give a comma-separated list, e.g. 100,500")
         try:
-            return tuple(
-                _whole(name)(item) if whole else parse_number(name, item) for item in items
-            )
+            return parse_list(name, text, whole)
         except ParameterError as err:
             raise argparse.ArgumentTypeError(err.reason) from None
 

@@ -206,6 +206,7 @@ class ExplorerApp(App[None]):
         fresh = dict(zip(self._request_pins[event.request_id], event.results[1:], strict=True))
         self.pins = [replace(p, result=fresh.get(p.number, p.result)) for p in self.pins]
         self.query_one(LogTable).show(result)
+        self.query_one(ParamsForm).show_rates(result.lr.tolist())
         self.query_one(StatusLine).show_result(result, self.show_timings)
         self._show_theory(result, event.curvature)
         self._show_pins()

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 from tui.engine.analysis import steps_to_tolerance
 from tui.engine.result import RunResult
-from tui.engine.spec import RunSpec
+from tui.engine.spec import BETA_OPTIMIZERS, RunSpec
 
 #: At most this many pins; each has its own colour and marker.
 MAX_PINS = 8
@@ -44,19 +44,35 @@ class Pin:
 
     @property
     def label(self) -> str:
-        """A short name for legends: ``#2 lr 0.99`` (with ``decay`` when it decays)."""
-        text = f"#{self.number} lr {self.spec.lr:g}"
-        if self.spec.decays:
-            text += f" x{self.spec.decay:g}"
+        """A short name for legends: ``#2 lr 0.99``, then its schedule and optimizer if any."""
+        spec = self.spec
+        text = f"#{self.number} lr {spec.lr:g}"
+        if spec.decay is not None:
+            text += f" x{spec.decay:g}"
+        elif spec.schedule is not None:
+            text += f" {spec.schedule.kind}"
+        if spec.warmup:
+            text += f" +w{spec.warmup}"
+        if not spec.plain:
+            text += f" {spec.optimizer}"
         return text
 
     def schedule_text(self) -> str:
-        """Its schedule and rate, for the comparison table."""
+        """Its schedule, rate and optimizer, for the comparison table."""
         spec = self.spec
-        if not spec.decays:
-            return f"constant {spec.lr:g}"
-        stair = " stair" if spec.staircase else ""
-        return f"{spec.lr:g}*{spec.decay:g}^(s/{spec.decay_steps:g}){stair}"
+        if spec.decay is not None:
+            stair = " stair" if spec.staircase else ""
+            text = f"{spec.lr:g}*{spec.decay:g}^(s/{spec.decay_steps:g}){stair}"
+        elif spec.schedule is not None:
+            text = f"{spec.schedule.kind} {spec.lr:g} T{spec.schedule.steps:g}"
+        else:
+            text = f"constant {spec.lr:g}"
+        if spec.warmup:
+            text += f" warm {spec.warmup}"
+        if not spec.plain:
+            beta = f" b{spec.beta:g}" if spec.optimizer in BETA_OPTIMIZERS else ""
+            text += f", {spec.optimizer}{beta}"
+        return text
 
 
 def shared(pin_spec: RunSpec, current: RunSpec) -> RunSpec:

@@ -99,13 +99,7 @@ class Schedule:
 
 def check_piecewise(boundaries: tuple[int, ...], factors: tuple[float, ...]) -> None:
     """Refuse piecewise boundaries that are not rising whole steps, or factors that do not fit."""
-    if not boundaries:
-        raise ParameterError("boundaries", "need at least one step where the rate changes")
-    for b in boundaries:
-        if isinstance(b, bool) or not isinstance(b, int) or not 0 <= b <= MAX_EPOCHS:
-            raise ParameterError("boundaries", f"must be whole steps from 0 to {MAX_EPOCHS:,}")
-    if any(b >= c for b, c in zip(boundaries, boundaries[1:], strict=False)):
-        raise ParameterError("boundaries", "must rise: each step after the one before")
+    check_boundaries(boundaries)
     if len(factors) != len(boundaries) + 1:
         raise ParameterError(
             "factors",
@@ -115,6 +109,18 @@ def check_piecewise(boundaries: tuple[int, ...], factors: tuple[float, ...]) -> 
         check_finite("factors", f)
         if f < 0:
             raise ParameterError("factors", "must be 0 or more")
+
+
+def check_boundaries(boundaries: tuple[int, ...]) -> tuple[int, ...]:
+    """Return piecewise ``boundaries`` if they are at least one whole step, rising."""
+    if not boundaries:
+        raise ParameterError("boundaries", "need at least one step where the rate changes")
+    for b in boundaries:
+        if isinstance(b, bool) or not isinstance(b, int) or not 0 <= b <= MAX_EPOCHS:
+            raise ParameterError("boundaries", f"must be whole steps from 0 to {MAX_EPOCHS:,}")
+    if any(b >= c for b, c in zip(boundaries, boundaries[1:], strict=False)):
+        raise ParameterError("boundaries", "must rise: each step after the one before")
+    return boundaries
 
 
 @dataclass(frozen=True)
@@ -240,3 +246,21 @@ def parse_epochs(text: str) -> int:
             raise ParameterError("epochs", f"must be a whole number, not {text!r}") from None
         value = int(number)
     return check_epochs(value)
+
+
+def parse_steps(name: str, text: str) -> int:
+    """Parse a whole number of steps from 0 to :data:`MAX_EPOCHS` (``1e3`` allowed)."""
+    value = parse_number(name, text.replace("_", ""))
+    if value != int(value) or not 0 <= value <= MAX_EPOCHS:
+        raise ParameterError(name, f"must be a whole number of steps from 0 to {MAX_EPOCHS:,}")
+    return int(value)
+
+
+def parse_list(name: str, text: str, whole: bool) -> tuple:
+    """Parse a list separated by commas or spaces: whole steps, or numbers."""
+    items = [item for item in text.replace(",", " ").split() if item]
+    if not items:
+        raise ParameterError(name, "give a list separated by commas, e.g. 100, 500")
+    if whole:
+        return tuple(parse_steps(name, item) for item in items)
+    return tuple(parse_number(name, item) for item in items)

@@ -240,8 +240,9 @@ class DescentChart(PlotextPlot, can_focus=True):
                 self.marked_rates.items(), ("red", "green"), strict=False
             ):
                 plt.hline(rate, color)
-                first_step = float(self._points[0][0])
-                plt.text(label, first_step, rate, color=color, yside=yside, alignment="left")
+                # At the right end: the legend holds the top left corner.
+                last_step = float(self._points[0][-1])
+                plt.text(label, last_step, rate, color=color, yside=yside, alignment="right")
         if log and drawn:
             low = min(float(y.min()) for y in drawn)
             high = max(float(y.max()) for y in drawn)

@@ -11,13 +11,55 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.validation import ValidationResult, Validator
-from textual.widgets import Checkbox, Input, Select, Static
+from textual.widgets import Checkbox, Input, Select, Sparkline, Static
 
 from tui.engine.analysis import DEFAULT_TOL
 from tui.engine.losses import LossError, parse_loss
-from tui.engine.spec import ParameterError, RunSpec, parse_epochs, parse_number
+from tui.engine.schedules import formula
+from tui.engine.spec import (
+    BETA_OPTIMIZERS,
+    KERAS_SCHEDULES,
+    OPTIMIZERS,
+    SCHEDULE_KINDS,
+    ParameterError,
+    RunSpec,
+    Schedule,
+    check_boundaries,
+    parse_epochs,
+    parse_list,
+    parse_number,
+    parse_steps,
+)
 
 CONSTANT, EXPONENTIAL = "constant", "exponential"
+
+#: The schedule fields each schedule uses (warm-up is for all of them).
+SCHEDULE_FIELDS: dict[str, tuple[str, ...]] = {
+    "constant": (),
+    "exponential": ("decay", "decay-steps", "staircase"),
+    "piecewise": ("boundaries", "factors"),
+    "inverse-time": ("steps", "rate", "staircase"),
+    "polynomial": ("steps", "power", "alpha", "cycle"),
+    "cosine": ("steps", "alpha"),
+    "cosine-restarts": ("steps", "alpha", "t-mul", "m-mul"),
+}
+
+#: Every field that only some schedules or optimizers use.
+OPTIONAL_FIELDS = (
+    "decay",
+    "decay-steps",
+    "steps",
+    "rate",
+    "power",
+    "t-mul",
+    "m-mul",
+    "alpha",
+    "boundaries",
+    "factors",
+    "staircase",
+    "cycle",
+    "beta",
+)
 
 #: How the up and down keys nudge each numeric field: a factor, or a step added.
 NUDGES: dict[str, tuple[str, float]] = {
@@ -26,6 +68,14 @@ NUDGES: dict[str, tuple[str, float]] = {
     "epochs": ("times", 2.0),
     "decay": ("plus", 0.005),
     "decay-steps": ("plus", 1.0),
+    "steps": ("plus", 1.0),
+    "rate": ("plus", 0.1),
+    "power": ("plus", 0.5),
+    "t-mul": ("plus", 0.5),
+    "m-mul": ("plus", 0.1),
+    "alpha": ("plus", 0.05),
+    "warmup": ("plus", 1.0),
+    "beta": ("plus", 0.01),
 }
 
 
@@ -47,6 +97,13 @@ class ParsedBy(Validator):
         return self.success()
 
 
+def check_finite_factor(value: float) -> float:
+    """A piecewise factor: 0 or more."""
+    if value < 0:
+        raise ParameterError("factors", "must be 0 or more")
+    return value
+
+
 def parse_tolerance(text: str) -> float:
     """Parse the convergence tolerance: a finite number above 0."""
     value = parse_number("tol", text)
@@ -61,6 +118,16 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "epochs": parse_epochs,
     "decay": lambda text: RunSpec(decay=parse_number("decay", text)).validate(),
     "decay-steps": lambda text: RunSpec(decay_steps=parse_number("decay-steps", text)).validate(),
+    "steps": lambda text: Schedule("cosine", steps=parse_number("steps", text)).validate(),
+    "rate": lambda text: Schedule("inverse-time", rate=parse_number("rate", text)).validate(),
+    "power": lambda text: Schedule("polynomial", power=parse_number("power", text)).validate(),
+    "t-mul": lambda text: Schedule("cosine-restarts", t_mul=parse_number("t-mul", text)).validate(),
+    "m-mul": lambda text: Schedule("cosine-restarts", m_mul=parse_number("m-mul", text)).validate(),
+    "alpha": lambda text: Schedule("cosine", alpha=parse_number("alpha", text)).validate(),
+    "boundaries": lambda text: check_boundaries(parse_list("boundaries", text, True)),
+    "factors": lambda text: [check_finite_factor(f) for f in parse_list("factors", text, False)],
+    "warmup": lambda text: parse_steps("warmup", text),
+    "beta": lambda text: RunSpec(beta=parse_number("beta", text)).validate(),
     "loss": parse_loss,
     "tol": parse_tolerance,
 }
@@ -103,15 +170,32 @@ class Params:
     tol: float = DEFAULT_TOL
 
 
+def _number_text(value: float) -> str:
+    """A number as typed: short where that is exact, else in full."""
+    return f"{value:g}" if value == float(f"{value:g}") else repr(value)
+
+
 def params_values(params: Params) -> dict[str, str]:
     """The text each field shows for ``params``."""
     spec = params.spec
+    schedule = spec.schedule or Schedule("cosine")
     return {
-        "lr": f"{spec.lr:g}" if spec.lr == float(f"{spec.lr:g}") else repr(spec.lr),
-        "w0": f"{spec.w0:g}" if spec.w0 == float(f"{spec.w0:g}") else repr(spec.w0),
+        "lr": _number_text(spec.lr),
+        "w0": _number_text(spec.w0),
         "epochs": str(spec.epochs),
         "decay": f"{spec.decay if spec.decay is not None else 0.99:g}",
         "decay-steps": f"{spec.decay_steps:g}",
+        # Without a schedule yet, T defaults to the run's length: the whole decay on screen.
+        "steps": f"{schedule.steps if spec.schedule else spec.epochs:g}",
+        "rate": f"{schedule.rate:g}",
+        "power": f"{schedule.power:g}",
+        "t-mul": f"{schedule.t_mul:g}",
+        "m-mul": f"{schedule.m_mul:g}",
+        "alpha": f"{schedule.alpha:g}",
+        "boundaries": ", ".join(str(b) for b in schedule.boundaries),
+        "factors": ", ".join(f"{f:g}" for f in schedule.factors),
+        "warmup": str(spec.warmup),
+        "beta": f"{spec.beta:g}",
         "loss": params.loss,
         "tol": f"{params.tol:g}",
     }
@@ -159,52 +243,127 @@ class ParamsForm(VerticalScroll):
             yield field("w0", "w0")
             yield field("epochs", "epochs")
         yield field("loss", "loss(w)", "text")
+        spec = self._initial.spec
         schedule = Select(
-            [("constant", CONSTANT), ("exponential decay", EXPONENTIAL)],
-            value=EXPONENTIAL if self._initial.spec.decays else CONSTANT,
+            [(kind, kind) for kind in SCHEDULE_KINDS],
+            value=spec.schedule_kind,
             allow_blank=False,
             id="schedule",
         )
         schedule.border_title = "schedule"
-        schedule.tooltip = "constant lr, or lr * decay ** (step / decay_steps)"
+        schedule.tooltip = "How lr changes from step to step (formulas: lr-explorer run --help)"
         yield schedule
+        yield Static("", id="formula")
+        preview = Sparkline([], id="lr-preview")
+        preview.tooltip = "lr against step, for the current run"
+        yield preview
         with Horizontal(classes="pair"):
             yield field("decay", "decay")
             yield field("decay-steps", "decay steps")
-        staircase = Checkbox("staircase: floor the exponent", self._initial.spec.staircase)
+            yield field("steps", "steps T")
+        with Horizontal(classes="pair"):
+            yield field("rate", "rate")
+            yield field("power", "power")
+        with Horizontal(classes="pair"):
+            yield field("t-mul", "t_mul")
+            yield field("m-mul", "m_mul")
+        with Horizontal(classes="pair"):
+            yield field("alpha", "alpha")
+            yield field("warmup", "warm-up")
+        yield field("boundaries", "boundaries (steps)", "text")
+        yield field("factors", "factors of lr", "text")
+        staircase = Checkbox("staircase: floor(s / T)", spec.staircase)
         staircase.id = "staircase"
         yield staircase
+        cycle = Checkbox("cycle", spec.schedule.cycle if spec.schedule else False)
+        cycle.id = "cycle"
+        yield cycle
+        with Horizontal(classes="pair"):
+            optimizer = Select(
+                [(name, name) for name in OPTIMIZERS],
+                value=spec.optimizer,
+                allow_blank=False,
+                id="optimizer",
+            )
+            optimizer.border_title = "optimizer"
+            optimizer.tooltip = "gd is the lesson's update; the others are tf.keras optimizers"
+            yield optimizer
+            yield field("beta", "beta")
         yield field("tol", "tolerance (steps to reach it)")
         yield Static("", id="field-error")
 
     def on_mount(self) -> None:
-        """Enable the decay fields only for the exponential schedule."""
+        """Title the drop-downs, and show only the fields the schedule and optimizer use."""
+        for select in self.query(Select):
+            # A Select's border belongs to the SelectCurrent inside it: the title goes there.
+            select.query_one("SelectCurrent").border_title = select.border_title
         self._sync_schedule()
+        self._show_formula(self._initial.spec)
 
     def set_params(self, params: Params) -> None:
         """Show ``params`` in the fields (their changes then run as typed ones do)."""
         for name, value in params_values(params).items():
             self.query_one(f"#{name}", Input).value = value
-        self.query_one("#schedule", Select).value = EXPONENTIAL if params.spec.decays else CONSTANT
-        self.query_one("#staircase", Checkbox).value = params.spec.staircase
+        spec = params.spec
+        self.query_one("#schedule", Select).value = spec.schedule_kind
+        self.query_one("#optimizer", Select).value = spec.optimizer
+        self.query_one("#staircase", Checkbox).value = (
+            spec.schedule.staircase if spec.schedule else spec.staircase
+        )
+        self.query_one("#cycle", Checkbox).value = bool(spec.schedule and spec.schedule.cycle)
+
+    def show_rates(self, rates: list[float]) -> None:
+        """Preview the current run's rate against step (thinned to the pane's width)."""
+        preview = self.query_one("#lr-preview", Sparkline)
+        width = max(1, preview.size.width or 28)
+        step = max(1, len(rates) // (width * 4))
+        preview.data = rates[::step]
 
     def current(self) -> Params | None:
         """The parameters the fields describe, or ``None`` while any field is invalid."""
         try:
-            text = {name: self.query_one(f"#{name}", Input).value for name in PARSERS}
-            exponential = self.query_one("#schedule", Select).value == EXPONENTIAL
-            spec = RunSpec(
-                w0=parse_number("w0", text["w0"]),
-                lr=parse_number("lr", text["lr"]),
-                epochs=parse_epochs(text["epochs"]),
-                decay=parse_number("decay", text["decay"]) if exponential else None,
-                decay_steps=parse_number("decay-steps", text["decay-steps"]),
-                staircase=self.query_one("#staircase", Checkbox).value,
-            ).validate()
-            loss = parse_loss(text["loss"]).source
-            tol = parse_tolerance(text["tol"])
+            return self.parse()
         except (ParameterError, LossError):
             return None
+
+    def parse(self) -> Params:
+        """The parameters the fields describe; raise the first field's error if any is wrong."""
+        text = {name: self.query_one(f"#{name}", Input).value for name in PARSERS}
+        kind = str(self.query_one("#schedule", Select).value)
+        used = SCHEDULE_FIELDS[kind]
+        staircase = "staircase" in used and self.query_one("#staircase", Checkbox).value
+        schedule = None
+        if kind in KERAS_SCHEDULES:
+            # Only the fields this schedule uses are read: a hidden field cannot block a run.
+            fields = {
+                "steps": ("steps", lambda t: parse_number("steps", t)),
+                "rate": ("rate", lambda t: parse_number("rate", t)),
+                "alpha": ("alpha", lambda t: parse_number("alpha", t)),
+                "power": ("power", lambda t: parse_number("power", t)),
+                "t_mul": ("t-mul", lambda t: parse_number("t-mul", t)),
+                "m_mul": ("m-mul", lambda t: parse_number("m-mul", t)),
+                "boundaries": ("boundaries", lambda t: parse_list("boundaries", t, True)),
+                "factors": ("factors", lambda t: parse_list("factors", t, False)),
+            }
+            chosen = {key: read(text[name]) for key, (name, read) in fields.items() if name in used}
+            cycle = "cycle" in used and self.query_one("#cycle", Checkbox).value
+            schedule = Schedule(kind, cycle=cycle, staircase=staircase, **chosen)
+        exponential = kind == EXPONENTIAL
+        optimizer = str(self.query_one("#optimizer", Select).value)
+        spec = RunSpec(
+            w0=parse_number("w0", text["w0"]),
+            lr=parse_number("lr", text["lr"]),
+            epochs=parse_epochs(text["epochs"]),
+            decay=parse_number("decay", text["decay"]) if exponential else None,
+            decay_steps=parse_number("decay-steps", text["decay-steps"]) if exponential else 1.0,
+            staircase=staircase if exponential else False,
+            schedule=schedule,
+            warmup=parse_steps("warmup", text["warmup"]),
+            optimizer=optimizer,
+            beta=parse_number("beta", text["beta"]) if optimizer in BETA_OPTIMIZERS else 0.9,
+        ).validate()
+        loss = parse_loss(text["loss"]).source
+        tol = parse_tolerance(text["tol"])
         return Params(spec, loss, tol)
 
     def nudge(self, name: str, direction: int) -> None:
@@ -219,9 +378,11 @@ class ParamsForm(VerticalScroll):
             value = value * amount if direction > 0 else value / amount
         else:
             value = value + direction * amount
-        if name == "epochs":
-            field.value = str(max(1, round(value)))
-        elif name in ("decay", "decay-steps"):
+        if name in ("epochs", "warmup"):
+            field.value = str(max(0 if name == "warmup" else 1, round(value)))
+        elif name in ("alpha", "beta"):
+            field.value = f"{min(max(value, 0.0), 1.0 if name == 'alpha' else 0.99):.6g}"
+        elif name in ("decay", "decay-steps", "steps", "rate", "power", "t-mul", "m-mul"):
             field.value = f"{max(value, amount):.6g}"
         else:
             field.value = f"{value:.6g}"
@@ -232,7 +393,9 @@ class ParamsForm(VerticalScroll):
         self._report(event.input, event.validation_result)
 
     @on(Select.Changed, "#schedule")
+    @on(Select.Changed, "#optimizer")
     @on(Checkbox.Changed, "#staircase")
+    @on(Checkbox.Changed, "#cycle")
     def _choice_changed(self, event: Message) -> None:
         event.stop()
         self._sync_schedule()
@@ -244,9 +407,22 @@ class ParamsForm(VerticalScroll):
         self.nudge(event.field, event.direction)
 
     def _sync_schedule(self) -> None:
-        exponential = self.query_one("#schedule", Select).value == EXPONENTIAL
-        for name in ("#decay", "#decay-steps", "#staircase"):
-            self.query_one(name).disabled = not exponential
+        """Show the fields of the chosen schedule and optimizer, hide (and disable) the rest."""
+        used = set(SCHEDULE_FIELDS[str(self.query_one("#schedule", Select).value)])
+        if self.query_one("#optimizer", Select).value in BETA_OPTIMIZERS:
+            used.add("beta")
+        for name in OPTIONAL_FIELDS:
+            widget = self.query_one(f"#{name}")
+            widget.display = name in used
+            widget.disabled = name not in used
+        for pair in self.query(".pair"):
+            pair.display = any(child.display for child in pair.children)
+
+    def _show_formula(self, spec: RunSpec) -> None:
+        text = f"lr(s) = {formula(spec)}"
+        if not spec.plain:
+            text += f"; update: tf.keras {spec.optimizer}"
+        self.query_one("#formula", Static).update(text.replace("[", r"\["))
 
     def _report(self, field: Input | None, result: ValidationResult | None) -> None:
         error = self.query_one("#field-error", Static)
@@ -258,7 +434,14 @@ class ParamsForm(VerticalScroll):
         invalid = [f for f in self.query(ParamInput) if f.has_class("-invalid") and not f.disabled]
         if invalid:
             return
+        try:
+            params = self.parse()
+        except (ParameterError, LossError) as err:
+            # A rule across fields (e.g. one more factor than boundaries) names its field.
+            message = str(err)
+            error.update(message.replace("[", r"\["))
+            self.post_message(self.Invalid(getattr(err, "name", "loss"), message))
+            return
         error.update("")
-        params = self.current()
-        if params is not None:
-            self.post_message(self.Changed(params))
+        self._show_formula(params.spec)
+        self.post_message(self.Changed(params))

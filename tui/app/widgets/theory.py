@@ -29,9 +29,16 @@ def describe(theory: Theory | None, result: RunResult, tol: float) -> str:
         f"q = 1 - lr*L = {theory.contraction:.6g}: [b]{theory.regime.value}[/b]; "
         f"critical lr 2/L = {theory.critical_lr:g}, optimal 1/L = {theory.optimal_lr:g}\n"
         f"steps to {tol:g}: predicted {predicted_text}, measured {measured_text}: "
-        f"{theory.why}"
-        + (" (for the starting rate; this rate decays)" if result.spec.decays else "")
+        f"{theory.why}" + _caveat(result)
     )
+
+
+def _caveat(result: RunResult) -> str:
+    """What the theory of plain descent at one rate does not cover in this run."""
+    spec = result.spec
+    if not spec.plain:
+        return f" (theory of plain descent at the starting rate; this run uses {spec.optimizer})"
+    return DECAYING if spec.decays else ""
 
 
 class TheoryPanel(Static):
