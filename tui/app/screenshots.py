@@ -19,6 +19,8 @@ from textual.widgets import Input
 from tui.app.app import PRESETS, ExplorerApp
 from tui.app.pilot_helpers import wait_for_run, wait_until
 from tui.app.widgets.params import Params
+from tui.engine.losses import SEED_LOSS
+from tui.engine.spec import RunSpec, Schedule
 
 SIZE = (120, 40)
 
@@ -55,6 +57,29 @@ async def _path(pilot: Pilot) -> None:
         await pilot.press("v")
 
 
+async def _optimizers(pilot: Pilot) -> None:
+    """Pin plain descent, momentum and Adam on the same rate, under a cosine schedule."""
+    app = pilot.app
+    await pilot.press("escape")
+    for optimizer in ("gd", "momentum", "adam"):
+        app.query_one("#optimizer").value = optimizer  # type: ignore[attr-defined]
+        await pilot.pause()
+        await wait_for_run(pilot)
+        await pilot.press("p")
+        await wait_for_run(pilot)
+    app.query_one("#optimizer").value = "nesterov"  # type: ignore[attr-defined]
+    await pilot.pause()
+    await wait_for_run(pilot)
+    chart = app.query_one("#chart")
+    while chart.view != "loss":  # type: ignore[attr-defined]
+        await pilot.press("v")
+    await pilot.press("l")
+
+
+COSINE = Params(
+    RunSpec(w0=5.0, lr=0.1, epochs=80, schedule=Schedule("cosine", steps=80.0)), SEED_LOSS
+)
+
 #: file name -> (parameters, what to do once the run is shown, terminal size)
 SCENARIOS: dict[str, tuple[Params, Callable[[Pilot], Awaitable[None]], tuple[int, int]]] = {
     "lr-0.01.svg": (PRESETS[1], _nothing, SIZE),
@@ -65,6 +90,7 @@ SCENARIOS: dict[str, tuple[Params, Callable[[Pilot], Awaitable[None]], tuple[int
     "comparison.svg": (PRESETS[1], _pin_two, SIZE),
     "sweep.svg": (PRESETS[1], _sweep, SIZE),
     "path.svg": (PRESETS[2], _path, SIZE),
+    "optimizers.svg": (COSINE, _optimizers, SIZE),
 }
 
 

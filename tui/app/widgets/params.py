@@ -278,18 +278,18 @@ class ParamsForm(VerticalScroll):
         cycle = Checkbox("cycle", spec.schedule.cycle if spec.schedule else False)
         cycle.id = "cycle"
         yield cycle
+        optimizer = Select(
+            [(name, name) for name in OPTIMIZERS],
+            value=spec.optimizer,
+            allow_blank=False,
+            id="optimizer",
+        )
+        optimizer.border_title = "optimizer"
+        optimizer.tooltip = "gd is the lesson's update; the others are tf.keras optimizers"
+        yield optimizer
         with Horizontal(classes="pair"):
-            optimizer = Select(
-                [(name, name) for name in OPTIMIZERS],
-                value=spec.optimizer,
-                allow_blank=False,
-                id="optimizer",
-            )
-            optimizer.border_title = "optimizer"
-            optimizer.tooltip = "gd is the lesson's update; the others are tf.keras optimizers"
-            yield optimizer
             yield field("beta", "beta")
-        yield field("tol", "tolerance (steps to reach it)")
+            yield field("tol", "tolerance")
         yield Static("", id="field-error")
 
     def on_mount(self) -> None:
@@ -315,6 +315,8 @@ class ParamsForm(VerticalScroll):
     def show_rates(self, rates: list[float]) -> None:
         """Preview the current run's rate against step (thinned to the pane's width)."""
         preview = self.query_one("#lr-preview", Sparkline)
+        # A constant rate has nothing to preview (a sparkline of equal values is blank).
+        preview.display = bool(rates) and min(rates) != max(rates)
         width = max(1, preview.size.width or 28)
         step = max(1, len(rates) // (width * 4))
         preview.data = rates[::step]
