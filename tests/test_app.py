@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from app_helpers import seed_row_values, table_lines, type_into, wait_for_run, wait_until
-from textual.widgets import Input, Static
+from textual.widgets import Input, Markdown, Static
 
 from tui.app import ExplorerApp
 from tui.app.app import PRESETS
@@ -12,6 +12,7 @@ from tui.app.widgets.chart import DescentChart
 from tui.app.widgets.log_table import LogTable
 from tui.app.widgets.params import Params
 from tui.engine.losses import SEED_LOSS
+from tui.engine.schedules import FORMULAS
 from tui.engine.spec import RunSpec
 
 
@@ -192,5 +193,9 @@ async def test_help_screen_opens_and_closes() -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("f1")
         assert type(app.screen).__name__ == "HelpScreen"
+        text = app.screen.query_one(Markdown).source
+        for kind, formula in FORMULAS.items():
+            assert f"| {kind} | `{formula}` |" in text
+        assert "`adam`" in text and "CosineDecayRestarts" in text
         await pilot.press("escape")
         assert type(app.screen).__name__ != "HelpScreen"

@@ -9,6 +9,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
 from tui.engine.losses import FUNCTIONS
+from tui.engine.schedules import FORMULAS, KERAS_CLASSES, WARMUP_FORMULA
+from tui.engine.spec import OPTIMIZERS
 
 HELP = """\
 # lr-explorer
@@ -46,13 +48,35 @@ Gradient descent on a loss of one parameter *w*, bit-exact with TensorFlow's eag
 
 `enter` makes the pin the current run again, `b` makes it the baseline the others are
 compared with, `x` removes it. A change of w0, epochs, the loss or the tolerance re-runs every
-pin with it, in one engine call; each pin keeps its own rate and schedule.
+pin with it, in one engine call; each pin keeps its own rate, schedule and optimizer.
+
+## Schedules
+
+The rate at step *s* (0-based); the fields of the chosen schedule show under it, with its
+formula and a preview of lr against step.
+
+{schedules}
+
+## Optimizers
+
+`gd` is the lesson's update, `w -= lr * grads`. The others are `tf.keras.optimizers` fed the
+same gradients: {optimizers}. `beta` is the momentum (RMSprop's rho, Adam's beta_1).
 
 ## The loss
 
 An expression of `w`: `+ - * /`, `**` or `^`, the constants `pi` and `e`, and the functions
 {functions}. `x**2` is computed as `tf.square(x)`, as the lesson does.
 """
+
+
+def schedule_table() -> str:
+    """Every schedule's formula as a Markdown table (T is the steps field)."""
+    rows = ["| schedule | lr at step s | from |", "|---|---|---|"]
+    for kind, text in FORMULAS.items():
+        source = f"keras `{KERAS_CLASSES[kind]}`" if kind in KERAS_CLASSES else "the lesson"
+        rows.append(f"| {kind} | `{text}` | {source} |")
+    rows.append(f"| warm-up W, before any | `{WARMUP_FORMULA}` | keras `CosineDecay`'s warm-up |")
+    return "\n".join(rows)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -65,4 +89,10 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         """The help text, scrollable."""
         with VerticalScroll(id="help-body"):
-            yield Markdown(HELP.format(functions=", ".join(f"`{name}`" for name in FUNCTIONS)))
+            yield Markdown(
+                HELP.format(
+                    functions=", ".join(f"`{name}`" for name in FUNCTIONS),
+                    schedules=schedule_table(),
+                    optimizers=", ".join(f"`{name}`" for name in OPTIMIZERS[1:]),
+                )
+            )
