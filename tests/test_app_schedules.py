@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from app_helpers import type_into, wait_for_run, wait_until
-from textual.widgets import Input, Select, Sparkline, Static
+from textual.widgets import Checkbox, Input, Select, Sparkline, Static
 
 from tui.app import ExplorerApp
-from tui.app.widgets.params import OPTIONAL_FIELDS, SCHEDULE_FIELDS
-from tui.engine.spec import KERAS_SCHEDULES, Schedule
+from tui.app.widgets.params import OPTIONAL_FIELDS, SCHEDULE_FIELDS, Params
+from tui.engine.losses import SEED_LOSS
+from tui.engine.spec import KERAS_SCHEDULES, RunSpec, Schedule
 
 
 def shown_fields(app: ExplorerApp) -> set[str]:
@@ -137,3 +138,14 @@ async def test_a_pin_keeps_its_schedule_and_optimizer_while_the_current_run_chan
         assert pin.result.spec.epochs == 35 and len(pin.result.w) == 35
         assert app._current.spec.plain and app._current.spec.schedule is None
         assert "inverse-time 0.01 T20, adam b0.9" in app.query_one("#pins").get_row_at(0)[1]
+
+
+async def test_opening_on_a_keras_schedule_keeps_its_own_flags() -> None:
+    spec = RunSpec(lr=0.3, schedule=Schedule("inverse-time", steps=3.0, staircase=True))
+    app = ExplorerApp(Params(spec, SEED_LOSS))
+    async with app.run_test(size=(120, 50)) as pilot:
+        await wait_for_run(pilot)
+        assert app.query_one("#staircase", Checkbox).value
+        assert app._current.spec == spec
+        # Staircase: the rate holds for T = 3 steps at a time.
+        assert len(set(app._current.lr[:3].tolist())) == 1 != len(set(app._current.lr[:4].tolist()))

@@ -14,6 +14,7 @@ from tui.engine.schedules import FORMULAS, KERAS_CLASSES, WARMUP_FORMULA, formul
 from tui.engine.spec import (
     KERAS_SCHEDULES,
     MAX_EPOCHS,
+    OPTIMIZER_UPDATES,
     OPTIMIZERS,
     SCHEDULE_KINDS,
     ParameterError,
@@ -30,15 +31,6 @@ PROG = "lr-explorer"
 
 #: Rows formatted and written at a time by ``lr-explorer run``.
 STREAM_ROWS = 1 << 18
-
-OPTIMIZER_HELP = {
-    "gd": "the seed's w -= lr * grads (default; bit-exact with the lesson)",
-    "momentum": "tf.keras.optimizers.SGD(momentum=beta)",
-    "nesterov": "tf.keras.optimizers.SGD(momentum=beta, nesterov=True)",
-    "adagrad": "tf.keras.optimizers.Adagrad()",
-    "rmsprop": "tf.keras.optimizers.RMSprop(rho=beta)",
-    "adam": "tf.keras.optimizers.Adam(beta_1=beta)",
-}
 
 
 def schedule_help() -> str:
@@ -57,7 +49,7 @@ def schedule_help() -> str:
     lines.append("")
     lines.append("optimizers: each step hands the tape's gradient to")
     width = max(map(len, OPTIMIZERS))
-    lines += [f"  {name:<{width}}  {text}" for name, text in OPTIMIZER_HELP.items()]
+    lines += [f"  {name:<{width}}  {text}" for name, text in OPTIMIZER_UPDATES.items()]
     lines.append("")
     lines.append(
         "Rates are computed per step as the loop would: the seed's schedules in Python float64,"

@@ -190,10 +190,7 @@ def _run_plain(
             raise Cancelled
         stop = min(start + chunk, epochs)
         n = stop - start
-        lrs = np.zeros((_bucket(n), lanes), np.float32)
-        for lane, table in enumerate(lr32):
-            part = table[start:stop]
-            lrs[: part.size, lane] = part
+        lrs = _chunk_rates(lr32, start, stop, lanes)
         ws, ls, w, final_loss, final_grad = (
             t.numpy() for t in loop(tf.constant(w), tf.constant(lrs), tf.constant(n, tf.int32))
         )
@@ -215,7 +212,8 @@ def _run_optimizer(
     from tui.engine.optimizers import lanes_runner
 
     k = len(specs)
-    runner = lanes_runner(str(expr), specs[0].optimizer, specs[0].beta, _bucket(k, 1))
+    lanes = _bucket(k, 1)
+    runner = lanes_runner(str(expr), specs[0].optimizer, specs[0].beta, lanes)
     w_out = np.empty((epochs, k), np.float32)
     loss_out = np.empty((epochs, k), np.float32)
     ends = np.array([spec.epochs for spec in specs], np.int32)
@@ -225,12 +223,23 @@ def _run_optimizer(
             if should_stop is not None and should_stop():
                 raise Cancelled
             stop = min(start + GRAPH_CHUNK, epochs)
-            ws, ls = runner.steps([table[start:stop] for table in lr32], start, stop - start)
+            lrs = _chunk_rates(lr32, start, stop, lanes)
+            ws, ls = runner.steps(lrs, start, stop - start)
             w_out[start:stop] = ws[:, :k]
             loss_out[start:stop] = ls[:, :k]
             progress(stop, epochs)
         final_loss, final_grad = runner.final()
     return "graph", w_out, loss_out, final_loss[:k], final_grad[:k]
+
+
+def _chunk_rates(lr32: list[np.ndarray], start: int, stop: int, lanes: int) -> np.ndarray:
+    """Steps ``start`` to ``stop`` of each lane's rates, as ``lrs[step, lane]``: rows padded to
+    a power of two, lanes past ``lr32`` and steps past a lane's end at rate 0."""
+    lrs = np.zeros((_bucket(stop - start), lanes), np.float32)
+    for lane, table in enumerate(lr32):
+        part = table[start:stop]
+        lrs[: part.size, lane] = part
+    return lrs
 
 
 def _bucket(n: int, least: int = MIN_BUCKET) -> int:

@@ -31,18 +31,10 @@ from tui.engine.losses import parse_loss
 
 tf = tfenv.load()
 
-#: The keras class behind each optimizer, and how ``beta`` is passed to it.
-KERAS_OPTIMIZERS: dict[str, str] = {
-    "momentum": "SGD(momentum=beta)",
-    "nesterov": "SGD(momentum=beta, nesterov=True)",
-    "adagrad": "Adagrad()",
-    "rmsprop": "RMSprop(rho=beta)",
-    "adam": "Adam(beta_1=beta)",
-}
-
 
 def keras_optimizer(kind: str, beta: float, learning_rate):
-    """The ``tf.keras.optimizers`` instance for ``kind``, with keras's defaults but ``beta``."""
+    """The ``tf.keras.optimizers`` instance for ``kind``, with keras's defaults but ``beta``
+    (:data:`tui.engine.spec.OPTIMIZER_UPDATES` says which class and argument)."""
     optimizers = tf.keras.optimizers
     if kind == "momentum":
         return optimizers.SGD(learning_rate, momentum=beta)
@@ -140,11 +132,9 @@ class LanesRunner:
         for variable, value in zip(self.optimizer.variables, self.initial, strict=True):
             variable.assign(value)
 
-    def steps(self, lr32: list[np.ndarray], start: int, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """Take steps ``start`` to ``start + n - 1``: ``(w after each, loss before each)``."""
-        lrs = np.zeros((_bucket(n), self.lanes), np.float32)
-        for lane, table in enumerate(lr32):
-            lrs[: table.size, lane] = table
+    def steps(self, lrs: np.ndarray, start: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Take steps ``start`` to ``start + n - 1`` at rates ``lrs[i, lane]`` (padded rows
+        allowed): ``(w after each, loss before each)``."""
         ws, ls = self._steps(tf.constant(lrs), tf.constant(start, tf.int32), tf.constant(n))
         return ws.numpy()[:n], ls.numpy()[:n]
 
@@ -152,10 +142,6 @@ class LanesRunner:
         """The loss and its gradient at each lane's last w."""
         value, grad = self._final()
         return value.numpy(), grad.numpy()
-
-
-def _bucket(n: int) -> int:
-    return max(64, 1 << (n - 1).bit_length())
 
 
 @lru_cache(maxsize=16)

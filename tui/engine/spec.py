@@ -43,6 +43,16 @@ KERAS_SCHEDULES = SCHEDULE_KINDS[2:]
 #: ``tf.keras.optimizers`` (SGD with momentum, with Nesterov momentum, Adagrad, RMSprop, Adam).
 OPTIMIZERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 
+#: What each optimizer is: the seed's update, or the ``tf.keras`` class with ``beta`` passed as.
+OPTIMIZER_UPDATES: dict[str, str] = {
+    "gd": "the seed's w -= lr * grads (default; bit-exact with the lesson)",
+    "momentum": "tf.keras.optimizers.SGD(momentum=beta)",
+    "nesterov": "tf.keras.optimizers.SGD(momentum=beta, nesterov=True)",
+    "adagrad": "tf.keras.optimizers.Adagrad()",
+    "rmsprop": "tf.keras.optimizers.RMSprop(rho=beta)",
+    "adam": "tf.keras.optimizers.Adam(beta_1=beta)",
+}
+
 #: The optimizers that take ``beta``: momentum, RMSprop's rho, Adam's beta_1.
 BETA_OPTIMIZERS = ("momentum", "nesterov", "rmsprop", "adam")
 

@@ -201,6 +201,23 @@ def params_values(params: Params) -> dict[str, str]:
     }
 
 
+def _flags(spec: RunSpec) -> tuple[bool, bool]:
+    """The staircase and cycle boxes for ``spec`` (a keras schedule holds its own)."""
+    if spec.schedule is not None:
+        return spec.schedule.staircase, spec.schedule.cycle
+    return spec.staircase, False
+
+
+def _choice(name: str, options: tuple[str, ...], value: str, tooltip: str) -> Select[str]:
+    """A drop-down of ``options`` titled ``name`` (the title goes on in ``on_mount``)."""
+    select: Select[str] = Select(
+        [(option, option) for option in options], value=value, allow_blank=False, id=name
+    )
+    select.border_title = name
+    select.tooltip = tooltip
+    return select
+
+
 class ParamsForm(VerticalScroll):
     """The fields; posts :class:`ParamsForm.Changed` for every valid edit, ``Invalid`` otherwise."""
 
@@ -244,15 +261,13 @@ class ParamsForm(VerticalScroll):
             yield field("epochs", "epochs")
         yield field("loss", "loss(w)", "text")
         spec = self._initial.spec
-        schedule = Select(
-            [(kind, kind) for kind in SCHEDULE_KINDS],
-            value=spec.schedule_kind,
-            allow_blank=False,
-            id="schedule",
+        staircase, cycle = _flags(spec)
+        yield _choice(
+            "schedule",
+            SCHEDULE_KINDS,
+            spec.schedule_kind,
+            "How lr changes from step to step (formulas: lr-explorer run --help)",
         )
-        schedule.border_title = "schedule"
-        schedule.tooltip = "How lr changes from step to step (formulas: lr-explorer run --help)"
-        yield schedule
         yield Static("", id="formula")
         preview = Sparkline([], id="lr-preview")
         preview.tooltip = "lr against step, for the current run"
@@ -272,21 +287,14 @@ class ParamsForm(VerticalScroll):
             yield field("warmup", "warm-up")
         yield field("boundaries", "boundaries (steps)", "text")
         yield field("factors", "factors of lr", "text")
-        staircase = Checkbox("staircase: floor(s / T)", spec.staircase)
-        staircase.id = "staircase"
-        yield staircase
-        cycle = Checkbox("cycle", spec.schedule.cycle if spec.schedule else False)
-        cycle.id = "cycle"
-        yield cycle
-        optimizer = Select(
-            [(name, name) for name in OPTIMIZERS],
-            value=spec.optimizer,
-            allow_blank=False,
-            id="optimizer",
+        yield Checkbox("staircase: floor(s / T)", staircase, id="staircase")
+        yield Checkbox("cycle", cycle, id="cycle")
+        yield _choice(
+            "optimizer",
+            OPTIMIZERS,
+            spec.optimizer,
+            "gd is the lesson's update; the others are tf.keras optimizers",
         )
-        optimizer.border_title = "optimizer"
-        optimizer.tooltip = "gd is the lesson's update; the others are tf.keras optimizers"
-        yield optimizer
         with Horizontal(classes="pair"):
             yield field("beta", "beta")
             yield field("tol", "tolerance")
@@ -307,10 +315,9 @@ class ParamsForm(VerticalScroll):
         spec = params.spec
         self.query_one("#schedule", Select).value = spec.schedule_kind
         self.query_one("#optimizer", Select).value = spec.optimizer
-        self.query_one("#staircase", Checkbox).value = (
-            spec.schedule.staircase if spec.schedule else spec.staircase
-        )
-        self.query_one("#cycle", Checkbox).value = bool(spec.schedule and spec.schedule.cycle)
+        staircase, cycle = _flags(spec)
+        self.query_one("#staircase", Checkbox).value = staircase
+        self.query_one("#cycle", Checkbox).value = cycle
 
     def show_rates(self, rates: list[float]) -> None:
         """Preview the current run's rate against step (thinned to the pane's width)."""
