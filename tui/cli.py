@@ -6,7 +6,7 @@ import argparse
 import dataclasses
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from tui.engine.losses import FUNCTIONS, SEED_LOSS, LossError, parse_loss
@@ -66,22 +66,32 @@ class ArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def _number(name: str):
-    def convert(text: str) -> float:
+def _argument(name: str, parse: Callable[[str], object]) -> Callable[[str], object]:
+    """An argparse type: ``parse(text)``, its :class:`ParameterError` as argparse's error."""
+
+    def convert(text: str) -> object:
         try:
-            return parse_number(name, text)
+            return parse(text)
         except ParameterError as err:
             raise argparse.ArgumentTypeError(err.reason) from None
 
-    convert.__name__ = name
+    convert.__name__ = name  # argparse names the type in "invalid <name> value" messages
     return convert
 
 
-def _epochs(text: str) -> int:
-    try:
-        return parse_epochs(text)
-    except ParameterError as err:
-        raise argparse.ArgumentTypeError(err.reason) from None
+def _number(name: str) -> Callable[[str], object]:
+    return _argument(name, lambda text: parse_number(name, text))
+
+
+def _whole(name: str) -> Callable[[str], object]:
+    return _argument(name, lambda text: parse_steps(name, text))
+
+
+def _list(name: str, whole: bool) -> Callable[[str], object]:
+    return _argument(name, lambda text: parse_list(name, text, whole))
+
+
+_epochs = _argument("epochs", parse_epochs)
 
 
 def _loss(text: str) -> str:
@@ -89,28 +99,6 @@ def _loss(text: str) -> str:
         return str(parse_loss(text).source)
     except LossError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
-
-
-def _whole(name: str):
-    def convert(text: str) -> int:
-        try:
-            return parse_steps(name, text)
-        except ParameterError as err:
-            raise argparse.ArgumentTypeError(err.reason) from None
-
-    convert.__name__ = name
-    return convert
-
-
-def _list(name: str, whole: bool):
-    def convert(text: str) -> tuple:
-        try:
-            return parse_list(name, text, whole)
-        except ParameterError as err:
-            raise argparse.ArgumentTypeError(err.reason) from None
-
-    convert.__name__ = name
-    return convert
 
 
 def add_parameter_options(parser: argparse.ArgumentParser) -> None:
