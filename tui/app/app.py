@@ -24,6 +24,7 @@ from tui.app.widgets.chart import VIEWS, DescentChart
 from tui.app.widgets.log_table import LogTable
 from tui.app.widgets.params import Params, ParamsForm
 from tui.app.widgets.pins_table import PinsTable
+from tui.app.widgets.playback import PlaybackBar, truncate
 from tui.app.widgets.status import StatusLine
 from tui.app.widgets.theory import TheoryPanel
 from tui.engine.analysis import DEFAULT_TOL
@@ -43,6 +44,12 @@ PRESETS: dict[int, Params] = {
 
 #: Actions bound to printable keys: a text field takes those keys, so they are off while typing.
 TYPING_KEY_ACTIONS = {
+    "play",
+    "step",
+    "play_start",
+    "play_end",
+    "speed",
+    "demo",
     "preset",
     "nudge_lr",
     "mirror",
@@ -84,6 +91,32 @@ class ExplorerApp(App[None]):
         Binding("x", "unpin", "unpin", id="unpin", tooltip="Remove the selected (or last) pin"),
         Binding("X", "clear_pins", "clear pins", id="clear-pins", tooltip="Remove every pin"),
         Binding("s", "sweep", "sweep", id="sweep", tooltip="lr range test: hundreds of rates"),
+        Binding("space", "play", "play", id="play", tooltip="Play the run step by step, or pause"),
+        Binding(
+            "comma", "step(-1)", "step back", id="step-back", show=False, tooltip="One step back"
+        ),
+        Binding("full_stop", "step(1)", "step on", id="step-on", show=False, tooltip="One step on"),
+        Binding(
+            "left_square_bracket",
+            "play_start",
+            "start",
+            id="play-start",
+            show=False,
+            tooltip="Playback: the first step",
+        ),
+        Binding(
+            "right_square_bracket",
+            "play_end",
+            "end",
+            id="play-end",
+            show=False,
+            tooltip="Playback: the whole run",
+        ),
+        Binding("less_than_sign", "speed(-1)", "slower", id="slower", show=False, tooltip="Slower"),
+        Binding(
+            "greater_than_sign", "speed(1)", "faster", id="faster", show=False, tooltip="Faster"
+        ),
+        Binding("d", "demo", "demo", id="demo", tooltip="Demo mode: hide the fields, big readout"),
         Binding("question_mark,f1", "help", "help", id="help", tooltip="Keys and how it works"),
     ]
 
@@ -115,6 +148,7 @@ class ExplorerApp(App[None]):
         with Horizontal(id="main"):
             yield ParamsForm(self._initial, id="params")
             with Vertical(id="right"):
+                yield PlaybackBar(id="playback")
                 yield DescentChart(id="chart")
                 yield PinsTable(id="pins")
                 yield LogTable(id="log")
@@ -205,7 +239,7 @@ class ExplorerApp(App[None]):
         self._current = result
         fresh = dict(zip(self._request_pins[event.request_id], event.results[1:], strict=True))
         self.pins = [replace(p, result=fresh.get(p.number, p.result)) for p in self.pins]
-        self.query_one(LogTable).show(result)
+        self.query_one(PlaybackBar).show_run(result)
         self.query_one(ParamsForm).show_rates(result.lr.tolist())
         self.query_one(StatusLine).show_result(result, self.show_timings)
         self._show_theory(result, event.curvature)
@@ -224,19 +258,40 @@ class ExplorerApp(App[None]):
         self.query_one(TheoryPanel).show(self._theory, result, self.params.tol)
 
     def _show_pins(self) -> None:
-        """Redraw the chart with the pins, and the comparison table."""
-        if self._current is not None:
-            theory = self._theory
-            rates = (
-                {"critical 2/L": theory.critical_lr, "optimal 1/L": theory.optimal_lr}
-                if theory is not None
-                else {}
-            )
-            self.query_one(DescentChart).show(self._current, self.pins, rates)
+        """Redraw the chart and the log with the pins, and the comparison table."""
+        self._show_frame()
         table = self.query_one(PinsTable)
         table.set_class(bool(self.pins), "-shown")
         tol = self.params.tol if self.params is not None else DEFAULT_TOL
         table.show(self.pins, self.baseline, tol)
+
+    @on(PlaybackBar.Frame)
+    def _show_frame(self) -> None:
+        """The chart and the log up to the step playback has reached (the whole run if none)."""
+        if self._current is None:
+            return
+        bar = self.query_one(PlaybackBar)
+        shown = bar.shown
+        bar.set_class(shown is not None, "-shown")
+        current, pins = self._current, self.pins
+        if shown is not None:
+            current = truncate(current, shown)
+            pins = [
+                p if p.result is None else replace(p, result=truncate(p.result, shown))
+                for p in pins
+            ]
+        theory = self._theory
+        rates = (
+            {"critical 2/L": theory.critical_lr, "optimal 1/L": theory.optimal_lr}
+            if theory is not None
+            else {}
+        )
+        whole = [] if shown is None else [self._current, *(p.result for p in self.pins if p.result)]
+        self.query_one(DescentChart).show(current, pins, rates, whole=whole)
+        log = self.query_one(LogTable)
+        log.show(current)
+        if shown is not None:
+            log.action_cursor_to(-1)
 
     @on(RunProgressed)
     def _run_progressed(self, event: RunProgressed) -> None:
@@ -393,6 +448,32 @@ class ExplorerApp(App[None]):
         else:
             self._submit()  # the sweep superseded the explorer's last request
 
+    def action_play(self) -> None:
+        """Play the run step by step, or pause."""
+        self.query_one(PlaybackBar).toggle()
+
+    def action_step(self, delta: int) -> None:
+        """Pause, and go ``delta`` steps on or back."""
+        self.query_one(PlaybackBar).step_by(delta)
+
+    def action_play_start(self) -> None:
+        """Pause on the first step."""
+        self.query_one(PlaybackBar).to_start()
+
+    def action_play_end(self) -> None:
+        """Stop playback: the whole run again."""
+        self.query_one(PlaybackBar).to_end()
+
+    def action_speed(self, direction: int) -> None:
+        """Play faster (+1) or slower (-1)."""
+        self.query_one(PlaybackBar).faster(direction)
+
+    def action_demo(self) -> None:
+        """Demo mode: the fields hide; chart, log and the large readout stay."""
+        self.screen.toggle_class("-demo")
+        if self.screen.has_class("-demo") and isinstance(self.focused, Input):
+            self.action_focus_chart()
+
     def action_help(self) -> None:
         """Show the help screen."""
         if not isinstance(self.screen, HelpScreen):
@@ -417,6 +498,14 @@ class ExplorerApp(App[None]):
             ("Unpin", "Remove the selected or last pin", self.action_unpin),
             ("Clear pins", "Remove every pin", self.action_clear_pins),
             ("lr range test (sweep)", "Hundreds of rates at once", self.action_sweep),
+            ("Play / pause", "Play the run step by step", self.action_play),
+            ("Step on", "One step on (pauses)", lambda: self.action_step(1)),
+            ("Step back", "One step back (pauses)", lambda: self.action_step(-1)),
+            ("Playback: start", "The first step", self.action_play_start),
+            ("Playback: end", "The whole run", self.action_play_end),
+            ("Play faster", "More steps a second", lambda: self.action_speed(1)),
+            ("Play slower", "Fewer steps a second", lambda: self.action_speed(-1)),
+            ("Demo mode", "Hide the fields; chart, log and a large readout", self.action_demo),
             ("Help", "Keys and how it works", self.action_help),
         ]
         for title, help_text, callback in commands:

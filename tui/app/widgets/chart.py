@@ -103,6 +103,7 @@ class DescentChart(PlotextPlot, can_focus=True):
         """Rates to mark on lr plots, e.g. {"critical 2/L": 1.0, "optimal 1/L": 0.5}."""
         self._version = 0
         self._rendered: tuple[tuple[object, ...], RenderResult] | None = None
+        self._whole: list[list[np.ndarray]] = []
         self.note = ""
 
     def show(
@@ -110,12 +111,17 @@ class DescentChart(PlotextPlot, can_focus=True):
         result: RunResult,
         pins: Sequence[Pin] = (),
         marked_rates: dict[str, float] | None = None,
+        *,
+        whole: Sequence[RunResult] = (),
     ) -> None:
         """Draw ``result`` and the pins' runs (thinned once here, not at every redraw).
 
-        ``marked_rates`` are drawn as horizontal lines on the lr plots.
+        ``marked_rates`` are drawn as horizontal lines on the lr plots. ``whole``, during
+        playback, are the whole runs of which ``result`` and the pins are the first steps: the
+        axes then span them, so the chart fills in rather than rescales as the steps come.
         """
         self.marked_rates = dict(marked_rates or {})
+        self._whole = [_thin(run) for run in whole]
         self._points = _thin(result)
         self._pin_points = [(pin, _thin(pin.result)) for pin in pins if pin.result is not None]
         self.loss_expr = parse_loss(result.loss_expr)
@@ -206,6 +212,20 @@ class DescentChart(PlotextPlot, can_focus=True):
                 plt.scatter(*xy, color=color, marker=marker, label=label)
         plt.xlabel("w")
 
+    def _span(self, plt: Plot, name: str, log: bool, yside: str) -> None:
+        """Axes over the whole runs being played, so that a frame only adds points."""
+        column = {"w": 1, "loss": 2, "lr": 3}[name]
+        values = np.concatenate([points[column] for points in self._whole])
+        values = values[np.isfinite(values)]
+        if log:
+            values = np.log10(values[values > 0])
+        if values.size:
+            low, high = float(values.min()), float(values.max())
+            pad = (high - low) * 0.02 or max(abs(high) * 0.02, 1e-12)
+            plt.ylim(low - pad, high + pad, yside=yside)
+        last = max(float(points[0][-1]) for points in self._whole)
+        plt.xlim(1, max(last, 1.5))
+
     def _curves(self, name: str) -> list[tuple[np.ndarray, np.ndarray, str, str, str]]:
         """(step, values, colour, marker, label) of series ``name`` for the run and each pin."""
         column = {"w": 1, "loss": 2, "lr": 3}[name]
@@ -235,6 +255,8 @@ class DescentChart(PlotextPlot, can_focus=True):
                     x.tolist(), y.tolist(), label=label, color=color, marker=marker, yside=yside
                 )
                 drawn.append(y)
+        if self._whole and drawn:
+            self._span(plt, name, log, yside)
         if name == "lr" and drawn:
             for (label, rate), color in zip(
                 self.marked_rates.items(), ("red", "green"), strict=False

@@ -1,0 +1,217 @@
+"""Step-by-step playback of a run, with a large readout of the step, w, loss and lr."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.reactive import var
+from textual.widgets import Digits, Label
+
+from tui.engine.result import RunResult
+
+#: Playback speeds, in steps a second; ``>`` and ``<`` move along them.
+SPEEDS = (1, 2, 5, 10, 20, 50, 100, 1_000, 10_000)
+
+#: The speed playback starts at (an index into :data:`SPEEDS`): 5 steps a second.
+DEFAULT_SPEED = 2
+
+#: Seconds between two frames; faster speeds take several steps a frame.
+TICK = 0.05
+
+
+def truncate(result: RunResult, steps: int) -> RunResult:
+    """``result`` as it stood after its first ``steps`` steps (at least 1, at most all)."""
+    n = max(1, min(steps, len(result.w)))
+    if n == len(result.w):
+        return result
+    return replace(
+        result,
+        step=result.step[:n],
+        w=result.w[:n],
+        loss=result.loss[:n],
+        lr=result.lr[:n],
+        lr64=result.lr64[:n],
+        final_loss=result.loss[n],
+    )
+
+
+def digits_text(value: float, decimals: int = 4) -> str:
+    """A number in the characters :class:`Digits` can draw (``E`` for large or tiny ones)."""
+    if not math.isfinite(value):
+        return "---"  # inf or nan: the status line says which
+    if value != 0 and not 10**-decimals <= abs(value) < 10**6:
+        return f"{value:.3E}"
+    return f"{value:.{decimals}f}"
+
+
+class PlaybackBar(Vertical):
+    """The current step's step, w, loss and lr in large digits, and playback's state.
+
+    ``shown`` is how many steps are on screen (``None``: the whole run). Playing moves it on
+    at ``SPEEDS[speed]`` steps a second; every move posts :class:`PlaybackBar.Frame`.
+    """
+
+    DEFAULT_CSS = """
+    PlaybackBar {
+        height: auto;
+        padding: 0 1;
+        & Horizontal {
+            height: auto;
+        }
+        & .readout {
+            width: 1fr;
+            height: auto;
+        }
+        & Label {
+            color: $text-muted;
+        }
+        & Digits {
+            color: $text-accent;
+        }
+    }
+    """
+
+    shown: var[int | None] = var(None)
+    """How many steps are on screen; ``None`` for the whole run."""
+    playing: var[bool] = var(False)
+    """Whether the steps advance by themselves."""
+    speed: var[int] = var(DEFAULT_SPEED)
+    """An index into :data:`SPEEDS`."""
+
+    @dataclass
+    class Frame(Message):
+        """Show the run up to step ``shown`` (``None``: all of it)."""
+
+        shown: int | None
+
+        def can_replace(self, message: Message) -> bool:
+            """A newer frame replaces one not yet drawn."""
+            return isinstance(message, PlaybackBar.Frame)
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.result: RunResult | None = None
+        self._carry = 0.0
+
+    def compose(self) -> ComposeResult:
+        """Four labelled readouts and a line on playback's state."""
+        with Horizontal():
+            for name in ("step", "w", "loss", "lr"):
+                with Vertical(classes="readout"):
+                    yield Label(name)
+                    yield Digits("", id=f"digits-{name}")
+        yield Label("", id="playback-state")
+
+    def on_mount(self) -> None:
+        """A timer that runs only while playing."""
+        self._timer = self.set_interval(TICK, self._tick, pause=True)
+        self._show_state()
+
+    @property
+    def total(self) -> int:
+        """The steps of the run being played."""
+        return 0 if self.result is None else len(self.result.w)
+
+    def show_run(self, result: RunResult) -> None:
+        """Play ``result`` from now on (a new run keeps the step reached, if it has it)."""
+        self.result = result
+        if self.shown is not None and self.shown >= self.total:
+            self.shown = None
+        self._show_values()
+
+    def toggle(self) -> None:
+        """Play or pause; playing from the end starts again from the first step."""
+        if self.playing:
+            self.playing = False
+            return
+        if self.total == 0:
+            return
+        if self.shown is None or self.shown >= self.total:
+            self.shown = 1
+        self.playing = True
+
+    def step_by(self, delta: int) -> None:
+        """Pause, and move ``delta`` steps (from the end if the whole run is shown)."""
+        if self.total == 0:
+            return
+        self.playing = False
+        current = self.total if self.shown is None else self.shown
+        self.shown = max(1, min(self.total, current + delta))
+
+    def to_start(self) -> None:
+        """Pause on the first step."""
+        if self.total:
+            self.playing = False
+            self.shown = 1
+
+    def to_end(self) -> None:
+        """Stop playback: the whole run again."""
+        self.playing = False
+        self.shown = None
+
+    def faster(self, direction: int) -> None:
+        """One speed faster (+1) or slower (-1)."""
+        self.speed = max(0, min(len(SPEEDS) - 1, self.speed + direction))
+
+    def _tick(self) -> None:
+        if not self.playing or self.shown is None:
+            return
+        self._carry += SPEEDS[self.speed] * TICK
+        steps = int(self._carry)
+        self._carry -= steps
+        if steps:
+            self.shown = min(self.total, self.shown + steps)
+            if self.shown >= self.total:
+                self.playing = False
+
+    def watch_shown(self) -> None:
+        """Tell the app which steps to show, and show the last of them here."""
+        self._show_values()
+        self._show_state()
+        self.post_message(self.Frame(self.shown))
+
+    def watch_playing(self, playing: bool) -> None:
+        """Run the timer only while playing."""
+        self._carry = 0.0
+        if playing:
+            self._timer.resume()
+        else:
+            self._timer.pause()
+        self._show_state()
+
+    def watch_speed(self) -> None:
+        """Show the new speed."""
+        self._show_state()
+
+    def _show_values(self) -> None:
+        if self.result is None or not self.is_mounted:
+            return
+        index = (self.total if self.shown is None else self.shown) - 1
+        r = self.result
+        lr = r.lr64 if r.spec.decays else r.lr
+        values = {
+            "step": str(int(r.step[index])),
+            "w": digits_text(float(r.w[index])),
+            "loss": digits_text(float(r.loss[index])),
+            "lr": digits_text(float(np.float64(lr[index])), 6),
+        }
+        for name, text in values.items():
+            self.query_one(f"#digits-{name}", Digits).update(text)
+
+    def _show_state(self) -> None:
+        if not self.is_mounted:
+            return
+        if self.shown is None:
+            where = f"all {self.total:,} steps"
+        else:
+            where = f"step {self.shown:,} of {self.total:,}"
+        state = "playing" if self.playing else "paused" if self.shown is not None else "stopped"
+        self.query_one("#playback-state", Label).update(
+            f"{state}: {where}, {SPEEDS[self.speed]:,} steps/s   "
+            "space play/pause  , . step  \\[ ] start/end  < > speed"
+        )
