@@ -117,3 +117,13 @@ def test_schedule_and_optimizer_comparison(snap_compare) -> None:
     )
     app = ExplorerApp(Params(spec, SEED_LOSS), show_timings=False)
     assert snap_compare(app, terminal_size=(120, 44), run_before=pin_then_plain)
+
+
+def test_demo_mode_paused_mid_run(snap_compare) -> None:
+    async def demo(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("escape", "d", "left_square_bracket", *["full_stop"] * 6)
+        await pilot.pause()
+
+    app = ExplorerApp(PRESETS[2], show_timings=False)
+    assert snap_compare(app, terminal_size=(100, 30), run_before=demo)

@@ -291,7 +291,8 @@ class ExplorerApp(App[None]):
         log = self.query_one(LogTable)
         log.show(current)
         if shown is not None:
-            log.action_cursor_to(-1)
+            # After the refresh: the table's new size decides how far it can scroll.
+            log.call_after_refresh(log.action_cursor_to, -1)
 
     @on(RunProgressed)
     def _run_progressed(self, event: RunProgressed) -> None:

@@ -76,6 +76,11 @@ async def _optimizers(pilot: Pilot) -> None:
     await pilot.press("l")
 
 
+async def _demo(pilot: Pilot) -> None:
+    """Demo mode, paused at step 7 of lr 0.99."""
+    await pilot.press("escape", "d", "left_square_bracket", *["full_stop"] * 6)
+
+
 COSINE = Params(
     RunSpec(w0=5.0, lr=0.1, epochs=80, schedule=Schedule("cosine", steps=80.0)), SEED_LOSS
 )
@@ -91,6 +96,7 @@ SCENARIOS: dict[str, tuple[Params, Callable[[Pilot], Awaitable[None]], tuple[int
     "sweep.svg": (PRESETS[1], _sweep, SIZE),
     "path.svg": (PRESETS[2], _path, SIZE),
     "optimizers.svg": (COSINE, _optimizers, SIZE),
+    "demo.svg": (PRESETS[2], _demo, SIZE),
 }
 
 

@@ -31,6 +31,11 @@ Gradient descent on a loss of one parameter *w*, bit-exact with TensorFlow's eag
 | `p` | pin this run: it stays on the chart and in the comparison table |
 | `x` / `X` | remove the selected (or last) pin / every pin |
 | `s` | lr range test: hundreds of rates at once; `a` applies the one under the cursor |
+| `space` | play the run step by step, or pause |
+| `,` / `.` | one step back / on (pauses) |
+| `[` / `]` | playback: the first step / the whole run |
+| `<` / `>` | play slower / faster (1 to 10,000 steps a second) |
+| `d` | demo mode: the fields hide; chart, log and a large readout of step, w, loss, lr |
 | `?` / `f1` | this help |
 | `ctrl+p` | command palette: every action by name |
 | `ctrl+q` | quit |
