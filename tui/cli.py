@@ -199,6 +199,12 @@ def build_parser() -> ArgumentParser:
         "parameters given.",
     )
     add_parameter_options(parser)
+    parser.add_argument(
+        "--session",
+        metavar="FILE",
+        default=None,
+        help="reopen a session saved from the UI (ctrl+s): parameters, pins and view",
+    )
     sub = parser.add_subparsers(dest="command", parser_class=ArgumentParser)
     run = sub.add_parser(
         "run",
@@ -344,8 +350,15 @@ def explore_command(args: argparse.Namespace, parser: ArgumentParser) -> int:
     except ParameterError as err:
         parser.error(f"argument --{err.name}: {err.reason}")
     from tui.app import ExplorerApp
+    from tui.app.session import SessionError, load
     from tui.app.widgets.params import Params
 
-    app = ExplorerApp(Params(spec, args.loss))
+    session = None
+    if args.session is not None:
+        try:
+            session = load(args.session)
+        except SessionError as err:
+            parser.error(f"argument --session: {err}")
+    app = ExplorerApp(Params(spec, args.loss), session=session)
     app.run()
     return app.return_code or 0

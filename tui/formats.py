@@ -902,13 +902,15 @@ def summary_line(final_step: int, w: float, loss: float, status: str) -> str:
     return f"step {int(final_step)}: w = {float(w):f}, loss = {float(loss):f}, status: {status}"
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+def write_atomic(path: str | os.PathLike[str], data: bytes, *, overwrite: bool = True) -> None:
     """Write ``data`` to ``path`` atomically.
 
     The bytes go to a temporary file in the same folder, which is flushed, fsynced and then
     renamed over ``path`` with :func:`os.replace`. On any failure the temporary file is removed
     and an existing ``path`` is left untouched. A replaced file keeps its permission bits; a
-    new one gets the usual ``0o666`` minus the umask.
+    new one gets the usual ``0o666`` minus the umask. With ``overwrite=False`` the temporary
+    file is hard-linked to ``path`` instead, which fails with :class:`FileExistsError` if
+    ``path`` exists, even if it appeared a moment ago.
     """
     target = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(target))
@@ -932,7 +934,11 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, target)
+        if overwrite:
+            os.replace(tmp, target)
+        else:
+            os.link(tmp, target)
+            os.unlink(tmp)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

@@ -19,7 +19,9 @@ from tui.app.engine_client import EngineClient
 from tui.app.messages import EngineLoaded, EngineLost, RunError, RunFinished, RunProgressed
 from tui.app.pins import MAX_PINS, Pin, shared
 from tui.app.screens.help import HelpScreen
+from tui.app.screens.session import SessionScreen
 from tui.app.screens.sweep import SweepScreen
+from tui.app.session import Session
 from tui.app.widgets.chart import VIEWS, DescentChart
 from tui.app.widgets.log_table import LogTable
 from tui.app.widgets.params import Params, ParamsForm
@@ -117,6 +119,13 @@ class ExplorerApp(App[None]):
             "greater_than_sign", "speed(1)", "faster", id="faster", show=False, tooltip="Faster"
         ),
         Binding("d", "demo", "demo", id="demo", tooltip="Demo mode: hide the fields, big readout"),
+        Binding(
+            "ctrl+s",
+            "session",
+            "session",
+            id="session",
+            tooltip="Copy, paste, save or open everything on screen",
+        ),
         Binding("question_mark,f1", "help", "help", id="help", tooltip="Keys and how it works"),
     ]
 
@@ -125,9 +134,16 @@ class ExplorerApp(App[None]):
     engine_ready: var[bool] = var(False)
     """Whether TensorFlow has loaded in the engine process."""
 
-    def __init__(self, params: Params | None = None, *, show_timings: bool = True) -> None:
+    def __init__(
+        self,
+        params: Params | None = None,
+        *,
+        session: Session | None = None,
+        show_timings: bool = True,
+    ) -> None:
         super().__init__()
-        self._initial = params or PRESETS[1]
+        self._initial = session.params if session is not None else params or PRESETS[1]
+        self._opening = session
         self.show_timings = show_timings
         """Whether the status line shows run times (off for reproducible screenshots)."""
         self.engine = EngineClient()
@@ -160,6 +176,8 @@ class ExplorerApp(App[None]):
         """Focus the learning rate, then start the engine once the first frame is out."""
         self.query_one("#lr", Input).focus()
         self.query_one(StatusLine).show_busy("loading TensorFlow…")
+        if self._opening is not None:
+            self.apply_session(self._opening)
         self.call_after_refresh(self._start_engine)
 
     def _start_engine(self) -> None:
@@ -449,6 +467,45 @@ class ExplorerApp(App[None]):
         else:
             self._submit()  # the sweep superseded the explorer's last request
 
+    def current_session(self) -> Session | None:
+        """Everything on screen, as a session (``None`` before the first valid parameters)."""
+        params = self.params or self._initial
+        chart = self.query_one(DescentChart)
+        numbers = [pin.number for pin in self.pins]
+        return Session(
+            params,
+            tuple(pin.spec for pin in self.pins),
+            numbers.index(self.baseline) if self.baseline in numbers else None,
+            chart.view,
+            chart.log_loss,
+            self.screen.has_class("-demo"),
+        )
+
+    def apply_session(self, session: Session) -> None:
+        """Show ``session``: its parameters, pins, baseline and view; then run it all."""
+        self.query_one(ParamsForm).set_params(session.params)
+        self.params = session.params
+        self.pins = [Pin(number, spec) for number, spec in enumerate(session.pins, start=1)]
+        self._next_pin = len(self.pins) + 1
+        self.baseline = None if session.baseline is None else session.baseline + 1
+        chart = self.query_one(DescentChart)
+        chart.view = session.view
+        chart.log_loss = session.log_loss
+        self.screen.set_class(session.demo, "-demo")
+        self._submit()
+        self._show_pins()
+
+    def action_session(self) -> None:
+        """The session screen: copy or paste the one-line session, save or open a file."""
+        session = self.current_session()
+        if session is not None and not isinstance(self.screen, SessionScreen):
+            self.push_screen(SessionScreen(session), self._session_closed)
+
+    def _session_closed(self, session: Session | None) -> None:
+        if session is not None:
+            self.apply_session(session)
+            self.notify("session opened")
+
     def action_play(self) -> None:
         """Play the run step by step, or pause."""
         self.query_one(PlaybackBar).toggle()
@@ -507,6 +564,7 @@ class ExplorerApp(App[None]):
             ("Play faster", "More steps a second", lambda: self.action_speed(1)),
             ("Play slower", "Fewer steps a second", lambda: self.action_speed(-1)),
             ("Demo mode", "Hide the fields; chart, log and a large readout", self.action_demo),
+            ("Session", "Copy, paste, save or open everything on screen", self.action_session),
             ("Help", "Keys and how it works", self.action_help),
         ]
         for title, help_text, callback in commands:

@@ -1,0 +1,269 @@
+"""Sessions: everything needed to reproduce the screen, as a small JSON file or one line of text.
+
+A session holds the parameters (run, schedule, optimizer, loss, tolerance), the pins and the
+baseline, and the view (chart view, log scale, demo mode). Reading one is strict: an unknown
+key, a value of the wrong type or out of its range, or a foreign file is refused with a
+message naming what is wrong, and nothing on screen changes. The one-line form, like
+TensorFlow Playground's address bar, is ``lrx1:`` and the compact JSON, zlib-compressed and
+base64url-encoded; it can be copied off the screen and pasted back.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import json
+import os
+import zlib
+from dataclasses import dataclass, fields
+from typing import Any
+
+from tui.app.pins import MAX_PINS
+from tui.app.widgets.chart import VIEWS
+from tui.app.widgets.params import Params
+from tui.engine.losses import LossError, parse_loss
+from tui.engine.spec import ParameterError, RunSpec, Schedule
+from tui.formats import write_atomic
+
+#: What a session file says it is, and the version of its layout.
+FORMAT = "lr-explorer-session"
+VERSION = 1
+
+#: The start of a one-line session.
+LINE_PREFIX = "lrx1:"
+
+#: Session files are small; anything bigger is not one of ours.
+MAX_BYTES = 1 << 20
+
+
+class SessionError(ValueError):
+    """A session that cannot be read: the message says what is wrong, in one line."""
+
+
+@dataclass(frozen=True)
+class Session:
+    """What the screen shows: parameters, pins (by spec), baseline (index into pins), view."""
+
+    params: Params
+    pins: tuple[RunSpec, ...] = ()
+    baseline: int | None = None
+    view: str = "loss+w"
+    log_loss: bool = False
+    demo: bool = False
+
+
+def to_dict(session: Session) -> dict[str, Any]:
+    """``session`` as plain JSON data."""
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "run": _spec_dict(session.params.spec),
+        "loss": session.params.loss,
+        "tol": session.params.tol,
+        "pins": [_spec_dict(spec) for spec in session.pins],
+        "baseline": session.baseline,
+        "view": {"chart": session.view, "log_loss": session.log_loss, "demo": session.demo},
+    }
+
+
+def from_dict(data: Any) -> Session:
+    """The session ``data`` describes, checked field by field (:class:`SessionError`)."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise SessionError('not an lr-explorer session (no "format": "lr-explorer-session")')
+    if data.get("version") != VERSION:
+        raise SessionError(
+            f"session version {data.get('version')!r}: this lr-explorer reads {VERSION}"
+        )
+    _keys(data, "session", {"format", "version", "run", "loss", "tol", "pins", "baseline", "view"})
+    try:
+        spec = _spec(data.get("run"), "run")
+        loss = parse_loss(_typed(data, "loss", str, "session")).source
+        tol = _number(data, "tol", "session")
+        if tol <= 0:
+            raise SessionError("tol: must be above 0")
+        pins_data = data.get("pins", [])
+        if not isinstance(pins_data, list):
+            raise SessionError("pins: must be a list")
+        if len(pins_data) > MAX_PINS:
+            raise SessionError(f"pins: at most {MAX_PINS}, not {len(pins_data)}")
+        pins = tuple(_spec(pin, f"pins[{i}]") for i, pin in enumerate(pins_data))
+    except (ParameterError, LossError) as err:
+        raise SessionError(str(err)) from None
+    baseline = data.get("baseline")
+    if baseline is not None and (
+        isinstance(baseline, bool) or not isinstance(baseline, int) or not 0 <= baseline < len(pins)
+    ):
+        raise SessionError(f"baseline: must be the index of a pin (0 to {len(pins) - 1}) or null")
+    view = data.get("view", {})
+    if not isinstance(view, dict):
+        raise SessionError("view: must be an object")
+    _keys(view, "view", {"chart", "log_loss", "demo"})
+    chart = view.get("chart", "loss+w")
+    if chart not in VIEWS:
+        raise SessionError(f"view.chart: one of {', '.join(VIEWS)}, not {chart!r}")
+    return Session(
+        Params(spec, loss, tol),
+        pins,
+        baseline,
+        chart,
+        _flag(view, "log_loss", "view"),
+        _flag(view, "demo", "view"),
+    )
+
+
+def dumps(session: Session) -> str:
+    """The session as a small, readable JSON file."""
+    return json.dumps(to_dict(session), indent=2) + "\n"
+
+
+def loads(text: str) -> Session:
+    """The session in JSON ``text`` (:class:`SessionError` if it is not one)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise SessionError(
+            f"not JSON: {err.msg} at line {err.lineno}, column {err.colno}"
+        ) from None
+    return from_dict(data)
+
+
+def to_line(session: Session) -> str:
+    """The session as one line of text: ``lrx1:`` and base64url of compressed compact JSON."""
+    compact = json.dumps(to_dict(session), separators=(",", ":")).encode()
+    return LINE_PREFIX + base64.urlsafe_b64encode(zlib.compress(compact, 9)).decode().rstrip("=")
+
+
+def from_line(line: str) -> Session:
+    """The session in a one-line string made by :func:`to_line`."""
+    text = line.strip()
+    if not text.startswith(LINE_PREFIX):
+        raise SessionError(f"a session line starts with {LINE_PREFIX!r}")
+    body = text[len(LINE_PREFIX) :]
+    try:
+        packed = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        raw = zlib.decompressobj().decompress(packed, MAX_BYTES)
+        return loads(raw.decode("utf-8"))
+    except (binascii.Error, zlib.error, UnicodeDecodeError, ValueError) as err:
+        if isinstance(err, SessionError):
+            raise
+        raise SessionError("the session line is damaged (copy all of it)") from None
+
+
+def save(path: str | os.PathLike[str], session: Session, *, overwrite: bool = False) -> None:
+    """Write the session file atomically; an existing file only with ``overwrite``."""
+    write_atomic(path, dumps(session).encode(), overwrite=overwrite)
+
+
+def load(path: str | os.PathLike[str]) -> Session:
+    """Read a session file (:class:`SessionError` for anything that is not a good session)."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_BYTES + 1)
+    except OSError as err:
+        raise SessionError(f"cannot read {os.fspath(path)}: {err.strerror}") from None
+    if len(raw) > MAX_BYTES:
+        raise SessionError(
+            f"{os.fspath(path)}: too big for a session ({MAX_BYTES:,} bytes at most)"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SessionError(f"{os.fspath(path)}: not UTF-8 text") from None
+    try:
+        return loads(text)
+    except SessionError as err:
+        raise SessionError(f"{os.fspath(path)}: {err}") from None
+
+
+def _spec_dict(spec: RunSpec) -> dict[str, Any]:
+    data = dataclasses.asdict(spec)
+    if spec.schedule is not None:
+        data["schedule"] = dataclasses.asdict(spec.schedule)
+        data["schedule"]["boundaries"] = list(spec.schedule.boundaries)
+        data["schedule"]["factors"] = list(spec.schedule.factors)
+    return data
+
+
+def _spec(data: Any, where: str) -> RunSpec:
+    """A :class:`RunSpec` from its dict, every field typed as the dataclass declares it."""
+    if not isinstance(data, dict):
+        raise SessionError(f"{where}: must be an object")
+    names = {f.name for f in fields(RunSpec)}
+    _keys(data, where, names)
+    values: dict[str, Any] = {}
+    for name in names & data.keys():
+        value = data[name]
+        if name == "schedule":
+            values[name] = None if value is None else _schedule(value, f"{where}.schedule")
+        elif name in ("epochs", "warmup"):
+            values[name] = _typed(data, name, int, where)
+        elif name == "staircase":
+            values[name] = _flag(data, name, where)
+        elif name == "optimizer":
+            values[name] = _typed(data, name, str, where)
+        elif name == "decay" and value is None:
+            values[name] = None
+        else:
+            values[name] = _number(data, name, where)
+    return RunSpec(**values).validate()
+
+
+def _schedule(data: Any, where: str) -> Schedule:
+    if not isinstance(data, dict):
+        raise SessionError(f"{where}: must be an object or null")
+    _keys(data, where, {f.name for f in fields(Schedule)})
+    values: dict[str, Any] = {"kind": _typed(data, "kind", str, where)}
+    for name in ("steps", "rate", "alpha", "power", "t_mul", "m_mul"):
+        if name in data:
+            values[name] = _number(data, name, where)
+    for name in ("cycle", "staircase"):
+        if name in data:
+            values[name] = _flag(data, name, where)
+    for name, kind in (("boundaries", int), ("factors", float)):
+        if name in data:
+            items = data[name]
+            if not isinstance(items, list):
+                raise SessionError(f"{where}.{name}: must be a list")
+            values[name] = tuple(
+                _item(items, i, kind, f"{where}.{name}") for i in range(len(items))
+            )
+    return Schedule(**values)
+
+
+def _item(items: list[Any], index: int, kind: type, where: str) -> Any:
+    value = items[index]
+    if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else int):
+        raise SessionError(
+            f"{where}[{index}]: must be a {'number' if kind is float else 'whole number'}"
+        )
+    return float(value) if kind is float else value
+
+
+def _keys(data: dict[str, Any], where: str, allowed: set[str]) -> None:
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise SessionError(f"{where}: unknown key {unknown[0]!r}")
+
+
+def _typed(data: dict[str, Any], name: str, kind: type, where: str) -> Any:
+    if name not in data:
+        raise SessionError(f"{where}.{name}: missing")
+    value = data[name]
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise SessionError(f"{where}.{name}: must be {'text' if kind is str else 'a whole number'}")
+    return value
+
+
+def _number(data: dict[str, Any], name: str, where: str) -> float:
+    value = data.get(name)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SessionError(f"{where}.{name}: must be a number")
+    return float(value)
+
+
+def _flag(data: dict[str, Any], name: str, where: str) -> bool:
+    value = data.get(name, False)
+    if not isinstance(value, bool):
+        raise SessionError(f"{where}.{name}: must be true or false")
+    return value
