@@ -196,6 +196,26 @@ def test_json_names_the_schedule_formula_and_optimizer(capsysbinary) -> None:
     assert (meta["optimizer"], meta["beta"]) == ("nesterov", 0.9)
 
 
+def test_out_writes_the_file_atomically_and_never_replaces_without_force(
+    tmp_path, capsysbinary
+) -> None:
+    target = tmp_path / "run.csv"
+    argv = ["run", "--lr", "0.99", "--format", "csv", "--out", str(target)]
+    status, out, err = run_cli(argv, capsysbinary)
+    assert (status, out) == (0, b"")
+    assert f"wrote {target}" in err.decode()
+    _, stdout_csv, _ = run_cli(argv[:-2], capsysbinary)
+    assert target.read_bytes() == stdout_csv
+    status, _, err = run_cli([*argv[:2], "0.5", *argv[3:]], capsysbinary)
+    assert status == 2 and "exists; add --force" in err.decode()
+    assert target.read_bytes() == stdout_csv, "left as it was"
+    status, _, _ = run_cli([*argv[:2], "0.5", *argv[3:], "--force"], capsysbinary)
+    assert status == 0 and target.read_bytes() != stdout_csv
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.csv"], "no temporary files"
+    status, _, err = run_cli([*argv[:-1], str(tmp_path / "no" / "such" / "x.csv")], capsysbinary)
+    assert status == 2 and "cannot write" in err.decode() and err.decode().count("\n") == 1
+
+
 def test_bad_input_never_runs_code(tmp_path) -> None:
     marker = tmp_path / "pwned"
     proc = subprocess.run(
@@ -215,7 +235,9 @@ def test_long_outputs_are_written_in_chunks_that_join_exactly(
 ) -> None:
     argv = ["run", "--lr", "0.3", "--epochs", "1000", "--decay", "0.999", "--format", fmt]
     _, whole, _ = run_cli(argv, capsysbinary)
-    monkeypatch.setattr(cli, "STREAM_ROWS", 7)
+    from tui import export
+
+    monkeypatch.setattr(export, "CHUNK_ROWS", 7)
     _, chunked, _ = run_cli(argv, capsysbinary)
     assert chunked == whole
     assert len(whole.splitlines()) == 1000 + (fmt == "csv")

@@ -155,6 +155,7 @@ async def test_a_pasted_line_is_applied_and_a_corrupt_file_changes_nothing(tmp_p
         message = str(app.screen.query_one("#session-message", Static).content)
         assert "not opened" in message and "run.lr" in message
         # Saving over an existing file asks first.
+        await pilot.pause(0.3)  # a button ignores presses while its last press animates
         await pilot.click("#save-session")
         assert "press Save again" in str(app.screen.query_one("#session-message", Static).content)
         assert bad.read_text() == corrupt_text, "not overwritten without asking"

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from tui.engine.losses import FUNCTIONS, SEED_LOSS, LossError, parse_loss
-from tui.engine.schedules import FORMULAS, KERAS_CLASSES, WARMUP_FORMULA, formula
+from tui.engine.schedules import FORMULAS, KERAS_CLASSES, WARMUP_FORMULA
 from tui.engine.spec import (
     KERAS_SCHEDULES,
     MAX_EPOCHS,
@@ -28,9 +27,6 @@ from tui.engine.spec import (
 from tui.formats import FORMATS
 
 PROG = "lr-explorer"
-
-#: Rows formatted and written at a time by ``lr-explorer run``.
-STREAM_ROWS = 1 << 18
 
 
 def schedule_help() -> str:
@@ -224,6 +220,13 @@ def build_parser() -> ArgumentParser:
     run.add_argument(
         "--tol", type=_number("tol"), default=None, help="convergence tolerance (default 1e-6)"
     )
+    run.add_argument(
+        "--out",
+        metavar="FILE",
+        default=None,
+        help="write to FILE (atomically: complete or not at all) instead of standard output",
+    )
+    run.add_argument("--force", action="store_true", help="with --out: replace an existing FILE")
     return parser
 
 
@@ -276,8 +279,9 @@ def run_command(
     if args.tol is not None and args.tol <= 0:
         parser.error("argument --tol: must be above 0")
 
-    from tui import formats
     from tui.engine import tfenv
+    from tui.export import run_bytes, run_chunks
+    from tui.formats import write_atomic
 
     if quiet_native_logs:
         tfenv.quiet_native_logs(os.environ.get("LR_EXPLORER_ENGINE_LOG"))
@@ -285,53 +289,20 @@ def run_command(
     from tui.engine.analysis import DEFAULT_TOL
 
     result = descent.run(spec, args.loss, tol=args.tol or DEFAULT_TOL)
+    if args.out is not None:
+        try:
+            write_atomic(args.out, run_bytes(result, args.format), overwrite=args.force)
+        except FileExistsError:
+            parser.exit(2, f"{PROG}: error: {args.out} exists; add --force to replace it\n")
+        except OSError as err:
+            parser.exit(2, f"{PROG}: error: cannot write {args.out}: {err.strerror}\n")
+        print(f"wrote {os.path.abspath(args.out)}", file=sys.stderr)
+        return 0
     out = sys.stdout.buffer
-    if args.format == "json":
-        meta = {
-            "w0": spec.w0,
-            "lr": spec.lr,
-            "epochs": spec.epochs,
-            "decay": spec.decay,
-            "decay_steps": spec.decay_steps,
-            "staircase": spec.staircase,
-            "schedule": spec.schedule_kind,
-            "schedule_parameters": dataclasses.asdict(spec.schedule) if spec.schedule else None,
-            "warmup": spec.warmup,
-            "formula": formula(spec),
-            "optimizer": spec.optimizer,
-            "beta": spec.beta,
-            "loss": result.loss_expr,
-            "status": str(result.status),
-        }
-        out.write(formats.json_bytes(result.step, result.w, result.loss, result.lr, meta))
-    elif args.format == "summary":
-        line = formats.summary_line(
-            int(result.step[-1]),
-            float(result.final_w),
-            float(result.final_loss),
-            str(result.status),
-        )
-        out.write((line + "\n").encode())
-    else:
-        # Written in chunks: memory stays bounded and the first lines go out early.
-        lr = _lr_column(spec, result)
-        for start in range(0, len(result.step), STREAM_ROWS):
-            part = slice(start, start + STREAM_ROWS)
-            rows = (result.step[part], result.w[part], result.loss[part])
-            if args.format == "seed":
-                data = formats.seed_lines(*rows, None if lr is None else lr[part])
-            elif args.format == "en":
-                data = formats.en_lines(*rows, None if lr is None else lr[part])
-            else:
-                data = formats.csv_bytes(*rows, result.lr[part], header=start == 0)
-            out.write(data)
+    for chunk in run_chunks(result, args.format):
+        out.write(chunk)
     sys.stdout.flush()
     return 0
-
-
-def _lr_column(spec: RunSpec, result):
-    """The seed prints the rate only when it decays."""
-    return result.lr64 if spec.decays else None
 
 
 def main(argv: Sequence[str] | None = None, quiet_native_logs: bool = False) -> int:

@@ -18,6 +18,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from tui.app.engine_client import EngineClient
 from tui.app.messages import EngineLoaded, EngineLost, RunError, RunFinished, RunProgressed
 from tui.app.pins import MAX_PINS, Pin, shared
+from tui.app.screens.export import ExportScreen
 from tui.app.screens.help import HelpScreen
 from tui.app.screens.session import SessionScreen
 from tui.app.screens.sweep import SweepScreen
@@ -46,6 +47,7 @@ PRESETS: dict[int, Params] = {
 
 #: Actions bound to printable keys: a text field takes those keys, so they are off while typing.
 TYPING_KEY_ACTIONS = {
+    "export",
     "play",
     "step",
     "play_start",
@@ -119,6 +121,9 @@ class ExplorerApp(App[None]):
             "greater_than_sign", "speed(1)", "faster", id="faster", show=False, tooltip="Faster"
         ),
         Binding("d", "demo", "demo", id="demo", tooltip="Demo mode: hide the fields, big readout"),
+        Binding(
+            "e", "export", "export", id="export", tooltip="The runs to CSV/JSON, the screen to SVG"
+        ),
         Binding(
             "ctrl+s",
             "session",
@@ -495,6 +500,16 @@ class ExplorerApp(App[None]):
         self._submit()
         self._show_pins()
 
+    def action_export(self) -> None:
+        """The export screen, with a screenshot of the explorer as it is now."""
+        if self._current is None:
+            self.notify("nothing to export yet", severity="warning")
+            return
+        if len(self.screen_stack) > 1:
+            return
+        pins = [(pin.number, pin.result) for pin in self.pins if pin.result is not None]
+        self.push_screen(ExportScreen(self._current, pins, self.export_screenshot()))
+
     def action_session(self) -> None:
         """The session screen: copy or paste the one-line session, save or open a file."""
         session = self.current_session()
@@ -565,6 +580,7 @@ class ExplorerApp(App[None]):
             ("Play slower", "Fewer steps a second", lambda: self.action_speed(-1)),
             ("Demo mode", "Hide the fields; chart, log and a large readout", self.action_demo),
             ("Session", "Copy, paste, save or open everything on screen", self.action_session),
+            ("Export", "The runs to CSV and JSON, the screen to SVG", self.action_export),
             ("Help", "Keys and how it works", self.action_help),
         ]
         for title, help_text, callback in commands:

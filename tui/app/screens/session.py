@@ -35,7 +35,7 @@ class SessionScreen(ModalScreen[Session | None]):
 
     def compose(self) -> ComposeResult:
         """The line, the file, their buttons, and a line for what happened."""
-        with Vertical(id="session-dialog"):
+        with Vertical(id="session-dialog", classes="dialog"):
             yield Label("[b]Session[/b]: everything on screen, to keep or to share")
             yield Label("One line (copy it, or paste one here and apply it):")
             yield Input(to_line(self.session), id="session-line", select_on_focus=True)
@@ -47,7 +47,7 @@ class SessionScreen(ModalScreen[Session | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Save", id="save-session", variant="primary")
                 yield Button("Open", id="open-session")
-            yield Static("", id="session-message")
+            yield Static("", id="session-message", classes="message")
 
     def action_dismiss_none(self) -> None:
         """Close without changing anything."""

@@ -1,0 +1,117 @@
+"""The export screen (``e``): the current log and every pin to CSV and JSON, and a screenshot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, Static
+
+from tui import export
+from tui.engine.result import RunResult
+
+#: The name exported files start with unless the user types another.
+DEFAULT_NAME = "lr-run"
+
+
+class ExportScreen(ModalScreen[None]):
+    """Choose a folder, a name and what to write; files are written atomically, and an
+    existing file is replaced only after a second press of Export."""
+
+    BINDINGS = [Binding("escape", "dismiss", "Close", id="close-export")]
+
+    DEFAULT_CSS = """
+    ExportScreen {
+        align: center middle;
+    }
+    """
+
+    def __init__(
+        self, current: RunResult, pins: list[tuple[int, RunResult]], screenshot: str
+    ) -> None:
+        super().__init__()
+        self.current = current
+        self.pins = pins
+        self.screenshot = screenshot
+        self._confirmed: list[Path] | None = None
+
+    def compose(self) -> ComposeResult:
+        """Folder, name, what to write, the button, and a line for what happened."""
+        with Vertical(id="export-dialog", classes="dialog"):
+            count = f"the current run and {len(self.pins)} pins" if self.pins else "the current run"
+            yield Label(f"[b]Export[/b] {count}: full float32 precision")
+            yield Label("Folder:")
+            yield Input(str(Path.cwd()), id="export-folder")
+            yield Label("Name (files are NAME.csv, NAME-pin2.json, NAME.svg, ...):")
+            yield Input(DEFAULT_NAME, id="export-name")
+            with Horizontal(classes="buttons"):
+                yield Checkbox("CSV", True, id="export-csv")
+                yield Checkbox("JSON", True, id="export-json")
+                yield Checkbox("SVG screenshot", True, id="export-svg")
+            with Horizontal(classes="buttons"):
+                yield Button("Export", id="export-go", variant="primary")
+            yield Static("", id="export-message", classes="message")
+
+    def _say(self, text: str, error: bool = False) -> None:
+        message = self.query_one("#export-message", Static)
+        message.set_class(error, "-error")
+        message.update(text.replace("[", r"\["))
+
+    @on(Input.Changed)
+    @on(Checkbox.Changed)
+    def _choice_changed(self) -> None:
+        self._confirmed = None
+
+    def planned(self) -> dict[Path, bytes]:
+        """The files the choices on screen describe."""
+        kinds = [k for k in ("csv", "json") if self.query_one(f"#export-{k}", Checkbox).value]
+        svg = self.screenshot if self.query_one("#export-svg", Checkbox).value else None
+        return export.plan(
+            self.query_one("#export-folder", Input).value,
+            self.query_one("#export-name", Input).value,
+            self.current,
+            self.pins,
+            kinds,
+            svg,
+        )
+
+    @on(Button.Pressed, "#export-go")
+    @on(Input.Submitted)
+    def _export(self) -> None:
+        try:
+            files = self.planned()
+        except ValueError as err:
+            self._say(str(err), error=True)
+            return
+        if not files:
+            self._say("choose CSV, JSON or the screenshot", error=True)
+            return
+        clash = export.existing(files)
+        if clash and self._confirmed != clash:
+            self._confirmed = clash
+            names = ", ".join(path.name for path in clash)
+            self._say(f"these exist: {names}. Press Export again to replace them", error=True)
+            return
+        self._say("writing…")
+        self._write(files, overwrite=bool(clash))
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _write(self, files: dict[Path, bytes], overwrite: bool) -> None:
+        """Write off the UI thread (a million-row CSV takes a moment)."""
+        try:
+            written = export.write(files, overwrite=overwrite)
+        except FileExistsError as err:
+            self.app.call_from_thread(self._say, f"not replaced: {err.filename} appeared", True)
+            return
+        except OSError as err:
+            where = err.filename or "the folder"
+            self.app.call_from_thread(self._say, f"not written: {where}: {err.strerror}", True)
+            return
+        folder = written[0].parent.resolve()
+        names = ", ".join(path.name for path in written)
+        self.app.call_from_thread(self._say, f"wrote {len(written)} files to {folder}: {names}")
+        self._confirmed = None

@@ -1,0 +1,114 @@
+"""Writing runs out: the bytes of each format, and files written atomically, never clobbered.
+
+No TensorFlow and no Textual here: the command line and the explorer both use it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from tui import formats
+from tui.engine.result import RunResult
+from tui.engine.schedules import formula
+
+#: Rows formatted at a time, so that memory stays bounded and the first lines go out early.
+CHUNK_ROWS = 1 << 18
+
+
+def run_meta(result: RunResult) -> dict[str, Any]:
+    """What produced ``result``: its parameters, schedule, optimizer, loss and outcome."""
+    spec = result.spec
+    return {
+        "w0": spec.w0,
+        "lr": spec.lr,
+        "epochs": spec.epochs,
+        "decay": spec.decay,
+        "decay_steps": spec.decay_steps,
+        "staircase": spec.staircase,
+        "schedule": spec.schedule_kind,
+        "schedule_parameters": dataclasses.asdict(spec.schedule) if spec.schedule else None,
+        "warmup": spec.warmup,
+        "formula": formula(spec),
+        "optimizer": spec.optimizer,
+        "beta": spec.beta,
+        "loss": result.loss_expr,
+        "status": str(result.status),
+    }
+
+
+def run_chunks(result: RunResult, fmt: str) -> Iterator[bytes]:
+    """``result`` in format ``fmt`` (see :data:`tui.formats.FORMATS`), a piece at a time."""
+    if fmt == "json":
+        yield formats.json_bytes(result.step, result.w, result.loss, result.lr, run_meta(result))
+        return
+    if fmt == "summary":
+        line = formats.summary_line(
+            int(result.step[-1]),
+            float(result.final_w),
+            float(result.final_loss),
+            str(result.status),
+        )
+        yield (line + "\n").encode()
+        return
+    # The seed prints the rate (as Python computed it) only when it changes.
+    lr = result.lr64 if result.spec.decays else None
+    for start in range(0, len(result.step), CHUNK_ROWS):
+        part = slice(start, start + CHUNK_ROWS)
+        rows = (result.step[part], result.w[part], result.loss[part])
+        if fmt == "seed":
+            yield formats.seed_lines(*rows, None if lr is None else lr[part])
+        elif fmt == "en":
+            yield formats.en_lines(*rows, None if lr is None else lr[part])
+        elif fmt == "csv":
+            yield formats.csv_bytes(*rows, result.lr[part], header=start == 0)
+        else:
+            raise ValueError(f"unknown format {fmt!r}")
+
+
+def run_bytes(result: RunResult, fmt: str) -> bytes:
+    """``result`` in format ``fmt``, whole."""
+    return b"".join(run_chunks(result, fmt))
+
+
+def plan(
+    folder: str | os.PathLike[str],
+    name: str,
+    current: RunResult,
+    pins: Sequence[tuple[int, RunResult]] = (),
+    kinds: Sequence[str] = ("csv", "json"),
+    svg: str | None = None,
+) -> dict[Path, bytes]:
+    """The files an export writes: ``name.csv``, ``name-pin2.json``, ``name.svg``, ...
+
+    ``pins`` are (pin number, result); ``svg`` a screenshot's text, if one is wanted.
+    """
+    stem = name.strip()
+    if not stem or os.sep in stem or (os.altsep and os.altsep in stem) or stem in (".", ".."):
+        raise ValueError(f"not a file name: {name!r}")
+    base = Path(folder).expanduser()
+    files: dict[Path, bytes] = {}
+    for label, result in [("", current), *((f"-pin{n}", r) for n, r in pins)]:
+        for kind in kinds:
+            files[base / f"{stem}{label}.{kind}"] = run_bytes(result, kind)
+    if svg is not None:
+        files[base / f"{stem}.svg"] = svg.encode("utf-8")
+    return files
+
+
+def existing(files: dict[Path, bytes]) -> list[Path]:
+    """Which of the planned files already exist."""
+    return [path for path in files if path.exists()]
+
+
+def write(files: dict[Path, bytes], *, overwrite: bool = False) -> list[Path]:
+    """Write every planned file atomically (each complete or absent); an existing one only
+    with ``overwrite``. Returns the paths written, in order."""
+    written = []
+    for path, data in files.items():
+        formats.write_atomic(path, data, overwrite=overwrite)
+        written.append(path)
+    return written
