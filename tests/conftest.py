@@ -30,6 +30,14 @@ def bits(array: np.ndarray) -> np.ndarray:
     return np.asarray(array, np.float32).view(np.int32)
 
 
+@pytest.fixture(autouse=True)
+def own_config_dir(tmp_path_factory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test keeps its settings in a folder of its own, never the user's."""
+    folder = tmp_path_factory.mktemp("config")
+    monkeypatch.setenv("LR_EXPLORER_CONFIG_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def seed_lines_expected() -> list[list[str]]:
     """The seed's 60 lines, as three tables."""

@@ -12,17 +12,20 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.screen import Screen
+from textual.theme import Theme
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui.app.engine_client import EngineClient
 from tui.app.messages import EngineLoaded, EngineLost, RunError, RunFinished, RunProgressed
 from tui.app.pins import MAX_PINS, Pin, shared
+from tui.app import settings
 from tui.app.screens.export import ExportScreen
 from tui.app.screens.help import HelpScreen
 from tui.app.screens.session import SessionScreen
 from tui.app.screens.sweep import SweepScreen
 from tui.app.session import Session
+from tui.app.themes import HIGH_CONTRAST
 from tui.app.widgets.chart import VIEWS, DescentChart
 from tui.app.widgets.log_table import LogTable
 from tui.app.widgets.params import Params, ParamsForm
@@ -181,6 +184,7 @@ class ExplorerApp(App[None]):
         """Focus the learning rate, then start the engine once the first frame is out."""
         self.query_one("#lr", Input).focus()
         self.query_one(StatusLine).show_busy("loading TensorFlow…")
+        self._restore_settings()
         if self._opening is not None:
             self.apply_session(self._opening)
         self.call_after_refresh(self._start_engine)
@@ -471,6 +475,22 @@ class ExplorerApp(App[None]):
             self.query_one("#lr", Input).value = text  # the field's change runs the new rate
         else:
             self._submit()  # the sweep superseded the explorer's last request
+
+    def _restore_settings(self) -> None:
+        """The theme the user chose last time; keep every later choice."""
+        self.register_theme(HIGH_CONTRAST)
+        kept, problem = settings.load()
+        if problem is not None:
+            self.notify(problem, severity="warning", timeout=10)
+        if kept.theme in self.available_themes:
+            self.theme = kept.theme
+        self.theme_changed_signal.subscribe(self, self._keep_theme)
+
+    def _keep_theme(self, theme: Theme) -> None:
+        try:
+            settings.save(replace(settings.load()[0], theme=theme.name))
+        except OSError as err:
+            self.notify(f"theme not kept: {err}", severity="warning")
 
     def current_session(self) -> Session | None:
         """Everything on screen, as a session (``None`` before the first valid parameters)."""

@@ -1,0 +1,75 @@
+"""Terminals: NO_COLOR, the high-contrast theme, settings kept in the config folder, 80x24."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from app_helpers import wait_for_run
+
+from tui.app import ExplorerApp, settings
+from tui.app.app import PRESETS
+
+
+#: The window frame Textual draws around every SVG screenshot (title, three buttons).
+FRAME = {"#c5c8c6", "#ff5f57", "#febc2e", "#28c840"}
+
+
+def colours(svg: str) -> set[str]:
+    """The fill colours of the app in an SVG screenshot (the frame around it left out)."""
+    return set(re.findall(r'fill="(#[0-9a-fA-F]{6})"', svg)) - FRAME
+
+
+async def test_no_color_renders_in_greys_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = ExplorerApp(PRESETS[2])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_run(pilot)
+        await pilot.press("escape", "p", "1")
+        await wait_for_run(pilot)
+        used = colours(app.export_screenshot())
+    assert app.no_color
+    assert used, "the screenshot has colours to check"
+    greys = {c for c in used if c[1:3].lower() == c[3:5].lower() == c[5:7].lower()}
+    assert greys == used, sorted(used - greys)
+
+
+async def test_with_colour_the_pins_are_coloured() -> None:
+    """The NO_COLOR test's contrast: without it, the same screen has colours."""
+    app = ExplorerApp(PRESETS[2])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_run(pilot)
+        used = colours(app.export_screenshot())
+    assert any(not (c[1:3] == c[3:5] == c[5:7]) for c in used)
+
+
+async def test_the_theme_is_kept_in_the_config_folder_and_restored(own_config_dir) -> None:
+    app = ExplorerApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert "lr-high-contrast" in app.available_themes
+        app.theme = "lr-high-contrast"
+        await pilot.pause()
+    kept = json.loads((own_config_dir / settings.FILE_NAME).read_text())
+    assert kept == {"theme": "lr-high-contrast"}
+    again = ExplorerApp()
+    async with again.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert again.theme == "lr-high-contrast"
+
+
+async def test_corrupt_settings_are_ignored_with_a_message(own_config_dir) -> None:
+    (own_config_dir / settings.FILE_NAME).write_text("{ not json")
+    app = ExplorerApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert app.theme == "textual-dark"
+    assert any("settings ignored" in m for m in messages)
+    assert (own_config_dir / settings.FILE_NAME).read_text() == "{ not json", "left alone"
+
+
+def test_settings_of_the_wrong_shape_are_refused(own_config_dir) -> None:
+    (own_config_dir / settings.FILE_NAME).write_text(json.dumps({"theme": 3}))
+    kept, problem = settings.load()
+    assert kept == settings.Settings() and "not lr-explorer's settings" in problem

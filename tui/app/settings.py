@@ -1,0 +1,64 @@
+"""What the user changed and keeps between sessions (the theme), in the platform's config folder.
+
+The folder is ``platformdirs.user_config_dir("lr-explorer")`` (``~/.config/lr-explorer`` on
+Linux), or ``$LR_EXPLORER_CONFIG_DIR`` if set. The file is small JSON, written atomically; one
+that cannot be read is left alone and the defaults are used, with a message saying why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import platformdirs
+
+from tui.formats import write_atomic
+
+#: The application name the config folder is named after.
+APP_NAME = "lr-explorer"
+
+#: The settings file's name in that folder.
+FILE_NAME = "settings.json"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The kept settings; ``None`` means the default."""
+
+    theme: str | None = None
+
+
+def config_dir() -> Path:
+    """The folder the settings live in."""
+    return Path(os.environ.get("LR_EXPLORER_CONFIG_DIR") or platformdirs.user_config_dir(APP_NAME))
+
+
+def settings_path() -> Path:
+    """The settings file."""
+    return config_dir() / FILE_NAME
+
+
+def load() -> tuple[Settings, str | None]:
+    """The kept settings, and why they could not be read (``None`` if all is well)."""
+    path = settings_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Settings(), None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        return Settings(), f"settings ignored: {path}: {err}"
+    known = {f.name for f in fields(Settings)}
+    if not isinstance(data, dict) or not all(
+        key in known and (value is None or isinstance(value, str)) for key, value in data.items()
+    ):
+        return Settings(), f"settings ignored: {path}: not lr-explorer's settings"
+    return Settings(**data), None
+
+
+def save(settings: Settings) -> None:
+    """Keep ``settings`` (atomically; the folder is made if need be)."""
+    path = settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, (json.dumps(asdict(settings), indent=2) + "\n").encode())
