@@ -36,6 +36,8 @@ Gradient descent on a loss of one parameter *w*, bit-exact with TensorFlow's eag
 | `[` / `]` | playback: the first step / the whole run |
 | `<` / `>` | play slower / faster (1 to 10,000 steps a second) |
 | `d` | demo mode: the fields hide; chart, log and a large readout of step, w, loss, lr |
+| `e` | export the runs to CSV and JSON, the screen to SVG |
+| `ctrl+s` | session: copy or paste one line, save or open a file |
 | `?` / `f1` | this help |
 | `ctrl+p` | command palette: every action by name |
 | `ctrl+q` | quit |
