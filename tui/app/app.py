@@ -16,10 +16,10 @@ from textual.theme import Theme
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from tui.app import settings
 from tui.app.engine_client import EngineClient
 from tui.app.messages import EngineLoaded, EngineLost, RunError, RunFinished, RunProgressed
 from tui.app.pins import MAX_PINS, Pin, shared
-from tui.app import settings
 from tui.app.screens.export import ExportScreen
 from tui.app.screens.help import HelpScreen
 from tui.app.screens.session import SessionScreen
@@ -267,7 +267,7 @@ class ExplorerApp(App[None]):
         fresh = dict(zip(self._request_pins[event.request_id], event.results[1:], strict=True))
         self.pins = [replace(p, result=fresh.get(p.number, p.result)) for p in self.pins]
         self.query_one(PlaybackBar).show_run(result)
-        self.query_one(ParamsForm).show_rates(result.lr.tolist())
+        self.query_one(ParamsForm).show_rates(result.lr)
         self.query_one(StatusLine).show_result(result, self.show_timings)
         self._show_theory(result, event.curvature)
         self._show_pins()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -319,14 +320,14 @@ class ParamsForm(VerticalScroll):
         self.query_one("#staircase", Checkbox).value = staircase
         self.query_one("#cycle", Checkbox).value = cycle
 
-    def show_rates(self, rates: list[float]) -> None:
+    def show_rates(self, rates: np.ndarray) -> None:
         """Preview the current run's rate against step (thinned to the pane's width)."""
         preview = self.query_one("#lr-preview", Sparkline)
         # A constant rate has nothing to preview (a sparkline of equal values is blank).
-        preview.display = bool(rates) and min(rates) != max(rates)
+        preview.display = bool(rates.size) and bool(rates.min() != rates.max())
         width = max(1, preview.size.width or 28)
-        step = max(1, len(rates) // (width * 4))
-        preview.data = rates[::step]
+        step = max(1, rates.size // (width * 4))
+        preview.data = rates[::step].tolist()
 
     def current(self) -> Params | None:
         """The parameters the fields describe, or ``None`` while any field is invalid."""
