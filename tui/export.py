@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -81,8 +82,9 @@ def plan(
     pins: Sequence[tuple[int, RunResult]] = (),
     kinds: Sequence[str] = ("csv", "json"),
     svg: str | None = None,
-) -> dict[Path, bytes]:
-    """The files an export writes: ``name.csv``, ``name-pin2.json``, ``name.svg``, ...
+) -> dict[Path, Callable[[], bytes]]:
+    """The files an export writes (``name.csv``, ``name-pin2.json``, ``name.svg``, ...), each
+    with what makes its bytes, called only when it is written (a long run takes a moment).
 
     ``pins`` are (pin number, result); ``svg`` a screenshot's text, if one is wanted.
     """
@@ -90,25 +92,25 @@ def plan(
     if not stem or os.sep in stem or (os.altsep and os.altsep in stem) or stem in (".", ".."):
         raise ValueError(f"not a file name: {name!r}")
     base = Path(folder).expanduser()
-    files: dict[Path, bytes] = {}
+    files: dict[Path, Callable[[], bytes]] = {}
     for label, result in [("", current), *((f"-pin{n}", r) for n, r in pins)]:
         for kind in kinds:
-            files[base / f"{stem}{label}.{kind}"] = run_bytes(result, kind)
+            files[base / f"{stem}{label}.{kind}"] = partial(run_bytes, result, kind)
     if svg is not None:
-        files[base / f"{stem}.svg"] = svg.encode("utf-8")
+        files[base / f"{stem}.svg"] = partial(svg.encode, "utf-8")
     return files
 
 
-def existing(files: dict[Path, bytes]) -> list[Path]:
+def existing(files: dict[Path, Callable[[], bytes]]) -> list[Path]:
     """Which of the planned files already exist."""
     return [path for path in files if path.exists()]
 
 
-def write(files: dict[Path, bytes], *, overwrite: bool = False) -> list[Path]:
+def write(files: dict[Path, Callable[[], bytes]], *, overwrite: bool = False) -> list[Path]:
     """Write every planned file atomically (each complete or absent); an existing one only
     with ``overwrite``. Returns the paths written, in order."""
     written = []
-    for path, data in files.items():
-        formats.write_atomic(path, data, overwrite=overwrite)
+    for path, make in files.items():
+        formats.write_atomic(path, make(), overwrite=overwrite)
         written.append(path)
     return written

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from textual import on, work
@@ -66,7 +67,7 @@ class ExportScreen(ModalScreen[None]):
     def _choice_changed(self) -> None:
         self._confirmed = None
 
-    def planned(self) -> dict[Path, bytes]:
+    def planned(self) -> dict[Path, Callable[[], bytes]]:
         """The files the choices on screen describe."""
         kinds = [k for k in ("csv", "json") if self.query_one(f"#export-{k}", Checkbox).value]
         svg = self.screenshot if self.query_one("#export-svg", Checkbox).value else None
@@ -100,7 +101,7 @@ class ExportScreen(ModalScreen[None]):
         self._write(files, overwrite=bool(clash))
 
     @work(thread=True, exclusive=True, exit_on_error=False)
-    def _write(self, files: dict[Path, bytes], overwrite: bool) -> None:
+    def _write(self, files: dict[Path, Callable[[], bytes]], overwrite: bool) -> None:
         """Write off the UI thread (a million-row CSV takes a moment)."""
         try:
             written = export.write(files, overwrite=overwrite)
