@@ -492,6 +492,11 @@ class ExplorerApp(App[None]):
         except OSError as err:
             self.notify(f"theme not kept: {err}", severity="warning")
 
+    @property
+    def explorer_screen(self) -> Screen:
+        """The explorer's own screen, under any dialog or palette on top of it."""
+        return self.screen_stack[0]
+
     def current_session(self) -> Session | None:
         """Everything on screen, as a session (``None`` before the first valid parameters)."""
         params = self.params or self._initial
@@ -503,7 +508,7 @@ class ExplorerApp(App[None]):
             numbers.index(self.baseline) if self.baseline in numbers else None,
             chart.view,
             chart.log_loss,
-            self.screen.has_class("-demo"),
+            self.explorer_screen.has_class("-demo"),
         )
 
     def apply_session(self, session: Session) -> None:
@@ -516,7 +521,7 @@ class ExplorerApp(App[None]):
         chart = self.query_one(DescentChart)
         chart.view = session.view
         chart.log_loss = session.log_loss
-        self.screen.set_class(session.demo, "-demo")
+        self.explorer_screen.set_class(session.demo, "-demo")
         self._submit()
         self._show_pins()
 
@@ -563,8 +568,8 @@ class ExplorerApp(App[None]):
 
     def action_demo(self) -> None:
         """Demo mode: the fields hide; chart, log and the large readout stay."""
-        self.screen.toggle_class("-demo")
-        if self.screen.has_class("-demo") and isinstance(self.focused, Input):
+        self.explorer_screen.toggle_class("-demo")
+        if self.explorer_screen.has_class("-demo") and isinstance(self.focused, Input):
             self.action_focus_chart()
 
     def action_help(self) -> None:
