@@ -62,6 +62,29 @@ def _thin(result: RunResult) -> list[np.ndarray]:
 PATH_POINTS = 200
 
 
+def _spans(runs: Sequence[RunResult]) -> dict[str, tuple[float, float]]:
+    """The range of each series over ``runs`` (finite values; ``log loss`` over positive ones),
+    and of the steps: the axes a playback keeps while it fills in."""
+    spans: dict[str, tuple[float, float]] = {}
+    if not runs:
+        return spans
+    spans["steps"] = (1.0, float(max(len(run.w) for run in runs)))
+    columns = {
+        "w": [run.w for run in runs],
+        "loss": [run.loss for run in runs],
+        "lr": [run.lr64 if run.spec.decays else run.lr for run in runs],
+    }
+    for name, arrays in columns.items():
+        values = np.concatenate([a.astype(np.float64) for a in arrays])
+        values = values[np.isfinite(values)]
+        if values.size:
+            spans[name] = (float(values.min()), float(values.max()))
+        if name == "loss" and (values > 0).any():
+            positive = np.log10(values[values > 0])
+            spans["log loss"] = (float(positive.min()), float(positive.max()))
+    return spans
+
+
 def _path(result: RunResult) -> np.ndarray:
     """(w before each step, the loss there) for the first :data:`PATH_POINTS` steps."""
     n = min(len(result.w), PATH_POINTS)
@@ -103,7 +126,8 @@ class DescentChart(PlotextPlot, can_focus=True):
         """Rates to mark on lr plots, e.g. {"critical 2/L": 1.0, "optimal 1/L": 0.5}."""
         self._version = 0
         self._rendered: tuple[tuple[object, ...], RenderResult] | None = None
-        self._whole: list[list[np.ndarray]] = []
+        self._whole: dict[str, tuple[float, float]] = {}
+        self._whole_runs: list[RunResult] = []
         self.note = ""
 
     def show(
@@ -121,7 +145,12 @@ class DescentChart(PlotextPlot, can_focus=True):
         axes then span them, so the chart fills in rather than rescales as the steps come.
         """
         self.marked_rates = dict(marked_rates or {})
-        self._whole = [_thin(run) for run in whole]
+        same = len(whole) == len(self._whole_runs) and all(
+            a is b for a, b in zip(whole, self._whole_runs, strict=False)
+        )
+        if not same:  # frame after frame of one playback: the same whole runs, spanned once
+            self._whole_runs = list(whole)
+            self._whole = _spans(whole)
         self._points = _thin(result)
         self._pin_points = [(pin, _thin(pin.result)) for pin in pins if pin.result is not None]
         self.loss_expr = parse_loss(result.loss_expr)
@@ -214,17 +243,12 @@ class DescentChart(PlotextPlot, can_focus=True):
 
     def _span(self, plt: Plot, name: str, log: bool, yside: str) -> None:
         """Axes over the whole runs being played, so that a frame only adds points."""
-        column = {"w": 1, "loss": 2, "lr": 3}[name]
-        values = np.concatenate([points[column] for points in self._whole])
-        values = values[np.isfinite(values)]
-        if log:
-            values = np.log10(values[values > 0])
-        if values.size:
-            low, high = float(values.min()), float(values.max())
+        span = self._whole.get(f"log {name}" if log else name)
+        if span is not None:
+            low, high = span
             pad = (high - low) * 0.02 or max(abs(high) * 0.02, 1e-12)
             plt.ylim(low - pad, high + pad, yside=yside)
-        last = max(float(points[0][-1]) for points in self._whole)
-        plt.xlim(1, max(last, 1.5))
+        plt.xlim(1, max(self._whole["steps"][1], 1.5))
 
     def _curves(self, name: str) -> list[tuple[np.ndarray, np.ndarray, str, str, str]]:
         """(step, values, colour, marker, label) of series ``name`` for the run and each pin."""
