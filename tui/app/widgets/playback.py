@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import var
+from textual.renderables.digits import Digits as DigitsRenderable
 from textual.widgets import Digits, Label
 
 from tui.engine.result import RunResult
@@ -45,8 +46,17 @@ def digits_text(value: float, decimals: int = 4) -> str:
     if not math.isfinite(value):
         return "---"  # inf or nan: the status line says which
     if value != 0 and not 10**-decimals <= abs(value) < 10**6:
-        return f"{value:.3E}"
+        return f"{value:.{min(decimals, 3)}E}"
     return f"{value:.{decimals}f}"
+
+
+def fitted(value: float, decimals: int, width: int) -> str:
+    """:func:`digits_text` with as many of ``decimals`` as fit in ``width`` cells (at least 1)."""
+    text = digits_text(value, decimals)
+    while decimals > 1 and DigitsRenderable.get_width(text) > width:
+        decimals -= 1
+        text = digits_text(value, decimals)
+    return text
 
 
 class PlaybackBar(Vertical):
@@ -188,6 +198,10 @@ class PlaybackBar(Vertical):
         """Show the new speed."""
         self._show_state()
 
+    def on_resize(self) -> None:
+        """Fit the numbers to the new width."""
+        self._show_values()
+
     def _show_values(self) -> None:
         if self.result is None or not self.is_mounted:
             return
@@ -195,13 +209,16 @@ class PlaybackBar(Vertical):
         r = self.result
         lr = r.lr64 if r.spec.decays else r.lr
         values = {
-            "step": str(int(r.step[index])),
-            "w": digits_text(float(r.w[index])),
-            "loss": digits_text(float(r.loss[index])),
-            "lr": digits_text(float(np.float64(lr[index])), 6),
+            "w": (float(r.w[index]), 4),
+            "loss": (float(r.loss[index]), 4),
+            "lr": (float(np.float64(lr[index])), 6),
         }
-        for name, text in values.items():
-            self.query_one(f"#digits-{name}", Digits).update(text)
+        self.query_one("#digits-step", Digits).update(str(int(r.step[index])))
+        for name, (value, decimals) in values.items():
+            digits = self.query_one(f"#digits-{name}", Digits)
+            # Fewer decimals on a narrow screen, rather than digits cut off at the edge.
+            room = digits.size.width - 1 if digits.size.width else 10**6
+            digits.update(fitted(value, decimals, room))
 
     def _show_state(self) -> None:
         if not self.is_mounted:
