@@ -7,7 +7,7 @@ from textual.widgets import Digits, Input
 
 from tui.app import ExplorerApp
 from tui.app.app import PRESETS
-from tui.app.widgets.playback import SPEEDS, PlaybackBar, digits_text, truncate
+from tui.app.widgets.playback import SPEEDS, PlaybackBar, digits_text, fitted, truncate
 from tui.engine import descent
 from tui.engine.spec import RunSpec
 
@@ -29,6 +29,13 @@ def test_truncate_keeps_the_first_steps_and_the_loss_after_them() -> None:
     assert part.lr64.tolist() == result.lr64[:5].tolist()
     assert part.final_loss == result.loss[5]
     assert truncate(result, 0).w.size == 1 and truncate(result, 99) is result
+
+
+def test_readout_numbers_fit_their_width() -> None:
+    assert fitted(0.99, 6, 100) == "0.990000"
+    assert fitted(0.99, 6, 19) == "0.99000"  # 3 cells a digit, 1 for the point
+    assert fitted(0.99, 6, 18) == "0.9900"
+    assert fitted(-6.880001, 4, 10) == "-6.9"
 
 
 def test_digits_text_uses_only_characters_digits_can_draw() -> None:
@@ -105,7 +112,7 @@ async def test_a_new_run_keeps_the_step_playback_has_reached() -> None:
         await pilot.press("2")  # lr 0.99
         await wait_for_run(pilot)
         assert bar(app).shown == 5 and app.query_one("#log").rows == 5
-        assert readout(app, "lr") == "0.990000"
+        assert float(readout(app, "lr")) == 0.99  # as many decimals as the width allows
 
 
 async def test_demo_mode_hides_the_fields_and_shows_the_readout() -> None:
