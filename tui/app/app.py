@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 from textual import on, work
@@ -20,11 +21,7 @@ from tui.app import settings
 from tui.app.engine_client import EngineClient
 from tui.app.messages import EngineLoaded, EngineLost, RunError, RunFinished, RunProgressed
 from tui.app.pins import MAX_PINS, Pin, shared
-from tui.app.screens.export import ExportScreen
-from tui.app.screens.help import HelpScreen
-from tui.app.screens.session import SessionScreen
 from tui.app.screens.sweep import SweepScreen
-from tui.app.session import Session
 from tui.app.themes import HIGH_CONTRAST
 from tui.app.widgets.chart import VIEWS, DescentChart
 from tui.app.widgets.log_table import LogTable
@@ -40,6 +37,9 @@ from tui.engine.result import RunResult
 from tui.engine.spec import RunSpec
 from tui.engine.sweep import summarize, sweep_specs
 from tui.engine.theory import Theory, theory_for
+
+if TYPE_CHECKING:
+    from tui.app.session import Session
 
 #: The lesson's three experiments, on keys 1, 2 and 3.
 PRESETS: dict[int, Params] = {
@@ -501,6 +501,8 @@ class ExplorerApp(App[None]):
         """Everything on screen, as a session (``None`` before the first valid parameters)."""
         params = self.params or self._initial
         chart = self.query_one(DescentChart)
+        from tui.app.session import Session
+
         numbers = [pin.number for pin in self.pins]
         return Session(
             params,
@@ -532,11 +534,15 @@ class ExplorerApp(App[None]):
             return
         if len(self.screen_stack) > 1:
             return
+        from tui.app.screens.export import ExportScreen  # loaded when first used, not at start
+
         pins = [(pin.number, pin.result) for pin in self.pins if pin.result is not None]
         self.push_screen(ExportScreen(self._current, pins, self.export_screenshot()))
 
     def action_session(self) -> None:
         """The session screen: copy or paste the one-line session, save or open a file."""
+        from tui.app.screens.session import SessionScreen  # loaded when first used
+
         session = self.current_session()
         if session is not None and not isinstance(self.screen, SessionScreen):
             self.push_screen(SessionScreen(session), self._session_closed)
@@ -574,6 +580,8 @@ class ExplorerApp(App[None]):
 
     def action_help(self) -> None:
         """Show the help screen."""
+        from tui.app.screens.help import HelpScreen  # Markdown loads when help is first asked
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 

@@ -14,8 +14,6 @@ from pathlib import Path
 
 import platformdirs
 
-from tui.formats import write_atomic
-
 #: The application name the config folder is named after.
 APP_NAME = "lr-explorer"
 
@@ -59,6 +57,8 @@ def load() -> tuple[Settings, str | None]:
 
 def save(settings: Settings) -> None:
     """Keep ``settings`` (atomically; the folder is made if need be)."""
+    from tui.formats import write_atomic  # its number tables take a moment to build
+
     path = settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, (json.dumps(asdict(settings), indent=2) + "\n").encode())
