@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from app_helpers import wait_for_run
@@ -50,7 +51,7 @@ async def test_the_theme_is_kept_in_the_config_folder_and_restored(own_config_di
         app.theme = "lr-high-contrast"
         await pilot.pause()
     kept = json.loads((own_config_dir / settings.FILE_NAME).read_text())
-    assert kept == {"theme": "lr-high-contrast"}
+    assert kept == {"theme": "lr-high-contrast", "keys": None}
     again = ExplorerApp()
     async with again.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -68,7 +69,43 @@ async def test_corrupt_settings_are_ignored_with_a_message(own_config_dir) -> No
     assert (own_config_dir / settings.FILE_NAME).read_text() == "{ not json", "left alone"
 
 
-def test_settings_of_the_wrong_shape_are_refused(own_config_dir) -> None:
-    (own_config_dir / settings.FILE_NAME).write_text(json.dumps({"theme": 3}))
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        ({"theme": 3}, "theme must be a name"),
+        ({"keys": ["play", "k"]}, "keys must map binding ids to keys"),
+        ({"keys": {"play": 1}}, "keys must map binding ids to keys"),
+        ({"colour": "red"}, "not lr-explorer's settings"),
+        ([1, 2], "not lr-explorer's settings"),
+    ],
+)
+def test_settings_of_the_wrong_shape_are_refused(own_config_dir, data, words: str) -> None:
+    (own_config_dir / settings.FILE_NAME).write_text(json.dumps(data))
     kept, problem = settings.load()
-    assert kept == settings.Settings() and "not lr-explorer's settings" in problem
+    assert kept == settings.Settings() and words in problem
+
+
+async def test_keys_can_be_rebound_in_the_settings(own_config_dir) -> None:
+    (own_config_dir / settings.FILE_NAME).write_text(
+        json.dumps({"keys": {"play": "k", "no-such-binding": "z"}})
+    )
+    app = ExplorerApp(PRESETS[1])
+    async with app.run_test(size=(80, 24)) as pilot:
+        messages = [n.message for n in app._notifications]  # said at start, before it expires
+        await wait_for_run(pilot)
+        await pilot.press("escape", "space")
+        bar = app.query_one("#playback")
+        assert bar.shown is None, "space no longer plays"
+        await pilot.press("k")
+        assert bar.playing, "k plays"
+    assert any("no-such-binding" in m for m in messages)
+
+
+def test_every_binding_id_the_keys_setting_names_exists() -> None:
+    from tui.app.app import binding_ids
+
+    ids = binding_ids()
+    assert {"play", "pin", "sweep", "export", "session", "demo", "nudge-up"} <= ids
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"`([a-z0-9-]+)`", readme.split("### Binding ids")[1].split("##")[0]))
+    assert listed == ids, sorted(listed ^ ids)

@@ -72,6 +72,15 @@ TYPING_KEY_ACTIONS = {
 }
 
 
+def binding_ids() -> set[str]:
+    """The ids of the explorer's bindings, which the keys setting may rebind."""
+    from tui.app.widgets.log_table import LogTable
+    from tui.app.widgets.params import ParamInput
+
+    classes = (ExplorerApp, ParamInput, PinsTable, LogTable, SweepScreen)
+    return {b.id for cls in classes for b in cls.BINDINGS if isinstance(b, Binding) and b.id}
+
+
 class ExplorerApp(App[None]):
     """The live explorer: every valid edit re-runs the seed's loop in the engine process."""
 
@@ -484,6 +493,15 @@ class ExplorerApp(App[None]):
             self.notify(problem, severity="warning", timeout=10)
         if kept.theme in self.available_themes:
             self.theme = kept.theme
+        if kept.keys:
+            known = binding_ids()
+            unknown = sorted(set(kept.keys) - known)
+            if unknown:
+                self.notify(
+                    f"keys: no binding named {', '.join(unknown)} (see the help)",
+                    severity="warning",
+                )
+            self.set_keymap({k: v for k, v in kept.keys.items() if k in known})
         self.theme_changed_signal.subscribe(self, self._keep_theme)
 
     def _keep_theme(self, theme: Theme) -> None:

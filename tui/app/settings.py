@@ -1,4 +1,4 @@
-"""What the user changed and keeps between sessions (the theme), in the platform's config folder.
+"""What the user changed and keeps between sessions (theme, keys), in the platform's config folder.
 
 The folder is ``platformdirs.user_config_dir("lr-explorer")`` (``~/.config/lr-explorer`` on
 Linux), or ``$LR_EXPLORER_CONFIG_DIR`` if set. The file is small JSON, written atomically; one
@@ -23,9 +23,14 @@ FILE_NAME = "settings.json"
 
 @dataclass(frozen=True)
 class Settings:
-    """The kept settings; ``None`` means the default."""
+    """The kept settings; ``None`` means the default.
+
+    ``keys`` maps binding ids (as the help and the README list them, e.g. ``play``) to keys
+    (``k``, ``ctrl+k``, or several separated by commas), Textual's keymap.
+    """
 
     theme: str | None = None
+    keys: dict[str, str] | None = None
 
 
 def config_dir() -> Path:
@@ -47,12 +52,16 @@ def load() -> tuple[Settings, str | None]:
         return Settings(), None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         return Settings(), f"settings ignored: {path}: {err}"
-    known = {f.name for f in fields(Settings)}
-    if not isinstance(data, dict) or not all(
-        key in known and (value is None or isinstance(value, str)) for key, value in data.items()
-    ):
+    if not isinstance(data, dict) or not set(data) <= {f.name for f in fields(Settings)}:
         return Settings(), f"settings ignored: {path}: not lr-explorer's settings"
-    return Settings(**data), None
+    theme, keys = data.get("theme"), data.get("keys")
+    if theme is not None and not isinstance(theme, str):
+        return Settings(), f"settings ignored: {path}: theme must be a name"
+    if keys is not None and not (
+        isinstance(keys, dict) and all(isinstance(v, str) for v in keys.values())
+    ):
+        return Settings(), f"settings ignored: {path}: keys must map binding ids to keys"
+    return Settings(theme, keys), None
 
 
 def save(settings: Settings) -> None:
