@@ -62,6 +62,40 @@ def _thin(result: RunResult) -> list[np.ndarray]:
 PATH_POINTS = 200
 
 
+#: Steps per block when a playback thins the first steps of a long run.
+BLOCK = 256
+
+
+class _Blocks:
+    """Each block's first step and extremes in one whole run, to thin any of its prefixes in
+    time proportional to the blocks, not the steps (a playback frame of a long run)."""
+
+    def __init__(self, result: RunResult) -> None:
+        self.result = result
+        lr = result.lr64 if result.spec.decays else result.lr
+        arrays = (result.step, result.w, result.loss, lr)
+        self.columns = [np.asarray(a, np.float64) for a in arrays]
+        blocks = len(result.w) // BLOCK
+        starts = np.arange(blocks) * BLOCK
+        picks = [starts]
+        for y in self.columns[1:]:
+            grid = y[: blocks * BLOCK].reshape(blocks, BLOCK)
+            finite = np.isfinite(grid)
+            picks.append(starts + np.where(finite, grid, np.inf).argmin(axis=1))
+            picks.append(starts + np.where(finite, grid, -np.inf).argmax(axis=1))
+        self.picks = np.stack(picks, axis=1)
+
+    def points(self, n: int) -> list[np.ndarray]:
+        """The first ``n`` steps, thinned as :func:`downsample` would, keeping extremes."""
+        if n <= MAX_POINTS:
+            return [column[:n] for column in self.columns]
+        full = n // BLOCK
+        index = np.unique(
+            np.concatenate([self.picks[:full].ravel(), np.arange(full * BLOCK, n), [n - 1]])
+        )
+        return downsample(*(column[index] for column in self.columns))
+
+
 def _spans(runs: Sequence[RunResult]) -> dict[str, tuple[float, float]]:
     """The range of each series over ``runs`` (finite values; ``log loss`` over positive ones),
     and of the steps: the axes a playback keeps while it fills in."""
@@ -128,6 +162,7 @@ class DescentChart(PlotextPlot, can_focus=True):
         self._rendered: tuple[tuple[object, ...], RenderResult] | None = None
         self._whole: dict[str, tuple[float, float]] = {}
         self._whole_runs: list[RunResult] = []
+        self._blocks: list[_Blocks] = []
         self.note = ""
 
     def show(
@@ -148,11 +183,22 @@ class DescentChart(PlotextPlot, can_focus=True):
         same = len(whole) == len(self._whole_runs) and all(
             a is b for a, b in zip(whole, self._whole_runs, strict=False)
         )
-        if not same:  # frame after frame of one playback: the same whole runs, spanned once
+        if not same:  # frame after frame of one playback: the same whole runs, done once
             self._whole_runs = list(whole)
             self._whole = _spans(whole)
-        self._points = _thin(result)
-        self._pin_points = [(pin, _thin(pin.result)) for pin in pins if pin.result is not None]
+            self._blocks = [_Blocks(run) for run in whole]
+        drawn = [pin for pin in pins if pin.result is not None]
+        if whole:
+            # Playback: ``whole`` is the run then each drawn pin's, in order; thin the prefixes
+            # from the whole runs' blocks.
+            self._points = self._blocks[0].points(len(result.w))
+            self._pin_points = [
+                (pin, blocks.points(len(pin.result.w)))  # type: ignore[union-attr]
+                for pin, blocks in zip(drawn, self._blocks[1:], strict=True)
+            ]
+        else:
+            self._points = _thin(result)
+            self._pin_points = [(pin, _thin(pin.result)) for pin in drawn]
         self.loss_expr = parse_loss(result.loss_expr)
         self._path = _path(result)
         self._pin_paths = [(pin, _path(pin.result)) for pin in pins if pin.result is not None]
