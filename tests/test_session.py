@@ -42,6 +42,7 @@ SAMPLE = Session(
     view="lr",
     log_loss=True,
     demo=False,
+    step=33,
 )
 
 
@@ -92,6 +93,8 @@ def corrupt(change) -> str:
         (corrupt(lambda d: d.update(baseline=3)), ["baseline"]),
         (corrupt(lambda d: d["view"].update(chart="pie")), ["view.chart", "pie"]),
         (corrupt(lambda d: d["view"].update(demo="yes")), ["view.demo", "true or false"]),
+        (corrupt(lambda d: d["view"].update(step=78)), ["view.step", "1 to 77"]),
+        (corrupt(lambda d: d["view"].update(step=True)), ["view.step"]),
     ],
 )
 def test_corrupt_or_foreign_sessions_are_named_errors(text: str, words: list[str]) -> None:
@@ -128,6 +131,7 @@ async def test_save_then_reopen_shows_the_same_screen(tmp_path) -> None:
         assert app.current_session() == SAMPLE
         assert app.query_one("#chart").view == "lr" and app.query_one("#chart").log_loss
         assert [p.spec for p in app.pins] == list(SAMPLE.pins) and app.baseline == 2
+        assert app.query_one("#playback").shown == 33 and app.query_one("#log").rows == 33
         await pilot.press("escape", "ctrl+s")
         assert isinstance(app.screen, SessionScreen)
         app.screen.query_one("#session-path", Input).value = str(path)
@@ -138,7 +142,7 @@ async def test_save_then_reopen_shows_the_same_screen(tmp_path) -> None:
     async with again.run_test(size=(120, 44)) as pilot:
         await wait_for_run(pilot)
         assert again.current_session() == SAMPLE
-        assert [again.query_one("#log").row_text(i) for i in range(77)] == rows
+        assert [again.query_one("#log").row_text(i) for i in range(33)] == rows
 
 
 async def test_a_pasted_line_is_applied_and_a_corrupt_file_changes_nothing(tmp_path) -> None:

@@ -529,6 +529,7 @@ class ExplorerApp(App[None]):
             chart.view,
             chart.log_loss,
             self.explorer_screen.has_class("-demo"),
+            self.query_one(PlaybackBar).shown,
         )
 
     def apply_session(self, session: Session) -> None:
@@ -542,6 +543,9 @@ class ExplorerApp(App[None]):
         chart.view = session.view
         chart.log_loss = session.log_loss
         self.explorer_screen.set_class(session.demo, "-demo")
+        bar = self.query_one(PlaybackBar)
+        bar.playing = False
+        bar.shown = session.step  # kept when the run arrives, as a new run keeps the step
         self._submit()
         self._show_pins()
 

@@ -1,11 +1,11 @@
 """Sessions: everything needed to reproduce the screen, as a small JSON file or one line of text.
 
 A session holds the parameters (run, schedule, optimizer, loss, tolerance), the pins and the
-baseline, and the view (chart view, log scale, demo mode). Reading one is strict: an unknown
-key, a value of the wrong type or out of its range, or a foreign file is refused with a
-message naming what is wrong, and nothing on screen changes. The one-line form, like
-TensorFlow Playground's address bar, is ``lrx1:`` and the compact JSON, zlib-compressed and
-base64url-encoded; it can be copied off the screen and pasted back.
+baseline, and the view (chart view, log scale, demo mode, the step playback is paused at).
+Reading one is strict: an unknown key, a value of the wrong type or out of its range, or a
+foreign file is refused with a message naming what is wrong, and nothing on screen changes.
+The one-line form, like TensorFlow Playground's address bar, is ``lrx1:`` and the compact
+JSON, zlib-compressed and base64url-encoded; it can be copied off the screen and pasted back.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ class SessionError(ValueError):
 
 @dataclass(frozen=True)
 class Session:
-    """What the screen shows: parameters, pins (by spec), baseline (index into pins), view."""
+    """What the screen shows: parameters, pins (by spec), baseline (index into pins), view, and
+    ``step``, the step playback is paused at (``None``: the whole run)."""
 
     params: Params
     pins: tuple[RunSpec, ...] = ()
@@ -51,6 +52,7 @@ class Session:
     view: str = "loss+w"
     log_loss: bool = False
     demo: bool = False
+    step: int | None = None
 
 
 def to_dict(session: Session) -> dict[str, Any]:
@@ -63,7 +65,12 @@ def to_dict(session: Session) -> dict[str, Any]:
         "tol": session.params.tol,
         "pins": [_spec_dict(spec) for spec in session.pins],
         "baseline": session.baseline,
-        "view": {"chart": session.view, "log_loss": session.log_loss, "demo": session.demo},
+        "view": {
+            "chart": session.view,
+            "log_loss": session.log_loss,
+            "demo": session.demo,
+            "step": session.step,
+        },
     }
 
 
@@ -98,7 +105,12 @@ def from_dict(data: Any) -> Session:
     view = data.get("view", {})
     if not isinstance(view, dict):
         raise SessionError("view: must be an object")
-    _keys(view, "view", {"chart", "log_loss", "demo"})
+    _keys(view, "view", {"chart", "log_loss", "demo", "step"})
+    step = view.get("step")
+    if step is not None and (
+        isinstance(step, bool) or not isinstance(step, int) or not 1 <= step <= spec.epochs
+    ):
+        raise SessionError(f"view.step: a step from 1 to {spec.epochs:,}, or null")
     chart = view.get("chart", "loss+w")
     if chart not in VIEWS:
         raise SessionError(f"view.chart: one of {', '.join(VIEWS)}, not {chart!r}")
@@ -109,6 +121,7 @@ def from_dict(data: Any) -> Session:
         chart,
         _flag(view, "log_loss", "view"),
         _flag(view, "demo", "view"),
+        step,
     )
 
 

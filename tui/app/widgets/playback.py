@@ -205,7 +205,8 @@ class PlaybackBar(Vertical):
     def _show_values(self) -> None:
         if self.result is None or not self.is_mounted:
             return
-        index = (self.total if self.shown is None else self.shown) - 1
+        # min: a session may ask for a step of a run still on its way.
+        index = min(self.total, self.total if self.shown is None else self.shown) - 1
         r = self.result
         lr = r.lr64 if r.spec.decays else r.lr
         values = {
