@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
@@ -88,6 +89,16 @@ def _list(name: str, whole: bool) -> Callable[[str], object]:
 
 
 _epochs = _argument("epochs", parse_epochs)
+
+
+def _parse_port(text: str) -> int:
+    value = parse_number("port", text)
+    if value != int(value) or not 1 <= value <= 65535:
+        raise ParameterError("port", "must be a whole number from 1 to 65535")
+    return int(value)
+
+
+_port = _argument("port", _parse_port)
 
 
 def _loss(text: str) -> str:
@@ -209,6 +220,19 @@ def build_parser() -> ArgumentParser:
         epilog=schedule_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    serve = sub.add_parser(
+        "serve",
+        help="serve the explorer to a browser (textual-serve)",
+        description="Serve the explorer on a local web page, for rooms where a browser is "
+        "easier than a terminal. Each visitor gets an explorer of their own, started with "
+        "the parameters given.",
+    )
+    add_parameter_options(serve)
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=_port, default=8000, help="port to serve on (default 8000)")
+    serve.add_argument("--session", metavar="FILE", default=None, help="open this session")
     add_parameter_options(run)
     run.add_argument(
         "--format",
@@ -308,10 +332,55 @@ def run_command(
 def main(argv: Sequence[str] | None = None, quiet_native_logs: bool = False) -> int:
     """Parse ``argv`` and run the chosen command; return the exit status."""
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     if args.command == "run":
         return run_command(args, parser, quiet_native_logs)
+    if args.command == "serve":
+        return serve_command(args, parser, argv)
     return explore_command(args, parser)
+
+
+def serve_command(args: argparse.Namespace, parser: ArgumentParser, argv: list[str]) -> int:
+    """Serve the explorer to browsers with textual-serve: each visitor gets an app of their own,
+    started with the parameters given here (checked first, so a mistake is one line now)."""
+    try:
+        spec_from_args(args)
+    except ParameterError as err:
+        parser.error(f"argument --{err.name}: {err.reason}")
+    if args.session is not None:
+        from tui.app.session import SessionError, load
+
+        try:
+            load(args.session)
+        except SessionError as err:
+            parser.error(f"argument --session: {err}")
+        args.session = os.path.abspath(args.session)
+    from textual_serve.server import Server
+
+    command = [sys.executable, "-m", "tui", *app_arguments(argv, args.session)]
+    server = Server(shlex.join(command), host=args.host, port=args.port, title=PROG)
+    print(f"serving {PROG} at http://{args.host}:{args.port} (ctrl+c stops)", file=sys.stderr)
+    server.serve()
+    return 0
+
+
+def app_arguments(argv: list[str], session: str | None) -> list[str]:
+    """The explorer's own options out of a ``serve`` command line (``--host``/``--port`` out,
+    the session's path made absolute)."""
+    rest = argv[argv.index("serve") + 1 :]
+    kept = list(argv[: argv.index("serve")])
+    skip = False
+    for token in rest:
+        if skip:
+            skip = False
+            continue
+        name = token.split("=", 1)[0]
+        if name in ("--host", "--port", "--session"):
+            skip = "=" not in token
+            continue
+        kept.append(token)
+    return kept + (["--session", session] if session else [])
 
 
 def explore_command(args: argparse.Namespace, parser: ArgumentParser) -> int:

@@ -1,0 +1,54 @@
+"""``lr-explorer serve`` in a real headless browser (Debian's chromium), with a screenshot."""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+
+import pytest
+from browser import CHROMIUM, free_port, headless_page, wait_for_http
+
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="needs a chromium binary: apt install chromium (see README)"
+)
+
+
+@pytest.fixture
+def served(own_config_dir):
+    """``lr-explorer serve`` on a free port, on lr 0.99; stopped afterwards."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tui", "serve", "--port", str(port), "--lr", "0.99"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "LR_EXPLORER_CONFIG_DIR": str(own_config_dir)},
+    )
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+@needs_chromium
+async def test_the_browser_shows_the_app_and_its_first_run(served, tmp_path) -> None:
+    await wait_for_http(served)
+    async with headless_page() as page:
+        await page.call("Page.navigate", url=served)
+        assert await page.wait_for_bytes(b"learning rate", 60), "the app's fields never arrived"
+        # The engine ran in the served app: the lesson's lr 0.99 table, first row.
+        assert await page.wait_for_bytes(b"-6.880000", 60), page.received[-400:]
+        assert b"oscillating" in page.received or await page.wait_for_bytes(b"oscillating", 30)
+        shot = await page.call("Page.captureScreenshot", format="png")
+    png = base64.b64decode(shot["data"])
+    (tmp_path / "browser.png").write_bytes(png)
+    assert png.startswith(b"\x89PNG") and len(png) > 20_000, "a screenshot with a screen in it"
+
+
+def test_serve_refuses_bad_parameters_in_one_line() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "tui", "serve", "--port", "0"], capture_output=True, text=True
+    )
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "--port" in proc.stderr
