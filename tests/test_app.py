@@ -199,3 +199,18 @@ async def test_help_screen_opens_and_closes() -> None:
         assert "`adam`" in text and "CosineDecayRestarts" in text
         await pilot.press("escape")
         assert type(app.screen).__name__ != "HelpScreen"
+
+
+async def test_the_command_palette_runs_every_action_by_what_it_does() -> None:
+    app = ExplorerApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        await pilot.press("ctrl+p", *"pin this run")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(app.pins) == 1, 10, "the pin")
+        await wait_for_run(pilot)
+        await pilot.press("ctrl+p", *"demo mode")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not app.query_one("#params").display, 10, "demo mode")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
@@ -18,6 +17,7 @@ from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui.app import settings
+from tui.app.commands import ExplorerCommands
 from tui.app.engine_client import EngineClient
 from tui.app.messages import EngineLoaded, EngineLost, RunError, RunFinished, RunProgressed
 from tui.app.pins import MAX_PINS, Pin, shared
@@ -85,6 +85,7 @@ class ExplorerApp(App[None]):
     """The live explorer: every valid edit re-runs the seed's loop in the engine process."""
 
     CSS_PATH = "explorer.tcss"
+    COMMANDS = App.COMMANDS | {ExplorerCommands}
     TITLE = "lr-explorer"
 
     BINDINGS = [
@@ -606,37 +607,3 @@ class ExplorerApp(App[None]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
-
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Every action in the command palette too."""
-        yield from super().get_system_commands(screen)
-        commands = [
-            ("Preset 1: lr 0.01", "The lesson's first experiment", lambda: self.action_preset(1)),
-            ("Preset 2: lr 0.99", "The lesson's second experiment", lambda: self.action_preset(2)),
-            ("Preset 3: exponential decay", "lr = 0.2 * 0.99^step", lambda: self.action_preset(3)),
-            ("Learning rate up", "lr x 10^0.1", lambda: self.action_nudge_lr(1)),
-            ("Learning rate down", "lr / 10^0.1", lambda: self.action_nudge_lr(-1)),
-            ("Mirror the learning rate", "lr -> 1 - lr", self.action_mirror),
-            ("Toggle log scale", "Loss on a log scale, on/off", self.action_toggle_log),
-            ("Next chart view", ", ".join(VIEWS), self.action_cycle_view),
-            ("Go to the fields", "Focus the learning rate", self.action_focus_fields),
-            ("Go to the chart", "Focus the chart", self.action_focus_chart),
-            ("Go to the table", "Focus the log table", self.action_focus_table),
-            ("Pin this run", "Keep it on the chart to compare", self.action_pin),
-            ("Unpin", "Remove the selected or last pin", self.action_unpin),
-            ("Clear pins", "Remove every pin", self.action_clear_pins),
-            ("lr range test (sweep)", "Hundreds of rates at once", self.action_sweep),
-            ("Play / pause", "Play the run step by step", self.action_play),
-            ("Step on", "One step on (pauses)", lambda: self.action_step(1)),
-            ("Step back", "One step back (pauses)", lambda: self.action_step(-1)),
-            ("Playback: start", "The first step", self.action_play_start),
-            ("Playback: end", "The whole run", self.action_play_end),
-            ("Play faster", "More steps a second", lambda: self.action_speed(1)),
-            ("Play slower", "Fewer steps a second", lambda: self.action_speed(-1)),
-            ("Demo mode", "Hide the fields; chart, log and a large readout", self.action_demo),
-            ("Session", "Copy, paste, save or open everything on screen", self.action_session),
-            ("Export", "The runs to CSV and JSON, the screen to SVG", self.action_export),
-            ("Help", "Keys and how it works", self.action_help),
-        ]
-        for title, help_text, callback in commands:
-            yield SystemCommand(title, help_text, callback)
