@@ -67,3 +67,16 @@ async def test_explorer_keys_are_off_on_the_sweep_screen() -> None:
         assert app.screen is screen
         assert app.pins == []
         assert app.query_one("#lr", Input).value == "0.01"
+
+
+async def test_rates_that_reach_a_loss_of_exactly_0_are_drawn_on_a_row_of_their_own() -> None:
+    app = ExplorerApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_sweep(pilot)
+        sweep = screen.sweep
+        zeros = int((sweep.final_loss == 0).sum())
+        assert zeros > 0, "on (w+1)^2 many rates land exactly on the minimum"
+        chart = screen.query_one("#sweep-chart")
+        text = chart.render().plain if hasattr(chart.render(), "plain") else str(chart.render())
+        assert "final loss exactly 0" in text
+        assert "not drawn" not in text

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -115,7 +117,12 @@ async def render(name: str, out: Path) -> Path:
 
 
 def main() -> None:
-    """Render every scenario (or those named) into the output folder."""
+    """Render every scenario (or those named) into the output folder.
+
+    The user's own settings (a theme, rebound keys) are left out: the screenshots show the
+    defaults, whoever renders them.
+    """
+    os.environ["LR_EXPLORER_CONFIG_DIR"] = tempfile.mkdtemp(prefix="lr-explorer-shots-")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("screenshots"))
     parser.add_argument("names", nargs="*", choices=[*SCENARIOS, []], default=[])

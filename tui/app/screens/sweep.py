@@ -116,13 +116,15 @@ class SweepScreen(Screen[float | None]):
         chart._plot = Plot()  # a fresh figure: plotext 5.3 leaves old ticks behind
         plt = chart.plt
         x = np.log10(sweep.lrs)
+        zero = np.zeros(x.shape, bool)
         if self.metric == METRICS[0]:
-            y = sweep.final_loss.astype(np.float64)
-            keep = np.isfinite(y) & (y > 0)
-            y = np.log10(np.where(keep, y, 1.0))
+            raw = sweep.final_loss.astype(np.float64)
+            keep = np.isfinite(raw) & (raw > 0)
+            zero = raw == 0
+            y = np.log10(np.where(keep, raw, 1.0))
             label = "final loss (log)"
-            if (np.isfinite(sweep.final_loss) & (sweep.final_loss <= 0)).any():
-                label += "; loss 0 not drawn"
+            if (np.isfinite(raw) & (raw < 0)).any():
+                label += "; loss < 0 not drawn"
         else:
             y = sweep.steps_to_tol.astype(np.float64)
             keep = y >= 0
@@ -131,9 +133,23 @@ class SweepScreen(Screen[float | None]):
             plt.scatter(
                 x[keep].tolist(), y[keep].tolist(), marker="braille", color="cyan", label=label
             )
-            if self.metric == METRICS[0]:
-                ticks, labels = log_ticks(float(y[keep].min()), float(y[keep].max()), most=6)
-                plt.yticks(ticks, labels)
+        if self.metric == METRICS[0] and (keep.any() or zero.any()):
+            low = float(y[keep].min()) if keep.any() else 0.0
+            high = float(y[keep].max()) if keep.any() else 0.0
+            ticks, labels = log_ticks(low, high, most=6) if keep.any() else ([], [])
+            if zero.any():
+                # A loss of exactly 0 has no logarithm: those rates go on a row of their own,
+                # a decade under the smallest loss, marked 0.
+                floor = math.floor(low) - 1
+                plt.scatter(
+                    x[zero].tolist(),
+                    [floor] * int(zero.sum()),
+                    marker="0",
+                    color="green",
+                    label="final loss exactly 0",
+                )
+                ticks, labels = [floor, *ticks], ["0", *labels]
+            plt.yticks(ticks, labels)
         ticks, labels = log_ticks(float(x.min()), float(x.max()), most=8)
         plt.xticks(ticks, labels)
         plt.xlabel("learning rate (log)")
