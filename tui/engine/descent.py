@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -49,7 +49,7 @@ XLA_CHUNK = 1 << 20
 GRAPH_CHUNK = 1 << 13
 
 #: The smallest padded step count, so that short runs share one compiled loop.
-MIN_BUCKET = 64
+MIN_BUCKET = tfenv.MIN_BUCKET
 
 
 class Cancelled(Exception):
@@ -177,7 +177,7 @@ def _run_plain(
     """
     k = len(specs)
     backend = "xla" if expr.xla_exact and _xla_trusted() else "graph"
-    lanes = _bucket(k, 1) if backend == "xla" else k
+    lanes = tfenv.bucket(k, 1) if backend == "xla" else k
     w = np.zeros(lanes, np.float32)
     w[:k] = [np.float32(spec.w0) for spec in specs]
     w_out = np.empty((epochs, k), np.float32)
@@ -185,10 +185,7 @@ def _run_plain(
     loop = _compiled_loop(str(expr), backend)
     chunk = XLA_CHUNK if backend == "xla" else GRAPH_CHUNK
     final_loss = final_grad = np.zeros(lanes, np.float32)
-    for start in range(0, epochs, chunk):
-        if should_stop is not None and should_stop():
-            raise Cancelled
-        stop = min(start + chunk, epochs)
+    for start, stop in _chunks(epochs, chunk, should_stop):
         n = stop - start
         lrs = _chunk_rates(lr32, start, stop, lanes)
         ws, ls, w, final_loss, final_grad = (
@@ -212,17 +209,14 @@ def _run_optimizer(
     from tui.engine.optimizers import lanes_runner
 
     k = len(specs)
-    lanes = _bucket(k, 1)
+    lanes = tfenv.bucket(k, 1)
     runner = lanes_runner(str(expr), specs[0].optimizer, specs[0].beta, lanes)
     w_out = np.empty((epochs, k), np.float32)
     loss_out = np.empty((epochs, k), np.float32)
     ends = np.array([spec.epochs for spec in specs], np.int32)
     with runner.lock:
         runner.reset([spec.w0 for spec in specs], ends)
-        for start in range(0, epochs, GRAPH_CHUNK):
-            if should_stop is not None and should_stop():
-                raise Cancelled
-            stop = min(start + GRAPH_CHUNK, epochs)
+        for start, stop in _chunks(epochs, GRAPH_CHUNK, should_stop):
             lrs = _chunk_rates(lr32, start, stop, lanes)
             ws, ls = runner.steps(lrs, start, stop - start)
             w_out[start:stop] = ws[:, :k]
@@ -232,19 +226,24 @@ def _run_optimizer(
     return "graph", w_out, loss_out, final_loss[:k], final_grad[:k]
 
 
+def _chunks(
+    epochs: int, size: int, should_stop: Callable[[], bool] | None
+) -> Iterator[tuple[int, int]]:
+    """(start, stop) of each chunk of ``size`` steps; :class:`Cancelled` if asked to stop first."""
+    for start in range(0, epochs, size):
+        if should_stop is not None and should_stop():
+            raise Cancelled
+        yield start, min(start + size, epochs)
+
+
 def _chunk_rates(lr32: list[np.ndarray], start: int, stop: int, lanes: int) -> np.ndarray:
     """Steps ``start`` to ``stop`` of each lane's rates, as ``lrs[step, lane]``: rows padded to
     a power of two, lanes past ``lr32`` and steps past a lane's end at rate 0."""
-    lrs = np.zeros((_bucket(stop - start), lanes), np.float32)
+    lrs = np.zeros((tfenv.bucket(stop - start), lanes), np.float32)
     for lane, table in enumerate(lr32):
         part = table[start:stop]
         lrs[: part.size, lane] = part
     return lrs
-
-
-def _bucket(n: int, least: int = MIN_BUCKET) -> int:
-    """The power of two at or above ``n`` (and ``least``): padded sizes share compiled loops."""
-    return max(least, 1 << (n - 1).bit_length())
 
 
 @lru_cache(maxsize=32)

@@ -26,9 +26,6 @@ tf = tfenv.load()
 #: How many steps of each table are checked against eager scalar calls (spread over the table).
 SPOT_CHECKS = 24
 
-#: Table sizes are padded to powers of two (at least this) so that compiled tables are shared.
-MIN_BUCKET = 64
-
 _lock = threading.Lock()
 _xla_ok = True
 
@@ -117,7 +114,7 @@ def _sample_steps(schedule: Schedule, n: int) -> np.ndarray:
 
 
 def _xla_table(schedule: Schedule, lr: float, n: int) -> np.ndarray:
-    size = max(MIN_BUCKET, 1 << (n - 1).bit_length())
+    size = tfenv.bucket(n)  # padded: one compiled table serves many lengths
     values = tf.constant(rate_values(schedule, lr))
     return _xla_function(schedule)(values, tf.range(size)).numpy()[:n]
 

@@ -27,6 +27,16 @@ _XLA_FLAGS = {
 }
 
 
+#: The smallest padded size, so that short runs and tables share one compiled function.
+MIN_BUCKET = 64
+
+
+def bucket(n: int, least: int = MIN_BUCKET) -> int:
+    """The power of two at or above ``n`` (and ``least``): sizes padded to it let a compiled
+    ``tf.function`` serve many lengths instead of being traced again for each."""
+    return max(least, 1 << (n - 1).bit_length())
+
+
 def configure_environment() -> None:
     """Set the environment variables above, keeping whatever else the user set."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
