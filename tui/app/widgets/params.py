@@ -32,7 +32,7 @@ from tui.engine.spec import (
     parse_steps,
 )
 
-CONSTANT, EXPONENTIAL = "constant", "exponential"
+EXPONENTIAL = "exponential"
 
 #: The schedule fields each schedule uses (warm-up is for all of them).
 SCHEDULE_FIELDS: dict[str, tuple[str, ...]] = {
