@@ -16,7 +16,7 @@ from textual.theme import Theme
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from tui.app import settings
+from tui import settings
 from tui.app.commands import ExplorerCommands
 from tui.app.engine_client import EngineClient
 from tui.app.messages import EngineLoaded, EngineLost, RunError, RunFinished, RunProgressed

@@ -1,4 +1,4 @@
-"""What the user changed and keeps between sessions (theme, keys), in the platform's config folder.
+"""What the user changed and keeps between sessions (theme, language, keys), in the config folder.
 
 The folder is ``platformdirs.user_config_dir("lr-explorer")`` (``~/.config/lr-explorer`` on
 Linux), or ``$LR_EXPLORER_CONFIG_DIR`` if set. The file is small JSON, written atomically; one
@@ -14,6 +14,8 @@ from pathlib import Path
 
 import platformdirs
 
+from tui.i18n import LANGUAGES, t
+
 #: The application name the config folder is named after.
 APP_NAME = "lr-explorer"
 
@@ -25,11 +27,12 @@ FILE_NAME = "settings.json"
 class Settings:
     """The kept settings; ``None`` means the default.
 
-    ``keys`` maps binding ids (as the help and the README list them, e.g. ``play``) to keys
+    ``language`` is ``en`` or ``zh`` (``None``: the locale's). ``keys`` maps binding ids (as the help and the README list them, e.g. ``play``) to keys
     (``k``, ``ctrl+k``, or several separated by commas), Textual's keymap.
     """
 
     theme: str | None = None
+    language: str | None = None
     keys: dict[str, str] | None = None
 
 
@@ -51,17 +54,20 @@ def load() -> tuple[Settings, str | None]:
     except FileNotFoundError:
         return Settings(), None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        return Settings(), f"settings ignored: {path}: {err}"
+        return Settings(), t("settings.ignored", path=path, why=err)
     if not isinstance(data, dict) or not set(data) <= {f.name for f in fields(Settings)}:
-        return Settings(), f"settings ignored: {path}: not lr-explorer's settings"
-    theme, keys = data.get("theme"), data.get("keys")
+        return Settings(), t("settings.ignored", path=path, why=t("settings.foreign"))
+    theme, language, keys = data.get("theme"), data.get("language"), data.get("keys")
     if theme is not None and not isinstance(theme, str):
-        return Settings(), f"settings ignored: {path}: theme must be a name"
+        return Settings(), t("settings.ignored", path=path, why=t("settings.theme"))
+    if language is not None and language not in LANGUAGES:
+        why = t("settings.language", known=", ".join(LANGUAGES))
+        return Settings(), t("settings.ignored", path=path, why=why)
     if keys is not None and not (
         isinstance(keys, dict) and all(isinstance(v, str) for v in keys.values())
     ):
-        return Settings(), f"settings ignored: {path}: keys must map binding ids to keys"
-    return Settings(theme, keys), None
+        return Settings(), t("settings.ignored", path=path, why=t("settings.keys"))
+    return Settings(theme, language, keys), None
 
 
 def save(settings: Settings) -> None:

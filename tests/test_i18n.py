@@ -1,0 +1,72 @@
+"""The catalogues: the same keys and placeholders in every language, and the locale default."""
+
+from __future__ import annotations
+
+import pickle
+import string
+
+import pytest
+
+from tui import i18n
+from tui.i18n import LANGUAGES, Msg, catalogue, locale_language, msg, t
+
+
+def placeholders(template: str) -> set[str]:
+    """The names of ``template``'s ``{placeholders}``."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+
+
+def test_every_language_has_the_same_keys() -> None:
+    keys = {code: set(catalogue(code)) for code in LANGUAGES}
+    for code in LANGUAGES:
+        assert keys[code] == keys["en"], (code, keys[code] ^ keys["en"])
+
+
+def test_every_message_has_the_same_placeholders_in_every_language() -> None:
+    for key, template in catalogue("en").items():
+        for code in LANGUAGES:
+            assert placeholders(catalogue(code)[key]) == placeholders(template), (code, key)
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_the_parts_of_a_catalogue_share_no_key(code: str) -> None:
+    import importlib
+
+    parts = importlib.import_module(f"tui.i18n.{code}").PARTS
+    assert sum(len(part) for part in parts) == len(catalogue(code))
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, "en"),
+        ({"LANG": "zh_CN.UTF-8"}, "zh"),
+        ({"LANG": "en_GB.UTF-8"}, "en"),
+        ({"LANG": "C.UTF-8"}, "en"),
+        ({"LANG": "en_US.UTF-8", "LC_ALL": "zh_TW.UTF-8"}, "zh"),
+        ({"LANG": "zh_CN.UTF-8", "LC_MESSAGES": "en_US.UTF-8"}, "en"),
+        ({"LANGUAGE": "zh_CN:en", "LANG": "en_US.UTF-8"}, "zh"),
+        ({"LANGUAGE": "", "LC_ALL": "", "LANG": "zh_CN.UTF-8"}, "zh"),
+    ],
+)
+def test_the_default_language_comes_from_the_locale(environ: dict, expected: str) -> None:
+    assert locale_language(environ) == expected
+
+
+def test_a_message_is_shown_in_the_language_of_the_moment() -> None:
+    message = msg("i18n.unknown", code="fr", known="en, zh")
+    assert pickle.loads(pickle.dumps(message)) == message
+    i18n.set_language("en")
+    english = str(message)
+    i18n.set_language("zh")
+    chinese = f"{message}"
+    assert english == "unknown language 'fr' (one of en, zh)"
+    assert chinese != english and "fr" in chinese
+    assert isinstance(message, Msg)
+
+
+def test_an_unknown_language_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="'fr'"):
+        i18n.set_language("fr")
+    assert i18n.language() == "en"
+    assert t("i18n.unknown", code="x", known="y").startswith("unknown language")

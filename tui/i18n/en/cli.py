@@ -1,0 +1,3 @@
+"""cli messages of the en catalogue."""
+
+MESSAGES: dict[str, str] = {}

@@ -1,0 +1,3 @@
+"""cli messages of the zh catalogue."""
+
+MESSAGES: dict[str, str] = {}
