@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from app_helpers import wait_for_run
 
-from tui.app import ExplorerApp, settings
+from tui import settings
+from tui.app import ExplorerApp
 from tui.app.app import PRESETS
 
 #: The window frame Textual draws around every SVG screenshot (title, three buttons).
@@ -51,7 +52,7 @@ async def test_the_theme_is_kept_in_the_config_folder_and_restored(own_config_di
         app.theme = "lr-high-contrast"
         await pilot.pause()
     kept = json.loads((own_config_dir / settings.FILE_NAME).read_text())
-    assert kept == {"theme": "lr-high-contrast", "keys": None}
+    assert kept == {"theme": "lr-high-contrast", "language": None, "keys": None}
     again = ExplorerApp()
     async with again.run_test(size=(80, 24)) as pilot:
         await pilot.pause()

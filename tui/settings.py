@@ -27,8 +27,9 @@ FILE_NAME = "settings.json"
 class Settings:
     """The kept settings; ``None`` means the default.
 
-    ``language`` is ``en`` or ``zh`` (``None``: the locale's). ``keys`` maps binding ids (as the help and the README list them, e.g. ``play``) to keys
-    (``k``, ``ctrl+k``, or several separated by commas), Textual's keymap.
+    ``language`` is ``en`` or ``zh`` (``None``: the locale's). ``keys`` maps binding ids (as
+    the help and the README list them, e.g. ``play``) to keys (``k``, ``ctrl+k``, or several
+    separated by commas), Textual's keymap.
     """
 
     theme: str | None = None
