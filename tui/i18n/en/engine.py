@@ -1,5 +1,220 @@
-"""engine messages of the en catalogue."""
+"""engine messages of the en catalogue: refused parameters and losses, outcomes, the theory."""
 
 MESSAGES: dict[str, str] = {
     "i18n.unknown": "unknown language {code!r} (one of {known})",
+    # spec.py (and descent.py): a refused parameter is "{name}: {reason}"
+    "spec.error": "{name}: {reason}",
+    "spec.unknown_schedule": "unknown schedule {kind} (one of {known})",
+    "spec.unknown_optimizer": "unknown optimizer {name} (one of {known})",
+    "spec.above_0": "must be above 0",
+    "spec.at_least_0": "must be 0 or more",
+    "spec.at_least_1": "must be at least 1",
+    "spec.at_most": "must be at most {max:,}",
+    "spec.fraction": "must be from 0 to 1 (a fraction of lr)",
+    "spec.factors_count": "need one more than the boundaries: {wanted}, not {given}",
+    "spec.boundaries_empty": "need at least one step where the rate changes",
+    "spec.boundaries_whole": "must be whole steps from 0 to {max:,}",
+    "spec.boundaries_rise": "must rise: each step after the one before",
+    "spec.w0_float32": "must fit in float32 (|w0| <= {max:.4g})",
+    "spec.lr_negative": "must be 0 or more (this is gradient descent)",
+    "spec.lr_float32": "must fit in float32 (lr <= {max:.4g})",
+    "spec.decay_and_schedule": "exponential decay and a schedule exclude each other",
+    "spec.whole": "must be a whole number, not {value}",
+    "spec.warmup_range": "must be from 0 to {max:,} steps",
+    "spec.beta_range": "must be from 0 up to, not including, 1",
+    "spec.not_number": "not a number: {value}",
+    "spec.not_finite": "must be finite, not {value}",
+    "spec.steps_range": "must be a whole number of steps from 0 to {max:,}",
+    "spec.list": "give a list separated by commas, e.g. 100, 500",
+    "spec.cells": "{runs} runs x {epochs:,} steps exceed {cells:,} cells",
+    # spec.py: OPTIMIZER_UPDATES (the others are code)
+    "optimizer.gd": "the seed's w -= lr * grads (default; bit-exact with the lesson)",
+    # sweep.py
+    "sweep.low_high": "needs 0 < low < high, not {low:g} .. {high:g}",
+    "sweep.rates_count": "must be from 2 to {max}, not {count}",
+    # schedules.py: FORMULAS, WARMUP_FORMULA and formula() (the math stays as it is)
+    "schedule.exponential": "lr * decay^(s / T), floor(s / T) with staircase",
+    "schedule.piecewise": "lr * f[i], i = how many boundaries b have s > b",
+    "schedule.inverse-time": "lr / (1 + rate * s / T), floor(s / T) with staircase",
+    "schedule.polynomial": "(lr - end) * (1 - min(s, T) / T)^power + end, end = alpha * lr",
+    "schedule.cosine-restarts": "cosine to alpha * lr over T, T * t_mul, ...; peaks x m_mul",
+    "schedule.warmup": "lr * s / W for s < W, then the schedule at step s - W",
+    "schedule.with_warmup": "{lr} * s / {warmup} for s < {warmup}, then {text} at s - {warmup}",
+    "schedule.piecewise_formula": "{lr} * [{pieces}] split after steps [{bounds}]",
+    "schedule.polynomial_formula": (
+        "({lr} - end) * (1 - min(s, {steps}) / {steps})^{power} + end, end = {alpha} * {lr}"
+    ),
+    "schedule.polynomial_formula_cycle": (
+        "({lr} - end) * (1 - min(s, {steps}) / {steps})^{power} + end, end = {alpha} * {lr}"
+        ", cycling"
+    ),
+    "schedule.restarts_formula": (
+        "{lr} * cosine to {alpha} over {steps} steps, periods x{t_mul}, peaks x{m_mul}"
+    ),
+    # analysis.py: Outcome.label, str(Status) and Status.reason
+    "outcome.converged": "converged",
+    "outcome.descending": "still descending",
+    "outcome.oscillating": "oscillating",
+    "outcome.stalled": "stalled",
+    "outcome.diverged": "diverged",
+    "outcome.at_step": "{outcome} at step {step}",
+    "status.w_overflowed": "w overflowed to {value}",
+    "status.loss_overflowed": "the loss overflowed to {value}",
+    "status.rose": "the loss rose above its starting value",
+    "status.loss_tol": "loss <= {tol:g}",
+    "status.gradient_tol": "|gradient| <= {tol:g}",
+    "status.lr_zero": "w stopped moving: lr is 0",
+    "status.below_resolution": "w stopped moving: each step is below float32's resolution at w",
+    "status.jumps": "w jumps back and forth across the minimum",
+    "status.falling": "the loss is still falling",
+    # theory.py: Regime.label and Theory.why; q, curvature and w0 are numbers as text
+    "regime.still": "does not move",
+    "regime.monotone": "monotone convergence",
+    "regime.one_step": "one-step convergence",
+    "regime.oscillating": "oscillating convergence",
+    "regime.two_cycle": "2-cycle",
+    "regime.diverging": "oscillating divergence",
+    "why.still": "lr is 0: w does not move",
+    "why.monotone": (
+        "each step multiplies the distance to the minimum by q = {q}: w approaches from one side"
+    ),
+    "why.monotone_local": (
+        "each step multiplies the distance to the minimum by about q = {q}"
+        " (curvature {curvature} at w = {w0}): w approaches from one side"
+    ),
+    "why.one_step": "lr is 1/L, so q = 0: the first step lands on the minimum",
+    "why.one_step_local": (
+        "lr is 1/L, so q = 0 (curvature {curvature} at w = {w0}):"
+        " the first step lands on the minimum"
+    ),
+    "why.oscillating": (
+        "each step multiplies the distance to the minimum by q = {q}:"
+        " w jumps across the minimum, closer each time"
+    ),
+    "why.oscillating_local": (
+        "each step multiplies the distance to the minimum by about q = {q}"
+        " (curvature {curvature} at w = {w0}): w jumps across the minimum, closer each time"
+    ),
+    "why.two_cycle": "lr is 2/L, so q = -1: w jumps back and forth between two points forever",
+    "why.two_cycle_local": (
+        "lr is 2/L, so q = -1 (curvature {curvature} at w = {w0}):"
+        " w jumps back and forth between two points forever"
+    ),
+    "why.diverging": (
+        "each step multiplies the distance to the minimum by q = {q}:"
+        " w jumps across the minimum, farther each time"
+    ),
+    "why.diverging_local": (
+        "each step multiplies the distance to the minimum by about q = {q}"
+        " (curvature {curvature} at w = {w0}): w jumps across the minimum, farther each time"
+    ),
+    # losses.py: FUNCTIONS, the functions a loss may call
+    "fn.sin": "sine (radians)",
+    "fn.cos": "cosine (radians)",
+    "fn.tan": "tangent (radians)",
+    "fn.atan": "arc tangent, in (-pi/2, pi/2)",
+    "fn.sinh": "hyperbolic sine",
+    "fn.cosh": "hyperbolic cosine",
+    "fn.tanh": "hyperbolic tangent, in (-1, 1)",
+    "fn.exp": "exponential, e**x",
+    "fn.log": "natural logarithm, for x > 0",
+    "fn.log1p": "log(1 + x), accurate for small x, for x > -1",
+    "fn.sqrt": "square root, for x >= 0",
+    "fn.abs": "absolute value",
+    "fn.sigmoid": "logistic function 1/(1 + exp(-x)), in (0, 1)",
+    "fn.softplus": "log(1 + exp(x)), a smooth max(x, 0)",
+    "fn.min": "min(a, b): the smaller of two values",
+    "fn.max": "max(a, b): the larger of two values",
+    # losses.py: a refused loss is "loss: column {column}: {reason}" (or without the column)
+    "loss.error": "loss: {reason}",
+    "loss.error_at": "loss: column {column}: {reason}",
+    "loss.not_text": "expected text, not {type}",
+    "loss.too_deep": "too deeply nested (more than {depth} levels)",
+    "loss.bug": "cannot be read ({error})",
+    "loss.unreadable": "cannot be read: {error}",
+    "loss.empty": "the expression is empty (try {seed})",
+    "loss.too_long": "the expression is {length:,} characters long; at most {max} are allowed",
+    "loss.too_long_normalized": (
+        "the expression is {length:,} characters long once normalized; at most {max} are allowed"
+    ),
+    "loss.line_break": "line breaks are not allowed; write the loss on one line",
+    "loss.character": "the character U+{code} is not allowed",
+    "loss.constant": "the loss must depend on w, but {expression} is the constant {value}",
+    "loss.syntax": "syntax error: {message}",
+    "loss.incomplete": "the expression is incomplete",
+    # Python's own syntax errors (Python 3.11's words); others are shown as Python says them
+    "loss.python.invalid_syntax": "invalid syntax",
+    "loss.python.forgot_comma": "invalid syntax. Perhaps you forgot a comma?",
+    "loss.python.decimal": "invalid decimal literal (write 2*w for a product)",
+    "loss.python.never_closed": "'{bracket}' was never closed",
+    "loss.python.unmatched": "unmatched '{bracket}'",
+    "loss.python.mismatch": (
+        "closing parenthesis '{closing}' does not match opening parenthesis '{opening}'"
+    ),
+    "loss.python.leading_zeros": (
+        "leading zeros in decimal integer literals are not permitted;"
+        " use an 0o prefix for octal integers"
+    ),
+    "loss.python.unterminated": "unterminated string literal (detected at line {line})",
+    "loss.python.non_printable": "invalid non-printable character U+{code}",
+    "loss.python.character": "invalid character '{char}' (U+{code})",
+    "loss.python.hexadecimal": "invalid hexadecimal literal",
+    "loss.python.octal": "invalid octal literal",
+    "loss.python.binary": "invalid binary literal",
+    "loss.python.octal_digit": "invalid digit '{digit}' in octal literal",
+    "loss.python.binary_digit": "invalid digit '{digit}' in binary literal",
+    "loss.python.continuation": "unexpected character after line continuation character",
+    "loss.uncalled": "function '{name}' must be called with an argument, as {name}(w)",
+    "loss.name": "name '{name}' is not allowed (use w, pi, e and the functions {functions})",
+    "loss.name_hint": (
+        "name '{name}' is not allowed (use w, pi, e and the functions {functions}); {hint}"
+    ),
+    "loss.hint.parameter": "the parameter is called w",
+    "loss.hint.lower_w": "the parameter is called w (lower case)",
+    "loss.hint.ln": "use log for the natural logarithm",
+    "loss.hint.pow": "write a**b or a^b",
+    "loss.hint.square": "write (...)**2",
+    "loss.hint.arctan": "use atan",
+    "loss.hint.exp": "use exp",
+    "loss.hint.pi": "use pi",
+    "loss.hint.e": "use e",
+    "loss.unary_operator": "the operator '{symbol}' is not allowed",
+    "loss.binary_operator": "the operator '{symbol}' is not allowed (use + - * / and ** or ^)",
+    "loss.attribute": "attribute access ('.{attr}') is not allowed",
+    "loss.subscript": "subscripts ('[...]') are not allowed",
+    "loss.compare": "comparisons are not allowed",
+    "loss.boolean": "'and' and 'or' are not allowed",
+    "loss.lambda": "lambda is not allowed",
+    "loss.comprehension": "comprehensions are not allowed",
+    "loss.walrus": "assignment with ':=' is not allowed",
+    "loss.starred": "starred expressions are not allowed",
+    "loss.conditional": "conditional expressions (if/else) are not allowed",
+    "loss.tuple": "a comma outside a function call (a tuple) is not allowed",
+    "loss.list": "lists are not allowed",
+    "loss.set": "sets are not allowed",
+    "loss.dict": "dictionaries are not allowed",
+    "loss.string": "strings are not allowed",
+    "loss.await": "'await' is not allowed",
+    "loss.yield": "'yield' is not allowed",
+    "loss.slice": "slices are not allowed",
+    "loss.node": "'{kind}' expressions are not allowed",
+    "loss.constant_value": "'{value}' is not allowed",
+    "loss.complex": "complex numbers are not allowed",
+    "loss.too_large": "the number is too large for a float",
+    "loss.constant_kind": "the constant {value} is not allowed",
+    "loss.not_function": "'{callee}' is not a function (write {callee}*(...) for a product)",
+    "loss.keyword": "keyword arguments are not allowed in {name}(...)",
+    "loss.starred_argument": "starred arguments are not allowed in {name}(...)",
+    "loss.arity_one": "{name}() takes {wanted} argument, not {given}",
+    "loss.arity_many": "{name}() takes {wanted} arguments, not {given}",
+    "loss.float32": "{text} does not fit in float32 (largest about 3.4e38)",
+    "loss.divides_by_zero": "{culprit} divides by zero",
+    "loss.overflows": "{culprit} overflows (too large for a float)",
+    "loss.undefined": "{culprit} is undefined ({why})",
+    "loss.zero_negative_power": "zero to a negative power",
+    "loss.negative_fractional_power": "a negative number to a fractional power",
+    "loss.domain": "outside the domain of {name}",
+    "loss.domain.log": "log needs a value above 0",
+    "loss.domain.log1p": "log1p needs a value above -1",
+    "loss.domain.sqrt": "sqrt needs a value of 0 or more",
 }
