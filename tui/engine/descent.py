@@ -41,6 +41,7 @@ from tui.engine.losses import SEED_LOSS, LossExpr, parse_loss
 from tui.engine.result import RunResult
 from tui.engine.schedules import lr_tables
 from tui.engine.spec import MAX_CELLS, ParameterError, RunSpec
+from tui.i18n import msg
 
 tf = tfenv.load()
 
@@ -90,7 +91,7 @@ def run_batch(
     k = len(specs)
     epochs = max(spec.epochs for spec in specs)
     if k * epochs > MAX_CELLS:
-        raise ParameterError("epochs", f"{k} runs x {epochs:,} steps exceed {MAX_CELLS:,} cells")
+        raise ParameterError("epochs", msg("spec.cells", runs=k, epochs=epochs, cells=MAX_CELLS))
     started = time.perf_counter()
     tables = [lr_tables(spec) for spec in specs]
     plain = [i for i, spec in enumerate(specs) if spec.plain]

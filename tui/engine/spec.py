@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
+
+from tui.i18n import Msg, msg, t
 
 #: The most steps one run may take. 10 million steps keep a run's arrays (w, loss, lr as
 #: float32, lr as float64, padded to a power of two) under about 400 MB.
@@ -17,12 +20,29 @@ FLOAT32_MAX = 3.4028234663852886e38
 
 
 class ParameterError(ValueError):
-    """A refused parameter: ``name`` is the option (``w0``, ``lr``, ...), ``reason`` the rule."""
+    """A refused parameter: ``name`` is the option (``w0``, ``lr``, ...), ``reason`` the rule.
 
-    def __init__(self, name: str, reason: str) -> None:
-        super().__init__(f"{name}: {reason}")
+    ``reason`` is a :class:`~tui.i18n.Msg` (or text already in words), so ``str(err)``,
+    ``name: reason``, is made when it is shown, in the language of that moment; the error
+    pickles, and :attr:`message` is the same line as a message, for another process to show.
+    """
+
+    def __init__(self, name: str, reason: str | Msg) -> None:
+        super().__init__(name, reason)
         self.name = name
         self.reason = reason
+
+    @property
+    def message(self) -> Msg:
+        """``name: reason`` as a message, shown in the language of whoever shows it."""
+        return msg("spec.error", name=self.name, reason=self.reason)
+
+    def __str__(self) -> str:
+        return t("spec.error", name=self.name, reason=self.reason)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle with the constructor's arguments."""
+        return (type(self), (self.name, self.reason))
 
 
 #: Every schedule, by name: the seed's two, then those computed by ``tf.keras`` schedules.
@@ -43,9 +63,10 @@ KERAS_SCHEDULES = SCHEDULE_KINDS[2:]
 #: ``tf.keras.optimizers`` (SGD with momentum, with Nesterov momentum, Adagrad, RMSprop, Adam).
 OPTIMIZERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 
-#: What each optimizer is: the seed's update, or the ``tf.keras`` class with ``beta`` passed as.
-OPTIMIZER_UPDATES: dict[str, str] = {
-    "gd": "the seed's w -= lr * grads (default; bit-exact with the lesson)",
+#: What each optimizer is: the seed's update (in words: a message, shown in the language of the
+#: moment by ``str()`` or an f-string), or the ``tf.keras`` class with ``beta`` passed as (code).
+OPTIMIZER_UPDATES: dict[str, str | Msg] = {
+    "gd": msg("optimizer.gd"),
     "momentum": "tf.keras.optimizers.SGD(momentum=beta)",
     "nesterov": "tf.keras.optimizers.SGD(momentum=beta, nesterov=True)",
     "adagrad": "tf.keras.optimizers.Adagrad()",
@@ -84,24 +105,29 @@ class Schedule:
         """Return ``self`` if ``kind`` is known and its fields are within their rules."""
         if self.kind not in KERAS_SCHEDULES:
             raise ParameterError(
-                "schedule", f"unknown schedule {self.kind!r} (one of {', '.join(SCHEDULE_KINDS)})"
+                "schedule",
+                msg(
+                    "spec.unknown_schedule",
+                    kind=repr(self.kind),
+                    known=", ".join(SCHEDULE_KINDS),
+                ),
             )
         check_finite("decay-steps", self.steps)
         if self.steps <= 0:
-            raise ParameterError("decay-steps", "must be above 0")
+            raise ParameterError("decay-steps", msg("spec.above_0"))
         check_finite("rate", self.rate)
         if self.rate < 0:
-            raise ParameterError("rate", "must be 0 or more")
+            raise ParameterError("rate", msg("spec.at_least_0"))
         check_finite("alpha", self.alpha)
         if not 0 <= self.alpha <= 1:
-            raise ParameterError("alpha", "must be from 0 to 1 (a fraction of lr)")
+            raise ParameterError("alpha", msg("spec.fraction"))
         check_finite("power", self.power)
         if self.power <= 0:
-            raise ParameterError("power", "must be above 0")
+            raise ParameterError("power", msg("spec.above_0"))
         for name, value in (("t-mul", self.t_mul), ("m-mul", self.m_mul)):
             check_finite(name, value)
             if value <= 0:
-                raise ParameterError(name, "must be above 0")
+                raise ParameterError(name, msg("spec.above_0"))
         if self.kind == "piecewise":
             check_piecewise(self.boundaries, self.factors)
         return self
@@ -113,23 +139,23 @@ def check_piecewise(boundaries: tuple[int, ...], factors: tuple[float, ...]) -> 
     if len(factors) != len(boundaries) + 1:
         raise ParameterError(
             "factors",
-            f"need one more than the boundaries: {len(boundaries) + 1}, not {len(factors)}",
+            msg("spec.factors_count", wanted=len(boundaries) + 1, given=len(factors)),
         )
     for f in factors:
         check_finite("factors", f)
         if f < 0:
-            raise ParameterError("factors", "must be 0 or more")
+            raise ParameterError("factors", msg("spec.at_least_0"))
 
 
 def check_boundaries(boundaries: tuple[int, ...]) -> tuple[int, ...]:
     """Return piecewise ``boundaries`` if they are at least one whole step, rising."""
     if not boundaries:
-        raise ParameterError("boundaries", "need at least one step where the rate changes")
+        raise ParameterError("boundaries", msg("spec.boundaries_empty"))
     for b in boundaries:
         if isinstance(b, bool) or not isinstance(b, int) or not 0 <= b <= MAX_EPOCHS:
-            raise ParameterError("boundaries", f"must be whole steps from 0 to {MAX_EPOCHS:,}")
+            raise ParameterError("boundaries", msg("spec.boundaries_whole", max=MAX_EPOCHS))
     if any(b >= c for b, c in zip(boundaries, boundaries[1:], strict=False)):
-        raise ParameterError("boundaries", "must rise: each step after the one before")
+        raise ParameterError("boundaries", msg("spec.boundaries_rise"))
     return boundaries
 
 
@@ -160,38 +186,40 @@ class RunSpec:
         """Return ``self`` if every field is within its rule, else raise :class:`ParameterError`."""
         check_finite("w0", self.w0)
         if abs(self.w0) > FLOAT32_MAX:
-            raise ParameterError("w0", f"must fit in float32 (|w0| <= {FLOAT32_MAX:.4g})")
+            raise ParameterError("w0", msg("spec.w0_float32", max=FLOAT32_MAX))
         check_finite("lr", self.lr)
         if self.lr < 0:
-            raise ParameterError("lr", "must be 0 or more (this is gradient descent)")
+            raise ParameterError("lr", msg("spec.lr_negative"))
         if self.lr > FLOAT32_MAX:
-            raise ParameterError("lr", f"must fit in float32 (lr <= {FLOAT32_MAX:.4g})")
+            raise ParameterError("lr", msg("spec.lr_float32", max=FLOAT32_MAX))
         check_epochs(self.epochs)
         if self.decay is not None:
             check_finite("decay", self.decay)
             if self.decay <= 0:
-                raise ParameterError("decay", "must be above 0")
+                raise ParameterError("decay", msg("spec.above_0"))
         check_finite("decay-steps", self.decay_steps)
         if self.decay_steps <= 0:
-            raise ParameterError("decay-steps", "must be above 0")
+            raise ParameterError("decay-steps", msg("spec.above_0"))
         if self.schedule is not None:
             if self.decay is not None:
-                raise ParameterError(
-                    "schedule", "exponential decay and a schedule exclude each other"
-                )
+                raise ParameterError("schedule", msg("spec.decay_and_schedule"))
             self.schedule.validate()
         if isinstance(self.warmup, bool) or not isinstance(self.warmup, int):
-            raise ParameterError("warmup", f"must be a whole number, not {self.warmup!r}")
+            raise ParameterError("warmup", msg("spec.whole", value=repr(self.warmup)))
         if not 0 <= self.warmup <= MAX_EPOCHS:
-            raise ParameterError("warmup", f"must be from 0 to {MAX_EPOCHS:,} steps")
+            raise ParameterError("warmup", msg("spec.warmup_range", max=MAX_EPOCHS))
         if self.optimizer not in OPTIMIZERS:
             raise ParameterError(
                 "optimizer",
-                f"unknown optimizer {self.optimizer!r} (one of {', '.join(OPTIMIZERS)})",
+                msg(
+                    "spec.unknown_optimizer",
+                    name=repr(self.optimizer),
+                    known=", ".join(OPTIMIZERS),
+                ),
             )
         check_finite("beta", self.beta)
         if not 0 <= self.beta < 1:
-            raise ParameterError("beta", "must be from 0 up to, not including, 1")
+            raise ParameterError("beta", msg("spec.beta_range"))
         return self
 
     @property
@@ -215,20 +243,20 @@ class RunSpec:
 def check_finite(name: str, value: float) -> float:
     """Return ``value`` if it is a finite number, else raise :class:`ParameterError`."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ParameterError(name, f"not a number: {value!r}")
+        raise ParameterError(name, msg("spec.not_number", value=repr(value)))
     if not math.isfinite(value):
-        raise ParameterError(name, f"must be finite, not {value}")
+        raise ParameterError(name, msg("spec.not_finite", value=str(value)))
     return float(value)
 
 
 def check_epochs(epochs: int) -> int:
     """Return ``epochs`` if it is a whole number from 1 to :data:`MAX_EPOCHS`."""
     if isinstance(epochs, bool) or not isinstance(epochs, int):
-        raise ParameterError("epochs", f"must be a whole number, not {epochs!r}")
+        raise ParameterError("epochs", msg("spec.whole", value=repr(epochs)))
     if epochs < 1:
-        raise ParameterError("epochs", "must be at least 1")
+        raise ParameterError("epochs", msg("spec.at_least_1"))
     if epochs > MAX_EPOCHS:
-        raise ParameterError("epochs", f"must be at most {MAX_EPOCHS:,}")
+        raise ParameterError("epochs", msg("spec.at_most", max=MAX_EPOCHS))
     return epochs
 
 
@@ -238,7 +266,7 @@ def parse_number(name: str, text: str) -> float:
     try:
         value = float(stripped)
     except ValueError:
-        raise ParameterError(name, f"not a number: {text!r}") from None
+        raise ParameterError(name, msg("spec.not_number", value=repr(text))) from None
     return check_finite(name, value)
 
 
@@ -251,9 +279,9 @@ def parse_epochs(text: str) -> int:
         try:
             number = float(stripped)
         except ValueError:
-            raise ParameterError("epochs", f"not a number: {text!r}") from None
+            raise ParameterError("epochs", msg("spec.not_number", value=repr(text))) from None
         if not math.isfinite(number) or number != int(number):
-            raise ParameterError("epochs", f"must be a whole number, not {text!r}") from None
+            raise ParameterError("epochs", msg("spec.whole", value=repr(text))) from None
         value = int(number)
     return check_epochs(value)
 
@@ -262,7 +290,7 @@ def parse_steps(name: str, text: str) -> int:
     """Parse a whole number of steps from 0 to :data:`MAX_EPOCHS` (``1e3`` allowed)."""
     value = parse_number(name, text.replace("_", ""))
     if value != int(value) or not 0 <= value <= MAX_EPOCHS:
-        raise ParameterError(name, f"must be a whole number of steps from 0 to {MAX_EPOCHS:,}")
+        raise ParameterError(name, msg("spec.steps_range", max=MAX_EPOCHS))
     return int(value)
 
 
@@ -270,7 +298,7 @@ def parse_list(name: str, text: str, whole: bool) -> tuple:
     """Parse a list separated by commas or spaces: whole steps, or numbers."""
     items = [item for item in text.replace(",", " ").split() if item]
     if not items:
-        raise ParameterError(name, "give a list separated by commas, e.g. 100, 500")
+        raise ParameterError(name, msg("spec.list"))
     if whole:
         return tuple(parse_steps(name, item) for item in items)
     return tuple(parse_number(name, item) for item in items)

@@ -12,6 +12,7 @@ from tui.engine.analysis import DEFAULT_TOL, Outcome, steps_to_tolerance
 from tui.engine.losses import LossExpr
 from tui.engine.result import RunResult
 from tui.engine.spec import ParameterError, RunSpec
+from tui.i18n import msg
 
 #: The most rates one sweep may hold.
 MAX_RATES = 2000
@@ -20,9 +21,9 @@ MAX_RATES = 2000
 def log_rates(low: float, high: float, count: int) -> np.ndarray:
     """``count`` learning rates spaced evenly in log between ``low`` and ``high`` (float64)."""
     if not (math.isfinite(low) and math.isfinite(high)) or low <= 0 or high <= low:
-        raise ParameterError("range", f"needs 0 < low < high, not {low:g} .. {high:g}")
+        raise ParameterError("range", msg("sweep.low_high", low=low, high=high))
     if not 2 <= count <= MAX_RATES:
-        raise ParameterError("count", f"must be from 2 to {MAX_RATES}, not {count}")
+        raise ParameterError("count", msg("sweep.rates_count", max=MAX_RATES, count=count))
     return np.geomspace(low, high, count)
 
 
