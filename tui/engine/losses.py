@@ -28,11 +28,14 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 import unicodedata
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from tui.i18n import Msg, msg
 
 if TYPE_CHECKING:
     import tensorflow as tf
@@ -58,24 +61,28 @@ MAX_LENGTH: int = 500
 #: The deepest nesting of operators and calls accepted (parentheses alone do not count).
 MAX_DEPTH: int = 100
 
-#: The functions a loss may call: name -> one-line description, for help texts.
-FUNCTIONS: dict[str, str] = {
-    "sin": "sine (radians)",
-    "cos": "cosine (radians)",
-    "tan": "tangent (radians)",
-    "atan": "arc tangent, in (-pi/2, pi/2)",
-    "sinh": "hyperbolic sine",
-    "cosh": "hyperbolic cosine",
-    "tanh": "hyperbolic tangent, in (-1, 1)",
-    "exp": "exponential, e**x",
-    "log": "natural logarithm, for x > 0",
-    "log1p": "log(1 + x), accurate for small x, for x > -1",
-    "sqrt": "square root, for x >= 0",
-    "abs": "absolute value",
-    "sigmoid": "logistic function 1/(1 + exp(-x)), in (0, 1)",
-    "softplus": "log(1 + exp(x)), a smooth max(x, 0)",
-    "min": "min(a, b): the smaller of two values",
-    "max": "max(a, b): the larger of two values",
+#: The functions a loss may call: name -> one-line description, for help texts. The description
+#: is a message: ``str(FUNCTIONS[name])`` (or an f-string) is its text in the current language.
+FUNCTIONS: dict[str, Msg] = {
+    name: msg(f"fn.{name}")
+    for name in (
+        "sin",
+        "cos",
+        "tan",
+        "atan",
+        "sinh",
+        "cosh",
+        "tanh",
+        "exp",
+        "log",
+        "log1p",
+        "sqrt",
+        "abs",
+        "sigmoid",
+        "softplus",
+        "min",
+        "max",
+    )
 }
 
 #: The named constants a loss may use.
@@ -110,20 +117,21 @@ XLA_EXACT_OPS: frozenset[str] = frozenset(
 _ARITY: dict[str, int] = {name: 2 if name in ("min", "max") else 1 for name in FUNCTIONS}
 
 #: Hints for names people type that are not allowed.
-_NAME_HINTS: dict[str, str] = {
-    "x": "the parameter is called w",
-    "W": "the parameter is called w (lower case)",
-    "ln": "use log for the natural logarithm",
-    "pow": "write a**b or a^b",
-    "square": "write (...)**2",
-    "arctan": "use atan",
-    "exponential": "use exp",
-    "PI": "use pi",
-    "Pi": "use pi",
-    "E": "use e",
+_NAME_HINTS: dict[str, Msg] = {
+    "x": msg("loss.hint.parameter"),
+    "W": msg("loss.hint.lower_w"),
+    "ln": msg("loss.hint.ln"),
+    "pow": msg("loss.hint.pow"),
+    "square": msg("loss.hint.square"),
+    "arctan": msg("loss.hint.arctan"),
+    "exponential": msg("loss.hint.exp"),
+    "PI": msg("loss.hint.pi"),
+    "Pi": msg("loss.hint.pi"),
+    "E": msg("loss.hint.e"),
 }
 
-_ALLOWED_HINT = "use w, pi, e and the functions " + ", ".join(FUNCTIONS)
+#: The names a loss may call, for the message refusing any other name.
+_ALLOWED_FUNCTIONS = ", ".join(FUNCTIONS)
 
 #: Largest magnitude that rounds to a finite float32 (float32 max plus half an ulp, exclusive).
 _FLOAT32_LIMIT = 2.0**128 - 2.0**103
@@ -146,44 +154,106 @@ _BINARY_SYMBOLS: dict[type, str] = {
 
 _BINARY_OPS: dict[str, str] = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
 
-_REFUSED_NODES: dict[str, str] = {
-    "Compare": "comparisons are not allowed",
-    "BoolOp": "'and' and 'or' are not allowed",
-    "Lambda": "lambda is not allowed",
-    "ListComp": "comprehensions are not allowed",
-    "SetComp": "comprehensions are not allowed",
-    "DictComp": "comprehensions are not allowed",
-    "GeneratorExp": "comprehensions are not allowed",
-    "NamedExpr": "assignment with ':=' is not allowed",
-    "Starred": "starred expressions are not allowed",
-    "IfExp": "conditional expressions (if/else) are not allowed",
-    "Tuple": "a comma outside a function call (a tuple) is not allowed",
-    "List": "lists are not allowed",
-    "Set": "sets are not allowed",
-    "Dict": "dictionaries are not allowed",
-    "JoinedStr": "strings are not allowed",
-    "FormattedValue": "strings are not allowed",
-    "Await": "'await' is not allowed",
-    "Yield": "'yield' is not allowed",
-    "YieldFrom": "'yield' is not allowed",
-    "Slice": "slices are not allowed",
+_REFUSED_NODES: dict[str, Msg] = {
+    "Compare": msg("loss.compare"),
+    "BoolOp": msg("loss.boolean"),
+    "Lambda": msg("loss.lambda"),
+    "ListComp": msg("loss.comprehension"),
+    "SetComp": msg("loss.comprehension"),
+    "DictComp": msg("loss.comprehension"),
+    "GeneratorExp": msg("loss.comprehension"),
+    "NamedExpr": msg("loss.walrus"),
+    "Starred": msg("loss.starred"),
+    "IfExp": msg("loss.conditional"),
+    "Tuple": msg("loss.tuple"),
+    "List": msg("loss.list"),
+    "Set": msg("loss.set"),
+    "Dict": msg("loss.dict"),
+    "JoinedStr": msg("loss.string"),
+    "FormattedValue": msg("loss.string"),
+    "Await": msg("loss.await"),
+    "Yield": msg("loss.yield"),
+    "YieldFrom": msg("loss.yield"),
+    "Slice": msg("loss.slice"),
 }
+
+#: Python's own syntax errors (as Python 3.11 words them) that have a message in the
+#: catalogues: a pattern over Python's text -> the key, its groups being the placeholders.
+#: Any other message is shown as Python gives it.
+_PYTHON_SYNTAX: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), key)
+    for pattern, key in (
+        (r"invalid syntax", "loss.python.invalid_syntax"),
+        (r"invalid syntax\. Perhaps you forgot a comma\?", "loss.python.forgot_comma"),
+        (r"invalid decimal literal", "loss.python.decimal"),
+        (r"'(?P<bracket>.)' was never closed", "loss.python.never_closed"),
+        (r"unmatched '(?P<bracket>.)'", "loss.python.unmatched"),
+        (
+            r"closing parenthesis '(?P<closing>.)' does not match opening parenthesis "
+            r"'(?P<opening>.)'",
+            "loss.python.mismatch",
+        ),
+        (
+            r"leading zeros in decimal integer literals are not permitted; "
+            r"use an 0o prefix for octal integers",
+            "loss.python.leading_zeros",
+        ),
+        (
+            r"unterminated string literal \(detected at line (?P<line>\d+)\)",
+            "loss.python.unterminated",
+        ),
+        (r"invalid non-printable character U\+(?P<code>[0-9A-F]+)", "loss.python.non_printable"),
+        (r"invalid character '(?P<char>.+)' \(U\+(?P<code>[0-9A-F]+)\)", "loss.python.character"),
+        (r"invalid hexadecimal literal", "loss.python.hexadecimal"),
+        (r"invalid octal literal", "loss.python.octal"),
+        (r"invalid binary literal", "loss.python.binary"),
+        (r"invalid digit '(?P<digit>.)' in octal literal", "loss.python.octal_digit"),
+        (r"invalid digit '(?P<digit>.)' in binary literal", "loss.python.binary_digit"),
+        (
+            r"unexpected character after line continuation character",
+            "loss.python.continuation",
+        ),
+    )
+)
+
+
+def _python_syntax(message: str) -> str | Msg:
+    """Python's syntax error ``message`` as a catalogue message, or as it is if none fits.
+
+    ``invalid decimal literal`` gains the hint ``(write 2*w for a product)``.
+    """
+    for pattern, key in _PYTHON_SYNTAX:
+        match = pattern.fullmatch(message)
+        if match:
+            return msg(key, **match.groupdict())
+    return message
 
 
 class LossError(ValueError):
     """A refused loss expression.
 
     ``expression`` is the text as given, ``column`` the 1-based column in it where the problem is
-    (``None`` when it concerns the whole expression) and ``reason`` what is wrong, in words.
-    ``str(err)`` is one line such as ``loss: column 5: name 'x' is not allowed (...)``.
+    (``None`` when it concerns the whole expression) and ``reason`` what is wrong, in words: a
+    :class:`~tui.i18n.Msg`, shown in the language of the moment. ``str(err)`` is one line such
+    as ``loss: column 5: name 'x' is not allowed (...)``, made when it is shown; :attr:`message`
+    is the same line as a message, for another process to show in its own language.
     """
 
-    def __init__(self, expression: str, reason: str, column: int | None = None) -> None:
-        where = f"column {column}: " if column is not None else ""
-        super().__init__(f"loss: {where}{reason}")
+    def __init__(self, expression: str, reason: str | Msg, column: int | None = None) -> None:
+        super().__init__(expression, reason, column)
         self.expression = expression
         self.reason = reason
         self.column = column
+
+    @property
+    def message(self) -> Msg:
+        """The one line of ``str(err)`` as a message, shown in the language of whoever shows it."""
+        if self.column is None:
+            return msg("loss.error", reason=self.reason)
+        return msg("loss.error_at", column=self.column, reason=self.reason)
+
+    def __str__(self) -> str:
+        return str(self.message)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle with the constructor's arguments (the default would pass only the message)."""
@@ -312,15 +382,16 @@ def parse_loss(text: str) -> LossExpr:
     text: it is parsed with :func:`ast.parse` and walked against a whitelist.
     """
     if not isinstance(text, str):
-        raise LossError(repr(text), f"expected text, not {type(text).__name__}")
+        raise LossError(repr(text), msg("loss.not_text", type=type(text).__name__))
     try:
         return _Parser(text).parse()
     except LossError:
         raise
     except (RecursionError, MemoryError):
-        raise LossError(text, f"too deeply nested (more than {MAX_DEPTH} levels)") from None
+        raise LossError(text, msg("loss.too_deep", depth=MAX_DEPTH)) from None
     except Exception as exc:  # pragma: no cover - a bug; keep the promise of LossError only
-        raise LossError(text, f"cannot be read ({type(exc).__name__}: {exc})") from None
+        error = f"{type(exc).__name__}: {exc}"
+        raise LossError(text, msg("loss.bug", error=error)) from None
 
 
 # --- Parsing. --------------------------------------------------------------------------------
@@ -350,7 +421,7 @@ class _Parser:
 
     # Columns ---------------------------------------------------------------------------------
 
-    def error(self, reason: str, char: int | None) -> LossError:
+    def error(self, reason: str | Msg, char: int | None) -> LossError:
         """A LossError at 0-based ``char`` of the prepared text (None: the whole expression)."""
         if char is None:
             return LossError(self.text, reason)
@@ -380,28 +451,24 @@ class _Parser:
     def parse(self) -> LossExpr:
         stripped = self.stripped
         if not stripped:
-            raise self.error(f"the expression is empty (try {SEED_LOSS})", None)
+            raise self.error(msg("loss.empty", seed=SEED_LOSS), None)
         if len(stripped) > MAX_LENGTH:
             raise LossError(
                 self.text,
-                f"the expression is {len(stripped):,} characters long; at most {MAX_LENGTH} "
-                "are allowed",
+                msg("loss.too_long", length=len(stripped), max=MAX_LENGTH),
                 self.lead + MAX_LENGTH + 1,
             )
         for i, ch in enumerate(self.prepared):
             if ch in "\n\r":
-                raise self.error("line breaks are not allowed; write the loss on one line", i)
+                raise self.error(msg("loss.line_break"), i)
             if unicodedata.category(ch) in ("Cc", "Cs"):
-                raise self.error(f"the character U+{ord(ch):04X} is not allowed", i)
+                raise self.error(msg("loss.character", code=f"{ord(ch):04X}"), i)
         tree = self.parse_ast()
         syntax = self.convert(tree.body, 1)
         program = self.lower(syntax)
         if isinstance(program, _Lit):
-            raise self.error(
-                f"the loss must depend on w, but {_render(syntax)} is the constant "
-                f"{program.value!r}",
-                None,
-            )
+            reason = msg("loss.constant", expression=_render(syntax), value=repr(program.value))
+            raise self.error(reason, None)
         return LossExpr(
             source=stripped,
             ops=frozenset(_program_ops(program)),
@@ -416,9 +483,7 @@ class _Parser:
             text = _render(syntax, compact=True)
         if len(text) > MAX_LENGTH:  # only if NFKC lengthened a name (Python normalizes them)
             raise self.error(
-                f"the expression is {len(text):,} characters long once normalized; at most "
-                f"{MAX_LENGTH} are allowed",
-                None,
+                msg("loss.too_long_normalized", length=len(text), max=MAX_LENGTH), None
             )
         return text
 
@@ -429,19 +494,21 @@ class _Parser:
                 # The newline makes errors at the end of the text point just past it.
                 return ast.parse(self.prepared + "\n", mode="eval")
         except SyntaxError as exc:
-            message = exc.msg or "invalid syntax"
+            text = exc.msg or "invalid syntax"
             offset = exc.offset if exc.lineno == 1 else None
             if offset is None or offset < 1 or offset > len(self.prepared):
-                if message == "invalid syntax":
-                    message = "the expression is incomplete"
-                raise self.error(f"syntax error: {message}", len(self.prepared)) from None
-            if message == "invalid decimal literal":
-                message += " (write 2*w for a product)"
-            raise self.error(f"syntax error: {message}", offset - 1) from None
+                if text == "invalid syntax":
+                    message: str | Msg = msg("loss.incomplete")
+                else:
+                    message = _python_syntax(text)
+                reason = msg("loss.syntax", message=message)
+                raise self.error(reason, len(self.prepared)) from None
+            reason = msg("loss.syntax", message=_python_syntax(text))
+            raise self.error(reason, offset - 1) from None
         except (RecursionError, MemoryError):
-            raise self.error(f"too deeply nested (more than {MAX_DEPTH} levels)", None) from None
+            raise self.error(msg("loss.too_deep", depth=MAX_DEPTH), None) from None
         except ValueError as exc:  # null bytes, surrogates, integer string limits
-            raise self.error(f"cannot be read: {exc}", None) from None
+            raise self.error(msg("loss.unreadable", error=str(exc)), None) from None
 
     # Whitelist ------------------------------------------------------------------------------
 
@@ -449,30 +516,26 @@ class _Parser:
         """Check ``node`` against the whitelist and convert it to the syntax tree."""
         col = self.node_char(node)
         if depth > MAX_DEPTH:
-            raise self.error(f"too deeply nested (more than {MAX_DEPTH} levels)", col)
+            raise self.error(msg("loss.too_deep", depth=MAX_DEPTH), col)
         if isinstance(node, ast.Constant):
             return self.number(node, col)
         if isinstance(node, ast.Name):
             if node.id in ("w", *CONSTANTS):
                 return _Name(node.id, col)
             if node.id in FUNCTIONS:
-                raise self.error(
-                    f"function '{node.id}' must be called with an argument, as {node.id}(w)", col
-                )
+                raise self.error(msg("loss.uncalled", name=node.id), col)
             raise self.error(self.name_reason(node.id), col)
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, (ast.UAdd, ast.USub)):
                 op = "+" if isinstance(node.op, ast.UAdd) else "-"
                 return _Unary(op, self.convert(node.operand, depth + 1), col)
             symbol = "not" if isinstance(node.op, ast.Not) else "~"
-            raise self.error(f"the operator '{symbol}' is not allowed", col)
+            raise self.error(msg("loss.unary_operator", symbol=symbol), col)
         if isinstance(node, ast.BinOp):
             symbol = _BINARY_SYMBOLS.get(type(node.op), "?")
             op_col = self.find_after(node.left, symbol[0])
             if symbol not in _BINARY_OPS:
-                raise self.error(
-                    f"the operator '{symbol}' is not allowed (use + - * / and ** or ^)", op_col
-                )
+                raise self.error(msg("loss.binary_operator", symbol=symbol), op_col)
             left = self.convert(node.left, depth + 1)
             right = self.convert(node.right, depth + 1)
             return _Binary(symbol, left, right, op_col)
@@ -480,32 +543,32 @@ class _Parser:
             return self.call(node, col, depth)
         if isinstance(node, ast.Attribute):
             dot = self.find_after(node.value, ".")
-            raise self.error(f"attribute access ('.{node.attr}') is not allowed", dot)
+            raise self.error(msg("loss.attribute", attr=node.attr), dot)
         if isinstance(node, ast.Subscript):
             bracket = self.find_after(node.value, "[")
-            raise self.error("subscripts ('[...]') are not allowed", bracket)
+            raise self.error(msg("loss.subscript"), bracket)
         kind = type(node).__name__
-        raise self.error(_REFUSED_NODES.get(kind, f"'{kind}' expressions are not allowed"), col)
+        raise self.error(_REFUSED_NODES.get(kind) or msg("loss.node", kind=kind), col)
 
     def number(self, node: ast.Constant, col: int) -> _Number:
         value = node.value
         if isinstance(value, bool) or value is None or value is Ellipsis:
-            raise self.error(f"'{value!r}' is not allowed", col)
+            raise self.error(msg("loss.constant_value", value=repr(value)), col)
         if isinstance(value, (str, bytes)):
-            raise self.error("strings are not allowed", col)
+            raise self.error(msg("loss.string"), col)
         if isinstance(value, complex):
-            raise self.error("complex numbers are not allowed", col)
+            raise self.error(msg("loss.complex"), col)
         if isinstance(value, int):
             try:
                 as_float = float(value)
             except OverflowError:
-                raise self.error("the number is too large for a float", col) from None
+                raise self.error(msg("loss.too_large"), col) from None
             return _Number(as_float, self.token(node), col)
         if isinstance(value, float):
             if not math.isfinite(value):
-                raise self.error("the number is too large for a float", col)
+                raise self.error(msg("loss.too_large"), col)
             return _Number(value, self.token(node), col)
-        raise self.error(f"the constant {value!r} is not allowed", col)  # pragma: no cover
+        raise self.error(msg("loss.constant_kind", value=repr(value)), col)  # pragma: no cover
 
     def token(self, node: ast.AST) -> str:
         """The text of ``node`` as typed (for numbers: ``1e-3`` stays ``1e-3``)."""
@@ -513,10 +576,11 @@ class _Parser:
         end = self.char_of(getattr(node, "end_col_offset", 0) or 0)
         return self.prepared[start:end]
 
-    def name_reason(self, name: str) -> str:
+    def name_reason(self, name: str) -> Msg:
         hint = _NAME_HINTS.get(name)
-        reason = f"name '{name}' is not allowed ({_ALLOWED_HINT})"
-        return f"{reason}; {hint}" if hint else reason
+        if hint is None:
+            return msg("loss.name", name=name, functions=_ALLOWED_FUNCTIONS)
+        return msg("loss.name_hint", name=name, functions=_ALLOWED_FUNCTIONS, hint=hint)
 
     def call(self, node: ast.Call, col: int, depth: int) -> _Call:
         func = node.func
@@ -525,30 +589,22 @@ class _Parser:
             callee = _render(callee_syntax)
             if _precedence(callee_syntax) < _ATOM_PRECEDENCE:
                 callee = f"({callee})"
-            raise self.error(
-                f"'{callee}' is not a function (write {callee}*(...) for a product)", col
-            )
+            raise self.error(msg("loss.not_function", callee=callee), col)
         name = func.id
         if name not in FUNCTIONS:
             if name in ("w", *CONSTANTS):
-                raise self.error(
-                    f"'{name}' is not a function (write {name}*(...) for a product)", col
-                )
+                raise self.error(msg("loss.not_function", callee=name), col)
             raise self.error(self.name_reason(name), col)
         if node.keywords:
             keyword = node.keywords[0]
-            raise self.error(
-                f"keyword arguments are not allowed in {name}(...)", self.node_char(keyword)
-            )
+            raise self.error(msg("loss.keyword", name=name), self.node_char(keyword))
         for arg in node.args:
             if isinstance(arg, ast.Starred):
-                raise self.error(
-                    f"starred arguments are not allowed in {name}(...)", self.node_char(arg)
-                )
+                raise self.error(msg("loss.starred_argument", name=name), self.node_char(arg))
         wanted = _ARITY[name]
         if len(node.args) != wanted:
-            plural = "s" if wanted > 1 else ""
-            raise self.error(f"{name}() takes {wanted} argument{plural}, not {len(node.args)}", col)
+            key = "loss.arity_many" if wanted > 1 else "loss.arity_one"
+            raise self.error(msg(key, name=name, wanted=wanted, given=len(node.args)), col)
         args = tuple(self.convert(arg, depth + 1) for arg in node.args)
         return _Call(name, args, col)
 
@@ -598,10 +654,7 @@ class _Parser:
             text = _render(syntax)
             if not isinstance(syntax, _Number):
                 text += f" = {program.value:.6g}"
-            raise self.error(
-                f"{text} does not fit in float32 (largest about 3.4e38)",
-                _syntax_char(syntax),
-            )
+            raise self.error(msg("loss.float32", text=text), _syntax_char(syntax))
         return program
 
     def fold_binary(self, node: _Binary, a: float, b: float) -> float:
@@ -618,17 +671,18 @@ class _Parser:
             else:
                 value = math.pow(a, b)
         except ZeroDivisionError:
-            raise self.error(f"{culprit} divides by zero", node.column) from None
+            raise self.error(msg("loss.divides_by_zero", culprit=culprit), node.column) from None
         except OverflowError:
-            raise self.error(f"{culprit} overflows (too large for a float)", node.column) from None
+            raise self.error(msg("loss.overflows", culprit=culprit), node.column) from None
         except ValueError:
             if a == 0 and b < 0:
-                why = "zero to a negative power"
+                why = msg("loss.zero_negative_power")
             else:
-                why = "a negative number to a fractional power"
-            raise self.error(f"{culprit} is undefined ({why})", node.column) from None
+                why = msg("loss.negative_fractional_power")
+            reason = msg("loss.undefined", culprit=culprit, why=why)
+            raise self.error(reason, node.column) from None
         if not math.isfinite(value):
-            raise self.error(f"{culprit} overflows (too large for a float)", node.column)
+            raise self.error(msg("loss.overflows", culprit=culprit), node.column)
         return value
 
     def fold_call(self, node: _Call, values: list[float]) -> float:
@@ -636,12 +690,13 @@ class _Parser:
         try:
             value = _FOLD[node.name](*values)
         except (OverflowError, ZeroDivisionError):
-            raise self.error(f"{culprit} overflows (too large for a float)", node.column) from None
+            raise self.error(msg("loss.overflows", culprit=culprit), node.column) from None
         except ValueError:
-            why = _DOMAINS.get(node.name, f"outside the domain of {node.name}")
-            raise self.error(f"{culprit} is undefined ({why})", node.column) from None
+            why = _DOMAINS.get(node.name) or msg("loss.domain", name=node.name)
+            reason = msg("loss.undefined", culprit=culprit, why=why)
+            raise self.error(reason, node.column) from None
         if not math.isfinite(value):
-            raise self.error(f"{culprit} overflows (too large for a float)", node.column)
+            raise self.error(msg("loss.overflows", culprit=culprit), node.column)
         return value
 
 
@@ -671,10 +726,10 @@ def _softplus(x: float) -> float:
     return math.log1p(math.exp(-abs(x))) + max(x, 0.0)
 
 
-_DOMAINS: dict[str, str] = {
-    "log": "log needs a value above 0",
-    "log1p": "log1p needs a value above -1",
-    "sqrt": "sqrt needs a value of 0 or more",
+_DOMAINS: dict[str, Msg] = {
+    "log": msg("loss.domain.log"),
+    "log1p": msg("loss.domain.log1p"),
+    "sqrt": msg("loss.domain.sqrt"),
 }
 
 _FOLD: dict[str, Callable[..., float]] = {
