@@ -164,7 +164,7 @@ def test_a_rate_that_reaches_zero_is_said_to_stall_because_lr_is_zero() -> None:
     spec = RunSpec(lr=0.1, epochs=60, schedule=Schedule("polynomial", steps=20.0))
     result = descent.run(spec.validate())
     assert result.status.outcome is Outcome.STALLED
-    assert "lr is 0" in result.status.reason
+    assert "lr is 0" in str(result.status.reason)
 
 
 @pytest.mark.parametrize(

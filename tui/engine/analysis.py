@@ -7,6 +7,8 @@ from enum import Enum
 
 import numpy as np
 
+from tui.i18n import Msg, msg, t
+
 #: Default tolerance: a run has converged once its loss, or its gradient, is at most this.
 DEFAULT_TOL = 1e-6
 
@@ -15,7 +17,11 @@ WINDOW = 10
 
 
 class Outcome(str, Enum):
-    """The kind of ending a run had."""
+    """The kind of ending a run had.
+
+    The values are identifiers (CSS classes, JSON exports) and stay English; :attr:`label` is
+    the word to show, in the current language.
+    """
 
     CONVERGED = "converged"
     DESCENDING = "still descending"
@@ -23,19 +29,28 @@ class Outcome(str, Enum):
     STALLED = "stalled"
     DIVERGED = "diverged"
 
+    @property
+    def label(self) -> str:
+        """The outcome in words, in the current language (``converged``, ``收敛``...)."""
+        return t(f"outcome.{self.name.lower()}")
+
 
 @dataclass(frozen=True)
 class Status:
-    """A run's outcome, the step it refers to (1-based) where one applies, and why."""
+    """A run's outcome, the step it refers to (1-based) where one applies, and why.
+
+    ``reason`` is a :class:`~tui.i18n.Msg` (the status travels from the engine's process to the
+    UI's), and ``str(status)``, e.g. ``converged at step 12``, is made in the current language.
+    """
 
     outcome: Outcome
     step: int | None
-    reason: str
+    reason: Msg
 
     def __str__(self) -> str:
         if self.step is None:
-            return self.outcome.value
-        return f"{self.outcome.value} at step {self.step}"
+            return self.outcome.label
+        return t("outcome.at_step", outcome=self.outcome.label, step=self.step)
 
 
 def classify(
@@ -65,26 +80,28 @@ def classify(
     bad = ~(np.isfinite(w) & np.isfinite(loss_after))
     if bad.any():
         step = int(np.argmax(bad)) + 1
-        what = "w" if not np.isfinite(w[step - 1]) else "the loss"
-        return Status(Outcome.DIVERGED, step, f"{what} overflowed to {_first_bad(w, loss_after)}")
+        key = "status.w_overflowed" if not np.isfinite(w[step - 1]) else "status.loss_overflowed"
+        return Status(Outcome.DIVERGED, step, msg(key, value=_first_bad(w, loss_after)))
     start = float(loss[0])
     if final_loss > start and _rising(loss_after):
         step = int(np.argmax(loss_after > start)) + 1
-        return Status(Outcome.DIVERGED, step, "the loss rose above its starting value")
+        return Status(Outcome.DIVERGED, step, msg("status.rose"))
     if final_loss <= tol and loss.min() >= 0 and final_loss >= 0:
-        return Status(Outcome.CONVERGED, _stays(loss_after <= tol), f"loss <= {tol:g}")
+        return Status(
+            Outcome.CONVERGED, _stays(loss_after <= tol), msg("status.loss_tol", tol=float(tol))
+        )
     if abs(final_grad) <= tol:
         moves = np.abs(np.diff(np.concatenate([[np.float32(w0)], w]).astype(np.float64)))
         small = moves <= lr.astype(np.float64) * tol
-        return Status(Outcome.CONVERGED, _stays(small), f"|gradient| <= {tol:g}")
+        return Status(Outcome.CONVERGED, _stays(small), msg("status.gradient_tol", tol=float(tol)))
     stalled = _stalled_since(w0, w)
     if stalled is not None:
         resting = lr[stalled - 1 :]
-        why = "lr is 0" if not resting.any() else "each step is below float32's resolution at w"
-        return Status(Outcome.STALLED, stalled, f"w stopped moving: {why}")
+        key = "status.lr_zero" if not resting.any() else "status.below_resolution"
+        return Status(Outcome.STALLED, stalled, msg(key))
     if _alternates(w):
-        return Status(Outcome.OSCILLATING, None, "w jumps back and forth across the minimum")
-    return Status(Outcome.DESCENDING, None, "the loss is still falling")
+        return Status(Outcome.OSCILLATING, None, msg("status.jumps"))
+    return Status(Outcome.DESCENDING, None, msg("status.falling"))
 
 
 def _stays(ok: np.ndarray) -> int:

@@ -41,6 +41,7 @@ from tui.engine.losses import (
     _sigmoid,
     _softplus,
 )
+from tui.i18n import Msg, msg, t
 
 __all__ = [
     "loss_curve",
@@ -246,7 +247,11 @@ def _power(p: _Poly, n: int) -> _Poly:
 
 
 class Regime(str, Enum):
-    """What plain gradient descent does near a minimum, by the contraction factor q."""
+    """What plain gradient descent does near a minimum, by the contraction factor q.
+
+    The values are identifiers and stay English; :attr:`label` is the name to show, in the
+    current language.
+    """
 
     STILL = "does not move"
     MONOTONE = "monotone convergence"
@@ -254,6 +259,11 @@ class Regime(str, Enum):
     OSCILLATING = "oscillating convergence"
     TWO_CYCLE = "2-cycle"
     DIVERGING = "oscillating divergence"
+
+    @property
+    def label(self) -> str:
+        """The regime in words, in the current language (``monotone convergence``...)."""
+        return t(f"regime.{self.name.lower()}")
 
 
 @dataclass(frozen=True)
@@ -266,14 +276,15 @@ class Theory:
     rate at and above which descent no longer converges; ``optimal_lr`` (1/L) the rate that
     reaches the minimum in one step. ``minimum_w`` and ``minimum_loss`` are where the minimum is
     and its loss: exact for a quadratic, else those of the local quadratic model at ``w0``
-    (the Newton step ``w0 - slope/L``). ``why`` says it in one sentence.
+    (the Newton step ``w0 - slope/L``). ``why`` says it in one sentence: a
+    :class:`~tui.i18n.Msg`, whose ``str()`` is that sentence in the current language.
     """
 
     lr: float
     curvature: float
     contraction: float
     regime: Regime
-    why: str
+    why: Msg
     critical_lr: float
     optimal_lr: float
     exact: bool
@@ -395,21 +406,18 @@ def _number(x: float) -> str:
     return repr(x)  # pragma: no cover - 17 digits always round-trip
 
 
-def _why(regime: Regime, q: float, curvature: float, exact: bool, w0: float) -> str:
-    about = "" if exact else "about "
-    where = "" if exact else f" (curvature {_number(curvature)} at w = {_number(w0)})"
-    each = f"each step multiplies the distance to the minimum by {about}q = {_number(q)}{where}"
+def _why(regime: Regime, q: float, curvature: float, exact: bool, w0: float) -> Msg:
+    """The sentence saying why ``regime``: one whole sentence per regime, exact or local.
+
+    The local sentences (``exact`` False) say ``about q`` and where the curvature was taken;
+    the numbers are formatted here, by :func:`_number`, and the words by the catalogue.
+    """
+    key = f"why.{regime.name.lower()}"
     if regime is Regime.STILL:
-        return "lr is 0: w does not move"
-    if regime is Regime.MONOTONE:
-        return f"{each}: w approaches from one side"
-    if regime is Regime.ONE_STEP:
-        return f"lr is 1/L, so q = 0{where}: the first step lands on the minimum"
-    if regime is Regime.OSCILLATING:
-        return f"{each}: w jumps across the minimum, closer each time"
-    if regime is Regime.TWO_CYCLE:
-        return f"lr is 2/L, so q = -1{where}: w jumps back and forth between two points forever"
-    return f"{each}: w jumps across the minimum, farther each time"
+        return msg(key)
+    if exact:
+        return msg(key, q=_number(q))
+    return msg(f"{key}_local", q=_number(q), curvature=_number(curvature), w0=_number(w0))
 
 
 # --- The loss and its slope in float64, without TensorFlow (forward-mode derivatives). ------
