@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from tui.engine.result import RunResult
 from tui.engine.spec import RunSpec
+from tui.i18n import Msg
 
 
 @dataclass(frozen=True)
@@ -51,10 +52,14 @@ class RunDone:
 
 @dataclass(frozen=True)
 class RunFailed:
-    """Request ``request_id`` was refused or failed; ``message`` says why, in one line."""
+    """Request ``request_id`` was refused or failed; ``message`` says why, in one line.
+
+    A refused parameter or loss comes as a :class:`~tui.i18n.Msg`, so the UI shows it in its
+    own language (``str(message)``); an unexpected error as the text Python gave it.
+    """
 
     request_id: int
-    message: str
+    message: str | Msg
 
 
 EngineReply = EngineReady | RunProgress | RunDone | RunFailed

@@ -52,7 +52,7 @@ def serve(requests: Connection, replies: Connection, log_path: str | None) -> No
         except descent.Cancelled:
             continue
         except (ParameterError, LossError) as err:
-            replies.send(RunFailed(request.request_id, str(err)))
+            replies.send(RunFailed(request.request_id, err.message))
             continue
         except Exception as err:  # noqa: BLE001 - the UI shows it; the engine keeps serving
             replies.send(RunFailed(request.request_id, f"{type(err).__name__}: {err}"))
