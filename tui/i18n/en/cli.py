@@ -1,3 +1,69 @@
-"""cli messages of the en catalogue."""
+"""cli messages of the en catalogue: ``lr-explorer``'s help, errors and notes, and the summary."""
 
-MESSAGES: dict[str, str] = {}
+MESSAGES: dict[str, str] = {
+    # argparse's own words, as our parsers show them
+    "cli.usage": "usage: ",
+    "cli.group.positionals": "positional arguments",
+    "cli.group.options": "options",
+    "cli.help.help": "show this help message and exit",
+    # the commands
+    "cli.description": "Explore learning rates in gradient descent, bit-exact with TensorFlow's eager GradientTape loop. Without a subcommand, opens the terminal UI on the parameters given.",
+    "cli.run.help": "print a descent log without the UI",
+    "cli.run.description": "Run the descent and print every step.",
+    "cli.serve.help": "serve the explorer to a browser (textual-serve)",
+    "cli.serve.description": "Serve the explorer on a local web page, for rooms where a browser is easier than a terminal. Each visitor gets an explorer of their own, started with the parameters given.",
+    # the run parameters
+    "cli.group.parameters": "run parameters (the seed's first experiment by default)",
+    "cli.help.w0": "starting w (default 5)",
+    "cli.help.lr": "learning rate, >= 0",
+    "cli.help.epochs": "number of steps, 1 to {most:,} (default 20; 1e6 is accepted)",
+    "cli.help.schedule": "how lr changes from step to step (default constant, or exponential with --decay); formulas below",
+    "cli.help.decay": "exponential decay factor, > 0",
+    "cli.help.decay_steps": "T: steps per decay period, > 0 (default 1 for exponential, 100 for the others)",
+    "cli.help.staircase": "exponential, inverse-time: decay in whole periods (floor(s / T))",
+    "cli.help.rate": "inverse-time's rate",
+    "cli.help.alpha": "polynomial, cosine, restarts: the final rate as a fraction of lr (default 0)",
+    "cli.help.power": "polynomial's power",
+    "cli.help.cycle": "polynomial: start again after T steps, T growing",
+    "cli.help.t_mul": "restarts: each period's growth",
+    "cli.help.m_mul": "restarts: each peak's factor",
+    "cli.help.boundaries": "piecewise: the steps after which the rate changes, e.g. 100,500",
+    "cli.help.factors": "piecewise: the multiples of lr between boundaries, one more, e.g. 1,0.1,0.01",
+    "cli.help.warmup": "steps of linear warm-up from 0 to lr before the schedule (default 0)",
+    "cli.help.optimizer": "gd, the seed's update (default), or a tf.keras optimizer; see below",
+    "cli.help.beta": "momentum of momentum and nesterov, rho of rmsprop, beta_1 of adam (default 0.9)",
+    "cli.help.loss": "loss as an expression of w (default {default}); functions: {functions}; constants pi, e; ** or ^ for powers",
+    # the other options
+    "cli.help.session": "reopen a session saved from the UI (ctrl+s): parameters, pins and view",
+    "cli.help.lang": "the language of help, messages and the UI: en (English) or zh (Chinese); default: the kept setting, else the locale's",
+    "cli.help.host": "address to serve on (default 127.0.0.1)",
+    "cli.help.port": "port to serve on (default 8000)",
+    "cli.help.serve_session": "open this session",
+    "cli.help.format": "seed: the lesson's Chinese sentences (default); en: the same in English; csv, json: step, w, loss, lr at full float32 precision; summary: one line with the outcome",
+    "cli.help.tol": "convergence tolerance (default 1e-6)",
+    "cli.help.out": "write to FILE (atomically: complete or not at all) instead of standard output",
+    "cli.help.force": "with --out: replace an existing FILE",
+    # run --help's epilog: the schedules' formulas and the optimizers
+    "cli.epilog.schedules": "schedules: the rate at step s (0-based); T is --decay-steps",
+    "cli.epilog.exponential": "in Python float64, as the seed computes it",
+    "cli.epilog.warmup": "(keras CosineDecay's warm-up, before any schedule)",
+    "cli.epilog.optimizers": "optimizers: each step hands the tape's gradient to",
+    "cli.epilog.rates": "Rates are computed per step as the loop would: the seed's schedules in Python float64,\nkeras schedules as float32 scalars; the update rounds the rate to float32.",
+    # errors
+    "cli.error": "{prog}: error: {message} (see --help)",
+    "cli.error.plain": "{prog}: error: {message}",
+    "cli.error.argument": "argument {option}: {reason}",
+    "cli.error.choice": "invalid choice: {value!r} (choose from {choices})",
+    "cli.error.expected_one": "expected one argument",
+    "cli.error.unrecognized": "unrecognized arguments: {args}",
+    "cli.error.tol": "must be above 0",
+    "cli.error.decay": "is exponential decay's factor, not {kind}'s",
+    "cli.error.port": "must be a whole number from 1 to 65535",
+    "cli.error.exists": "{path} exists; add --force to replace it",
+    "cli.error.write": "cannot write {path}: {why}",
+    # notes and outputs
+    "cli.wrote": "wrote {path}",
+    "cli.serving": "serving {prog} at http://{host}:{port} (ctrl+c stops)",
+    "cli.summary": "step {step}: w = {w}, loss = {loss}, status: {status}",
+    "cli.export.not_a_name": "not a file name: {name!r}",
+}

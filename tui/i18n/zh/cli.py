@@ -1,3 +1,69 @@
-"""cli messages of the zh catalogue."""
+"""cli messages of the zh catalogue: ``lr-explorer``'s help, errors and notes, and the summary."""
 
-MESSAGES: dict[str, str] = {}
+MESSAGES: dict[str, str] = {
+    # argparse's own words, as our parsers show them
+    "cli.usage": "用法:",
+    "cli.group.positionals": "位置参数",
+    "cli.group.options": "选项",
+    "cli.help.help": "显示本帮助信息并退出",
+    # the commands
+    "cli.description": "探索梯度下降中的学习率,计算结果与 TensorFlow 的 eager GradientTape 循环逐位一致。不带子命令时,用给定的参数打开终端界面。",
+    "cli.run.help": "不打开界面,直接打印梯度下降的日志",
+    "cli.run.description": "运行梯度下降,并打印每一步。",
+    "cli.serve.help": "在浏览器中使用探索器(textual-serve)",
+    "cli.serve.description": "在本地网页上提供探索器,适合用浏览器比用终端更方便的教室。每位访问者都有一个自己的探索器,以这里给定的参数启动。",
+    # the run parameters
+    "cli.group.parameters": "运行参数(默认是课程中的第一个实验)",
+    "cli.help.w0": "w 的初始值(默认 5)",
+    "cli.help.lr": "学习率,>= 0",
+    "cli.help.epochs": "迭代步数,1 到 {most:,}(默认 20;也可以写成 1e6)",
+    "cli.help.schedule": "lr 每一步如何变化(默认 constant;给出 --decay 时为 exponential);公式见下文",
+    "cli.help.decay": "指数衰减的衰减系数,> 0",
+    "cli.help.decay_steps": "T:每个衰减周期的步数,> 0(exponential 默认 1,其他调度默认 100)",
+    "cli.help.staircase": "exponential、inverse-time:按整个周期阶梯式衰减(floor(s / T))",
+    "cli.help.rate": "inverse-time 的衰减率",
+    "cli.help.alpha": "polynomial、cosine、restarts:最终学习率占 lr 的比例(默认 0)",
+    "cli.help.power": "polynomial 的幂次",
+    "cli.help.cycle": "polynomial:每过 T 步重新开始,T 逐次增大",
+    "cli.help.t_mul": "restarts:每个周期长度的增长倍数",
+    "cli.help.m_mul": "restarts:每次峰值的乘数",
+    "cli.help.boundaries": "piecewise:学习率在这些步之后改变,例如 100,500",
+    "cli.help.factors": "piecewise:各段之间 lr 的倍数,比边界多一个,例如 1,0.1,0.01",
+    "cli.help.warmup": "调度开始前的预热步数,学习率从 0 线性增加到 lr(默认 0)",
+    "cli.help.optimizer": "gd 是课程中的更新方式(默认),其余是 tf.keras 的优化器;见下文",
+    "cli.help.beta": "momentum 和 nesterov 的动量,rmsprop 的 rho,adam 的 beta_1(默认 0.9)",
+    "cli.help.loss": "损失函数,写成 w 的表达式(默认 {default});可用函数:{functions};常数 pi、e;乘方用 ** 或 ^",
+    # the other options
+    "cli.help.session": "重新打开在界面中保存的会话(ctrl+s):参数、固定的运行和视图",
+    "cli.help.lang": "帮助、消息和界面的语言:en(英文)或 zh(中文);默认使用保存的设置,没有设置时按系统的区域设置",
+    "cli.help.host": "提供服务的地址(默认 127.0.0.1)",
+    "cli.help.port": "提供服务的端口(默认 8000)",
+    "cli.help.serve_session": "打开这个会话",
+    "cli.help.format": "seed:课程原文的中文句子(默认);en:同样的内容,用英文;csv、json:step、w、loss、lr,完整的 float32 精度;summary:一行结果摘要",
+    "cli.help.tol": "收敛的容差(默认 1e-6)",
+    "cli.help.out": "写入 FILE,而不是标准输出(原子写入:要么完整写入,要么完全不写)",
+    "cli.help.force": "与 --out 一起使用:替换已存在的 FILE",
+    # run --help's epilog: the schedules' formulas and the optimizers
+    "cli.epilog.schedules": "学习率调度:第 s 步的学习率(s 从 0 开始);T 即 --decay-steps",
+    "cli.epilog.exponential": "用 Python float64 计算,与课程的代码相同",
+    "cli.epilog.warmup": "(keras CosineDecay 的预热,可放在任何调度之前)",
+    "cli.epilog.optimizers": "优化器:每一步把 tape 求出的梯度交给",
+    "cli.epilog.rates": "学习率像循环中那样逐步计算:课程的调度用 Python float64,\nkeras 的调度用 float32 标量;更新时学习率舍入为 float32。",
+    # errors
+    "cli.error": "{prog}:错误:{message}(见 --help)",
+    "cli.error.plain": "{prog}:错误:{message}",
+    "cli.error.argument": "参数 {option}:{reason}",
+    "cli.error.choice": "无效的选择 {value!r}(可选:{choices})",
+    "cli.error.expected_one": "需要一个值",
+    "cli.error.unrecognized": "无法识别的参数:{args}",
+    "cli.error.tol": "必须大于 0",
+    "cli.error.decay": "是指数衰减(exponential)的系数,不能用于 {kind}",
+    "cli.error.port": "必须是 1 到 65535 之间的整数",
+    "cli.error.exists": "{path} 已存在;加上 --force 即可替换",
+    "cli.error.write": "无法写入 {path}:{why}",
+    # notes and outputs
+    "cli.wrote": "已写入 {path}",
+    "cli.serving": "{prog} 已在 http://{host}:{port} 上提供服务(按 ctrl+c 停止)",
+    "cli.summary": "第 {step} 步:w = {w},loss = {loss},状态:{status}",
+    "cli.export.not_a_name": "不是有效的文件名:{name!r}",
+}
