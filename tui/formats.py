@@ -24,7 +24,7 @@ Exactness:
   through float64 (``np.float32(float(text))``). The digits are those of NumPy's shortest
   float32 repr; the layout is Python's ``repr``: ``36.0``, ``0.01``, ``1e-05``, ``3.4e+38``.
 
-Only NumPy and the standard library are used.
+Only NumPy and the standard library are used (and :mod:`tui.i18n` for the summary's words).
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
+
+from tui import i18n
 
 __all__ = [
     "FORMATS",
@@ -894,12 +896,19 @@ def json_bytes(
 
 
 def summary_line(final_step: int, w: float, loss: float, status: str) -> str:
-    """One-line run summary, e.g. ``step 20: w = 3.005648, loss = 16.706804, status: ...``.
+    """One-line run summary in the current language, e.g.
+    ``step 20: w = 3.005648, loss = 16.706804, status: ...``.
 
     ``w`` and ``loss`` are formatted with ``%f``.
     """
     # format(x, "f") is exactly "%f" % x for a Python float
-    return f"step {int(final_step)}: w = {float(w):f}, loss = {float(loss):f}, status: {status}"
+    return i18n.t(
+        "cli.summary",
+        step=int(final_step),
+        w=format(float(w), "f"),
+        loss=format(float(loss), "f"),
+        status=status,
+    )
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes, *, overwrite: bool = True) -> None:
