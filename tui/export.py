@@ -15,6 +15,7 @@ from typing import Any
 from tui import formats
 from tui.engine.result import RunResult
 from tui.engine.schedules import formula
+from tui.i18n import language, t
 
 #: Rows formatted at a time, so that memory stays bounded and the first lines go out early.
 CHUNK_ROWS = 1 << 18
@@ -75,6 +76,12 @@ def run_bytes(result: RunResult, fmt: str) -> bytes:
     return b"".join(run_chunks(result, fmt))
 
 
+def text_format() -> str:
+    """The format of a text log (``.txt``) in the current language: the lesson's Chinese
+    sentences (``seed``) in Chinese, the same in English (``en``) otherwise."""
+    return "seed" if language() == "zh" else "en"
+
+
 def plan(
     folder: str | os.PathLike[str],
     name: str,
@@ -86,16 +93,19 @@ def plan(
     """The files an export writes (``name.csv``, ``name-pin2.json``, ``name.svg``, ...), each
     with what makes its bytes, called only when it is written (a long run takes a moment).
 
-    ``pins`` are (pin number, result); ``svg`` a screenshot's text, if one is wanted.
+    ``kinds`` are formats of :data:`tui.formats.FORMATS` and ``txt``, the text log in the
+    current language (:func:`text_format`, chosen now). ``pins`` are (pin number, result);
+    ``svg`` a screenshot's text, if one is wanted.
     """
     stem = name.strip()
     if not stem or os.sep in stem or (os.altsep and os.altsep in stem) or stem in (".", ".."):
-        raise ValueError(f"not a file name: {name!r}")
+        raise ValueError(t("cli.export.not_a_name", name=name))
     base = Path(folder).expanduser()
     files: dict[Path, Callable[[], bytes]] = {}
     for label, result in [("", current), *((f"-pin{n}", r) for n, r in pins)]:
         for kind in kinds:
-            files[base / f"{stem}{label}.{kind}"] = partial(run_bytes, result, kind)
+            fmt = text_format() if kind == "txt" else kind
+            files[base / f"{stem}{label}.{kind}"] = partial(run_bytes, result, fmt)
     if svg is not None:
         files[base / f"{stem}.svg"] = partial(svg.encode, "utf-8")
     return files
