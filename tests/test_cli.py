@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 
@@ -99,39 +100,40 @@ def test_summary_names_the_outcome(capsysbinary) -> None:
     assert out.decode() == f"step 20: w = 3.005651, loss = {final_loss:f}, status: oscillating\n"
 
 
-@pytest.mark.parametrize(
-    ("argv", "names"),
-    [
-        (["--lr", "abc"], ["--lr", "not a number"]),
-        (["--lr", "nan"], ["--lr", "finite"]),
-        (["--w0", "inf"], ["--w0", "finite"]),
-        (["--lr", "-0.1"], ["--lr", "0 or more"]),
-        (["--epochs", "0"], ["--epochs", "at least 1"]),
-        (["--epochs", "-3"], ["--epochs"]),
-        (["--epochs", "2.5"], ["--epochs", "whole number"]),
-        (["--epochs", "100000001"], ["--epochs", "at most 10,000,000"]),
-        (["--decay", "0"], ["--decay", "above 0"]),
-        (["--decay", "-1"], ["--decay"]),
-        (["--decay-steps", "0"], ["--decay-steps", "above 0"]),
-        (["--decay-steps", "-2"], ["--decay-steps"]),
-        (["--loss", "x + 1"], ["--loss", "'x'", "column 1"]),
-        (["--loss", "__import__('os').system('echo pwned')"], ["--loss"]),
-        (["--loss", "(w + 1"], ["--loss"]),
-        (["--w0", "1e39"], ["--w0", "float32"]),
-        (["--format", "xml"], ["--format", "invalid choice"]),
-        (["--tol", "0"], ["--tol", "above 0"]),
-        (["--schedule", "sawtooth"], ["--schedule", "invalid choice"]),
-        (["--schedule", "cosine", "--decay", "0.9"], ["--decay", "not cosine's"]),
-        (["--schedule", "cosine", "--alpha", "2"], ["--alpha", "from 0 to 1"]),
-        (["--schedule", "piecewise", "--boundaries", "50,20"], ["--boundaries", "rise"]),
-        (["--schedule", "piecewise", "--boundaries", "5,x"], ["--boundaries", "not a number"]),
-        (["--schedule", "piecewise", "--factors", "1"], ["--factors", "2, not 1"]),
-        (["--schedule", "polynomial", "--power", "0"], ["--power", "above 0"]),
-        (["--warmup", "2.5"], ["--warmup", "whole number"]),
-        (["--optimizer", "sgd"], ["--optimizer", "invalid choice"]),
-        (["--optimizer", "adam", "--beta", "1"], ["--beta", "not including, 1"]),
-    ],
-)
+#: Bad inputs to ``lr-explorer run``, with what the English error names.
+BAD_INPUTS = [
+    (["--lr", "abc"], ["--lr", "not a number"]),
+    (["--lr", "nan"], ["--lr", "finite"]),
+    (["--w0", "inf"], ["--w0", "finite"]),
+    (["--lr", "-0.1"], ["--lr", "0 or more"]),
+    (["--epochs", "0"], ["--epochs", "at least 1"]),
+    (["--epochs", "-3"], ["--epochs"]),
+    (["--epochs", "2.5"], ["--epochs", "whole number"]),
+    (["--epochs", "100000001"], ["--epochs", "at most 10,000,000"]),
+    (["--decay", "0"], ["--decay", "above 0"]),
+    (["--decay", "-1"], ["--decay"]),
+    (["--decay-steps", "0"], ["--decay-steps", "above 0"]),
+    (["--decay-steps", "-2"], ["--decay-steps"]),
+    (["--loss", "x + 1"], ["--loss", "'x'", "column 1"]),
+    (["--loss", "__import__('os').system('echo pwned')"], ["--loss"]),
+    (["--loss", "(w + 1"], ["--loss"]),
+    (["--w0", "1e39"], ["--w0", "float32"]),
+    (["--format", "xml"], ["--format", "invalid choice"]),
+    (["--tol", "0"], ["--tol", "above 0"]),
+    (["--schedule", "sawtooth"], ["--schedule", "invalid choice"]),
+    (["--schedule", "cosine", "--decay", "0.9"], ["--decay", "not cosine's"]),
+    (["--schedule", "cosine", "--alpha", "2"], ["--alpha", "from 0 to 1"]),
+    (["--schedule", "piecewise", "--boundaries", "50,20"], ["--boundaries", "rise"]),
+    (["--schedule", "piecewise", "--boundaries", "5,x"], ["--boundaries", "not a number"]),
+    (["--schedule", "piecewise", "--factors", "1"], ["--factors", "2, not 1"]),
+    (["--schedule", "polynomial", "--power", "0"], ["--power", "above 0"]),
+    (["--warmup", "2.5"], ["--warmup", "whole number"]),
+    (["--optimizer", "sgd"], ["--optimizer", "invalid choice"]),
+    (["--optimizer", "adam", "--beta", "1"], ["--beta", "not including, 1"]),
+]
+
+
+@pytest.mark.parametrize(("argv", "names"), BAD_INPUTS)
 def test_bad_input_is_one_line_and_status_2(
     argv: list[str], names: list[str], capsysbinary
 ) -> None:
@@ -143,6 +145,20 @@ def test_bad_input_is_one_line_and_status_2(
     assert "Traceback" not in text
     for name in names:
         assert name in text, (name, text)
+
+
+@pytest.mark.parametrize(("argv", "names"), BAD_INPUTS)
+def test_bad_input_in_chinese_is_one_chinese_line_and_status_2(
+    argv: list[str], names: list[str], capsysbinary
+) -> None:
+    status, out, err = run_cli(["run", "--lang", "zh", *argv], capsysbinary)
+    text = err.decode()
+    assert (status, out) == (2, b"")
+    assert text.count("\n") == 1, text
+    assert names[0] in text, text
+    reason = text.split(names[0], 1)[1]
+    assert re.search(r"[\u4e00-\u9fff]", reason), f"the reason is in Chinese: {text}"
+    assert "error" not in text and "argument" not in text
 
 
 def test_help_states_every_schedules_formula_and_every_optimizer(capsys) -> None:
