@@ -1,55 +1,59 @@
 """engine messages of the zh catalogue: refused parameters and losses, outcomes, the theory."""
 
 MESSAGES: dict[str, str] = {
-    "i18n.unknown": "未知的语言 {code!r}(可选:{known})",
+    "i18n.unknown": "未知的语言 {code!r}（可选：{known}）",
     # spec.py (and descent.py): a refused parameter is "{name}: {reason}"
-    "spec.error": "{name}:{reason}",
-    "spec.unknown_schedule": "未知的学习率调度 {kind}(可选:{known})",
-    "spec.unknown_optimizer": "未知的优化器 {name}(可选:{known})",
+    "spec.error": "{name}：{reason}",
+    "spec.unknown_schedule": "未知的学习率调度 {kind}（可选：{known}）",
+    "spec.unknown_optimizer": "未知的优化器 {name}（可选：{known}）",
     "spec.above_0": "必须大于 0",
     "spec.at_least_0": "必须大于或等于 0",
     "spec.at_least_1": "至少为 1",
     "spec.at_most": "最多为 {max:,}",
-    "spec.fraction": "必须在 0 到 1 之间(表示 lr 的几分之几)",
-    "spec.factors_count": "个数必须比分界点多一个:应为 {wanted} 个,而不是 {given} 个",
+    "spec.fraction": "必须在 0 到 1 之间（表示 lr 的几分之几）",
+    "spec.factors_count": "个数必须比分界点多一个：应为 {wanted} 个，而不是 {given} 个",
     "spec.boundaries_empty": "至少需要一个学习率发生变化的步数",
     "spec.boundaries_whole": "必须是 0 到 {max:,} 之间的整数步数",
-    "spec.boundaries_rise": "必须递增:每个步数都要大于前一个",
-    "spec.w0_float32": "必须在 float32 的范围内(|w0| <= {max:.4g})",
-    "spec.lr_negative": "必须大于或等于 0(这是梯度下降)",
-    "spec.lr_float32": "必须在 float32 的范围内(lr <= {max:.4g})",
+    "spec.boundaries_rise": "必须递增：每个步数都要大于前一个",
+    "spec.w0_float32": "必须在 float32 的范围内（|w0| <= {max:.4g}）",
+    "spec.lr_negative": "必须大于或等于 0（这是梯度下降）",
+    "spec.lr_float32": "必须在 float32 的范围内（lr <= {max:.4g}）",
     "spec.decay_and_schedule": "指数衰减和学习率调度不能同时使用",
-    "spec.whole": "必须是整数,而不是 {value}",
+    "spec.whole": "必须是整数，而不是 {value}",
     "spec.warmup_range": "必须在 0 到 {max:,} 步之间",
     "spec.beta_range": "必须大于或等于 0 且小于 1",
-    "spec.not_number": "不是数字:{value}",
-    "spec.not_finite": "必须是有限的数,而不是 {value}",
+    "spec.not_number": "不是数字：{value}",
+    "spec.not_finite": "必须是有限的数，而不是 {value}",
     "spec.steps_range": "必须是 0 到 {max:,} 之间的整数步数",
-    "spec.list": "请输入用逗号分隔的列表,例如 100, 500",
-    "spec.cells": "{runs} 次运行 x {epochs:,} 步,超过了 {cells:,} 个数据格的上限",
+    "spec.list": "请输入用逗号分隔的列表，例如 100, 500",
+    "spec.cells": "{runs} 次运行 x {epochs:,} 步，超过了 {cells:,} 个单元格的上限",
     # spec.py: OPTIMIZER_UPDATES (the others are code)
-    "optimizer.gd": "课程代码里的 w -= lr * grads(默认;与课程的结果逐位相同)",
+    "optimizer.gd": "课程代码里的 w -= lr * grads（默认；与课程的结果逐位相同）",
     # sweep.py
-    "sweep.low_high": "需要满足 0 < 下限 < 上限,而不是 {low:g} .. {high:g}",
-    "sweep.rates_count": "必须在 2 到 {max} 之间,而不是 {count}",
+    "sweep.low_high": "需要满足 0 < 下限 < 上限，而不是 {low:g} .. {high:g}",
+    "sweep.rates_count": "必须在 2 到 {max} 之间，而不是 {count}",
     # schedules.py: FORMULAS, WARMUP_FORMULA and formula() (the math stays as it is)
-    "schedule.exponential": "lr * decay^(s / T);staircase 时指数取 floor(s / T)",
-    "schedule.piecewise": "lr * f[i],i 为满足 s > b 的分界点 b 的个数",
-    "schedule.inverse-time": "lr / (1 + rate * s / T);staircase 时取 floor(s / T)",
-    "schedule.polynomial": "(lr - end) * (1 - min(s, T) / T)^power + end,其中 end = alpha * lr",
-    "schedule.cosine-restarts": "按余弦降到 alpha * lr,周期依次为 T、T * t_mul、...;每次重启峰值乘以 m_mul",
-    "schedule.warmup": "s < W 时为 lr * s / W,之后为所选调度在第 s - W 步的值",
-    "schedule.with_warmup": "s < {warmup} 时为 {lr} * s / {warmup},之后为 {text}(在第 s - {warmup} 步)",
-    "schedule.piecewise_formula": "{lr} * [{pieces}],在第 [{bounds}] 步之后依次切换",
+    "schedule.exponential": "lr * decay^(s / T)；staircase 时指数取 floor(s / T)",
+    "schedule.piecewise": "lr * f[i]，i 为满足 s > b 的分界点 b 的个数",
+    "schedule.inverse-time": "lr / (1 + rate * s / T)；staircase 时取 floor(s / T)",
+    "schedule.polynomial": "(lr - end) * (1 - min(s, T) / T)^power + end，其中 end = alpha * lr",
+    "schedule.cosine-restarts": (
+        "按余弦降到 alpha * lr，周期依次为 T、T * t_mul、...；每次重启峰值乘以 m_mul"
+    ),
+    "schedule.warmup": "s < W 时为 lr * s / W，之后为所选调度在第 s - W 步的值",
+    "schedule.with_warmup": (
+        "s < {warmup} 时为 {lr} * s / {warmup}，之后为 {text}（把 s 换成 s - {warmup}）"
+    ),
+    "schedule.piecewise_formula": "{lr} * [{pieces}]，在第 [{bounds}] 步之后依次切换",
     "schedule.polynomial_formula": (
-        "({lr} - end) * (1 - min(s, {steps}) / {steps})^{power} + end,其中 end = {alpha} * {lr}"
+        "({lr} - end) * (1 - min(s, {steps}) / {steps})^{power} + end，其中 end = {alpha} * {lr}"
     ),
     "schedule.polynomial_formula_cycle": (
-        "({lr} - end) * (1 - min(s, {steps}) / {steps})^{power} + end,其中 end = {alpha} * {lr}"
-        ",循环"
+        "({lr} - end) * (1 - min(s, {steps}) / {steps})^{power} + end，其中 end = {alpha} * {lr}"
+        "，循环"
     ),
     "schedule.restarts_formula": (
-        "{lr} * 余弦,在 {steps} 步内降到 {alpha},周期每次 x{t_mul},峰值每次 x{m_mul}"
+        "{lr} * 余弦，在 {steps} 步内降到 {alpha}，周期每次 x{t_mul}，峰值每次 x{m_mul}"
     ),
     # analysis.py: Outcome.label, str(Status) and Status.reason
     "outcome.converged": "已收敛",
@@ -63,8 +67,8 @@ MESSAGES: dict[str, str] = {
     "status.rose": "loss 升到了起始值以上",
     "status.loss_tol": "loss 不超过 {tol:g}",
     "status.gradient_tol": "|梯度| 不超过 {tol:g}",
-    "status.lr_zero": "w 不再移动:lr 为 0",
-    "status.below_resolution": "w 不再移动:每一步都小于 float32 在 w 处的精度",
+    "status.lr_zero": "w 不再移动：lr 为 0",
+    "status.below_resolution": "w 不再移动：每一步都小于 float32 在 w 处的精度",
     "status.jumps": "w 在最小值两侧来回跳动",
     "status.falling": "loss 仍在下降",
     # theory.py: Regime.label and Theory.why; q, curvature and w0 are numbers as text
@@ -74,88 +78,88 @@ MESSAGES: dict[str, str] = {
     "regime.oscillating": "震荡收敛",
     "regime.two_cycle": "2 周期循环",
     "regime.diverging": "震荡发散",
-    "why.still": "lr 为 0:w 不会移动",
-    "why.monotone": "每一步都把 w 到最小值的距离乘以 q = {q}:w 从一侧逼近最小值",
+    "why.still": "lr 为 0：w 不会移动",
+    "why.monotone": "每一步都把 w 到最小值的距离乘以 q = {q}：w 从一侧逼近最小值",
     "why.monotone_local": (
-        "每一步大约把 w 到最小值的距离乘以 q = {q}(w = {w0} 处的曲率为 {curvature}):"
+        "每一步大约把 w 到最小值的距离乘以 q = {q}（w = {w0} 处的曲率为 {curvature}）："
         "w 从一侧逼近最小值"
     ),
-    "why.one_step": "lr 等于 1/L,所以 q = 0:第一步就正好落在最小值上",
+    "why.one_step": "lr 等于 1/L，所以 q = 0：第一步就正好落在最小值上",
     "why.one_step_local": (
-        "lr 等于 1/L,所以 q = 0(w = {w0} 处的曲率为 {curvature}):第一步就正好落在最小值上"
+        "lr 等于 1/L，所以 q = 0（w = {w0} 处的曲率为 {curvature}）：第一步就正好落在最小值上"
     ),
     "why.oscillating": (
-        "每一步都把 w 到最小值的距离乘以 q = {q}:w 在最小值两侧来回跳动,一次比一次近"
+        "每一步都把 w 到最小值的距离乘以 q = {q}：w 在最小值两侧来回跳动，一次比一次近"
     ),
     "why.oscillating_local": (
-        "每一步大约把 w 到最小值的距离乘以 q = {q}(w = {w0} 处的曲率为 {curvature}):"
-        "w 在最小值两侧来回跳动,一次比一次近"
+        "每一步大约把 w 到最小值的距离乘以 q = {q}（w = {w0} 处的曲率为 {curvature}）："
+        "w 在最小值两侧来回跳动，一次比一次近"
     ),
-    "why.two_cycle": "lr 等于 2/L,所以 q = -1:w 在两个点之间永远来回跳动",
+    "why.two_cycle": "lr 等于 2/L，所以 q = -1：w 在两个点之间永远来回跳动",
     "why.two_cycle_local": (
-        "lr 等于 2/L,所以 q = -1(w = {w0} 处的曲率为 {curvature}):w 在两个点之间永远来回跳动"
+        "lr 等于 2/L，所以 q = -1（w = {w0} 处的曲率为 {curvature}）：w 在两个点之间永远来回跳动"
     ),
     "why.diverging": (
-        "每一步都把 w 到最小值的距离乘以 q = {q}:w 在最小值两侧来回跳动,一次比一次远"
+        "每一步都把 w 到最小值的距离乘以 q = {q}：w 在最小值两侧来回跳动，一次比一次远"
     ),
     "why.diverging_local": (
-        "每一步大约把 w 到最小值的距离乘以 q = {q}(w = {w0} 处的曲率为 {curvature}):"
-        "w 在最小值两侧来回跳动,一次比一次远"
+        "每一步大约把 w 到最小值的距离乘以 q = {q}（w = {w0} 处的曲率为 {curvature}）："
+        "w 在最小值两侧来回跳动，一次比一次远"
     ),
     # losses.py: FUNCTIONS, the functions a loss may call
-    "fn.sin": "正弦(弧度)",
-    "fn.cos": "余弦(弧度)",
-    "fn.tan": "正切(弧度)",
-    "fn.atan": "反正切,取值在 (-pi/2, pi/2) 内",
+    "fn.sin": "正弦（弧度）",
+    "fn.cos": "余弦（弧度）",
+    "fn.tan": "正切（弧度）",
+    "fn.atan": "反正切，取值在 (-pi/2, pi/2) 内",
     "fn.sinh": "双曲正弦",
     "fn.cosh": "双曲余弦",
-    "fn.tanh": "双曲正切,取值在 (-1, 1) 内",
-    "fn.exp": "指数函数,e**x",
-    "fn.log": "自然对数,要求 x > 0",
-    "fn.log1p": "log(1 + x),x 很小时也精确,要求 x > -1",
-    "fn.sqrt": "平方根,要求 x >= 0",
+    "fn.tanh": "双曲正切，取值在 (-1, 1) 内",
+    "fn.exp": "指数函数，e**x",
+    "fn.log": "自然对数，要求 x > 0",
+    "fn.log1p": "log(1 + x)，x 很小时也精确，要求 x > -1",
+    "fn.sqrt": "平方根，要求 x >= 0",
     "fn.abs": "绝对值",
-    "fn.sigmoid": "S 型函数 1/(1 + exp(-x)),取值在 (0, 1) 内",
-    "fn.softplus": "log(1 + exp(x)),平滑版的 max(x, 0)",
-    "fn.min": "min(a, b):两个值中较小的一个",
-    "fn.max": "max(a, b):两个值中较大的一个",
+    "fn.sigmoid": "S 型函数 1/(1 + exp(-x))，取值在 (0, 1) 内",
+    "fn.softplus": "log(1 + exp(x))，平滑版的 max(x, 0)",
+    "fn.min": "min(a, b)：两个值中较小的一个",
+    "fn.max": "max(a, b)：两个值中较大的一个",
     # losses.py: a refused loss is "loss: column {column}: {reason}" (or without the column)
-    "loss.error": "loss:{reason}",
-    "loss.error_at": "loss:第 {column} 列:{reason}",
-    "loss.not_text": "需要文本,而不是 {type}",
-    "loss.too_deep": "嵌套太深(超过 {depth} 层)",
-    "loss.bug": "无法读取({error})",
-    "loss.unreadable": "无法读取:{error}",
-    "loss.empty": "表达式是空的(试试 {seed})",
-    "loss.too_long": "表达式长 {length:,} 个字符;最多允许 {max} 个",
-    "loss.too_long_normalized": "表达式规范化后长 {length:,} 个字符;最多允许 {max} 个",
-    "loss.line_break": "不能换行;请把 loss 写在一行里",
+    "loss.error": "loss：{reason}",
+    "loss.error_at": "loss：第 {column} 列：{reason}",
+    "loss.not_text": "需要文本，而不是 {type}",
+    "loss.too_deep": "嵌套太深（超过 {depth} 层）",
+    "loss.bug": "无法读取（{error}）",
+    "loss.unreadable": "无法读取：{error}",
+    "loss.empty": "表达式是空的（试试 {seed}）",
+    "loss.too_long": "表达式长 {length:,} 个字符；最多允许 {max} 个",
+    "loss.too_long_normalized": "表达式规范化后长 {length:,} 个字符；最多允许 {max} 个",
+    "loss.line_break": "不能换行；请把 loss 写在一行里",
     "loss.character": "不允许使用字符 U+{code}",
-    "loss.constant": "loss 必须依赖于 w,但 {expression} 是常数 {value}",
-    "loss.syntax": "语法错误:{message}",
+    "loss.constant": "loss 必须依赖于 w，但 {expression} 是常数 {value}",
+    "loss.syntax": "语法错误：{message}",
     "loss.incomplete": "表达式不完整",
     # Python's own syntax errors (Python 3.11's words); others are shown as Python says them
     "loss.python.invalid_syntax": "无效的语法",
-    "loss.python.forgot_comma": "无效的语法。是不是漏了逗号?",
-    "loss.python.decimal": "无效的十进制数(乘积请写成 2*w)",
+    "loss.python.forgot_comma": "无效的语法。是不是漏了逗号？",
+    "loss.python.decimal": "无效的十进制数（乘积请写成 2*w）",
     "loss.python.never_closed": "'{bracket}' 没有闭合",
-    "loss.python.unmatched": "多余的 '{bracket}'(前面没有与之配对的括号)",
+    "loss.python.unmatched": "多余的 '{bracket}'（前面没有与之配对的括号）",
     "loss.python.mismatch": "右括号 '{closing}' 与左括号 '{opening}' 不匹配",
-    "loss.python.leading_zeros": "十进制整数不能以 0 开头;八进制整数请用 0o 前缀",
-    "loss.python.unterminated": "字符串没有结束(在第 {line} 行发现)",
+    "loss.python.leading_zeros": "十进制整数不能以 0 开头；八进制整数请用 0o 前缀",
+    "loss.python.unterminated": "字符串没有结束（在第 {line} 行发现）",
     "loss.python.non_printable": "无效的不可打印字符 U+{code}",
-    "loss.python.character": "无效的字符 '{char}'(U+{code})",
+    "loss.python.character": "无效的字符 '{char}'（U+{code}）",
     "loss.python.hexadecimal": "无效的十六进制数",
     "loss.python.octal": "无效的八进制数",
     "loss.python.binary": "无效的二进制数",
     "loss.python.octal_digit": "八进制数里有无效的数字 '{digit}'",
     "loss.python.binary_digit": "二进制数里有无效的数字 '{digit}'",
     "loss.python.continuation": "续行符后面出现了意外的字符",
-    "loss.uncalled": "函数 '{name}' 必须带参数调用,例如 {name}(w)",
-    "loss.name": "不允许使用名称 '{name}'(请使用 w、pi、e 和函数 {functions})",
-    "loss.name_hint": "不允许使用名称 '{name}'(请使用 w、pi、e 和函数 {functions});{hint}",
+    "loss.uncalled": "函数 '{name}' 必须带参数调用，例如 {name}(w)",
+    "loss.name": "不允许使用名称 '{name}'（请使用 w、pi、e 和函数 {functions}）",
+    "loss.name_hint": "不允许使用名称 '{name}'（请使用 w、pi、e 和函数 {functions}）；{hint}",
     "loss.hint.parameter": "参数叫 w",
-    "loss.hint.lower_w": "参数叫 w(小写)",
+    "loss.hint.lower_w": "参数叫 w（小写）",
     "loss.hint.ln": "自然对数请用 log",
     "loss.hint.pow": "请写成 a**b 或 a^b",
     "loss.hint.square": "请写成 (...)**2",
@@ -164,17 +168,17 @@ MESSAGES: dict[str, str] = {
     "loss.hint.pi": "请用 pi",
     "loss.hint.e": "请用 e",
     "loss.unary_operator": "不允许使用运算符 '{symbol}'",
-    "loss.binary_operator": "不允许使用运算符 '{symbol}'(请用 + - * / 和 ** 或 ^)",
-    "loss.attribute": "不允许访问属性('.{attr}')",
-    "loss.subscript": "不允许使用下标('[...]')",
+    "loss.binary_operator": "不允许使用运算符 '{symbol}'（请用 + - * / 和 ** 或 ^）",
+    "loss.attribute": "不允许访问属性（'.{attr}'）",
+    "loss.subscript": "不允许使用下标（'[...]'）",
     "loss.compare": "不允许使用比较",
     "loss.boolean": "不允许使用 'and' 和 'or'",
     "loss.lambda": "不允许使用 lambda",
     "loss.comprehension": "不允许使用推导式",
     "loss.walrus": "不允许用 ':=' 赋值",
     "loss.starred": "不允许使用带星号的表达式",
-    "loss.conditional": "不允许使用条件表达式(if/else)",
-    "loss.tuple": "函数调用之外不能有逗号(那会构成元组)",
+    "loss.conditional": "不允许使用条件表达式（if/else）",
+    "loss.tuple": "函数调用之外不能有逗号（那会构成元组）",
     "loss.list": "不允许使用列表",
     "loss.set": "不允许使用集合",
     "loss.dict": "不允许使用字典",
@@ -185,17 +189,17 @@ MESSAGES: dict[str, str] = {
     "loss.node": "不允许使用 '{kind}' 表达式",
     "loss.constant_value": "不允许使用 '{value}'",
     "loss.complex": "不允许使用复数",
-    "loss.too_large": "这个数太大,超出了 float 的范围",
+    "loss.too_large": "这个数太大，超出了 float 的范围",
     "loss.constant_kind": "不允许使用常量 {value}",
-    "loss.not_function": "'{callee}' 不是函数(乘积请写成 {callee}*(...))",
+    "loss.not_function": "'{callee}' 不是函数（乘积请写成 {callee}*(...)）",
     "loss.keyword": "{name}(...) 中不允许使用关键字参数",
     "loss.starred_argument": "{name}(...) 中不允许使用带星号的参数",
-    "loss.arity_one": "{name}() 需要 {wanted} 个参数,而不是 {given} 个",
-    "loss.arity_many": "{name}() 需要 {wanted} 个参数,而不是 {given} 个",
-    "loss.float32": "{text} 超出了 float32 的范围(最大约 3.4e38)",
+    "loss.arity_one": "{name}() 需要 {wanted} 个参数，而不是 {given} 个",
+    "loss.arity_many": "{name}() 需要 {wanted} 个参数，而不是 {given} 个",
+    "loss.float32": "{text} 超出了 float32 的范围（最大约 3.4e38）",
     "loss.divides_by_zero": "{culprit} 除以了零",
-    "loss.overflows": "{culprit} 溢出了(超出了 float 的范围)",
-    "loss.undefined": "{culprit} 没有定义({why})",
+    "loss.overflows": "{culprit} 溢出了（超出了 float 的范围）",
+    "loss.undefined": "{culprit} 没有定义（{why}）",
     "loss.zero_negative_power": "0 的负数次幂",
     "loss.negative_fractional_power": "负数的分数次幂",
     "loss.domain": "超出了 {name} 的定义域",
