@@ -70,3 +70,15 @@ def test_an_unknown_language_is_refused_by_name() -> None:
         i18n.set_language("fr")
     assert i18n.language() == "en"
     assert t("i18n.unknown", code="x", known="y").startswith("unknown language")
+
+
+def test_words_drawn_by_plotext_take_one_cell_a_character() -> None:
+    """plotext places text by characters, so a wide (Chinese) character would push the rest of
+    its line, and the chart's frame, out of place: words on a plot stay narrow in every
+    language, and the Chinese UI writes its words in Textual's widgets instead."""
+    from rich.cells import cell_len
+
+    for code in LANGUAGES:
+        for key, text in catalogue(code).items():
+            if key.startswith("plot."):
+                assert cell_len(text) == len(text), (code, key, text)

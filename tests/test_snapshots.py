@@ -127,3 +127,32 @@ def test_demo_mode_paused_mid_run(snap_compare) -> None:
 
     app = ExplorerApp(PRESETS[2], show_timings=False)
     assert snap_compare(app, terminal_size=(100, 30), run_before=demo)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+def test_the_lesson_in_chinese(snap_compare, size: tuple[int, int]) -> None:
+    """The decay experiment in Chinese: the lesson's sentences in the log, the fields, footer."""
+    app = ExplorerApp(PRESETS[3], show_timings=False, language="zh")
+    assert snap_compare(app, terminal_size=size, run_before=settle)
+
+
+def test_chinese_comparison_paused(snap_compare) -> None:
+    async def pin_and_pause(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("escape", "p", "2")
+        await wait_for_run(pilot)
+        await pilot.press("left_square_bracket", *["full_stop"] * 4)
+        await pilot.pause()
+
+    app = ExplorerApp(PRESETS[1], show_timings=False, language="zh")
+    assert snap_compare(app, terminal_size=(120, 40), run_before=pin_and_pause)
+
+
+def test_chinese_help(snap_compare) -> None:
+    async def help_page(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("escape", "question_mark")
+        await pilot.pause()
+
+    app = ExplorerApp(PRESETS[1], show_timings=False, language="zh")
+    assert snap_compare(app, terminal_size=(100, 30), run_before=help_page)

@@ -36,7 +36,7 @@ async def test_sweep_cursor_and_apply() -> None:
         chosen = float(sweep.lrs[screen.cursor])
         assert f"lr {chosen:.4g}" in str(screen.query_one("#sweep-info", Static).content)
         await pilot.press("m")
-        assert screen.metric == "steps to tolerance"
+        assert screen.metric == "steps"
         await pilot.press("a")
         assert not isinstance(app.screen, SweepScreen)
         assert app.query_one("#lr", Input).value == f"{chosen:.6g}"

@@ -16,9 +16,11 @@ from textual.theme import Theme
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from tui import settings
+from tui import i18n, settings
+from tui.app import keys
 from tui.app.commands import ExplorerCommands
 from tui.app.engine_client import EngineClient
+from tui.app.keys import key
 from tui.app.messages import EngineLoaded, EngineLost, RunError, RunFinished, RunProgressed
 from tui.app.pins import MAX_PINS, Pin, shared
 from tui.app.screens.sweep import SweepScreen
@@ -37,6 +39,7 @@ from tui.engine.result import RunResult
 from tui.engine.spec import RunSpec
 from tui.engine.sweep import summarize, sweep_specs
 from tui.engine.theory import Theory, theory_for
+from tui.i18n import t
 
 if TYPE_CHECKING:
     from tui.app.session import Session
@@ -89,62 +92,35 @@ class ExplorerApp(App[None]):
     TITLE = "lr-explorer"
 
     BINDINGS = [
-        Binding("1", "preset(1)", "lr 0.01", id="preset-1", tooltip="The lesson's lr 0.01: crawls"),
-        Binding("2", "preset(2)", "lr 0.99", id="preset-2", tooltip="The lesson's lr 0.99: swings"),
-        Binding("3", "preset(3)", "decay", id="preset-3", tooltip="The lesson's 0.2 * 0.99^step"),
-        Binding("plus,equals_sign", "nudge_lr(1)", "lr+", id="lr-up", tooltip="lr x 10^0.1"),
-        Binding("minus", "nudge_lr(-1)", "lr-", id="lr-down", tooltip="lr / 10^0.1"),
-        Binding(
-            "m", "mirror", "mirror", id="mirror", tooltip="lr -> 1 - lr: same speed on (w+1)^2"
-        ),
-        Binding("l", "toggle_log", "log", id="log-scale", tooltip="Loss on a log scale, on/off"),
-        Binding("v", "cycle_view", "view", id="view", tooltip="Chart: " + ", ".join(VIEWS)),
-        Binding("f", "focus_fields", "fields", id="focus-fields", tooltip="Go to the fields"),
-        Binding(
-            "c", "focus_chart", "chart", id="focus-chart", tooltip="Go to the chart", show=False
-        ),
-        Binding("t", "focus_table", "table", id="focus-table", tooltip="Go to the log table"),
-        Binding("p", "pin", "pin", id="pin", tooltip="Pin this run to compare others with it"),
-        Binding("x", "unpin", "unpin", id="unpin", tooltip="Remove the selected (or last) pin"),
-        Binding("X", "clear_pins", "clear pins", id="clear-pins", tooltip="Remove every pin"),
-        Binding("s", "sweep", "sweep", id="sweep", tooltip="lr range test: hundreds of rates"),
-        Binding("space", "play", "play", id="play", tooltip="Play the run step by step, or pause"),
-        Binding(
-            "comma", "step(-1)", "step back", id="step-back", show=False, tooltip="One step back"
-        ),
-        Binding("full_stop", "step(1)", "step on", id="step-on", show=False, tooltip="One step on"),
-        Binding(
-            "left_square_bracket",
-            "play_start",
-            "start",
-            id="play-start",
-            show=False,
-            tooltip="Playback: the first step",
-        ),
-        Binding(
-            "right_square_bracket",
-            "play_end",
-            "end",
-            id="play-end",
-            show=False,
-            tooltip="Playback: the whole run",
-        ),
-        Binding("less_than_sign", "speed(-1)", "slower", id="slower", show=False, tooltip="Slower"),
-        Binding(
-            "greater_than_sign", "speed(1)", "faster", id="faster", show=False, tooltip="Faster"
-        ),
-        Binding("d", "demo", "demo", id="demo", tooltip="Demo mode: hide the fields, big readout"),
-        Binding(
-            "e", "export", "export", id="export", tooltip="The runs to CSV/JSON, the screen to SVG"
-        ),
-        Binding(
-            "ctrl+s",
-            "session",
-            "session",
-            id="session",
-            tooltip="Copy, paste, save or open everything on screen",
-        ),
-        Binding("question_mark,f1", "help", "help", id="help", tooltip="Keys and how it works"),
+        key("1", "preset(1)", "preset-1"),
+        key("2", "preset(2)", "preset-2"),
+        key("3", "preset(3)", "preset-3"),
+        key("plus,equals_sign", "nudge_lr(1)", "lr-up"),
+        key("minus", "nudge_lr(-1)", "lr-down"),
+        key("m", "mirror", "mirror"),
+        key("l", "toggle_log", "log-scale"),
+        key("v", "cycle_view", "view"),
+        key("f", "focus_fields", "focus-fields"),
+        key("c", "focus_chart", "focus-chart", show=False),
+        key("t", "focus_table", "focus-table"),
+        key("p", "pin", "pin"),
+        key("x", "unpin", "unpin"),
+        key("X", "clear_pins", "clear-pins"),
+        key("s", "sweep", "sweep"),
+        key("space", "play", "play"),
+        key("comma", "step(-1)", "step-back", show=False),
+        key("full_stop", "step(1)", "step-on", show=False),
+        key("left_square_bracket", "play_start", "play-start", show=False),
+        key("right_square_bracket", "play_end", "play-end", show=False),
+        key("less_than_sign", "speed(-1)", "slower", show=False),
+        key("greater_than_sign", "speed(1)", "faster", show=False),
+        key("d", "demo", "demo"),
+        key("e", "export", "export"),
+        key("ctrl+s", "session", "session"),
+        key("ctrl+l", "language", "language"),
+        key("question_mark,f1", "help", "help"),
+        # Textual's own palette binding, named from the catalogue (Textual adds none then).
+        key(App.COMMAND_PALETTE_BINDING, "command_palette", "palette", show=False, priority=True),
     ]
 
     params: var[Params | None] = var(None)
@@ -158,7 +134,11 @@ class ExplorerApp(App[None]):
         *,
         session: Session | None = None,
         show_timings: bool = True,
+        language: str | None = None,
     ) -> None:
+        if language is not None:
+            i18n.set_language(language)
+        keys.retranslate()  # the classes' bindings in this language, before any node is made
         super().__init__()
         self._initial = session.params if session is not None else params or PRESETS[1]
         self._opening = session
@@ -175,6 +155,7 @@ class ExplorerApp(App[None]):
         self._request_pins: dict[int, tuple[int, ...]] = {}
         self._current: RunResult | None = None
         self._theory: Theory | None = None
+        self._curvature: float | None = None
         self._sweep: tuple[int, Params, np.ndarray] | None = None
 
     def compose(self) -> ComposeResult:
@@ -187,13 +168,13 @@ class ExplorerApp(App[None]):
                 yield PinsTable(id="pins")
                 yield LogTable(id="log")
         yield TheoryPanel("", id="theory")
-        yield StatusLine("starting", id="status")
+        yield StatusLine(t("status.starting"), id="status")
         yield Footer()
 
     def on_mount(self) -> None:
         """Focus the learning rate, then start the engine once the first frame is out."""
         self.query_one("#lr", Input).focus()
-        self.query_one(StatusLine).show_busy("loading TensorFlow…")
+        self.query_one(StatusLine).show_busy(t("status.loading"))
         self._restore_settings()
         if self._opening is not None:
             self.apply_session(self._opening)
@@ -250,10 +231,10 @@ class ExplorerApp(App[None]):
     @on(EngineLoaded)
     def _engine_loaded(self, event: EngineLoaded) -> None:
         self.engine_ready = True
-        path = "XLA" if event.xla else "graph mode"
-        took = f" in {event.seconds:.1f} s" if self.show_timings else ""
+        path = "XLA" if event.xla else t("status.graph_mode")
+        took = t("status.took", seconds=event.seconds) if self.show_timings else ""
         self.query_one(StatusLine).show_busy(
-            f"TensorFlow {event.tf_version} loaded{took} ({path}); running…"
+            t("status.loaded", version=event.tf_version, took=took, path=path)
         )
         self._submit()
 
@@ -274,12 +255,20 @@ class ExplorerApp(App[None]):
         result = event.results[0]
         self.shown_request = event.request_id
         self._current = result
+        self._curvature = event.curvature
         fresh = dict(zip(self._request_pins[event.request_id], event.results[1:], strict=True))
         self.pins = [replace(p, result=fresh.get(p.number, p.result)) for p in self.pins]
+        self._show_current()
+
+    def _show_current(self) -> None:
+        """The current run and the pins in every pane."""
+        result = self._current
+        if result is None:
+            return
         self.query_one(PlaybackBar).show_run(result)
         self.query_one(ParamsForm).show_rates(result.lr)
         self.query_one(StatusLine).show_result(result, self.show_timings)
-        self._show_theory(result, event.curvature)
+        self._show_theory(result, self._curvature)
         self._show_pins()
 
     def _show_theory(self, result: RunResult, curvature: float | None) -> None:
@@ -319,7 +308,7 @@ class ExplorerApp(App[None]):
             ]
         theory = self._theory
         rates = (
-            {"critical 2/L": theory.critical_lr, "optimal 1/L": theory.optimal_lr}
+            {t("plot.critical"): theory.critical_lr, t("plot.optimal"): theory.optimal_lr}
             if theory is not None
             else {}
         )
@@ -335,26 +324,28 @@ class ExplorerApp(App[None]):
     def _run_progressed(self, event: RunProgressed) -> None:
         if event.request_id == self.engine.latest_id:
             self.query_one(StatusLine).show_busy(
-                f"running… {event.done:,} of {event.total:,} steps"
+                t("status.running", done=event.done, total=event.total)
             )
 
     @on(RunError)
     def _run_error(self, event: RunError) -> None:
         if event.request_id == self.engine.latest_id:
-            self.query_one(StatusLine).show_busy(f"run refused: {event.message}")
-            self.notify(event.message, title="Run refused", severity="error")
+            self.query_one(StatusLine).show_busy(t("status.refused", why=event.message))
+            self.notify(str(event.message), title=t("note.refused"), severity="error")
 
     @on(EngineLost)
     def _engine_lost(self, event: EngineLost) -> None:
         self.engine_ready = False
-        self.query_one(StatusLine).show_busy(f"the engine stopped: {event.reason}")
-        self.notify(event.reason, title="The engine stopped", severity="error", timeout=30)
+        self.query_one(StatusLine).show_busy(t("status.lost", why=event.reason))
+        self.notify(event.reason, title=t("note.lost"), severity="error", timeout=30)
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
         """One place for worker errors: shown, never a traceback."""
         if event.state == WorkerState.ERROR:
-            self.notify(str(event.worker.error), title="Error", severity="error", timeout=30)
+            self.notify(
+                str(event.worker.error), title=t("note.error"), severity="error", timeout=30
+            )
 
     # -- the fields ---------------------------------------------------------------------------
 
@@ -367,6 +358,8 @@ class ExplorerApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Printable-key actions are off while a text field has focus (it takes the key) and
         while another screen is on top of the explorer."""
+        if action == "language":
+            return len(self.screen_stack) == 1
         if action not in TYPING_KEY_ACTIONS:
             return True
         # Off while typing, and off on the sweep and help screens (they act on the main one).
@@ -384,10 +377,10 @@ class ExplorerApp(App[None]):
     def action_pin(self) -> None:
         """Pin the run on screen, to compare the next ones with it."""
         if self._current is None or self.params is None:
-            self.notify("nothing to pin yet", severity="warning")
+            self.notify(t("note.nothing_to_pin"), severity="warning")
             return
         if len(self.pins) >= MAX_PINS:
-            self.notify(f"at most {MAX_PINS} pins: remove one with x", severity="warning")
+            self.notify(t("note.too_many_pins", most=MAX_PINS), severity="warning")
             return
         pin = Pin(self._next_pin, self.params.spec, self._current)
         self._next_pin += 1
@@ -441,10 +434,10 @@ class ExplorerApp(App[None]):
         try:
             lr = float(field.value)
         except ValueError:
-            self.notify("the learning rate is not a number", severity="warning")
+            self.notify(t("note.lr_not_number"), severity="warning")
             return
         if not 0 <= lr <= 1:
-            self.notify("mirror needs 0 <= lr <= 1", severity="warning")
+            self.notify(t("note.mirror_range"), severity="warning")
             return
         field.value = f"{1 - lr:.12g}"
 
@@ -473,7 +466,7 @@ class ExplorerApp(App[None]):
     def action_sweep(self) -> None:
         """Open the lr range test on the current parameters."""
         if self.params is None or not self.engine_ready:
-            self.notify("the engine is still loading", severity="warning")
+            self.notify(t("note.loading"), severity="warning")
             return
         self.push_screen(SweepScreen(self.params, self._theory), self._sweep_closed)
 
@@ -499,7 +492,7 @@ class ExplorerApp(App[None]):
             unknown = sorted(set(kept.keys) - known)
             if unknown:
                 self.notify(
-                    f"keys: no binding named {', '.join(unknown)} (see the help)",
+                    t("note.unknown_keys", names=", ".join(unknown)),
                     severity="warning",
                 )
             self.set_keymap({k: v for k, v in kept.keys.items() if k in known})
@@ -509,7 +502,7 @@ class ExplorerApp(App[None]):
         try:
             settings.save(replace(settings.load()[0], theme=theme.name))
         except OSError as err:
-            self.notify(f"theme not kept: {err}", severity="warning")
+            self.notify(t("note.theme_not_kept", why=err), severity="warning")
 
     @property
     def explorer_screen(self) -> Screen:
@@ -553,7 +546,7 @@ class ExplorerApp(App[None]):
     def action_export(self) -> None:
         """The export screen, with a screenshot of the explorer as it is now."""
         if self._current is None:
-            self.notify("nothing to export yet", severity="warning")
+            self.notify(t("note.nothing_to_export"), severity="warning")
             return
         if len(self.screen_stack) > 1:
             return
@@ -573,7 +566,7 @@ class ExplorerApp(App[None]):
     def _session_closed(self, session: Session | None) -> None:
         if session is not None:
             self.apply_session(session)
-            self.notify("session opened")
+            self.notify(t("note.session_opened"))
 
     def action_play(self) -> None:
         """Play the run step by step, or pause."""
@@ -600,6 +593,50 @@ class ExplorerApp(App[None]):
         self.explorer_screen.toggle_class("-demo")
         if self.explorer_screen.has_class("-demo") and isinstance(self.focused, Input):
             self.action_focus_chart()
+
+    async def action_language(self) -> None:
+        """Switch between English and Chinese, and keep the choice for next time."""
+        code = "zh" if i18n.language() == "en" else "en"
+        await self.switch_language(code)
+        try:
+            settings.save(replace(settings.load()[0], language=code))
+        except OSError as err:
+            self.notify(t("note.language_not_kept", why=err), severity="warning")
+
+    async def switch_language(self, code: str) -> None:
+        """Show everything in language ``code``: the screen is composed again in it, with the
+        same fields (as typed, even if invalid), view, playback step, pins and results."""
+        if len(self.screen_stack) > 1:
+            return
+        form = self.query_one(ParamsForm)
+        fields = {w.id: w.value for w in form.query("Input, Select, Checkbox") if w.id}
+        chart, bar, log = (
+            self.query_one(DescentChart),
+            self.query_one(PlaybackBar),
+            self.query_one(LogTable),
+        )
+        kept = (chart.view, chart.log_loss, bar.shown, bar.speed, log.cursor)
+        focused = self.focused.id if self.focused is not None else None
+        i18n.set_language(code)
+        keys.retranslate(self)
+        if self.params is not None:
+            self._initial = self.params
+        await self.recompose()
+        form = self.query_one(ParamsForm)
+        for name, value in fields.items():
+            form.query_one(f"#{name}").value = value  # type: ignore[attr-defined]
+        chart, bar, log = (
+            self.query_one(DescentChart),
+            self.query_one(PlaybackBar),
+            self.query_one(LogTable),
+        )
+        chart.view, chart.log_loss, shown, bar.speed, log.cursor = kept
+        if self._current is None:
+            self.query_one(StatusLine).show_busy(t("status.loading"))
+        self._show_current()
+        bar.shown = shown  # once the bar holds the run, so that the step is within it
+        target = self.query(f"#{focused}") if focused else None
+        (target.first() if target else self.query_one("#lr", Input)).focus()
 
     def action_help(self) -> None:
         """Show the help screen."""

@@ -14,6 +14,8 @@ from textual.actions import parse
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from tui.i18n import t
+
 
 class ExplorerCommands(Provider):
     """Every explorer action, found by words of what it does."""
@@ -24,14 +26,17 @@ class ExplorerCommands(Provider):
         for binding in app.BINDINGS:
             if not isinstance(binding, Binding) or not binding.id or not binding.tooltip:
                 continue
+            if binding.action == "command_palette":
+                continue  # the palette is open already
+            title = t(f"key.{binding.id}.tip")  # the class's binding may be in another language
             key = keymap.get(binding.id, binding.key).split(",")[0]
             shown = app.get_key_display(Binding(key, ""))
             _, name, arguments = parse(binding.action)
             # Called directly: the guard that keeps printable keys for a focused text field
             # (check_action) is about keys, and the palette is no key.
             yield (
-                binding.tooltip,
-                f"key: {shown}",
+                title,
+                t("palette.key", key=shown),
                 partial(getattr(app, f"action_{name}"), *arguments),
             )
 

@@ -99,13 +99,19 @@ SCENARIOS: dict[str, tuple[Params, Callable[[Pilot], Awaitable[None]], tuple[int
     "path.svg": (PRESETS[2], _path, SIZE),
     "optimizers.svg": (COSINE, _optimizers, SIZE),
     "demo.svg": (PRESETS[2], _demo, SIZE),
+    "chinese.svg": (PRESETS[3], _nothing, SIZE),
+    "chinese-demo.svg": (PRESETS[2], _demo, SIZE),
 }
+
+#: The scenarios shown in Chinese; the others are in English, whatever the locale.
+CHINESE = {"chinese.svg", "chinese-demo.svg"}
 
 
 async def render(name: str, out: Path) -> Path:
     """Render scenario ``name`` into the folder ``out``; return the file written."""
     params, after, size = SCENARIOS[name]
-    app = ExplorerApp(params, show_timings=False)
+    language = "zh" if name in CHINESE else "en"
+    app = ExplorerApp(params, show_timings=False, language=language)
     async with app.run_test(size=size) as pilot:
         for field in app.query(Input):
             field.cursor_blink = False

@@ -25,6 +25,7 @@ from tui.app.widgets.params import Params
 from tui.engine.losses import LossError, parse_loss
 from tui.engine.spec import ParameterError, RunSpec, Schedule
 from tui.formats import write_atomic
+from tui.i18n import t
 
 #: What a session file says it is, and the version of its layout.
 FORMAT = "lr-explorer-session"
@@ -77,23 +78,21 @@ def to_dict(session: Session) -> dict[str, Any]:
 def from_dict(data: Any) -> Session:
     """The session ``data`` describes, checked field by field (:class:`SessionError`)."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise SessionError('not an lr-explorer session (no "format": "lr-explorer-session")')
+        raise SessionError(t("session.foreign"))
     if data.get("version") != VERSION:
-        raise SessionError(
-            f"session version {data.get('version')!r}: this lr-explorer reads {VERSION}"
-        )
+        raise SessionError(t("session.version", found=repr(data.get("version")), reads=VERSION))
     _keys(data, "session", {"format", "version", "run", "loss", "tol", "pins", "baseline", "view"})
     try:
         spec = _spec(data.get("run"), "run")
         loss = parse_loss(_typed(data, "loss", str, "session")).source
         tol = _number(data, "tol", "session")
         if tol <= 0:
-            raise SessionError("tol: must be above 0")
+            raise SessionError(t("session.tol"))
         pins_data = data.get("pins", [])
         if not isinstance(pins_data, list):
-            raise SessionError("pins: must be a list")
+            raise SessionError(t("session.pins_list"))
         if len(pins_data) > MAX_PINS:
-            raise SessionError(f"pins: at most {MAX_PINS}, not {len(pins_data)}")
+            raise SessionError(t("session.pins_most", most=MAX_PINS, found=len(pins_data)))
         pins = tuple(_spec(pin, f"pins[{i}]") for i, pin in enumerate(pins_data))
     except (ParameterError, LossError) as err:
         raise SessionError(str(err)) from None
@@ -101,19 +100,19 @@ def from_dict(data: Any) -> Session:
     if baseline is not None and (
         isinstance(baseline, bool) or not isinstance(baseline, int) or not 0 <= baseline < len(pins)
     ):
-        raise SessionError(f"baseline: must be the index of a pin (0 to {len(pins) - 1}) or null")
+        raise SessionError(t("session.baseline", last=len(pins) - 1))
     view = data.get("view", {})
     if not isinstance(view, dict):
-        raise SessionError("view: must be an object")
+        raise SessionError(t("session.object", where="view"))
     _keys(view, "view", {"chart", "log_loss", "demo", "step"})
     step = view.get("step")
     if step is not None and (
         isinstance(step, bool) or not isinstance(step, int) or not 1 <= step <= spec.epochs
     ):
-        raise SessionError(f"view.step: a step from 1 to {spec.epochs:,}, or null")
+        raise SessionError(t("session.step", epochs=spec.epochs))
     chart = view.get("chart", "loss+w")
     if chart not in VIEWS:
-        raise SessionError(f"view.chart: one of {', '.join(VIEWS)}, not {chart!r}")
+        raise SessionError(t("session.chart", views=", ".join(VIEWS), found=repr(chart)))
     return Session(
         Params(spec, loss, tol),
         pins,
@@ -136,7 +135,7 @@ def loads(text: str) -> Session:
         data = json.loads(text)
     except json.JSONDecodeError as err:
         raise SessionError(
-            f"not JSON: {err.msg} at line {err.lineno}, column {err.colno}"
+            t("session.not_json", why=err.msg, line=err.lineno, column=err.colno)
         ) from None
     return from_dict(data)
 
@@ -151,7 +150,7 @@ def from_line(line: str) -> Session:
     """The session in a one-line string made by :func:`to_line`."""
     text = line.strip()
     if not text.startswith(LINE_PREFIX):
-        raise SessionError(f"a session line starts with {LINE_PREFIX!r}")
+        raise SessionError(t("session.prefix", prefix=repr(LINE_PREFIX)))
     body = text[len(LINE_PREFIX) :]
     try:
         packed = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
@@ -160,7 +159,7 @@ def from_line(line: str) -> Session:
     except (binascii.Error, zlib.error, UnicodeDecodeError, ValueError) as err:
         if isinstance(err, SessionError):
             raise
-        raise SessionError("the session line is damaged (copy all of it)") from None
+        raise SessionError(t("session.damaged")) from None
 
 
 def save(path: str | os.PathLike[str], session: Session, *, overwrite: bool = False) -> None:
@@ -174,15 +173,15 @@ def load(path: str | os.PathLike[str]) -> Session:
         with open(path, "rb") as f:
             raw = f.read(MAX_BYTES + 1)
     except OSError as err:
-        raise SessionError(f"cannot read {os.fspath(path)}: {err.strerror}") from None
-    if len(raw) > MAX_BYTES:
         raise SessionError(
-            f"{os.fspath(path)}: too big for a session ({MAX_BYTES:,} bytes at most)"
-        )
+            t("session.unreadable", path=os.fspath(path), why=err.strerror)
+        ) from None
+    if len(raw) > MAX_BYTES:
+        raise SessionError(t("session.too_big", path=os.fspath(path), most=MAX_BYTES))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise SessionError(f"{os.fspath(path)}: not UTF-8 text") from None
+        raise SessionError(t("session.not_utf8", path=os.fspath(path))) from None
     try:
         return loads(text)
     except SessionError as err:
@@ -201,7 +200,7 @@ def _spec_dict(spec: RunSpec) -> dict[str, Any]:
 def _spec(data: Any, where: str) -> RunSpec:
     """A :class:`RunSpec` from its dict, every field typed as the dataclass declares it."""
     if not isinstance(data, dict):
-        raise SessionError(f"{where}: must be an object")
+        raise SessionError(t("session.object", where=where))
     names = {f.name for f in fields(RunSpec)}
     _keys(data, where, names)
     values: dict[str, Any] = {}
@@ -224,7 +223,7 @@ def _spec(data: Any, where: str) -> RunSpec:
 
 def _schedule(data: Any, where: str) -> Schedule:
     if not isinstance(data, dict):
-        raise SessionError(f"{where}: must be an object or null")
+        raise SessionError(t("session.object_or_null", where=where))
     _keys(data, where, {f.name for f in fields(Schedule)})
     values: dict[str, Any] = {"kind": _typed(data, "kind", str, where)}
     for name in ("steps", "rate", "alpha", "power", "t_mul", "m_mul"):
@@ -237,7 +236,7 @@ def _schedule(data: Any, where: str) -> Schedule:
         if name in data:
             items = data[name]
             if not isinstance(items, list):
-                raise SessionError(f"{where}.{name}: must be a list")
+                raise SessionError(t("session.list", where=f"{where}.{name}"))
             values[name] = tuple(
                 _item(items, i, kind, f"{where}.{name}") for i in range(len(items))
             )
@@ -247,36 +246,36 @@ def _schedule(data: Any, where: str) -> Schedule:
 def _item(items: list[Any], index: int, kind: type, where: str) -> Any:
     value = items[index]
     if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else int):
-        raise SessionError(
-            f"{where}[{index}]: must be a {'number' if kind is float else 'whole number'}"
-        )
+        what = "session.number" if kind is float else "session.whole"
+        raise SessionError(t(what, where=f"{where}[{index}]"))
     return float(value) if kind is float else value
 
 
 def _keys(data: dict[str, Any], where: str, allowed: set[str]) -> None:
     unknown = sorted(set(data) - allowed)
     if unknown:
-        raise SessionError(f"{where}: unknown key {unknown[0]!r}")
+        raise SessionError(t("session.unknown_key", where=where, key=repr(unknown[0])))
 
 
 def _typed(data: dict[str, Any], name: str, kind: type, where: str) -> Any:
     if name not in data:
-        raise SessionError(f"{where}.{name}: missing")
+        raise SessionError(t("session.missing", where=f"{where}.{name}"))
     value = data[name]
     if isinstance(value, bool) or not isinstance(value, kind):
-        raise SessionError(f"{where}.{name}: must be {'text' if kind is str else 'a whole number'}")
+        what = "session.text" if kind is str else "session.whole"
+        raise SessionError(t(what, where=f"{where}.{name}"))
     return value
 
 
 def _number(data: dict[str, Any], name: str, where: str) -> float:
     value = data.get(name)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise SessionError(f"{where}.{name}: must be a number")
+        raise SessionError(t("session.number", where=f"{where}.{name}"))
     return float(value)
 
 
 def _flag(data: dict[str, Any], name: str, where: str) -> bool:
     value = data.get(name, False)
     if not isinstance(value, bool):
-        raise SessionError(f"{where}.{name}: must be true or false")
+        raise SessionError(t("session.flag", where=f"{where}.{name}"))
     return value

@@ -7,13 +7,14 @@ from pathlib import Path
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from tui import export
+from tui.app.keys import key
 from tui.engine.result import RunResult
+from tui.i18n import t
 
 #: The name exported files start with unless the user types another.
 DEFAULT_NAME = "lr-run"
@@ -23,7 +24,7 @@ class ExportScreen(ModalScreen[None]):
     """Choose a folder, a name and what to write; files are written atomically, and an
     existing file is replaced only after a second press of Export."""
 
-    BINDINGS = [Binding("escape", "dismiss", "Close", id="close-export")]
+    BINDINGS = [key("escape", "dismiss", "close-export")]
 
     DEFAULT_CSS = """
     ExportScreen {
@@ -43,18 +44,19 @@ class ExportScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         """Folder, name, what to write, the button, and a line for what happened."""
         with Vertical(id="export-dialog", classes="dialog"):
-            count = f"the current run and {len(self.pins)} pins" if self.pins else "the current run"
-            yield Label(f"[b]Export[/b] {count}: full float32 precision")
-            yield Label("Folder:")
+            count = t("export.with_pins", pins=len(self.pins)) if self.pins else t("export.current")
+            yield Label(t("export.title", what=count))
+            yield Label(t("export.folder"))
             yield Input(str(Path.cwd()), id="export-folder")
-            yield Label("Name (files are NAME.csv, NAME-pin2.json, NAME.svg, ...):")
+            yield Label(t("export.name"))
             yield Input(DEFAULT_NAME, id="export-name")
             with Horizontal(classes="buttons"):
                 yield Checkbox("CSV", True, id="export-csv")
                 yield Checkbox("JSON", True, id="export-json")
-                yield Checkbox("SVG screenshot", True, id="export-svg")
+                yield Checkbox(t("export.txt"), True, id="export-txt")
+                yield Checkbox(t("export.svg"), True, id="export-svg")
             with Horizontal(classes="buttons"):
-                yield Button("Export", id="export-go", variant="primary")
+                yield Button(t("export.go"), id="export-go", variant="primary")
             yield Static("", id="export-message", classes="message")
 
     def _say(self, text: str, error: bool = False) -> None:
@@ -69,7 +71,9 @@ class ExportScreen(ModalScreen[None]):
 
     def planned(self) -> dict[Path, Callable[[], bytes]]:
         """The files the choices on screen describe."""
-        kinds = [k for k in ("csv", "json") if self.query_one(f"#export-{k}", Checkbox).value]
+        kinds = [
+            k for k in ("csv", "json", "txt") if self.query_one(f"#export-{k}", Checkbox).value
+        ]
         svg = self.screenshot if self.query_one("#export-svg", Checkbox).value else None
         return export.plan(
             self.query_one("#export-folder", Input).value,
@@ -89,15 +93,15 @@ class ExportScreen(ModalScreen[None]):
             self._say(str(err), error=True)
             return
         if not files:
-            self._say("choose CSV, JSON or the screenshot", error=True)
+            self._say(t("export.choose"), error=True)
             return
         clash = export.existing(files)
         if clash and self._confirmed != clash:
             self._confirmed = clash
             names = ", ".join(path.name for path in clash)
-            self._say(f"these exist: {names}. Press Export again to replace them", error=True)
+            self._say(t("export.exist", names=names), error=True)
             return
-        self._say("writing…")
+        self._say(t("export.writing"))
         self._write(files, overwrite=bool(clash))
 
     @work(thread=True, exclusive=True, exit_on_error=False)
@@ -106,13 +110,15 @@ class ExportScreen(ModalScreen[None]):
         try:
             written = export.write(files, overwrite=overwrite)
         except FileExistsError as err:
-            self.app.call_from_thread(self._say, f"not replaced: {err.filename} appeared", True)
+            self.app.call_from_thread(self._say, t("export.appeared", name=err.filename), True)
             return
         except OSError as err:
-            where = err.filename or "the folder"
-            self.app.call_from_thread(self._say, f"not written: {where}: {err.strerror}", True)
+            where = err.filename or t("export.the_folder")
+            why = t("export.not_written", where=where, why=err.strerror)
+            self.app.call_from_thread(self._say, why, True)
             return
         folder = written[0].parent.resolve()
         names = ", ".join(path.name for path in written)
-        self.app.call_from_thread(self._say, f"wrote {len(written)} files to {folder}: {names}")
+        wrote = t("export.wrote", count=len(written), folder=folder, names=names)
+        self.app.call_from_thread(self._say, wrote)
         self._confirmed = None

@@ -6,12 +6,13 @@ from pathlib import Path
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from tui.app.keys import key
 from tui.app.session import Session, SessionError, from_line, load, save, to_line
+from tui.i18n import t
 
 #: The file a session is saved to unless the user names another.
 DEFAULT_FILE = "lr-explorer-session.json"
@@ -20,7 +21,7 @@ DEFAULT_FILE = "lr-explorer-session.json"
 class SessionScreen(ModalScreen[Session | None]):
     """Copy, paste, save or open a session; dismisses with the session to apply, if any."""
 
-    BINDINGS = [Binding("escape", "dismiss_none", "Close", id="close-session")]
+    BINDINGS = [key("escape", "dismiss_none", "close-session")]
 
     DEFAULT_CSS = """
     SessionScreen {
@@ -36,17 +37,17 @@ class SessionScreen(ModalScreen[Session | None]):
     def compose(self) -> ComposeResult:
         """The line, the file, their buttons, and a line for what happened."""
         with Vertical(id="session-dialog", classes="dialog"):
-            yield Label("[b]Session[/b]: everything on screen, to keep or to share")
-            yield Label("One line (copy it, or paste one here and apply it):")
+            yield Label(t("session.title"))
+            yield Label(t("session.line"))
             yield Input(to_line(self.session), id="session-line", select_on_focus=True)
             with Horizontal(classes="buttons"):
-                yield Button("Copy line", id="copy-line")
-                yield Button("Apply line", id="apply-line")
-            yield Label("A file (JSON), to save to or open:")
+                yield Button(t("session.copy"), id="copy-line")
+                yield Button(t("session.apply"), id="apply-line")
+            yield Label(t("session.file"))
             yield Input(DEFAULT_FILE, id="session-path")
             with Horizontal(classes="buttons"):
-                yield Button("Save", id="save-session", variant="primary")
-                yield Button("Open", id="open-session")
+                yield Button(t("session.save"), id="save-session", variant="primary")
+                yield Button(t("session.open"), id="open-session")
             yield Static("", id="session-message", classes="message")
 
     def action_dismiss_none(self) -> None:
@@ -61,7 +62,7 @@ class SessionScreen(ModalScreen[Session | None]):
     @on(Button.Pressed, "#copy-line")
     def _copy(self) -> None:
         self.app.copy_to_clipboard(self.query_one("#session-line", Input).value)
-        self._say("copied to the clipboard (where the terminal allows it); or select the line")
+        self._say(t("session.copied"))
 
     @on(Button.Pressed, "#apply-line")
     @on(Input.Submitted, "#session-line")
@@ -69,7 +70,7 @@ class SessionScreen(ModalScreen[Session | None]):
         try:
             session = from_line(self.query_one("#session-line", Input).value)
         except SessionError as err:
-            self._say(f"not applied: {err}", error=True)
+            self._say(t("session.not_applied", why=err), error=True)
             return
         self.dismiss(session)
 
@@ -82,20 +83,20 @@ class SessionScreen(ModalScreen[Session | None]):
     def _save(self) -> None:
         path = Path(self.query_one("#session-path", Input).value.strip()).expanduser()
         if not path.name:
-            self._say("name a file to save to", error=True)
+            self._say(t("session.no_name"), error=True)
             return
         overwrite = self._confirm_overwrite == path
         try:
             save(path, self.session, overwrite=overwrite)
         except FileExistsError:
             self._confirm_overwrite = path
-            self._say(f"{path} exists: press Save again to replace it", error=True)
+            self._say(t("session.exists", path=path), error=True)
             return
         except OSError as err:
-            self._say(f"not saved: {path}: {err.strerror}", error=True)
+            self._say(t("session.not_saved", path=path, why=err.strerror), error=True)
             return
         self._confirm_overwrite = None
-        self._say(f"saved to {path.resolve()}")
+        self._say(t("session.saved", path=path.resolve()))
 
     @on(Button.Pressed, "#open-session")
     def _open(self) -> None:
@@ -103,6 +104,6 @@ class SessionScreen(ModalScreen[Session | None]):
         try:
             session = load(path)
         except SessionError as err:
-            self._say(f"not opened: {err}", error=True)
+            self._say(t("session.not_opened", why=err), error=True)
             return
         self.dismiss(session)

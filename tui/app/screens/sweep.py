@@ -8,7 +8,6 @@ import numpy as np
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -16,28 +15,29 @@ from textual.widgets import Footer, Input, Static
 from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
+from tui.app.keys import key
 from tui.app.widgets.chart import log_ticks
 from tui.app.widgets.params import Params
 from tui.engine.spec import ParameterError, parse_number
 from tui.engine.sweep import Sweep, log_rates, suggest
 from tui.engine.theory import Theory
+from tui.i18n import msg, t
 
-METRICS = ("final loss", "steps to tolerance")
+METRICS = ("final-loss", "steps")
+"""What the sweep plots against lr: the final loss, or the steps to the tolerance."""
 
 
 class SweepScreen(Screen[float | None]):
     """Final loss (or steps to the tolerance) against lr, log-spaced; dismissed with a rate."""
 
     BINDINGS = [
-        Binding("left", "move(-1)", "lower lr", id="sweep-left", tooltip="Cursor to a lower rate"),
-        Binding(
-            "right", "move(1)", "higher lr", id="sweep-right", tooltip="Cursor to a higher rate"
-        ),
-        Binding("shift+left", "move(-10)", "-10", id="sweep-left-10", show=False),
-        Binding("shift+right", "move(10)", "+10", id="sweep-right-10", show=False),
-        Binding("a,enter", "apply", "apply rate", id="sweep-apply", tooltip="Use this rate"),
-        Binding("m", "metric", "metric", id="sweep-metric", tooltip="Final loss or steps"),
-        Binding("escape", "back", "back", id="sweep-back", tooltip="Back, rate unchanged"),
+        key("left", "move(-1)", "sweep-left"),
+        key("right", "move(1)", "sweep-right"),
+        key("shift+left", "move(-10)", "sweep-left-10", show=False),
+        key("shift+right", "move(10)", "sweep-right-10", show=False),
+        key("a,enter", "apply", "sweep-apply"),
+        key("m", "metric", "sweep-metric"),
+        key("escape", "back", "sweep-back"),
     ]
 
     metric: reactive[str] = reactive(METRICS[0])
@@ -54,16 +54,12 @@ class SweepScreen(Screen[float | None]):
     def compose(self) -> ComposeResult:
         """Range fields, the plot, the readout and the footer."""
         with Horizontal(id="sweep-range"):
-            for name, value, title in (
-                ("sweep-low", "1e-4", "lowest lr"),
-                ("sweep-high", "2", "highest lr"),
-                ("sweep-count", "200", "rates"),
-            ):
+            for name, value in (("sweep-low", "1e-4"), ("sweep-high", "2"), ("sweep-count", "200")):
                 field = Input(value, id=name, type="number", select_on_focus=False)
-                field.border_title = title
+                field.border_title = t(f"sweep.{name}")
                 yield field
         yield PlotextPlot(id="sweep-chart")
-        yield Static("running the sweep…", id="sweep-info")
+        yield Static(t("sweep.running"), id="sweep-info")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -76,16 +72,18 @@ class SweepScreen(Screen[float | None]):
         """Send the sweep the range fields describe, or say what is wrong with them."""
         info = self.query_one("#sweep-info", Static)
         try:
-            low = parse_number("lowest lr", self.query_one("#sweep-low", Input).value)
-            high = parse_number("highest lr", self.query_one("#sweep-high", Input).value)
-            count = parse_number("rates", self.query_one("#sweep-count", Input).value)
+            low = parse_number(t("sweep.sweep-low"), self.query_one("#sweep-low", Input).value)
+            high = parse_number(t("sweep.sweep-high"), self.query_one("#sweep-high", Input).value)
+            count = parse_number(
+                t("sweep.sweep-count"), self.query_one("#sweep-count", Input).value
+            )
             if count != int(count):
-                raise ParameterError("rates", "must be a whole number")
+                raise ParameterError(t("sweep.sweep-count"), msg("sweep.whole"))
             lrs = log_rates(low, high, int(count))
         except ParameterError as err:
-            info.update(Text(f"range: {err}", style="bold red"))
+            info.update(Text(t("sweep.range", why=err), style="bold red"))
             return
-        info.update("running the sweep…")
+        info.update(t("sweep.running"))
         self.app.request_sweep(self.params, lrs)  # type: ignore[attr-defined]
 
     @on(Input.Changed)
@@ -122,13 +120,13 @@ class SweepScreen(Screen[float | None]):
             keep = np.isfinite(raw) & (raw > 0)
             zero = raw == 0
             y = np.log10(np.where(keep, raw, 1.0))
-            label = "final loss (log)"
+            label = t("plot.final_loss")
             if (np.isfinite(raw) & (raw < 0)).any():
-                label += "; loss < 0 not drawn"
+                label += t("plot.negative")
         else:
             y = sweep.steps_to_tol.astype(np.float64)
             keep = y >= 0
-            label = f"steps to {sweep.tol:g}"
+            label = t("plot.steps_to", tol=sweep.tol)
         if keep.any():
             plt.scatter(
                 x[keep].tolist(), y[keep].tolist(), marker="braille", color="cyan", label=label
@@ -146,13 +144,13 @@ class SweepScreen(Screen[float | None]):
                     [floor] * int(zero.sum()),
                     marker="0",
                     color="green",
-                    label="final loss exactly 0",
+                    label=t("plot.zero"),
                 )
                 ticks, labels = [floor, *ticks], ["0", *labels]
             plt.yticks(ticks, labels)
         ticks, labels = log_ticks(float(x.min()), float(x.max()), most=8)
         plt.xticks(ticks, labels)
-        plt.xlabel("learning rate (log)")
+        plt.xlabel(t("plot.lr_log"))
         if self.theory is not None:
             for rate, color in (
                 (self.theory.critical_lr, "red"),
@@ -169,20 +167,24 @@ class SweepScreen(Screen[float | None]):
         steps = int(sweep.steps_to_tol[i])
         picks = suggest(sweep)
         lines = [
-            f"[b]lr {sweep.lrs[i]:.4g}[/b]: final loss {float(sweep.final_loss[i]):g}, "
-            f"steps to {sweep.tol:g}: {'never' if steps < 0 else steps}, "
-            f"{sweep.outcomes[i].value}   (a: apply, left/right: move, m: metric)",
+            t(
+                "sweep.cursor",
+                lr=sweep.lrs[i],
+                loss=float(sweep.final_loss[i]),
+                tol=sweep.tol,
+                steps=t("sweep.never") if steps < 0 else steps,
+                outcome=sweep.outcomes[i].label,
+            )
         ]
         found = [
-            f"best measured {picks.best:.4g}" if picks.best is not None else "",
-            f"steepest descent {picks.steepest:.4g}" if picks.steepest is not None else "",
-            f"min/10 {picks.min_over_10:.4g}" if picks.min_over_10 is not None else "",
+            t("sweep.best", lr=picks.best) if picks.best is not None else "",
+            t("sweep.steepest", lr=picks.steepest) if picks.steepest is not None else "",
+            t("sweep.min10", lr=picks.min_over_10) if picks.min_over_10 is not None else "",
         ]
-        line = "range test: " + ", ".join(part for part in found if part)
+        line = t("sweep.found", found=t("sweep.comma").join(part for part in found if part))
         if self.theory is not None:
-            line += (
-                f"; theory: optimal 1/L = {self.theory.optimal_lr:.4g} (green), "
-                f"critical 2/L = {self.theory.critical_lr:.4g} (red)"
+            line += t(
+                "sweep.theory", optimal=self.theory.optimal_lr, critical=self.theory.critical_lr
             )
         lines.append(line)
         return "\n".join(lines)

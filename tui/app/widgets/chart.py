@@ -16,6 +16,7 @@ from tui.app.pins import Pin
 from tui.engine.losses import LossExpr, parse_loss
 from tui.engine.result import RunResult
 from tui.engine.theory import loss_curve
+from tui.i18n import t
 
 #: The chart views, in the order the view key cycles through them.
 VIEWS = ("loss+w", "all", "loss", "w", "lr", "path")
@@ -211,14 +212,16 @@ class DescentChart(PlotextPlot, can_focus=True):
         change nothing it shows (focus, a footer update, ...).
         """
         if self.size.width < 10 or self.size.height < 4:
-            return Text("chart: too small", no_wrap=True, overflow="ellipsis")
+            return Text(t("chart.too_small"), no_wrap=True, overflow="ellipsis")
+        if not self._points:  # in Textual's text, not plotext's: plotext counts no wide cells
+            return Text(t("chart.waiting"), no_wrap=True, overflow="ellipsis")
         key = (self._version, self.size, self.app.theme, self.theme)
         if self._rendered is not None and self._rendered[0] == key:
             return self._rendered[1]
         try:
             rendered = super().render()
         except Exception as err:  # noqa: BLE001 - plotext may fail at odd sizes; keep the app
-            return Text(f"chart: {err}", no_wrap=True, overflow="ellipsis")
+            return Text(t("chart.failed", why=err), no_wrap=True, overflow="ellipsis")
         self._rendered = (key, rendered)
         return rendered
 
@@ -238,7 +241,6 @@ class DescentChart(PlotextPlot, can_focus=True):
         self._version += 1
         plt = self.plt
         if not self._points:
-            plt.title("waiting for the first run")
             self.refresh()
             return
         notes: list[str] = []
@@ -266,7 +268,7 @@ class DescentChart(PlotextPlot, can_focus=True):
         paths += [(path, pin.color, pin.marker, pin.label) for pin, path in self._pin_paths]
         finite = [p[np.isfinite(p[:, 0]) & np.isfinite(p[:, 1])] for p, *_ in paths]
         if any(len(p) < len(q) for p, (q, *_) in zip(finite, paths, strict=True)):
-            notes.append("path: inf/nan not drawn")
+            notes.append(t("chart.path_not_drawn"))
         ws = np.concatenate([p[:, 0] for p in finite]) if finite else np.empty(0)
         if not ws.size:
             return
@@ -311,11 +313,11 @@ class DescentChart(PlotextPlot, can_focus=True):
         for step, data, color, marker, label in self._curves(name):
             keep = np.isfinite(data)
             if not keep.all():
-                notes.append(f"{name}: inf/nan not drawn")
+                notes.append(t("chart.not_drawn", name=name))
             if log:
                 positive = keep & (data > 0)
                 if (keep & (data <= 0)).any():
-                    notes.append("loss <= 0 not drawn on the log scale")
+                    notes.append(t("chart.log_not_drawn"))
                 keep = positive
                 data = np.log10(np.where(positive, data, 1.0))
                 label = label.replace("loss", "loss (log)")

@@ -3,24 +3,33 @@
 Textual's ``DataTable`` builds every row (8.5 s to settle with 100,000 rows here); a run can have
 ten million. This widget keeps the NumPy columns and formats a row only when it is drawn, so
 its cost does not depend on the number of rows.
+
+In Chinese each row is the lesson's own sentence (``第 1 次迭代后的w是 4.880000,对应的loss值是
+36.000000``, with ``,学习率是%f`` when the rate changes), made by the same code as the ``seed``
+export, a block of rows at a time.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
-from textual.binding import Binding
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui.app.keys import key
 from tui.engine.result import RunResult
+from tui.i18n import language, t
 
 HEADER = ("step", "w", "loss", "lr")
 
 #: Spaces between two columns.
 GAP = 2
+
+#: Rows made at once in sentence form (the lesson's, in Chinese).
+BLOCK = 64
 
 
 def format_row(step: int, w: float, loss: float, lr: float, widths: tuple[int, ...]) -> str:
@@ -73,12 +82,12 @@ class LogTable(ScrollView, can_focus=True):
     COMPONENT_CLASSES = {"log-table--header", "log-table--cursor", "log-table--row"}
 
     BINDINGS = [
-        Binding("up", "cursor(-1)", "Up", show=False),
-        Binding("down", "cursor(1)", "Down", show=False),
-        Binding("pageup", "cursor_page(-1)", "Page up", show=False),
-        Binding("pagedown", "cursor_page(1)", "Page down", show=False),
-        Binding("home", "cursor_to(0)", "First step", show=False),
-        Binding("end", "cursor_to(-1)", "Last step", show=False),
+        key("up", "cursor(-1)", "log-up", show=False),
+        key("down", "cursor(1)", "log-down", show=False),
+        key("pageup", "cursor_page(-1)", "log-page-up", show=False),
+        key("pagedown", "cursor_page(1)", "log-page-down", show=False),
+        key("home", "cursor_to(0)", "log-first", show=False),
+        key("end", "cursor_to(-1)", "log-last", show=False),
     ]
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
@@ -86,7 +95,13 @@ class LogTable(ScrollView, can_focus=True):
         self._result: RunResult | None = None
         self._lr: np.ndarray = np.empty(0)
         self._widths: tuple[int, ...] = tuple(len(title) for title in HEADER)
+        self._blocks: dict[int, list[str]] = {}
         self.cursor = 0
+
+    @property
+    def sentences(self) -> bool:
+        """Whether rows are the lesson's sentences (in Chinese) rather than columns."""
+        return language() == "zh"
 
     @property
     def rows(self) -> int:
@@ -104,14 +119,34 @@ class LogTable(ScrollView, can_focus=True):
         # The seed prints the rate as Python computed it (float64) when it decays.
         self._lr = result.lr64 if result.spec.decays else result.lr
         self._widths = column_widths(result, self._lr)
+        self._blocks = {}
         self.cursor = min(self.cursor, self.rows - 1)
-        self.virtual_size = Size(len(header_text(self._widths)) + 1, self.rows + 1)
+        self.virtual_size = Size(self._line_width() + 1, self.rows + 1)
         self.refresh()
+
+    def _line_width(self) -> int:
+        """The cells of the widest line: the header, or the longest row."""
+        r = self._result
+        if not self.sentences or r is None or not self.rows:
+            return len(header_text(self._widths))
+        # A sentence's numbers are the columns' numbers: its widest is the first row's
+        # words with each number as wide as its column's widest.
+        numbers = (f"{int(r.step[0])}", f"{float(r.w[0]):f}", f"{float(r.loss[0]):f}")
+        numbers += (f"{float(self._lr[0]):f}",) if r.spec.decays else ()
+        words = cell_len(self.row_text(0)) - sum(map(len, numbers))
+        columns = (len(str(self.rows)), *(column_width(c) for c in (r.w, r.loss, self._lr)))
+        return max(words + sum(columns[: len(numbers)]), cell_len(self.header()))
+
+    def header(self) -> str:
+        """The line over the rows: column titles, or what the sentences are."""
+        return t("log.sentences") if self.sentences else header_text(self._widths)
 
     def row_text(self, index: int) -> str:
         """The text of row ``index`` (0-based step index)."""
         assert self._result is not None
         r = self._result
+        if self.sentences:
+            return self._sentence(index)
         return format_row(
             int(r.step[index]),
             float(r.w[index]),
@@ -120,12 +155,30 @@ class LogTable(ScrollView, can_focus=True):
             self._widths,
         )
 
+    def _sentence(self, index: int) -> str:
+        """Row ``index`` as the lesson prints it, from a block made by the seed's formatter."""
+        from tui import formats  # its number tables load when the first sentence is drawn
+
+        block = index // BLOCK
+        texts = self._blocks.get(block)
+        if texts is None:
+            r = self._result
+            assert r is not None
+            rows = slice(block * BLOCK, (block + 1) * BLOCK)
+            lr = self._lr[rows] if r.spec.decays else None
+            made = formats.seed_lines(r.step[rows], r.w[rows], r.loss[rows], lr)
+            texts = made.decode("utf-8").splitlines()
+            if len(self._blocks) > 256:  # a long scroll: keep memory bounded
+                self._blocks.clear()
+            self._blocks[block] = texts
+        return texts[index % BLOCK]
+
     def render_line(self, y: int) -> Strip:
         """Draw line ``y`` of the visible area: the header, or the row scrolled there."""
         width = self.scrollable_content_region.width
         scroll_x, scroll_y = self.scroll_offset
         if y == 0:
-            text, component = header_text(self._widths), "log-table--header"
+            text, component = self.header(), "log-table--header"
         else:
             index = scroll_y + y - 1
             if self._result is None or index >= self.rows:

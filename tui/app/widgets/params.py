@@ -8,12 +8,12 @@ from dataclasses import dataclass
 import numpy as np
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Checkbox, Input, Select, Sparkline, Static
 
+from tui.app.keys import key
 from tui.engine.analysis import DEFAULT_TOL
 from tui.engine.losses import LossError, parse_loss
 from tui.engine.schedules import formula
@@ -31,6 +31,7 @@ from tui.engine.spec import (
     parse_number,
     parse_steps,
 )
+from tui.i18n import msg, t
 
 EXPONENTIAL = "exponential"
 
@@ -94,14 +95,14 @@ class ParsedBy(Validator):
         except (ParameterError, LossError) as err:
             return self.failure(str(err))
         except Exception as err:  # noqa: BLE001 - a validator that raises would crash the app
-            return self.failure(f"not understood: {err}")
+            return self.failure(t("field.not_understood", why=err))
         return self.success()
 
 
 def check_finite_factor(value: float) -> float:
     """A piecewise factor: 0 or more."""
     if value < 0:
-        raise ParameterError("factors", "must be 0 or more")
+        raise ParameterError("factors", msg("field.at_least_0"))
     return value
 
 
@@ -109,7 +110,7 @@ def parse_tolerance(text: str) -> float:
     """Parse the convergence tolerance: a finite number above 0."""
     value = parse_number("tol", text)
     if value <= 0:
-        raise ParameterError("tol", "must be above 0")
+        raise ParameterError("tol", msg("field.above_0"))
     return value
 
 
@@ -138,11 +139,9 @@ class ParamInput(Input):
     """A parameter field: up and down nudge it, escape leaves it."""
 
     BINDINGS = [
-        Binding("up", "nudge(1)", "Nudge up", id="nudge-up", tooltip="Raise this value a notch"),
-        Binding(
-            "down", "nudge(-1)", "Nudge down", id="nudge-down", tooltip="Lower this value a notch"
-        ),
-        Binding("escape", "leave", "Leave field", id="leave", tooltip="Go to the chart"),
+        key("up", "nudge(1)", "nudge-up"),
+        key("down", "nudge(-1)", "nudge-down"),
+        key("escape", "leave", "leave"),
     ]
 
     @dataclass
@@ -214,7 +213,7 @@ def _choice(name: str, options: tuple[str, ...], value: str, tooltip: str) -> Se
     select: Select[str] = Select(
         [(option, option) for option in options], value=value, allow_blank=False, id=name
     )
-    select.border_title = name
+    select.border_title = t(f"field.{name}")
     select.tooltip = tooltip
     return select
 
@@ -253,13 +252,13 @@ class ParamsForm(VerticalScroll):
                 select_on_focus=False,
             )
             widget.border_title = title
-            widget.tooltip = f"{title}: up/down nudge, escape leaves the field"
+            widget.tooltip = t("field.tip", title=title)
             return widget
 
-        yield field("lr", "learning rate")
+        yield field("lr", t("field.lr"))
         with Horizontal(classes="pair"):
             yield field("w0", "w0")
-            yield field("epochs", "epochs")
+            yield field("epochs", t("field.epochs"))
         yield field("loss", "loss(w)", "text")
         spec = self._initial.spec
         staircase, cycle = _flags(spec)
@@ -267,38 +266,38 @@ class ParamsForm(VerticalScroll):
             "schedule",
             SCHEDULE_KINDS,
             spec.schedule_kind,
-            "How lr changes from step to step (formulas: lr-explorer run --help)",
+            t("field.schedule.tip"),
         )
         yield Static("", id="formula")
         preview = Sparkline([], id="lr-preview")
-        preview.tooltip = "lr against step, for the current run"
+        preview.tooltip = t("field.preview.tip")
         yield preview
         with Horizontal(classes="pair"):
-            yield field("decay", "decay")
-            yield field("decay-steps", "decay steps")
-            yield field("steps", "steps T")
+            yield field("decay", t("field.decay"))
+            yield field("decay-steps", t("field.decay-steps"))
+            yield field("steps", t("field.steps"))
         with Horizontal(classes="pair"):
-            yield field("rate", "rate")
-            yield field("power", "power")
+            yield field("rate", t("field.rate"))
+            yield field("power", t("field.power"))
         with Horizontal(classes="pair"):
             yield field("t-mul", "t_mul")
             yield field("m-mul", "m_mul")
         with Horizontal(classes="pair"):
             yield field("alpha", "alpha")
-            yield field("warmup", "warm-up")
-        yield field("boundaries", "boundaries (steps)", "text")
-        yield field("factors", "factors of lr", "text")
-        yield Checkbox("staircase: floor(s / T)", staircase, id="staircase")
-        yield Checkbox("cycle", cycle, id="cycle")
+            yield field("warmup", t("field.warmup"))
+        yield field("boundaries", t("field.boundaries"), "text")
+        yield field("factors", t("field.factors"), "text")
+        yield Checkbox(t("field.staircase"), staircase, id="staircase")
+        yield Checkbox(t("field.cycle"), cycle, id="cycle")
         yield _choice(
             "optimizer",
             OPTIMIZERS,
             spec.optimizer,
-            "gd is the lesson's update; the others are tf.keras optimizers",
+            t("field.optimizer.tip"),
         )
         with Horizontal(classes="pair"):
             yield field("beta", "beta")
-            yield field("tol", "tolerance")
+            yield field("tol", t("field.tol"))
         yield Static("", id="field-error")
 
     def on_mount(self) -> None:
@@ -431,7 +430,7 @@ class ParamsForm(VerticalScroll):
     def _show_formula(self, spec: RunSpec) -> None:
         text = f"lr(s) = {formula(spec)}"
         if not spec.plain:
-            text += f"; update: tf.keras {spec.optimizer}"
+            text += t("field.update", optimizer=spec.optimizer)
         self.query_one("#formula", Static).update(text.replace("[", r"\["))
 
     def _report(self, field: Input | None, result: ValidationResult | None) -> None:

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
-from textual.binding import Binding
 from textual.widgets import DataTable
 
+from tui.app.keys import key
 from tui.app.pins import Pin, steps_to
+from tui.i18n import t
 
 
 class PinsTable(DataTable):
     """Every pin: schedule, final w, final loss, steps to the tolerance, status, vs baseline."""
 
     BINDINGS = [
-        Binding("enter", "use", "make current", id="pin-use", tooltip="Load this pin's rate"),
-        Binding("x,delete", "remove", "unpin", id="pin-remove", tooltip="Remove this pin"),
-        Binding("b", "baseline", "baseline", id="pin-baseline", tooltip="Compare the others to it"),
+        key("enter", "use", "pin-use"),
+        key("x,delete", "remove", "pin-remove"),
+        key("b", "baseline", "pin-baseline"),
     ]
 
-    COLUMNS = ("pin", "schedule", "final w", "final loss", "steps", "status", "vs base")
+    COLUMNS = ("pin", "schedule", "final-w", "final-loss", "steps", "status", "versus")
+    """The columns, by their catalogue names (``pins.<column>``)."""
 
     def on_mount(self) -> None:
         """Set up the columns."""
         self.cursor_type = "row"
-        self.add_columns(*self.COLUMNS)
+        self.add_columns(*(t(f"pins.{column}") for column in self.COLUMNS))
 
     def show(self, pins: list[Pin], baseline: int | None, tol: float) -> None:
         """Fill the table with ``pins``; ``baseline`` is the number of the baseline pin."""
@@ -31,22 +33,30 @@ class PinsTable(DataTable):
         base = next((p for p in pins if p.number == baseline and p.result is not None), None)
         base_steps = steps_to(base.result, tol) if base is not None else None
         for pin in pins:
-            name = f"{pin.marker} #{pin.number}" + (" base" if pin.number == baseline else "")
+            base_mark = t("pins.base") if pin.number == baseline else ""
+            name = f"{pin.marker} #{pin.number}{base_mark}"
             if pin.result is None:
                 self.add_row(
-                    name, pin.schedule_text(), "…", "…", "…", "running", "", key=str(pin.number)
+                    name,
+                    pin.schedule_text(),
+                    "…",
+                    "…",
+                    "…",
+                    t("pins.running"),
+                    "",
+                    key=str(pin.number),
                 )
                 continue
             steps = steps_to(pin.result, tol)
             versus = ""
             if base_steps and steps is not None and pin.number != baseline:
-                versus = f"x{steps / base_steps:.2f} steps"
+                versus = t("pins.times", ratio=steps / base_steps)
             self.add_row(
                 name,
                 pin.schedule_text(),
                 f"{float(pin.result.final_w):f}",
                 f"{float(pin.result.final_loss):f}",
-                "never" if steps is None else str(steps),
+                t("pins.never") if steps is None else str(steps),
                 str(pin.result.status),
                 versus,
                 key=str(pin.number),

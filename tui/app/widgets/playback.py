@@ -14,6 +14,7 @@ from textual.renderables.digits import Digits as DigitsRenderable
 from textual.widgets import Digits, Label
 
 from tui.engine.result import RunResult
+from tui.i18n import t
 
 #: Playback speeds, in steps a second; ``>`` and ``<`` move along them.
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 1_000, 10_000)
@@ -113,7 +114,7 @@ class PlaybackBar(Vertical):
         with Horizontal():
             for name in ("step", "w", "loss", "lr"):
                 with Vertical(classes="readout"):
-                    yield Label(name)
+                    yield Label(t(f"readout.{name}"))
                     yield Digits("", id=f"digits-{name}")
         yield Label("", id="playback-state")
 
@@ -225,11 +226,10 @@ class PlaybackBar(Vertical):
         if not self.is_mounted:
             return
         if self.shown is None:
-            where = f"all {self.total:,} steps"
+            where = t("playback.all", total=self.total)
         else:
-            where = f"step {self.shown:,} of {self.total:,}"
+            where = t("playback.at", step=self.shown, total=self.total)
         state = "playing" if self.playing else "paused" if self.shown is not None else "stopped"
         self.query_one("#playback-state", Label).update(
-            f"{state}: {where}, {SPEEDS[self.speed]:,} steps/s   "
-            "space play/pause  , . step  \\[ ] start/end  < > speed"
+            t(f"playback.{state}", where=where, speed=SPEEDS[self.speed])
         )

@@ -6,16 +6,20 @@ from textual.widgets import Static
 
 from tui.engine.analysis import Outcome
 from tui.engine.result import RunResult
+from tui.i18n import t
 
 
 def describe(result: RunResult, timings: bool = True) -> str:
     """One line about ``result``: outcome, final w and its loss, run time (Textual markup)."""
-    text = (
-        f"[b]{result.status}[/b]  w = {float(result.final_w):f}  "
-        f"loss = {float(result.final_loss):f}  {len(result.w):,} steps"
+    text = t(
+        "result.line",
+        status=result.status,
+        w=float(result.final_w),
+        loss=float(result.final_loss),
+        steps=len(result.w),
     )
     if timings:
-        text += f" in {result.seconds * 1000:.1f} ms ({result.backend})"
+        text += t("result.time", ms=result.seconds * 1000, backend=result.backend)
     return text
 
 

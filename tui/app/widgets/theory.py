@@ -8,37 +8,43 @@ from textual.widgets import Static
 from tui.engine.analysis import steps_to_tolerance
 from tui.engine.result import RunResult
 from tui.engine.theory import Theory
-
-DECAYING = " (for the starting rate; this rate decays)"
+from tui.i18n import t
 
 
 def describe(theory: Theory | None, result: RunResult, tol: float) -> str:
     """Two lines of theory for ``result`` (Textual markup), or why there is none."""
     if theory is None:
-        return "theory: no minimum in sight at w0 (the loss is not convex there)"
-    where = "L" if theory.exact else "local L at w0"
-    scope = "quadratic, exact" if theory.exact else "not quadratic: local, an estimate"
+        return t("theory.none")
+    where = "L" if theory.exact else t("theory.local_L")
+    scope = t("theory.exact") if theory.exact else t("theory.estimate")
     predicted = theory.predicted_steps(tol, result.spec.w0)
     floor = theory.minimum_loss if theory.exact else 0.0
     above = result.loss.astype(np.float64) - floor
     measured = steps_to_tolerance(above, float(result.final_loss) - floor, tol)
-    measured_text = f"not in {len(result.w):,} steps" if measured is None else f"{measured:,}"
-    predicted_text = "never" if predicted is None else f"{predicted:,}"
-    return (
-        f"[b]theory[/b] ({scope}): {where} = {theory.curvature:g}, "
-        f"q = 1 - lr*L = {theory.contraction:.6g}: [b]{theory.regime.value}[/b]; "
-        f"critical lr 2/L = {theory.critical_lr:g}, optimal 1/L = {theory.optimal_lr:g}\n"
-        f"steps to {tol:g}: predicted {predicted_text}, measured {measured_text}: "
-        f"{theory.why}" + _caveat(result)
-    )
+    measured_text = t("theory.not_in", steps=len(result.w)) if measured is None else f"{measured:,}"
+    predicted_text = t("theory.never") if predicted is None else f"{predicted:,}"
+    return t(
+        "theory.text",
+        scope=scope,
+        where=where,
+        curvature=f"{theory.curvature:g}",
+        q=f"{theory.contraction:.6g}",
+        regime=theory.regime.label,
+        critical=f"{theory.critical_lr:g}",
+        optimal=f"{theory.optimal_lr:g}",
+        tol=f"{tol:g}",
+        predicted=predicted_text,
+        measured=measured_text,
+        why=theory.why,
+    ) + _caveat(result)
 
 
 def _caveat(result: RunResult) -> str:
     """What the theory of plain descent at one rate does not cover in this run."""
     spec = result.spec
     if not spec.plain:
-        return f" (theory of plain descent at the starting rate; this run uses {spec.optimizer})"
-    return DECAYING if spec.decays else ""
+        return t("theory.optimizer", optimizer=spec.optimizer)
+    return t("theory.decaying") if spec.decays else ""
 
 
 class TheoryPanel(Static):

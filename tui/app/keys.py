@@ -1,0 +1,66 @@
+"""Key bindings named from the catalogue, and their names put right when the language changes.
+
+Textual reads a binding's description (the footer) and tooltip (the footer's tooltip, the
+command palette) from the :class:`~textual.binding.Binding` itself, and each class keeps its
+bindings from when it was defined. So a binding here is made with :func:`key`, its texts the
+catalogue's ``key.<id>`` and ``key.<id>.tip``, and :func:`retranslate` swaps every binding of
+the explorer's classes and of the nodes alive for one in the current language: keys the user
+rebound stay rebound, since Textual's keymap is applied by id afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual.app import App
+from textual.binding import Binding, BindingsMap
+from textual.dom import DOMNode
+
+from tui.i18n import catalogue, t
+
+
+def key(keys: str, action: str, id: str, *, show: bool = True, priority: bool = False) -> Binding:
+    """A binding whose description and tooltip are the catalogue's ``key.<id>`` (and ``.tip``)."""
+    return Binding(
+        keys, action, t(f"key.{id}"), show=show, id=id, tooltip=_tip(id), priority=priority
+    )
+
+
+def _tip(id: str) -> str:
+    return t(f"key.{id}.tip") if f"key.{id}.tip" in catalogue("en") else ""
+
+
+def _translated(bindings: BindingsMap) -> None:
+    """Put ``bindings``' catalogue bindings in the current language, in place."""
+    for name, found in bindings.key_to_bindings.items():
+        bindings.key_to_bindings[name] = [
+            replace(b, description=t(f"key.{b.id}"), tooltip=_tip(b.id))
+            if b.id and f"key.{b.id}" in catalogue("en")
+            else b
+            for b in found
+        ]
+
+
+def _subclasses(cls: type) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found.append(sub)
+        found += _subclasses(sub)
+    return found
+
+
+def retranslate(app: App | None = None) -> None:
+    """The explorer's bindings in the current language: those of its classes (for nodes made
+    from now on) and, given ``app``, those of every node alive in it."""
+    for cls in _subclasses(DOMNode):
+        merged = cls.__dict__.get("_merged_bindings")
+        if merged is not None and cls.__module__.startswith("tui."):
+            _translated(merged)
+    if app is None:
+        return
+    _translated(app._bindings)
+    for screen in app.screen_stack:
+        _translated(screen._bindings)
+        for node in screen.query("*"):
+            _translated(node._bindings)
+    app.refresh_bindings()
