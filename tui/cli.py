@@ -116,9 +116,12 @@ def choose_language(argv: Sequence[str], environ: Mapping[str, str] | None = Non
 # ------------------------------------------------------------------------------------------
 
 _WIDE = ("W", "F")
-#: Characters a line does not start with (they close what comes before) or end with.
-_NO_LINE_START = frozenset(",。、:;!?)》」』”’")
-_NO_LINE_END = frozenset("(《「『“‘")
+#: Characters a line does not start with (they close what comes before) or end with, ASCII
+#: and full-width (written as escapes: ， 。 、 ： ； ！ ？ ） 》 」 』 ” ’ and （ 《 「 『 “ ‘).
+_NO_LINE_START = frozenset(
+    ",:;!?)\uff0c\u3002\u3001\uff1a\uff1b\uff01\uff1f\uff09\u300b\u300d\u300f\u201d\u2019"
+)
+_NO_LINE_END = frozenset("(\uff08\u300a\u300c\u300e\u201c\u2018")
 
 
 def _is_wide(char: str) -> bool:
@@ -172,6 +175,24 @@ class HelpFormatter(argparse.HelpFormatter):
     """argparse's help layout with the usage prefix from the catalogue, and Chinese text
     wrapped by the columns it takes (argparse counts characters, and a Chinese one takes two).
     """
+
+    def __init__(self, prog: str, **kwargs: Any) -> None:
+        super().__init__(prog, **kwargs)
+        self._headings: list[str] = []
+
+    def start_section(self, heading: str | None) -> None:
+        """argparse's, noting the heading: :meth:`format_help` puts the catalogue's colon."""
+        super().start_section(heading)
+        if heading:
+            self._headings.append(heading)
+
+    def format_help(self) -> str:
+        """argparse's help, each section heading followed by the catalogue's colon (argparse
+        writes ``heading:``; Chinese takes a full-width one)."""
+        text = super().format_help()
+        for heading in self._headings:
+            text = text.replace(f"\n{heading}:\n", "\n" + t("cli.heading", title=heading) + "\n")
+        return text
 
     def _format_usage(
         self,

@@ -3,6 +3,7 @@
 MESSAGES: dict[str, str] = {
     # argparse's own words, as our parsers show them
     "cli.usage": "usage: ",
+    "cli.heading": "{title}:",
     "cli.group.positionals": "positional arguments",
     "cli.group.options": "options",
     "cli.help.help": "show this help message and exit",
