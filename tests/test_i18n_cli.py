@@ -97,6 +97,8 @@ def test_help_in_chinese_has_no_english_help_sentence(command: list[str], capsys
         assert english not in flat, key
     for english in ("usage:", "options:", "show this help", "positional arguments", "default"):
         assert english not in out
+    heading = text("zh", "cli.heading", title=text("zh", "cli.group.options"))
+    assert f"\n{heading}\n" in out, "the heading's colon is the catalogue's"
 
 
 def test_run_help_in_chinese_has_the_chinese_description_formats_and_epilog(capsys) -> None:
@@ -121,7 +123,7 @@ def test_chinese_help_is_wrapped_by_the_columns_it_takes(
     out = help_text(["run", "--lang", "zh"], capsys)
     body, epilog = out.split(text("zh", "cli.epilog.schedules"))
     for line in body.splitlines():
-        if not line.lstrip().startswith(("[", "--schedule {", "用法")):  # usage, choices
+        if not line.lstrip().startswith(("[", "--schedule {", text("zh", "cli.usage"))):
             assert cli.display_width(line) <= 78, line
     ours = {
         line.strip()
@@ -149,13 +151,25 @@ def test_english_help_keeps_argparse_words(capsys) -> None:
     assert not re.search(r"[\u4e00-\u9fff]", out.split("--format")[0]), "no Chinese in English"
 
 
+def test_chinese_prose_has_full_width_punctuation() -> None:
+    for key, value in catalogue("zh").items():
+        if not key.startswith("cli."):
+            continue
+        assert value != catalogue("en")[key], key
+        prose = re.sub(r"\{[^}]*\}|'[^']*'", "", value)
+        # no ASCII comma, colon or semicolon next to a Chinese character, nor ASCII
+        # parentheses around Chinese words (code such as floor(s / T) or 100,500 keeps them)
+        assert not re.search(r"[\u4e00-\u9fff][,:;]|[,:;] ?[\u4e00-\u9fff]", prose), key
+        assert not re.search(r"\([^()]*[\u4e00-\u9fff][^()]*\)", prose), key
+
+
 def test_wrap_breaks_chinese_between_characters_never_before_closing_punctuation() -> None:
     sentence = text("zh", "cli.serve.description")
     for width in (20, 31, 50):
         lines = cli.wrap(sentence, width)
         assert all(cli.display_width(line) <= width for line in lines), lines
         assert "".join(lines).replace(" ", "") == sentence.replace(" ", "")
-        assert not any(line[0] in ",。、:;)" for line in lines), lines
+        assert not any(line[0] in cli._NO_LINE_START for line in lines), lines
     assert cli.wrap("a few plain words", 9) == ["a few", "plain", "words"]
     assert cli.wrap("学习率 lr,>= 0", 6) == ["学习率", "lr,>=", "0"]
 
