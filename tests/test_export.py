@@ -102,15 +102,21 @@ async def test_the_export_screen_writes_the_log_the_pins_and_a_screenshot(tmp_pa
         assert names == [
             "lr-run-pin1.csv",
             "lr-run-pin1.json",
+            "lr-run-pin1.txt",
             "lr-run.csv",
             "lr-run.json",
             "lr-run.svg",
+            "lr-run.txt",
         ]
         assert str(tmp_path) in str(message.content)
         w, _, lr = csv_columns((tmp_path / "lr-run.csv").read_bytes())
         assert bits(w).tolist() == bits(app._current.w).tolist()  # the current run: decay
         w_pin, _, _ = csv_columns((tmp_path / "lr-run-pin1.csv").read_bytes())
         assert bits(w_pin).tolist() == bits(app.pins[0].result.w).tolist()  # the pin: lr 0.99
+        # The text log in English: the lesson's lines in English words, lr as it decays.
+        text = (tmp_path / "lr-run.txt").read_text(encoding="utf-8").splitlines()
+        assert len(text) == 20
+        assert text[0] == "step 1: w = 2.600000, loss = 36.000000, lr = 0.200000"
         svg = (tmp_path / "lr-run.svg").read_text()
         assert svg.startswith("<svg") and "lr-explorer" in svg and "Export" not in svg
         # Again: the files exist, so the first press asks and the second replaces.
@@ -122,4 +128,4 @@ async def test_the_export_screen_writes_the_log_the_pins_and_a_screenshot(tmp_pa
         assert (tmp_path / "lr-run.svg").stat().st_mtime_ns == before
         await pilot.pause(0.3)
         await pilot.click("#export-go")
-        await wait_until(pilot, lambda: "wrote 3 files" in str(message.content), 20, "rewrite")
+        await wait_until(pilot, lambda: "wrote 5 files" in str(message.content), 20, "rewrite")
