@@ -89,7 +89,7 @@ MESSAGES: dict[str, str] = {
     "key.close-help": "关闭",
     "key.close-session": "关闭",
     "key.close-export": "关闭",
-    "key.palette": "命令面板",
+    "key.palette": "命令",
     "key.palette.tip": "打开命令面板",
     # settings
     "settings.ignored": "已忽略设置：{path}：{why}",
@@ -124,7 +124,7 @@ MESSAGES: dict[str, str] = {
     "field.above_0": "必须大于 0",
     "field.tip": "{title}：上/下键微调，Esc 离开输入框",
     "field.lr": "学习率 lr",
-    "field.epochs": "迭代次数 epochs",
+    "field.epochs": "迭代次数",
     "field.schedule.tip": "lr 如何随步数变化（公式见 lr-explorer run --help）",
     "field.preview.tip": "当前运行的 lr 随步数的变化",
     "field.decay": "衰减率",
