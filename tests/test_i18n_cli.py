@@ -134,6 +134,10 @@ def test_chinese_help_is_wrapped_by_the_columns_it_takes(
     checked = [line for line in epilog.splitlines() if line.strip() in ours]
     assert len(checked) >= 4
     assert all(cli.display_width(line) <= 88 for line in checked), checked
+    # The formulas' lines too (their words come from the engine's catalogue), as in English.
+    formulas = [line for line in epilog.splitlines() if line.startswith("  ") and "  " in line[2:]]
+    assert len(formulas) >= 8
+    assert all(cli.display_width(line) <= 88 for line in formulas), formulas
 
 
 def test_the_chinese_usage_lines_up_under_the_wide_prefix(capsys) -> None:

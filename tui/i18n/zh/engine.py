@@ -38,7 +38,7 @@ MESSAGES: dict[str, str] = {
     "schedule.inverse-time": "lr / (1 + rate * s / T)；staircase 时取 floor(s / T)",
     "schedule.polynomial": "(lr - end) * (1 - min(s, T) / T)^power + end，其中 end = alpha * lr",
     "schedule.cosine-restarts": (
-        "按余弦降到 alpha * lr，周期依次为 T、T * t_mul、...；每次重启峰值乘以 m_mul"
+        "余弦降到 alpha * lr，周期 T、T * t_mul、...，每次重启峰值乘 m_mul"
     ),
     "schedule.warmup": "s < W 时为 lr * s / W，之后为所选调度在第 s - W 步的值",
     "schedule.with_warmup": (
