@@ -391,8 +391,9 @@ def status_row(screen: Screen) -> str:
 
 
 def app_argv(*options: str) -> list[str]:
-    """The command that starts the app with ``options``."""
-    return [sys.executable, "-m", "tui", *options]
+    """The command that starts the app with ``options``, in English (the screens it waits for
+    are the English ones, whatever the locale or the kept setting)."""
+    return [sys.executable, "-m", "tui", "--lang", "en", *options]
 
 
 class Bench:

@@ -41,8 +41,10 @@ def own_config_dir(tmp_path_factory, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def english() -> Iterator[None]:
-    """Every test starts in English, whatever the machine's locale, and leaves it so."""
+def english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test starts in English, whatever the machine's locale, and leaves it so; the
+    programs tests start get an English locale too (tests of the locale set their own)."""
+    monkeypatch.setenv("LANGUAGE", "en")
     i18n.set_language("en")
     yield
     i18n.set_language("en")
