@@ -69,6 +69,14 @@ async def test_the_english_log_keeps_its_columns() -> None:
         assert log.row_text(0).split() == ["1", "2.600000", "36.000000", "0.200000"]
 
 
+def on_screen(app: ExplorerApp) -> tuple[object, ...]:
+    """What a language switch must keep: view, log scale, playback step, pins, the lr field."""
+    chart = app.query_one(DescentChart)
+    pins = [pin.spec for pin in app.pins]
+    lr = app.query_one("#lr", Input).value
+    return (chart.view, chart.log_loss, app.query_one(PlaybackBar).shown, pins, lr)
+
+
 async def test_switching_language_keeps_everything_on_screen(
     seed_lines_expected: list[list[str]],
 ) -> None:
@@ -79,28 +87,14 @@ async def test_switching_language_keeps_everything_on_screen(
         await wait_for_run(pilot)
         await pilot.press("v", "v", "l", "comma", "comma")
         await pilot.pause()
-        bar = app.query_one(PlaybackBar)
-        before = (
-            app.query_one(DescentChart).view,
-            app.query_one(DescentChart).log_loss,
-            bar.shown,
-            [pin.spec for pin in app.pins],
-            app.query_one("#lr", Input).value,
-        )
+        before = on_screen(app)
         assert before[0] == VIEWS[2] and before[2] == 18
         rows_en = app.query_one(LogTable).row_text(0)
 
         await pilot.press("ctrl+l")
         await pilot.pause()
         assert i18n.language() == "zh"
-        bar = app.query_one(PlaybackBar)
-        after = (
-            app.query_one(DescentChart).view,
-            app.query_one(DescentChart).log_loss,
-            bar.shown,
-            [pin.spec for pin in app.pins],
-            app.query_one("#lr", Input).value,
-        )
+        after = on_screen(app)
         assert after == before
         # Everything was shown again at once, without waiting for a run.
         assert app.query_one(LogTable).row_text(0) == seed_lines_expected[2][0]

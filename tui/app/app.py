@@ -610,12 +610,8 @@ class ExplorerApp(App[None]):
             return
         form = self.query_one(ParamsForm)
         fields = {w.id: w.value for w in form.query("Input, Select, Checkbox") if w.id}
-        chart, bar, log = (
-            self.query_one(DescentChart),
-            self.query_one(PlaybackBar),
-            self.query_one(LogTable),
-        )
-        kept = (chart.view, chart.log_loss, bar.shown, bar.speed, log.cursor)
+        session = self.current_session()  # the view: chart, log scale, playback step
+        speed, cursor = self.query_one(PlaybackBar).speed, self.query_one(LogTable).cursor
         focused = self.focused.id if self.focused is not None else None
         i18n.set_language(code)
         keys.retranslate(self)
@@ -625,16 +621,13 @@ class ExplorerApp(App[None]):
         form = self.query_one(ParamsForm)
         for name, value in fields.items():
             form.query_one(f"#{name}").value = value  # type: ignore[attr-defined]
-        chart, bar, log = (
-            self.query_one(DescentChart),
-            self.query_one(PlaybackBar),
-            self.query_one(LogTable),
-        )
-        chart.view, chart.log_loss, shown, bar.speed, log.cursor = kept
+        chart, bar = self.query_one(DescentChart), self.query_one(PlaybackBar)
+        chart.view, chart.log_loss, bar.speed = session.view, session.log_loss, speed
+        self.query_one(LogTable).cursor = cursor
         if self._current is None:
             self.query_one(StatusLine).show_busy(t("status.loading"))
         self._show_current()
-        bar.shown = shown  # once the bar holds the run, so that the step is within it
+        bar.shown = session.step  # once the bar holds the run, so that the step is within it
         target = self.query(f"#{focused}") if focused else None
         (target.first() if target else self.query_one("#lr", Input)).focus()
 
