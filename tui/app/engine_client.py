@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from tui.engine.protocol import EngineReply, RunRequest
 from tui.engine.server import serve
 from tui.engine.spec import RunSpec
+from tui.i18n import t
 
 #: Where the engine process writes TensorFlow's native log lines (default: nowhere).
 LOG_ENV = "LR_EXPLORER_ENGINE_LOG"
@@ -74,7 +75,7 @@ class EngineClient:
         if self._replies_in.poll(timeout):
             return self._replies_in.recv()
         if self._process is not None and not self._process.is_alive():
-            raise EOFError("the engine process has stopped")
+            raise EOFError(t("engine.stopped"))
         return None
 
     def stop(self) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from tui.engine.analysis import steps_to_tolerance
 from tui.engine.result import RunResult
 from tui.engine.spec import BETA_OPTIMIZERS, RunSpec
+from tui.i18n import t
 
 #: At most this many pins; each has its own colour and marker.
 MAX_PINS = 8
@@ -61,14 +62,14 @@ class Pin:
         """Its schedule, rate and optimizer, for the comparison table."""
         spec = self.spec
         if spec.decay is not None:
-            stair = " stair" if spec.staircase else ""
+            stair = t("pins.stair") if spec.staircase else ""
             text = f"{spec.lr:g}*{spec.decay:g}^(s/{spec.decay_steps:g}){stair}"
         elif spec.schedule is not None:
             text = f"{spec.schedule.kind} {spec.lr:g} T{spec.schedule.steps:g}"
         else:
             text = f"constant {spec.lr:g}"
         if spec.warmup:
-            text += f" warm {spec.warmup}"
+            text += t("pins.warm", steps=spec.warmup)
         if not spec.plain:
             beta = f" b{spec.beta:g}" if spec.optimizer in BETA_OPTIMIZERS else ""
             text += f", {spec.optimizer}{beta}"
