@@ -82,3 +82,18 @@ def test_words_drawn_by_plotext_take_one_cell_a_character() -> None:
         for key, text in catalogue(code).items():
             if key.startswith("plot."):
                 assert cell_len(text) == len(text), (code, key, text)
+
+
+def test_chinese_prose_has_full_width_punctuation() -> None:
+    """No ASCII comma, colon or semicolon against a Chinese character, and no ASCII parentheses
+    around Chinese words, in any Chinese message or the Chinese help (code spans aside)."""
+    import re
+
+    from tui.i18n import _page
+
+    texts = dict(catalogue("zh"))
+    texts["help.md"] = re.sub(r"`[^`]*`", "", _page("zh", "help.md"))
+    for key, text in texts.items():
+        prose = re.sub(r"\{[^}]*\}|'[^']*'", "", text)
+        assert not re.search(r"[\u4e00-\u9fff][,:;]|[,:;] ?[\u4e00-\u9fff]", prose), (key, text)
+        assert not re.search(r"\([^()]*[\u4e00-\u9fff][^()]*\)", prose), (key, text)

@@ -230,7 +230,7 @@ MESSAGES: dict[str, str] = {
     "export.the_folder": "文件夹",
     "export.not_written": "未写入：{where}：{why}",
     "export.wrote": "已写入 {count} 个文件到 {folder}：{names}",
-    "session.foreign": '不是 lr-explorer 的会话(缺少 "format": "lr-explorer-session")',
+    "session.foreign": '不是 lr-explorer 的会话（缺少 "format": "lr-explorer-session"）',
     "session.version": "会话版本 {found}：这个 lr-explorer 只能读取版本 {reads}",
     "session.tol": "tol：必须大于 0",
     "session.pins_list": "pins：必须是列表",
