@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 
 from tui import cli, export, formats, i18n
 from tui.engine.losses import FUNCTIONS, SEED_LOSS
@@ -124,7 +125,7 @@ def test_chinese_help_is_wrapped_by_the_columns_it_takes(
     body, epilog = out.split(text("zh", "cli.epilog.schedules"))
     for line in body.splitlines():
         if not line.lstrip().startswith(("[", "--schedule {", text("zh", "cli.usage"))):
-            assert cli.display_width(line) <= 78, line
+            assert cell_len(line) <= 78, line
     ours = {
         line.strip()
         for key in HELP_KEYS
@@ -133,11 +134,11 @@ def test_chinese_help_is_wrapped_by_the_columns_it_takes(
     }
     checked = [line for line in epilog.splitlines() if line.strip() in ours]
     assert len(checked) >= 4
-    assert all(cli.display_width(line) <= 88 for line in checked), checked
+    assert all(cell_len(line) <= 88 for line in checked), checked
     # The formulas' lines too (their words come from the engine's catalogue), as in English.
     formulas = [line for line in epilog.splitlines() if line.startswith("  ") and "  " in line[2:]]
     assert len(formulas) >= 8
-    assert all(cli.display_width(line) <= 88 for line in formulas), formulas
+    assert all(cell_len(line) <= 88 for line in formulas), formulas
 
 
 def test_the_chinese_usage_lines_up_under_the_wide_prefix(capsys) -> None:
@@ -145,7 +146,7 @@ def test_the_chinese_usage_lines_up_under_the_wide_prefix(capsys) -> None:
     first = text("zh", "cli.usage") + "lr-explorer run "
     assert lines[0].startswith(first)
     indent = len(lines[1]) - len(lines[1].lstrip())
-    assert indent == cli.display_width(first)
+    assert indent == cell_len(first)
 
 
 def test_english_help_keeps_argparse_words(capsys) -> None:
@@ -171,7 +172,7 @@ def test_wrap_breaks_chinese_between_characters_never_before_closing_punctuation
     sentence = text("zh", "cli.serve.description")
     for width in (20, 31, 50):
         lines = cli.wrap(sentence, width)
-        assert all(cli.display_width(line) <= width for line in lines), lines
+        assert all(cell_len(line) <= width for line in lines), lines
         assert "".join(lines).replace(" ", "") == sentence.replace(" ", "")
         assert not any(line[0] in cli._NO_LINE_START for line in lines), lines
     assert cli.wrap("a few plain words", 9) == ["a few", "plain", "words"]

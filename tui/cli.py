@@ -12,9 +12,10 @@ import os
 import re
 import shlex
 import sys
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NoReturn
+
+from rich.cells import cell_len
 
 from tui import i18n, settings
 from tui.engine.losses import FUNCTIONS, SEED_LOSS, LossError, parse_loss
@@ -115,7 +116,6 @@ def choose_language(argv: Sequence[str], environ: Mapping[str, str] | None = Non
 # The parser, in the current language
 # ------------------------------------------------------------------------------------------
 
-_WIDE = ("W", "F")
 #: Characters a line does not start with (they close what comes before) or end with, ASCII
 #: and full-width (written as escapes: ， 。 、 ： ； ！ ？ ） 》 」 』 ” ’ and （ 《 「 『 “ ‘).
 _NO_LINE_START = frozenset(
@@ -125,12 +125,7 @@ _NO_LINE_END = frozenset("(\uff08\u300a\u300c\u300e\u201c\u2018")
 
 
 def _is_wide(char: str) -> bool:
-    return unicodedata.east_asian_width(char) in _WIDE
-
-
-def display_width(text: str) -> int:
-    """The columns ``text`` takes in a terminal: two for each wide (Chinese) character."""
-    return sum(2 if _is_wide(char) else 1 for char in text)
+    return cell_len(char) == 2
 
 
 def wrap(text: str, width: int) -> list[str]:
@@ -156,7 +151,7 @@ def wrap(text: str, width: int) -> list[str]:
     line, used = "", 0
     for atom, spaced in atoms:
         gap = 1 if spaced and line else 0
-        size = display_width(atom)
+        size = cell_len(atom)
         if line and used + gap + size > width:
             lines.append(line)
             line, used = atom, size
@@ -205,7 +200,7 @@ class HelpFormatter(argparse.HelpFormatter):
             prefix = t("cli.usage")
         # argparse lines the usage's next lines up under the prefix by its length: lay it out
         # with spaces as wide as the prefix, then put the prefix in their place.
-        width = display_width(prefix)
+        width = cell_len(prefix)
         text = super()._format_usage(usage, actions, groups, " " * width)
         return prefix + text[width:]
 
