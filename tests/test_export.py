@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from app_helpers import wait_for_run, wait_until
 from conftest import bits
-from textual.widgets import Checkbox, Input, Static
+from export_drive import export_into
+from textual.widgets import Checkbox
 
 from tui import export
 from tui.app import ExplorerApp
 from tui.app.app import PRESETS
-from tui.app.screens.export import ExportScreen
 from tui.engine import descent
 from tui.engine.spec import RunSpec, Schedule
 
@@ -91,13 +91,9 @@ async def test_the_export_screen_writes_the_log_the_pins_and_a_screenshot(tmp_pa
         await wait_for_run(pilot)
         await pilot.press("escape", "p", "3")
         await wait_for_run(pilot)
-        await pilot.press("e")
+        message = await export_into(pilot, tmp_path)
         screen = app.screen
-        assert isinstance(screen, ExportScreen)
-        screen.query_one("#export-folder", Input).value = str(tmp_path)
-        await pilot.click("#export-go")
-        message = screen.query_one("#export-message", Static)
-        await wait_until(pilot, lambda: "wrote" in str(message.content), 20, "the files")
+        assert "wrote" in str(message.content)
         names = sorted(p.name for p in tmp_path.iterdir())
         assert names == [
             "lr-run-pin1.csv",

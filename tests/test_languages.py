@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+from export_drive import export_into
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Footer, Input, Label, Static
@@ -254,21 +255,14 @@ async def test_the_english_screen_shows_the_english_catalogue() -> None:
 async def test_the_chinese_text_export_is_the_lessons_own_lines(
     tmp_path, seed_lines_expected: list[list[str]]
 ) -> None:
-    from tui.app.screens.export import ExportScreen
-
     app = ExplorerApp(PRESETS[3], show_timings=False, language="zh")
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_run(pilot)
         await pilot.press("escape", "p", "1")
         await wait_for_run(pilot)
-        await pilot.press("e")
-        screen = app.screen
-        assert isinstance(screen, ExportScreen)
-        screen.query_one("#export-folder", Input).value = str(tmp_path)
-        await pilot.click("#export-go")
-        message = screen.query_one("#export-message", Static)
-        done = zh("export.wrote", count=7, folder=tmp_path, names="")[:6]
-        await wait_until(pilot, lambda: str(message.content).startswith(done), 20, "the files")
+        message = await export_into(pilot, tmp_path)
+        wrote = zh("export.wrote", count=7, folder=tmp_path, names="")
+        assert str(message.content).startswith(wrote[:6])
         current = (tmp_path / "lr-run.txt").read_text(encoding="utf-8").splitlines()
         pinned = (tmp_path / "lr-run-pin1.txt").read_text(encoding="utf-8").splitlines()
         assert current == seed_lines_expected[0]  # lr 0.01, as the lesson printed it
