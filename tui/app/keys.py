@@ -21,22 +21,20 @@ from tui.i18n import catalogue, t
 
 def key(keys: str, action: str, id: str, *, show: bool = True, priority: bool = False) -> Binding:
     """A binding whose description and tooltip are the catalogue's ``key.<id>`` (and ``.tip``)."""
-    return Binding(
-        keys, action, t(f"key.{id}"), show=show, id=id, tooltip=_tip(id), priority=priority
-    )
+    return Binding(keys, action, show=show, id=id, priority=priority, **_texts(id))
 
 
-def _tip(id: str) -> str:
-    return t(f"key.{id}.tip") if f"key.{id}.tip" in catalogue("en") else ""
+def _texts(id: str) -> dict[str, str]:
+    """The description and tooltip of binding ``id`` in the current language."""
+    tip = f"key.{id}.tip"
+    return {"description": t(f"key.{id}"), "tooltip": t(tip) if tip in catalogue("en") else ""}
 
 
 def _translated(bindings: BindingsMap) -> None:
     """Put ``bindings``' catalogue bindings in the current language, in place."""
     for name, found in bindings.key_to_bindings.items():
         bindings.key_to_bindings[name] = [
-            replace(b, description=t(f"key.{b.id}"), tooltip=_tip(b.id))
-            if b.id and f"key.{b.id}" in catalogue("en")
-            else b
+            replace(b, **_texts(b.id)) if b.id and f"key.{b.id}" in catalogue("en") else b
             for b in found
         ]
 
