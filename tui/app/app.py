@@ -631,6 +631,15 @@ class ExplorerApp(App[None]):
         target = self.query(f"#{focused}") if focused else None
         (target.first() if target else self.query_one("#lr", Input)).focus()
 
+    def action_command_palette(self) -> None:
+        """Show the command palette: ours, which Textual 8.2.8's fast-key crashes cannot reach."""
+        from textual.command import CommandPalette
+
+        from tui.app.palette import SafeCommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(SafeCommandPalette(id="--command-palette"))
+
     def action_help(self) -> None:
         """Show the help screen."""
         from tui.app.screens.help import HelpScreen  # Markdown loads when help is first asked
