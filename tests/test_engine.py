@@ -87,45 +87,125 @@ def test_a_batch_matches_each_eager_run() -> None:
         _assert_same(result, *_eager(spec))
 
 
-# Losses that take both paths: XLA (polynomials, abs, ...) and graph mode (exp, division, pow).
+def _cube(x: tf.Tensor) -> tf.Tensor:
+    """``x**3`` as one multiplication and one square of the same ``x`` (how the engine lowers
+    it: see :mod:`tui.engine.losses`)."""
+    return x * tf.square(x)
+
+
+# Each typed loss beside the same loss written by hand in TensorFlow, as a user of the lesson
+# would write it (not the engine's own translation). They take both paths: XLA (only ops of
+# XLA_EXACT_OPS) and graph mode (exp, division, pow, ...). Per loss: the range w0 is drawn from
+# (wide, but where the loss stays finite) and the range of lr.
 LOSSES = {
-    "(w + 1)**2": lambda w: tf.square(w + 1),
-    "w**4 - 3*w**2 + w": None,
-    "sin(3*w) + 0.1*w**2": None,
-    "abs(w - 2)": None,
-    "log(1 + exp(w))": None,
-    "w**2 / (1 + w**2)": None,
-    "sqrt(1 + w**2) + w**2.5 * 0": None,
-    "-0.5*w**2 + 0.01*w**4": None,
-    "cos(3*w) + 0.01*w**4 - atan(w)": None,
+    "(w + 1)**2": (lambda w: tf.square(w + 1.0), 1e4, 0.9),
+    "w**4 - 3*w**2 + w": (lambda w: tf.square(tf.square(w)) - 3.0 * tf.square(w) + w, 3.0, 0.02),
+    "sin(3*w) + 0.1*w**2": (lambda w: tf.sin(3.0 * w) + 0.1 * tf.square(w), 200.0, 0.3),
+    "sqrt(1 + w**2) + 0.1*sin(w)": (
+        lambda w: tf.sqrt(1.0 + tf.square(w)) + 0.1 * tf.sin(w),
+        1e3,
+        0.5,
+    ),
+    "-0.5*w**2 + 0.01*w**4": (
+        lambda w: -0.5 * tf.square(w) + 0.01 * tf.square(tf.square(w)),
+        10.0,
+        0.05,
+    ),
+    "cos(3*w) + 0.01*w**4 - atan(w)": (
+        lambda w: tf.cos(3.0 * w) + 0.01 * tf.square(tf.square(w)) - tf.atan(w),
+        8.0,
+        0.05,
+    ),
+    "w*(w - 3)**3 + atan(w)*cos(w)": (
+        lambda w: w * _cube(w - 3.0) + tf.atan(w) * tf.cos(w),
+        4.0,
+        0.002,
+    ),
+    "abs(w - 2)": (lambda w: tf.abs(w - 2.0), 1e3, 0.5),
+    "log(1 + exp(w))": (lambda w: tf.math.log(1.0 + tf.exp(w)), 30.0, 0.9),
+    "w**2 / (1 + w**2)": (lambda w: tf.square(w) / (1.0 + tf.square(w)), 50.0, 0.9),
+    "sqrt(1 + w**2) + 0.01*abs(w)**2.5": (
+        lambda w: tf.sqrt(1.0 + tf.square(w)) + 0.01 * tf.pow(tf.abs(w), 2.5),
+        20.0,
+        0.3,
+    ),
+    "log1p(w**2) + sigmoid(w) + softplus(-w) - exp(-w**2)": (
+        lambda w: (
+            tf.math.log1p(tf.square(w)) + tf.sigmoid(w) + tf.nn.softplus(-w) - tf.exp(-tf.square(w))
+        ),
+        20.0,
+        0.5,
+    ),
+    "tanh(w) + cosh(0.3*w) - sinh(0.1*w) + tan(0.2*w) + min(w, 1) + max(0.5, w)": (
+        lambda w: (
+            tf.tanh(w)
+            + tf.cosh(0.3 * w)
+            - tf.sinh(0.1 * w)
+            + tf.tan(0.2 * w)
+            + tf.minimum(w, 1.0)
+            + tf.maximum(0.5, w)
+        ),
+        6.0,
+        0.1,
+    ),
 }
+
+#: Lanes in one batch: XLA computes a batch as vectors, wider than 64 lanes here (two and more
+#: vector registers' worth, padded to a power of two). Graph mode computes each lane as its own
+#: scalar whatever the batch, and builds one copy of the loss per lane, so fewer lanes suffice.
+XLA_LANES = 70
+GRAPH_LANES = 12
+
+
+def test_the_hand_written_losses_cover_every_function_and_every_xla_exact_op() -> None:
+    from tui.engine.losses import FUNCTIONS, XLA_EXACT_OPS
+
+    exprs = [parse_loss(text) for text in LOSSES]
+    on_xla = set().union(*(e.ops for e in exprs if e.xla_exact))
+    assert on_xla == XLA_EXACT_OPS
+    assert set().union(*(e.ops for e in exprs)) >= set(FUNCTIONS) | {"div", "pow", "neg"}
 
 
 @pytest.mark.parametrize("text", list(LOSSES))
-def test_typed_losses_match_the_eager_loop_single_and_batched(text: str) -> None:
+def test_typed_losses_match_the_hand_written_eager_loop_single_and_batched(text: str) -> None:
     expr = parse_loss(text)
-    fn = LOSSES[text] or expr.tf_function()
+    fn, scale, top = LOSSES[text]
     rng = np.random.default_rng(len(text))
+    lanes = XLA_LANES if expr.xla_exact else GRAPH_LANES
+    # w0 over the whole range, its magnitude spread in log from scale / 1000 to scale.
+    w0 = rng.choice([-1.0, 1.0], lanes) * scale * 10 ** rng.uniform(-3, 0, lanes)
     specs = [
         RunSpec(
-            w0=float(rng.uniform(-2, 2)),
-            lr=float(rng.uniform(0.001, 0.3)),
+            w0=float(w0[k]),
+            lr=float(top * 10 ** rng.uniform(-2, 0)),
             epochs=int(rng.integers(5, 30)),
             decay=0.97 if k % 2 else None,
         )
-        for k in range(5)
+        for k in range(lanes)
     ]
     batch = descent.run_batch(specs, expr)
-    for spec, result in zip(specs, batch, strict=True):
+    assert batch[0].backend == ("xla" if expr.xla_exact and descent.xla_in_use() else "graph")
+    for lane, (spec, result) in enumerate(zip(specs, batch, strict=True)):
         expected = _eager(spec, fn)
+        assert np.isfinite(expected[0]).all(), (lane, "keep the references finite")
         _assert_same(result, *expected)
-        _assert_same(descent.run(spec, expr), *expected)
+        if lane < 4:
+            _assert_same(descent.run(spec, expr), *expected)
 
 
-def test_the_typed_seed_loss_takes_the_fast_exact_path() -> None:
-    result = descent.run(RunSpec(epochs=1000), "(w+1)^2")
-    assert result.backend == ("xla" if descent.xla_in_use() else "graph")
-    assert descent.xla_in_use(), "XLA should be exact on x86-64 with the FMA cap"
+@pytest.mark.parametrize("trusted", [True, False])
+def test_the_path_reported_is_the_probes_decision_and_both_are_exact(
+    trusted: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if trusted and not descent.xla_in_use():
+        pytest.skip("the probe found XLA inexact on this machine: only graph mode runs here")
+    monkeypatch.setattr(descent, "_probe_result", trusted)
+    spec = RunSpec(w0=-3.0, lr=0.3, epochs=300, decay=0.99)
+    result = descent.run(spec, "(w+1)^2")
+    assert result.backend == ("xla" if trusted else "graph")
+    _assert_same(result, *_eager(spec))
+    # A loss outside XLA's exact set takes graph mode whatever the probe found.
+    assert descent.run(spec, "log(1 + (w+1)**2)").backend == "graph"
 
 
 def test_overflow_does_not_raise_and_is_reported() -> None:
@@ -185,9 +265,36 @@ def test_a_run_whose_steps_fall_below_float32_resolution_is_stalled() -> None:
     assert float(result.final_grad) != 0.0
 
 
-def test_cancelled_between_chunks() -> None:
+def test_cancelled_before_the_first_chunk() -> None:
     with pytest.raises(descent.Cancelled):
         descent.run(RunSpec(epochs=descent.XLA_CHUNK * 2), should_stop=lambda: True)
+
+
+@pytest.mark.parametrize(
+    ("loss", "optimizer"), [("(w + 1)**2", "gd"), ("log(1 + exp(w))", "gd"), ("(w + 1)**2", "adam")]
+)
+def test_cancelled_after_some_chunks(
+    loss: str, optimizer: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``should_stop`` is polled before each chunk; once it says stop, no further chunk runs
+    and :class:`Cancelled` is raised (no partial result), on every path."""
+    monkeypatch.setattr(descent, "XLA_CHUNK", 100)
+    monkeypatch.setattr(descent, "GRAPH_CHUNK", 100)
+    polls, seen = [], []
+
+    def should_stop() -> bool:
+        polls.append(len(seen))
+        return len(polls) == 3
+
+    with pytest.raises(descent.Cancelled):
+        descent.run(
+            RunSpec(epochs=450, optimizer=optimizer),
+            loss,
+            should_stop=should_stop,
+            progress=lambda d, t: seen.append((d, t)),
+        )
+    assert polls == [0, 1, 2], "polled before each chunk, after the progress of the last"
+    assert seen == [(100, 450), (200, 450)]
 
 
 def test_progress_is_reported_per_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -198,10 +305,15 @@ def test_progress_is_reported_per_chunk(monkeypatch: pytest.MonkeyPatch) -> None
     assert seen == [(100, 205), (200, 205), (205, 205)]
 
 
-@pytest.mark.parametrize("text", ["(w + 1)**2", "log(1 + exp(w)) + 0.01*w**2"])
+SEAM_LOSSES = {
+    "(w + 1)**2": seed_loss,
+    "log(1 + exp(w)) + 0.01*w**2": lambda w: tf.math.log(1.0 + tf.exp(w)) + 0.01 * tf.square(w),
+}
+
+
+@pytest.mark.parametrize("text", list(SEAM_LOSSES))
 def test_chunk_seams_are_exact(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(descent, "XLA_CHUNK", 7)
     monkeypatch.setattr(descent, "GRAPH_CHUNK", 7)
     spec = RunSpec(w0=3.0, lr=0.07, epochs=31, decay=0.95, decay_steps=2.0)
-    expr = parse_loss(text)
-    _assert_same(descent.run(spec, expr), *_eager(spec, expr.tf_function()))
+    _assert_same(descent.run(spec, text), *_eager(spec, SEAM_LOSSES[text]))
