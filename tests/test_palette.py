@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from app_helpers import wait_until
 from textual import events
 from textual.command import CommandList, CommandPalette
 
-from tests.app_helpers import wait_until
 from tui.app import ExplorerApp
 from tui.app.palette import SafeCommandPalette
 

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.validation import ValidationResult, Validator
 from textual.widgets import Footer, Input, Static
 from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
@@ -25,6 +26,29 @@ from tui.i18n import msg, t
 
 METRICS = ("final-loss", "steps")
 """What the sweep plots against lr: the final loss, or the steps to the tolerance."""
+
+#: The characters a range field takes. One character class, checked in linear time: Textual
+#: 8.2.8's ``Input(type="number")`` checks every key against a regex with nested quantifiers
+#: that backtracks exponentially (``"1" * 20 + "a"`` took 21 s, freezing the app).
+NUMBER_CHARACTERS = r"[-+.0-9eE_ ]*"
+
+
+class FiniteNumber(Validator):
+    """A finite number, read as the sweep reads it (:func:`~tui.engine.spec.parse_number`,
+    that is ``float``): never Textual's ``Number`` regex."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        """The catalogue key of the field's name, for the failure's words."""
+
+    def validate(self, value: str) -> ValidationResult:
+        """Valid if ``value`` is a finite number."""
+        try:
+            parse_number(t(self.name), value)
+        except ParameterError as err:
+            return self.failure(str(err), value)
+        return self.success()
 
 
 class SweepScreen(Screen[float | None]):
@@ -55,7 +79,13 @@ class SweepScreen(Screen[float | None]):
         """Range fields, the plot, the readout and the footer."""
         with Horizontal(id="sweep-range"):
             for name, value in (("sweep-low", "1e-4"), ("sweep-high", "2"), ("sweep-count", "200")):
-                field = Input(value, id=name, type="number", select_on_focus=False)
+                field = Input(
+                    value,
+                    id=name,
+                    restrict=NUMBER_CHARACTERS,
+                    validators=[FiniteNumber(f"sweep.{name}")],
+                    select_on_focus=False,
+                )
                 field.border_title = t(f"sweep.{name}")
                 yield field
         yield PlotextPlot(id="sweep-chart")
