@@ -65,6 +65,31 @@ ARGV_B = [
     "--tol", "1e-3",
 ]  # fmt: skip
 
+#: inverse-time decay with a staircase, warm-up, momentum with its beta; the seed's loss shifted.
+ARGV_C = [
+    "--loss", "(w - 3)^2",
+    "--w0", "7",
+    "--lr", "0.2",
+    "--epochs", "40",
+    "--schedule", "inverse-time",
+    "--rate", "0.5",
+    "--decay-steps", "3",
+    "--staircase",
+    "--warmup", "2",
+    "--optimizer", "momentum",
+    "--beta", "0.5",
+]  # fmt: skip
+
+SPEC_C = RunSpec(
+    w0=7.0,
+    lr=0.2,
+    epochs=40,
+    schedule=Schedule("inverse-time", steps=3.0, rate=0.5, staircase=True),
+    warmup=2,
+    optimizer="momentum",
+    beta=0.5,
+)
+
 SPEC_B = RunSpec(
     w0=-1.5,
     lr=0.3,
@@ -81,10 +106,14 @@ def reference(case: str) -> tuple[np.ndarray, np.ndarray, list[float], float, fl
     if case == "a":
         ws, losses, lrs = eager_run(loss_a, -2.5, 0.2, 60, 0.9, 4.0, staircase=True)
         fn, tol = loss_a, 1e-4
+    elif case == "c":
+        ws, losses, lrs = eager_run_spec(lambda w: tf.square(w - 3.0), SPEC_C)
+        fn, tol = None, 1e-6
     else:
         ws, losses, lrs = eager_run_spec(loss_b, SPEC_B)
         fn, tol = loss_b, 1e-3
-    return ws, losses, lrs, float(fn(tf.constant(ws[-1])).numpy()), tol
+    final = float("nan") if fn is None else float(fn(tf.constant(ws[-1])).numpy())
+    return ws, losses, lrs, final, tol
 
 
 def converged_step(losses: np.ndarray, final_loss: float, tol: float) -> int:
@@ -96,10 +125,10 @@ def converged_step(losses: np.ndarray, final_loss: float, tol: float) -> int:
     return k
 
 
-ARGVS = {"a": ARGV_A, "b": ARGV_B}
+ARGVS = {"a": ARGV_A, "b": ARGV_B, "c": ARGV_C}
 
 
-@pytest.mark.parametrize("case", ["a", "b"])
+@pytest.mark.parametrize("case", ["a", "b", "c"])
 def test_csv_is_the_eager_loop_of_the_options_given(case: str, capsysbinary) -> None:
     status, out, err = run_cli(["run", *ARGVS[case], "--format", "csv"], capsysbinary)
     assert status == 0, err
@@ -107,7 +136,7 @@ def test_csv_is_the_eager_loop_of_the_options_given(case: str, capsysbinary) -> 
     rows = list(csv.reader(io.StringIO(out)))
     assert rows[0] == ["step", "w", "loss", "lr"]
     rows = rows[1:]
-    assert [int(r[0]) for r in rows] == list(range(1, 61))
+    assert [int(r[0]) for r in rows] == list(range(1, len(ws) + 1))
     assert bits(np.array([r[1] for r in rows], np.float32)).tolist() == bits(ws).tolist()
     assert bits(np.array([r[2] for r in rows], np.float32)).tolist() == bits(losses).tolist()
     expected_lr = bits(np.array(lrs, np.float32)).tolist()
@@ -124,6 +153,11 @@ def test_the_reference_rates_are_what_the_options_say() -> None:
     assert lrs[:3] == pytest.approx([0.0, 0.1, 0.2], rel=1e-6)
     decayed = [(0.3 - 0.03) * (1 - min(s, 40) / 40) ** 2 + 0.03 for s in range(57)]
     assert lrs[3:] == pytest.approx(decayed, rel=1e-5)
+    _, _, lrs, _, _ = reference("c")
+    # warm-up over 2 steps, then 0.2 / (1 + 0.5 * floor(s / 3)).
+    stairs = [0.2 / (1 + 0.5 * (s // 3)) for s in range(38)]
+    assert lrs[:2] == pytest.approx([0.0, 0.1], rel=1e-6)
+    assert lrs[2:] == pytest.approx(stairs, rel=1e-6)
 
 
 @pytest.mark.parametrize("case", ["a", "b"])
