@@ -8,6 +8,7 @@ from textual.widgets import Input, Markdown, Static
 
 from tui.app import ExplorerApp
 from tui.app.app import PRESETS
+from tui.app.messages import RunFinished
 from tui.app.widgets.chart import DescentChart
 from tui.app.widgets.log_table import LogTable
 from tui.app.widgets.params import Params
@@ -42,25 +43,50 @@ async def test_typing_099_shows_the_second_table_without_enter(seed_lines_expect
 
 
 async def test_stale_runs_are_never_shown_after_newer_ones() -> None:
-    shown: list[int] = []
+    """Each result shown answers the newest request sent at that moment: replies to older
+    requests that still arrive (the engine can finish one just as a newer one is sent) are
+    dropped, whether they come in the race of quick edits or are replayed on purpose."""
+    arrived: list[tuple[int, int]] = []  # (request answered, newest request sent) on arrival
+    shown: list[tuple[int, int]] = []  # (request shown, newest request sent) when shown
+    replies: dict[int, RunFinished] = {}
     app = ExplorerApp()
-    async with app.run_test(size=(120, 40)) as pilot:
+
+    def hook(message) -> None:
+        if isinstance(message, RunFinished):
+            arrived.append((message.request_id, app.engine.latest_id))
+            replies[message.request_id] = message
+
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
         await wait_for_run(pilot)
-        original = app.query_one(LogTable).show
+        log = app.query_one(LogTable)
+        original = log.show
 
         def spy(result):
-            shown.append(app.shown_request)
+            shown.append((app.shown_request, app.engine.latest_id))
             original(result)
 
-        app.query_one(LogTable).show = spy  # type: ignore[method-assign]
+        log.show = spy  # type: ignore[method-assign]
+        first = app.shown_request
         field = app.query_one("#epochs", Input)
         for epochs in ("300000", "20", "200000", "50", "37"):
+            sent = app.engine.latest_id
             field.value = epochs
-            await pilot.pause()
+            # each edit is its own request (past the debounce), sent while the last may run
+            await wait_until(pilot, lambda sent=sent: app.engine.latest_id > sent)
         await wait_for_run(pilot)
-        assert shown == sorted(shown), "results appeared out of order"
-        assert shown[-1] == app.engine.latest_id
-        assert app.query_one(LogTable).rows == 37
+        newest = app.engine.latest_id
+        assert log.rows == 37
+        # A reply to an old request, arriving after the newest was shown, changes nothing.
+        old = replies[first]
+        app.post_message(RunFinished(first, old.results, old.curvature))
+        await pilot.pause()
+        await pilot.pause()
+        assert (first, newest) in arrived[-1:], "the stale reply reached the app"
+        assert app.shown_request == newest
+        assert log.rows == 37
+    assert shown, "results were shown"
+    stale = [(request, latest) for request, latest in shown if request < latest]
+    assert stale == [], f"shown after a newer request was sent: {stale}"
 
 
 async def test_bad_input_is_marked_and_the_last_good_run_stays(seed_lines_expected) -> None:
