@@ -6,6 +6,7 @@ No TensorFlow and no Textual here: the command line and the explorer both use it
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
@@ -117,10 +118,36 @@ def existing(files: dict[Path, Callable[[], bytes]]) -> list[Path]:
 
 
 def write(files: dict[Path, Callable[[], bytes]], *, overwrite: bool = False) -> list[Path]:
-    """Write every planned file atomically (each complete or absent); an existing one only
-    with ``overwrite``. Returns the paths written, in order."""
-    written = []
-    for path, make in files.items():
-        formats.write_atomic(path, make(), overwrite=overwrite)
-        written.append(path)
-    return written
+    """Write the planned files as a set, whole or not at all
+    (:func:`tui.formats.write_all_atomic`); an existing one only with ``overwrite``. Returns the
+    paths written, in order. An :class:`OSError` names the planned file that failed."""
+    formats.write_all_atomic(files, overwrite=overwrite)
+    return list(files)
+
+
+#: Catalogue keys of the reasons a file cannot be written, in words, by error number.
+_REASONS: dict[int, str] = {
+    errno.ENOSPC: "oserror.no_space",
+    errno.EACCES: "oserror.denied",
+    errno.EPERM: "oserror.denied",
+    errno.EROFS: "oserror.read_only",
+    errno.ENOENT: "oserror.no_folder",
+    errno.ENOTDIR: "oserror.not_a_folder",
+    errno.EISDIR: "oserror.is_a_folder",
+    errno.EEXIST: "oserror.exists",
+    errno.ENAMETOOLONG: "oserror.name_too_long",
+    errno.EFBIG: "oserror.too_big",
+    errno.EIO: "oserror.io",
+}
+if hasattr(errno, "EDQUOT"):
+    _REASONS[errno.EDQUOT] = "oserror.quota"
+
+
+def reason(err: OSError) -> str:
+    """Why ``err`` happened, in words of the current language (the system's own text, which
+    is English, only for an error number not listed here)."""
+    key = _REASONS.get(err.errno) if err.errno is not None else None
+    if key is not None:
+        return t(key)
+    code = errno.errorcode.get(err.errno, str(err.errno)) if err.errno else type(err).__name__
+    return t("oserror.other", code=code, text=err.strerror or str(err))

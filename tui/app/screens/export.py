@@ -106,7 +106,8 @@ class ExportScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _write(self, files: dict[Path, Callable[[], bytes]], overwrite: bool) -> None:
-        """Write off the UI thread (a million-row CSV takes a moment)."""
+        """Write off the UI thread (a million-row CSV takes a moment): the whole set or, on
+        any failure, none of it; the message names the file and says why in words."""
         try:
             written = export.write(files, overwrite=overwrite)
         except FileExistsError as err:
@@ -114,11 +115,15 @@ class ExportScreen(ModalScreen[None]):
             return
         except OSError as err:
             where = err.filename or t("export.the_folder")
-            why = t("export.not_written", where=where, why=err.strerror)
+            why = t("export.not_written", where=where, why=export.reason(err))
             self.app.call_from_thread(self._say, why, True)
             return
         folder = written[0].parent.resolve()
         names = ", ".join(path.name for path in written)
         wrote = t("export.wrote", count=len(written), folder=folder, names=names)
-        self.app.call_from_thread(self._say, wrote)
+        self.app.call_from_thread(self._written, wrote)
+
+    def _written(self, text: str) -> None:
+        """On the UI thread: say what was written; the next clash asks again."""
         self._confirmed = None
+        self._say(text)
