@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -24,11 +25,48 @@ def replies_until(client: EngineClient, kind: type, timeout: float = 90.0) -> li
     raise AssertionError(f"no {kind.__name__} within {timeout} s; got {seen}")
 
 
+#: A line written to file descriptor 2 by native code (libc's ``write``), not by Python.
+NATIVE_LINE = "a native line from inside the engine process"
+
+#: Loaded by every Python the test starts (as ``sitecustomize``): once something points file
+#: descriptor 2 elsewhere (the engine's start does, before TensorFlow loads), libc's ``write``
+#: puts a line on it, as TensorFlow's C++ logging does on any machine.
+NATIVE_WRITER = f"""
+import ctypes, os, threading, time
+
+def _write_once_redirected():
+    before = os.fstat(2)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        now = os.fstat(2)
+        if (now.st_dev, now.st_ino) != (before.st_dev, before.st_ino):
+            line = b"{NATIVE_LINE}\\n"
+            ctypes.CDLL(None).write(2, line, len(line))
+            return
+        time.sleep(0.005)
+
+threading.Thread(target=_write_once_redirected, daemon=True).start()
+"""
+
+
+def fd_target(pid: int, fd: int) -> str | None:
+    """What file descriptor ``fd`` of process ``pid`` points at (``None`` without ``/proc``)."""
+    try:
+        return os.readlink(f"/proc/{pid}/fd/{fd}")
+    except OSError:
+        return None
+
+
 def test_native_logs_go_to_the_log_file_not_the_terminal(
     tmp_path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
     log = tmp_path / "engine.log"
     monkeypatch.setenv(LOG_ENV, str(log))
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(NATIVE_WRITER)
+    paths = [str(hook), *filter(None, [os.environ.get("PYTHONPATH")])]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
     client = EngineClient()
     client.start()
     try:
@@ -37,11 +75,16 @@ def test_native_logs_go_to_the_log_file_not_the_terminal(
         done = replies_until(client, RunDone)[-1]
         assert isinstance(done, RunDone) and done.request_id == request
         assert f"{float(done.results[0].final_w):f}" == "3.005651"
+        pid = client.pid
+        assert pid is not None
+        targets = [fd_target(pid, fd) for fd in (1, 2)]
+        if targets != [None, None]:  # where /proc shows it (Linux): both at the log file
+            assert targets == [str(log)] * 2
     finally:
         client.stop()
     out, err = capfd.readouterr()
     assert out == "" and err == "", "the engine process wrote to the terminal"
-    assert "oneDNN" in log.read_text(), "TensorFlow's notices should have reached the log"
+    assert NATIVE_LINE in log.read_text(), "a native write to fd 2 should have reached the log"
 
 
 def test_a_newer_request_makes_the_running_one_stale() -> None:

@@ -141,12 +141,22 @@ def test_chinese_help_is_wrapped_by_the_columns_it_takes(
     assert all(cell_len(line) <= 88 for line in formulas), formulas
 
 
-def test_the_chinese_usage_lines_up_under_the_wide_prefix(capsys) -> None:
+@pytest.mark.parametrize("columns", ["60", "80", "1000"])
+def test_the_chinese_usage_lines_up_under_the_wide_prefix(
+    capsys, monkeypatch: pytest.MonkeyPatch, columns: str
+) -> None:
+    """At any terminal width (argparse reads ``COLUMNS``), every line the usage wraps onto
+    starts under the first option, past the prefix's full width in columns; a width that fits
+    it all keeps it on one line."""
+    monkeypatch.setenv("COLUMNS", columns)
     lines = help_text(["run", "--lang", "zh"], capsys).splitlines()
+    usage = lines[: lines.index("")]
     first = text("zh", "cli.usage") + "lr-explorer run "
-    assert lines[0].startswith(first)
-    indent = len(lines[1]) - len(lines[1].lstrip())
-    assert indent == cell_len(first)
+    assert usage[0].startswith(first + "[-h]")
+    assert (len(usage) == 1) == (columns == "1000"), usage
+    for line in usage[1:]:
+        assert len(line) - len(line.lstrip()) == cell_len(first), line
+        assert line.lstrip().startswith("["), line
 
 
 def test_english_help_keeps_argparse_words(capsys) -> None:

@@ -27,7 +27,7 @@ tf = tfenv.load()
 SPOT_CHECKS = 24
 
 _lock = threading.Lock()
-_xla_ok = True
+_xla_ok = tfenv.xla_allowed()  # and False once a spot check fails
 
 
 def keras_schedule(schedule: Schedule, lr: float):

@@ -13,6 +13,10 @@ Three settings must be in place before TensorFlow is first imported or first com
   polynomial losses on small shapes; without it the loop runs at the same speed.
 - Grappler is switched off: its arithmetic rewrites (e.g. regrouping the sums of the product
   rule) change the last bit of graph-mode results for some losses; eager runs never see them.
+
+``LR_EXPLORER_XLA=off`` (:data:`XLA_ENV`) makes the engine take the graph-mode path it falls
+back to where XLA is not exact, without asking XLA: for tests of that path, and for a machine
+whose XLA fails in some other way.
 """
 
 from __future__ import annotations
@@ -25,6 +29,15 @@ _XLA_FLAGS = {
     "--xla_cpu_max_isa": "--xla_cpu_max_isa=AVX",
     "--xla_disable_hlo_passes": "--xla_disable_hlo_passes=algsimp",
 }
+
+
+#: The environment variable that turns XLA off (``off``, ``0``, ``no`` or ``false``).
+XLA_ENV = "LR_EXPLORER_XLA"
+
+
+def xla_allowed() -> bool:
+    """Whether XLA may be tried at all (:data:`XLA_ENV` does not turn it off)."""
+    return os.environ.get(XLA_ENV, "").strip().lower() not in ("off", "0", "no", "false")
 
 
 #: The smallest padded size, so that short runs and tables share one compiled function.
