@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 import time
 
@@ -75,9 +76,9 @@ def test_native_logs_go_to_the_log_file_not_the_terminal(
         done = replies_until(client, RunDone)[-1]
         assert isinstance(done, RunDone) and done.request_id == request
         assert f"{float(done.results[0].final_w):f}" == "3.005651"
-        pid = client.pid
-        assert pid is not None
-        targets = [fd_target(pid, fd) for fd in (1, 2)]
+        (engine,) = [p for p in mp.active_children() if p.name == "lr-explorer-engine"]
+        assert engine.pid is not None
+        targets = [fd_target(engine.pid, fd) for fd in (1, 2)]
         if targets != [None, None]:  # where /proc shows it (Linux): both at the log file
             assert targets == [str(log)] * 2
     finally:
