@@ -34,7 +34,7 @@ def zh(key: str, **args: object) -> str:
 
 
 #: Fields that hold the user's data, not words of ours: a folder, a file, a session line.
-DATA_FIELDS = {"export-folder", "session-path", "session-line"}
+DATA_FIELDS = {"export-folder", "export-name", "session-path", "session-line"}
 
 
 def screen_text(app: ExplorerApp) -> str:
@@ -154,69 +154,59 @@ async def test_the_palette_offers_the_switch_in_the_other_language() -> None:
         assert zh("key.language.tip") in titles and zh("key.play.tip") in titles
 
 
-#: ASCII words the Chinese screen may show: names the user types or picks (fields, options,
-#: functions), symbols of the lesson (w, loss, lr), key names and product names.
+#: ASCII words the Chinese screen may show, each for a reason (an explicit list: nothing is
+#: taken from the Chinese catalogue itself, so an entry left in English is caught).
 ALLOWED = {
+    # names the user types or picks: options, fields, schedules, optimizers, views
     *SCHEDULE_KINDS,
     *OPTIMIZERS,
     *VIEWS,
-    "lr",
-    "w",
-    "w0",
-    "loss",
-    "epochs",
-    "beta",
-    "rate",
-    "power",
-    "cycle",
-    "alpha",
-    "tf",
-    "keras",
-    "XLA",
-    "TensorFlow",
-    "lr-explorer",
-    "log",
-    "step",
-    "steps",
-    "final",
-    "English",
-    "q",
-    "L",
-    "T",
-    "s",
-    "e",
-    "nan",
-    "inf",
+    *("lr", "w", "w0", "loss", "epochs", "beta", "rate", "power", "cycle", "alpha"),
+    *("decay", "staircase", "t_mul", "m_mul", "rho", "beta_1", "tol"),
+    # symbols of the formulas and the theory
+    *("q", "L", "T", "s", "e", "step", "floor", "nan", "inf", "log", "float32"),
+    # code and product names
+    *("tf", "keras", "XLA", "TensorFlow", "eager", "lr-explorer", "English"),
+    # file formats, and the names of the files an export writes (NAME-pin2.csv...)
+    *("CSV", "JSON", "SVG", "txt", "NAME", "NAME-pin2"),
     # key names, as the keyboard and the footer show them
-    *("space", "ctrl", "shift", "tab", "escape", "enter", "delete", "up", "down", "left", "right"),
-    *("pageup", "pagedown", "home", "end"),
+    *("space", "ctrl", "shift", "tab", "esc", "escape", "enter", "delete", "up", "down"),
+    *("left", "right", "pageup", "pagedown", "home", "end"),
 }
+
+#: A word: Latin letters, digits and ``_`` (``float32``, ``beta_1``), hyphenated parts kept
+#: together (``lr-explorer``, ``inverse-time``), and an ellipsis that cuts it short; not the
+#: exponent of a number (``1e-06``).
+WORD = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*)(\u2026?)")
 
 
 def english_words(text: str) -> set[str]:
-    """Words of two or more Latin letters that are not allowed on the Chinese screen."""
+    """Words of two or more characters that are not allowed on the Chinese screen."""
     allowed = {word.lower() for word in ALLOWED}
-    for value in catalogue("zh").values():  # what the Chinese catalogue itself keeps in Latin
-        allowed |= {word.lower() for word in re.findall(r"[A-Za-z][A-Za-z_]+", value)}
     for code in re.findall(r"`([^`]*)`", i18n._page("zh", "help.md")):  # code in the help
-        allowed |= {word.lower() for word in re.findall(r"[A-Za-z][A-Za-z_]+", code)}
+        allowed |= {word.lower() for word, _ in WORD.findall(code)}
     for name in (*FUNCTIONS, *KERAS_CLASSES.values(), *CONSTANTS):
         allowed.add(name.lower())
-    words = set(re.findall(r"[A-Za-z][A-Za-z_]+", text))
-    # A long name cut at the edge of the help page is still that name.
-    return {
-        w
-        for w in words
-        if w.lower() not in allowed
-        and not (len(w) >= 8 and any(a.startswith(w.lower()) for a in allowed))
-    }
+    leaked = set()
+    for word, cut in WORD.findall(text):
+        low = word.lower()
+        if len(word) < 2 or low in allowed:
+            continue
+        # A name cut at the edge of a column (``ctr…``), or of the help page, is still that name.
+        if (cut or len(word) >= 8) and any(a.startswith(low) for a in allowed):
+            continue
+        leaked.add(word)
+    return leaked
 
 
 async def test_the_chinese_screen_shows_no_english(tmp_path) -> None:
+    leaks: dict[str, list[str]] = {}
+
     async def check(pilot: Pilot, what: str) -> None:
         await pilot.pause()
         leaked = english_words(screen_text(pilot.app))  # type: ignore[arg-type]
-        assert not leaked, (what, sorted(leaked))
+        if leaked:
+            leaks[what] = sorted(leaked)
 
     app = ExplorerApp(PRESETS[3], show_timings=True, language="zh")
     async with app.run_test(size=SIZE) as pilot:
@@ -240,6 +230,7 @@ async def test_the_chinese_screen_shows_no_english(tmp_path) -> None:
         await pilot.press("escape", "s")
         await wait_until(pilot, lambda: getattr(app.screen, "sweep", None) is not None)
         await check(pilot, "sweep")
+    assert not leaks, repr(leaks)
 
 
 async def test_the_english_screen_shows_the_english_catalogue() -> None:
