@@ -9,6 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+# A hook: the run ends with a line for each test skipped for a missing program (chromium, ...).
+from missing_tools import pytest_terminal_summary  # noqa: F401
+
 from tui import i18n
 from tui.engine import tfenv
 

@@ -9,10 +9,9 @@ import sys
 
 import pytest
 from browser import CHROMIUM, free_port, headless_page, wait_for_http
+from missing_tools import needs_tool
 
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="needs a chromium binary: apt install chromium (see README)"
-)
+needs_chromium = needs_tool(CHROMIUM, "chromium", "apt install chromium; .ci/run installs it")
 
 
 @pytest.fixture
@@ -52,3 +51,33 @@ def test_serve_refuses_bad_parameters_in_one_line() -> None:
         [sys.executable, "-m", "tui", "serve", "--port", "0"], capture_output=True, text=True
     )
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "--port" in proc.stderr
+
+
+def test_a_test_skipped_for_a_missing_tool_is_named_at_the_end(tmp_path) -> None:
+    """Without ``-rs`` pytest shows a skip as an ``s``: the summary names it instead."""
+    (tmp_path / "conftest.py").write_text("from missing_tools import pytest_terminal_summary\n")
+    (tmp_path / "test_tools.py").write_text(
+        "import pytest\n"
+        "from missing_tools import needs_tool\n\n"
+        "@needs_tool(None, 'a-tool', 'apt install a-tool')\n"
+        "def test_needs_it(): pass\n\n"
+        "@pytest.mark.skip(reason='another reason')\n"
+        "def test_skipped_otherwise(): pass\n\n"
+        "@needs_tool('/usr/bin/b-tool', 'b-tool', 'apt install b-tool')\n"
+        "def test_has_it(): pass\n"
+    )
+    tests = os.path.dirname(__file__)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": tests},
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    named = [line for line in proc.stdout.splitlines() if line.startswith("SKIPPED for")]
+    assert named == [
+        "SKIPPED for a missing tool: a-tool (apt install a-tool): test_tools.py::test_needs_it"
+    ]
+    assert "1 passed, 2 skipped" in proc.stdout
