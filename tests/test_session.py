@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
+import zlib
+from pathlib import Path
 
 import pytest
 from app_helpers import wait_for_run, wait_until
@@ -15,7 +18,7 @@ from tui.app import session as sessions
 from tui.app.screens.session import SessionScreen
 from tui.app.session import Session, SessionError
 from tui.app.widgets.params import Params
-from tui.engine.spec import RunSpec, Schedule
+from tui.engine.spec import KERAS_SCHEDULES, OPTIMIZERS, RunSpec, Schedule
 
 SAMPLE = Session(
     Params(
@@ -183,3 +186,91 @@ def test_the_command_line_refuses_a_corrupt_session_in_one_line(tmp_path) -> Non
     )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "--session" in proc.stderr and "not JSON" in proc.stderr
+
+
+DATA = Path(__file__).parent / "data"
+
+#: The default screen's session, as saved in ``data/session_v1_default.json``.
+DEFAULT = Session(Params(RunSpec(), "(w + 1)**2", 1e-6))
+
+
+def test_sessions_saved_before_the_strict_reader_still_read_back() -> None:
+    # Written by the writer as it was before the reader became strict: files and lines.
+    assert sessions.load(DATA / "session_v1_sample.json") == SAMPLE
+    assert sessions.load(DATA / "session_v1_default.json") == DEFAULT
+    lines = (DATA / "session_v1_lines.txt").read_text().split()
+    assert [sessions.from_line(line) for line in lines] == [SAMPLE, DEFAULT]
+
+
+@pytest.mark.parametrize("kind", [None, "exponential", *KERAS_SCHEDULES])
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_every_session_the_writer_makes_reads_back(kind: str | None, optimizer: str) -> None:
+    if kind is None:
+        spec = RunSpec(lr=0.5, epochs=10_000_000, warmup=10_000_000, optimizer=optimizer)
+    elif kind == "exponential":
+        spec = RunSpec(lr=1e-30, decay=0.5, decay_steps=1e-3, staircase=True, optimizer=optimizer)
+    else:
+        spec = RunSpec(lr=3e38, w0=-3e38, schedule=Schedule(kind, steps=1e-9), optimizer=optimizer)
+    session = Session(
+        Params(spec, "0.001*w**4 - w", 1e-300),
+        pins=(spec,) * 8,
+        baseline=7,
+        view="path",
+        demo=True,
+        step=1,
+    )
+    assert sessions.loads(sessions.dumps(session)) == session
+    assert sessions.from_line(sessions.to_line(session)) == session
+
+
+@pytest.mark.parametrize(
+    ("tol", "words"),
+    [
+        ("NaN", "NaN is not a finite number"),
+        ("Infinity", "Infinity is not a finite number"),
+        ("-Infinity", "-Infinity is not a finite number"),
+        ("1e999", "1e999 is not a finite number"),
+        ("1" * 4_400, "4,400 digits"),
+        ("-1e-9", "tol: must be above 0"),
+    ],
+)
+def test_a_session_tolerance_obeys_the_command_line_rule(tol: str, words: str) -> None:
+    text = sessions.dumps(SAMPLE).replace('"tol": 0.0001', f'"tol": {tol}')
+    assert f'"tol": {tol}' in text
+    for read in (sessions.loads, lambda text: sessions.from_line(line_of(text))):
+        with pytest.raises(SessionError) as caught:
+            read(text)
+        assert words in str(caught.value)
+
+
+def test_a_tolerance_handed_over_as_data_is_checked_too() -> None:
+    for bad in (float("nan"), float("inf")):
+        data = sessions.to_dict(SAMPLE)
+        data["tol"] = bad
+        with pytest.raises(SessionError, match="tol: must be finite"):
+            sessions.from_dict(data)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 100_000,
+        '{"format": ' + "{" * 50_000,
+        '{"format": "lr-explorer-session", "v": ' + "9" * 4400 + "}",
+    ],
+)
+def test_deep_nesting_and_huge_integers_are_refused_in_lines_and_files(text: str, tmp_path) -> None:
+    with pytest.raises(SessionError, match="nested more than|digits"):
+        sessions.loads(text)
+    with pytest.raises(SessionError, match="nested more than|digits"):
+        sessions.from_line(line_of(text))
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    with pytest.raises(SessionError, match="bad.json: (nested more than|a whole number of)"):
+        sessions.load(path)
+
+
+def line_of(text: str) -> str:
+    """A one-line session holding ``text`` as its JSON, packed as :func:`sessions.to_line` does."""
+    packed = base64.urlsafe_b64encode(zlib.compress(text.encode(), 9)).decode()
+    return sessions.LINE_PREFIX + packed.rstrip("=")

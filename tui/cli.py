@@ -511,6 +511,11 @@ def main(argv: Sequence[str] | None = None, quiet_native_logs: bool = False) -> 
     if args.lang is not None and args.lang != language:  # pragma: no cover - the scan saw it
         language = args.lang
         i18n.set_language(language)
+    if args.command in ("run", "serve"):
+        # The explorer shows this itself; a command says it here, and works on regardless.
+        problem = settings.load()[1]
+        if problem is not None:
+            print(t("cli.warning", prog=PROG, message=problem), file=sys.stderr)
     if args.command == "run":
         return run_command(args, parser, quiet_native_logs)
     if args.command == "serve":

@@ -1,8 +1,10 @@
 """What the user changed and keeps between sessions (theme, language, keys), in the config folder.
 
 The folder is ``platformdirs.user_config_dir("lr-explorer")`` (``~/.config/lr-explorer`` on
-Linux), or ``$LR_EXPLORER_CONFIG_DIR`` if set. The file is small JSON, written atomically; one
-that cannot be read is left alone and the defaults are used, with a message saying why.
+Linux), or ``$LR_EXPLORER_CONFIG_DIR`` if set. The file is small JSON, written atomically, and
+read by the strict reader (:mod:`tui.strict_json`): one that cannot be read (too big, nested too
+deep, a huge number, not a regular file: a FIFO is never waited on) is left alone and the
+defaults are used, with a message saying why.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import platformdirs
 
+from tui import strict_json
 from tui.i18n import LANGUAGES, t
 
 #: The application name the config folder is named after.
@@ -21,6 +24,9 @@ APP_NAME = "lr-explorer"
 
 #: The settings file's name in that folder.
 FILE_NAME = "settings.json"
+
+#: A settings file is a few lines; anything bigger is not ours.
+MAX_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -51,10 +57,12 @@ def load() -> tuple[Settings, str | None]:
     """The kept settings, and why they could not be read (``None`` if all is well)."""
     path = settings_path()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = strict_json.load(path, max_bytes=MAX_BYTES)
     except FileNotFoundError:
         return Settings(), None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+    except OSError as err:
+        return Settings(), t("settings.ignored", path=path, why=err.strerror)
+    except strict_json.StrictJSONError as err:
         return Settings(), t("settings.ignored", path=path, why=err)
     if not isinstance(data, dict) or not set(data) <= {f.name for f in fields(Settings)}:
         return Settings(), t("settings.ignored", path=path, why=t("settings.foreign"))

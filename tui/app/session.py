@@ -2,8 +2,10 @@
 
 A session holds the parameters (run, schedule, optimizer, loss, tolerance), the pins and the
 baseline, and the view (chart view, log scale, demo mode, the step playback is paused at).
-Reading one is strict: an unknown key, a value of the wrong type or out of its range, or a
-foreign file is refused with a message naming what is wrong, and nothing on screen changes.
+Reading one is strict: the text goes through :mod:`tui.strict_json` (bounded size and nesting,
+no huge integers, no NaN or Infinity), then an unknown key, a value of the wrong type or out of
+the range the command line and the fields allow, or a foreign file is refused with a message
+naming what is wrong, and nothing on screen changes.
 The one-line form, like TensorFlow Playground's address bar, is ``lrx1:`` and the compact
 JSON, zlib-compressed and base64url-encoded; it can be copied off the screen and pasted back.
 """
@@ -21,11 +23,13 @@ from typing import Any
 
 from tui.app.pins import MAX_PINS
 from tui.app.widgets.chart import VIEWS
-from tui.app.widgets.params import Params
+from tui.app.widgets.params import Params, check_tolerance
 from tui.engine.losses import LossError, parse_loss
-from tui.engine.spec import ParameterError, RunSpec, Schedule
+from tui.engine.spec import ParameterError, RunSpec, Schedule, check_finite
 from tui.formats import write_atomic
 from tui.i18n import t
+from tui.strict_json import StrictJSONError, read_text
+from tui.strict_json import loads as strict_loads
 
 #: What a session file says it is, and the version of its layout.
 FORMAT = "lr-explorer-session"
@@ -34,8 +38,11 @@ VERSION = 1
 #: The start of a one-line session.
 LINE_PREFIX = "lrx1:"
 
-#: Session files are small; anything bigger is not one of ours.
+#: Session files are small; anything bigger is not one of ours (a line unpacks to at most this).
 MAX_BYTES = 1 << 20
+
+#: The longest one-line session read (base64 of at most :data:`MAX_BYTES` compressed bytes).
+MAX_LINE = MAX_BYTES * 4 // 3 + 4
 
 
 class SessionError(ValueError):
@@ -85,9 +92,7 @@ def from_dict(data: Any) -> Session:
     try:
         spec = _spec(data.get("run"), "run")
         loss = parse_loss(_typed(data, "loss", str, "session")).source
-        tol = _number(data, "tol", "session")
-        if tol <= 0:
-            raise SessionError(t("session.tol"))
+        tol = check_tolerance(_number(data, "tol", "session"))
         pins_data = data.get("pins", [])
         if not isinstance(pins_data, list):
             raise SessionError(t("session.pins_list"))
@@ -132,11 +137,9 @@ def dumps(session: Session) -> str:
 def loads(text: str) -> Session:
     """The session in JSON ``text`` (:class:`SessionError` if it is not one)."""
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise SessionError(
-            t("session.not_json", why=err.msg, line=err.lineno, column=err.colno)
-        ) from None
+        data = strict_loads(text, max_chars=MAX_BYTES)
+    except StrictJSONError as err:
+        raise SessionError(str(err)) from None
     return from_dict(data)
 
 
@@ -152,14 +155,24 @@ def from_line(line: str) -> Session:
     if not text.startswith(LINE_PREFIX):
         raise SessionError(t("session.prefix", prefix=repr(LINE_PREFIX)))
     body = text[len(LINE_PREFIX) :]
+    if len(body) > MAX_LINE:
+        raise SessionError(t("json.too_long", size=len(body), most=MAX_LINE))
     try:
         packed = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        raw = zlib.decompressobj().decompress(packed, MAX_BYTES)
-        return loads(raw.decode("utf-8"))
+        unpack = zlib.decompressobj()
+        # At most one byte past the limit is unpacked: a small line that unpacks to gigabytes
+        # (a zip bomb) costs no more than a full-sized session.
+        raw = unpack.decompress(packed, MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES or unpack.unconsumed_tail:
+            raise SessionError(t("session.line_too_big", most=MAX_BYTES))
+        if not unpack.eof:
+            raise SessionError(t("session.damaged"))
+        text = raw.decode("utf-8")
     except (binascii.Error, zlib.error, UnicodeDecodeError, ValueError) as err:
         if isinstance(err, SessionError):
             raise
         raise SessionError(t("session.damaged")) from None
+    return loads(text)
 
 
 def save(path: str | os.PathLike[str], session: Session, *, overwrite: bool = False) -> None:
@@ -168,20 +181,19 @@ def save(path: str | os.PathLike[str], session: Session, *, overwrite: bool = Fa
 
 
 def load(path: str | os.PathLike[str]) -> Session:
-    """Read a session file (:class:`SessionError` for anything that is not a good session)."""
+    """Read a session file (:class:`SessionError` for anything that is not a good session).
+
+    Only a regular file is read (a FIFO or a device is refused at once, never waited on), and
+    at most :data:`MAX_BYTES` of it.
+    """
     try:
-        with open(path, "rb") as f:
-            raw = f.read(MAX_BYTES + 1)
+        text = read_text(path, max_bytes=MAX_BYTES)
     except OSError as err:
         raise SessionError(
             t("session.unreadable", path=os.fspath(path), why=err.strerror)
         ) from None
-    if len(raw) > MAX_BYTES:
-        raise SessionError(t("session.too_big", path=os.fspath(path), most=MAX_BYTES))
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise SessionError(t("session.not_utf8", path=os.fspath(path))) from None
+    except StrictJSONError as err:
+        raise SessionError(f"{os.fspath(path)}: {err}") from None
     try:
         return loads(text)
     except SessionError as err:
@@ -268,10 +280,14 @@ def _typed(data: dict[str, Any], name: str, kind: type, where: str) -> Any:
 
 
 def _number(data: dict[str, Any], name: str, where: str) -> float:
+    """A finite number (the command line's and the fields' rule; NaN and inf never pass)."""
     value = data.get(name)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise SessionError(t("session.number", where=f"{where}.{name}"))
-    return float(value)
+    try:
+        return check_finite(name, float(value))
+    except OverflowError:
+        raise SessionError(t("session.number", where=f"{where}.{name}")) from None
 
 
 def _flag(data: dict[str, Any], name: str, where: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from textual import on
@@ -78,12 +79,24 @@ class SessionScreen(ModalScreen[Session | None]):
     def _path_changed(self) -> None:
         self._confirm_overwrite = None
 
+    def _path(self) -> Path | None:
+        """The file named in the path field, or ``None`` (and a message) if it names none."""
+        text = self.query_one("#session-path", Input).value.strip()
+        if "\x00" in text:
+            self._say(t("json.nul_path"), error=True)
+            return None
+        # os.path.expanduser leaves an unknown ~user as it is; Path.expanduser raises.
+        path = Path(os.path.expanduser(text))
+        if not path.name:
+            self._say(t("session.no_name"), error=True)
+            return None
+        return path
+
     @on(Button.Pressed, "#save-session")
     @on(Input.Submitted, "#session-path")
     def _save(self) -> None:
-        path = Path(self.query_one("#session-path", Input).value.strip()).expanduser()
-        if not path.name:
-            self._say(t("session.no_name"), error=True)
+        path = self._path()
+        if path is None:
             return
         overwrite = self._confirm_overwrite == path
         try:
@@ -100,7 +113,9 @@ class SessionScreen(ModalScreen[Session | None]):
 
     @on(Button.Pressed, "#open-session")
     def _open(self) -> None:
-        path = Path(self.query_one("#session-path", Input).value.strip()).expanduser()
+        path = self._path()
+        if path is None:
+            return
         try:
             session = load(path)
         except SessionError as err:

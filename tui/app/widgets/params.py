@@ -1,7 +1,14 @@
-"""The parameter pane: one field per run parameter, validated as typed, posting good sets."""
+"""The parameter pane: one field per run parameter, validated as typed, posting good sets.
+
+Every field is a text ``Input`` checked by our own parsers (``float()`` and the command line's
+rules), never by Textual's ``type="number"``: in Textual 8.2.8 that type filters each keystroke
+through a regular expression (``_RESTRICT_TYPES["number"]`` in ``textual/widgets/_input.py``)
+that backtracks exponentially, so 20 digits and then a letter froze the app for about 20 s.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,6 +33,7 @@ from tui.engine.spec import (
     RunSpec,
     Schedule,
     check_boundaries,
+    check_finite,
     parse_epochs,
     parse_list,
     parse_number,
@@ -82,17 +90,36 @@ NUDGES: dict[str, tuple[str, float]] = {
 
 
 class ParsedBy(Validator):
-    """A validator that accepts what ``parse`` accepts and shows the rule it broke."""
+    """A validator that accepts what ``parse`` accepts and shows the rule it broke.
 
-    def __init__(self, parse: Callable[[str], object]) -> None:
+    ``field`` is the field's id. ``label`` is the catalogue key of its name in messages, where
+    the parser's name for it is not what the field is called on screen (the tolerance, not
+    ``tol``). An empty ``number`` field says that it wants a number.
+    """
+
+    def __init__(
+        self,
+        parse: Callable[[str], object],
+        field: str = "",
+        label: str | None = None,
+        number: bool = False,
+    ) -> None:
         super().__init__()
         self.parse = parse
+        self.field = field
+        self.label = label
+        self.number = number
 
     def validate(self, value: str) -> ValidationResult:
         """Succeed if ``parse(value)`` does; fail with its message (never raise)."""
         try:
+            if self.number and not value.strip():
+                raise ParameterError(self.field, msg("field.empty"))
             self.parse(value)
-        except (ParameterError, LossError) as err:
+        except ParameterError as err:
+            name = t(self.label) if self.label else err.name
+            return self.failure(t("spec.error", name=name, reason=err.reason))
+        except LossError as err:
             return self.failure(str(err))
         except Exception as err:  # noqa: BLE001 - a validator that raises would crash the app
             return self.failure(t("field.not_understood", why=err))
@@ -106,13 +133,21 @@ def check_finite_factor(value: float) -> float:
     return value
 
 
-def parse_tolerance(text: str) -> float:
-    """Parse the convergence tolerance: a finite number above 0."""
-    value = parse_number("tol", text)
+def check_tolerance(value: float) -> float:
+    """The convergence tolerance if it is a finite number above 0 (the command line's rule)."""
+    check_finite("tol", value)
     if value <= 0:
         raise ParameterError("tol", msg("field.above_0"))
-    return value
+    return float(value)
 
+
+def parse_tolerance(text: str) -> float:
+    """Parse the convergence tolerance: a finite number above 0."""
+    return check_tolerance(parse_number("tol", text))
+
+
+#: The catalogue key of a field's name in its messages, where the parser calls it otherwise.
+LABELS = {"tol": "field.tol", "steps": "field.steps"}
 
 PARSERS: dict[str, Callable[[str], object]] = {
     "lr": lambda text: RunSpec(lr=parse_number("lr", text)).validate(),
@@ -246,8 +281,8 @@ class ParamsForm(VerticalScroll):
             widget = ParamInput(
                 values[name],
                 id=name,
-                type=kind,  # type: ignore[arg-type]
-                validators=[ParsedBy(PARSERS[name])],
+                type="text",  # never "number": see the module's docstring
+                validators=[ParsedBy(PARSERS[name], name, LABELS.get(name), kind == "number")],
                 validate_on=["changed"],
                 select_on_focus=False,
             )
@@ -380,13 +415,15 @@ class ParamsForm(VerticalScroll):
         field = self.query_one(f"#{name}", Input)
         kind, amount = NUDGES[name]
         try:
-            value = float(field.value)
-        except ValueError:
+            value = parse_number(name, field.value)  # finite: never nan or inf from here on
+        except ParameterError:
             return
         if kind == "times":
             value = value * amount if direction > 0 else value / amount
         else:
             value = value + direction * amount
+        if not math.isfinite(value):
+            return
         if name in ("epochs", "warmup"):
             field.value = str(max(0 if name == "warmup" else 1, round(value)))
         elif name in ("alpha", "beta"):

@@ -53,6 +53,7 @@ MESSAGES: dict[str, str] = {
     # errors
     "cli.error": "{prog}: error: {message} (see --help)",
     "cli.error.plain": "{prog}: error: {message}",
+    "cli.warning": "{prog}: warning: {message}",
     "cli.error.argument": "argument {option}: {reason}",
     "cli.error.choice": "invalid choice: {value!r} (choose from {choices})",
     "cli.error.expected_one": "expected one argument",

@@ -53,6 +53,7 @@ MESSAGES: dict[str, str] = {
     # errors
     "cli.error": "{prog}：错误：{message}（见 --help）",
     "cli.error.plain": "{prog}：错误：{message}",
+    "cli.warning": "{prog}：警告：{message}",
     "cli.error.argument": "参数 {option}：{reason}",
     "cli.error.choice": "无效的选择 {value!r}（可选：{choices}）",
     "cli.error.expected_one": "需要一个值",
