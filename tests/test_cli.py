@@ -82,12 +82,20 @@ def test_csv_and_json_round_trip_float32(capsysbinary) -> None:
 
 
 def test_every_step_is_printed_even_inf_and_nan(capsysbinary) -> None:
+    import tensorflow as tf
+    from eager_reference import eager_run
+
     status, out, _ = run_cli(
         ["run", "--lr", "1e30", "--epochs", "8", "--format", "en"], capsysbinary
     )
-    lines = out.decode().splitlines()
-    assert status == 0 and len(lines) == 8
-    assert any("nan" in line or "inf" in line for line in lines)
+    ws, losses, _ = eager_run(lambda w: tf.square(w + 1), 5.0, 1e30, 8)
+    assert np.isinf(ws).any() and np.isnan(ws).any(), "the run goes through inf to nan"
+    expected = [
+        "step %d: w = %f, loss = %f" % (k, w, loss)  # noqa: UP031 - the seed's own %f
+        for k, (w, loss) in enumerate(zip(ws.tolist(), losses.tolist(), strict=True), 1)
+    ]
+    assert status == 0
+    assert out.decode().splitlines() == expected
 
 
 def test_summary_names_the_outcome(capsysbinary) -> None:
@@ -162,18 +170,69 @@ def test_bad_input_in_chinese_is_one_chinese_line_and_status_2(
 
 
 def test_help_states_every_schedules_formula_and_every_optimizer(capsys) -> None:
-    from tui.engine.schedules import FORMULAS, KERAS_CLASSES
+    from stated_formulas import SCHEDULE_FORMULAS, WARMUP_FORMULA_TEXT
 
     with pytest.raises(SystemExit):
         cli.main(["run", "--help"])
     text = capsys.readouterr().out
-    for kind, formula in FORMULAS.items():
-        assert f"  {kind}" in text and formula in text, kind
-    for name in KERAS_CLASSES.values():
-        assert f"tf.keras.optimizers.schedules.{name}" in text
-    for name in ("SGD(momentum=beta)", "nesterov=True", "Adagrad()", "RMSprop(rho=beta)", "Adam("):
-        assert name in text
-    assert max(map(len, text[text.index("schedules:") :].splitlines())) <= 88
+    lines = text[text.index("schedules:") :].splitlines()
+    for kind, formula in SCHEDULE_FORMULAS.items():
+        assert f"  {kind:<15}  {formula}" in lines, kind
+    assert f"  {'--warmup W':<15}  {WARMUP_FORMULA_TEXT}" in lines
+    keras = {
+        "piecewise": "PiecewiseConstantDecay",
+        "inverse-time": "InverseTimeDecay",
+        "polynomial": "PolynomialDecay",
+        "cosine": "CosineDecay",
+        "cosine-restarts": "CosineDecayRestarts",
+    }
+    for kind, name in keras.items():
+        below = lines[lines.index(f"  {kind:<15}  {SCHEDULE_FORMULAS[kind]}") + 1]
+        assert below.strip() == f"tf.keras.optimizers.schedules.{name}", kind
+    optimizers = {
+        "gd": "the seed's w -= lr * grads (default; bit-exact with the lesson)",
+        "momentum": "tf.keras.optimizers.SGD(momentum=beta)",
+        "nesterov": "tf.keras.optimizers.SGD(momentum=beta, nesterov=True)",
+        "adagrad": "tf.keras.optimizers.Adagrad()",
+        "rmsprop": "tf.keras.optimizers.RMSprop(rho=beta)",
+        "adam": "tf.keras.optimizers.Adam(beta_1=beta)",
+    }
+    for name, update in optimizers.items():
+        assert f"  {name:<8}  {update}" in lines, name
+    assert max(map(len, lines)) <= 88
+
+
+def test_the_stated_formulas_are_what_keras_computes() -> None:
+    """The help's formulas, computed as written, against keras's schedules (and the seed's
+    exponential decay against its Python float64 arithmetic)."""
+    import math
+
+    from eager_reference import keras_schedule_reference
+
+    from tui.engine.spec import Schedule
+
+    lr, T, rate, power, alpha = 0.3, 7.0, 0.5, 2.0, 0.1
+    end = alpha * lr
+    stated = {
+        "inverse-time": lambda s: lr / (1 + rate * s / T),
+        "inverse-time staircase": lambda s: lr / (1 + rate * math.floor(s / T)),
+        "polynomial": lambda s: (lr - end) * (1 - min(s, T) / T) ** power + end,
+        "cosine": lambda s: (
+            lr * ((1 - alpha) * (1 + math.cos(math.pi * min(s, T) / T)) / 2 + alpha)
+        ),
+        "piecewise": lambda s: lr * [1.0, 0.5, 0.1][sum(s > b for b in (4, 9))],
+    }
+    schedules = {
+        "inverse-time": Schedule("inverse-time", steps=T, rate=rate),
+        "inverse-time staircase": Schedule("inverse-time", steps=T, rate=rate, staircase=True),
+        "polynomial": Schedule("polynomial", steps=T, power=power, alpha=alpha),
+        "cosine": Schedule("cosine", steps=T, alpha=alpha),
+        "piecewise": Schedule("piecewise", boundaries=(4, 9), factors=(1.0, 0.5, 0.1)),
+    }
+    for name, formula in stated.items():
+        keras = keras_schedule_reference(schedules[name], lr)
+        for s in range(20):
+            assert float(keras(s).numpy()) == pytest.approx(formula(s), rel=1e-6), (name, s)
 
 
 def test_schedule_warmup_and_optimizer_options_run_the_eager_loop_they_name(capsysbinary) -> None:

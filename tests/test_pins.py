@@ -144,3 +144,72 @@ async def test_path_view_draws_the_iterates_on_the_loss_curve() -> None:
         await wait_for_run(pilot)
         await pilot.pause()
         assert "path: inf/nan not drawn" in chart.note
+
+
+def test_pin_labels_and_schedule_texts() -> None:
+    """A pin's legend label, its table text, its style and what it shares with the current
+    run, written out by hand for each kind of schedule and optimizer."""
+    from tui.app.pins import MAX_PINS, STYLES, Pin, shared
+    from tui.engine.spec import Schedule
+
+    seed = Pin(1, RunSpec(lr=0.99))
+    decayed = Pin(2, RunSpec(lr=0.2, decay=0.99, decay_steps=3.0, staircase=True, warmup=4))
+    cosine = Pin(3, RunSpec(lr=0.1, schedule=Schedule("cosine", steps=50.0), optimizer="adam"))
+    adagrad = Pin(4, RunSpec(lr=0.5, optimizer="adagrad", beta=0.7))
+    assert [p.label for p in (seed, decayed, cosine, adagrad)] == [
+        "#1 lr 0.99",
+        "#2 lr 0.2 x0.99 +w4",
+        "#3 lr 0.1 cosine adam",
+        "#4 lr 0.5 adagrad",
+    ]
+    assert [p.schedule_text() for p in (seed, decayed, cosine, adagrad)] == [
+        "constant 0.99",
+        "0.2*0.99^(s/3) stair warm 4",
+        "cosine 0.1 T50, adam b0.9",
+        "constant 0.5, adagrad",
+    ]
+    # Each of the first MAX_PINS pins has a colour and a marker of its own, in STYLES' order.
+    pins = [Pin(n, RunSpec()) for n in range(1, MAX_PINS + 1)]
+    assert [(p.color, p.marker) for p in pins] == list(STYLES)
+    assert (Pin(1, RunSpec()).color, Pin(1, RunSpec()).marker) == ("red", "x")
+    assert (Pin(2, RunSpec()).color, Pin(2, RunSpec()).marker) == ("green", "+")
+    assert len(set(STYLES)) == MAX_PINS
+    # A pin shares w0 and epochs with the current run; its rate, schedule and optimizer stay.
+    current = RunSpec(w0=-3.0, lr=0.5, epochs=77, decay=0.9)
+    assert shared(cosine.spec, current) == RunSpec(
+        w0=-3.0, lr=0.1, epochs=77, schedule=Schedule("cosine", steps=50.0), optimizer="adam"
+    )
+
+
+async def test_with_colour_the_pins_are_drawn_in_their_colours() -> None:
+    """Two pins on the chart: pin #1's marker (x) in red, pin #2's (+) in green, as the theme
+    shows red and green (reddish: red the largest component; greenish: green)."""
+    from textual.geometry import Region
+
+    app = ExplorerApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        await pilot.press("escape", "p", "2")  # pin #1: lr 0.01
+        await wait_for_run(pilot)
+        await pilot.press("p", "3")  # pin #2: lr 0.99
+        await wait_for_run(pilot)
+        await pilot.pause()
+        assert [(p.number, p.color, p.marker) for p in app.pins] == [
+            (1, "red", "x"),
+            (2, "green", "+"),
+        ]
+        chart = app.query_one(DescentChart)
+        colours: dict[str, set[tuple[int, int, int]]] = {"x": set(), "+": set()}
+        counts = {"x": 0, "+": 0}
+        for strip in chart.render_lines(Region(0, 0, *chart.outer_size)):
+            for segment in strip:
+                color = segment.style.color if segment.style else None
+                for char in segment.text:
+                    if char in colours and color is not None and color.triplet is not None:
+                        colours[char].add(tuple(color.triplet))
+                        counts[char] += 1
+    assert counts["x"] > 5 and counts["+"] > 5, counts
+    red = {rgb for rgb in colours["x"] if rgb[0] > max(rgb[1], rgb[2])}
+    green = {rgb for rgb in colours["+"] if rgb[1] > max(rgb[0], rgb[2])}
+    assert red and green, colours
+    assert not red & green

@@ -36,7 +36,7 @@ async def test_no_color_renders_in_greys_only(monkeypatch: pytest.MonkeyPatch) -
     assert greys == used, sorted(used - greys)
 
 
-async def test_with_colour_the_pins_are_coloured() -> None:
+async def test_with_colour_the_screen_has_colours() -> None:
     """The NO_COLOR test's contrast: without it, the same screen has colours."""
     app = ExplorerApp(PRESETS[2])
     async with app.run_test(size=(80, 24)) as pilot:
