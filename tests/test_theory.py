@@ -212,12 +212,12 @@ def test_predicted_steps_match_the_engine(text: str, lrs: list[float]) -> None:
             assert theory is not None and theory.exact
             predicted = theory.predicted_steps(TOL, w0)
             assert predicted is not None
-            # Measured from the engine's float32 loss above its minimum (for c = 0 this is
-            # exactly analysis.steps_to_tolerance) ...
+            # Measured from the engine's float32 loss above its minimum: the first step within
+            # the tolerance, which for these runs is also the step after which it stays within
+            # (the status's steps to the tolerance, measured from the same exact minimum) ...
             after = np.append(result.loss[1:], result.final_loss).astype(np.float64)
             by_loss = _first(after - c <= TOL)
-            if c == 0:
-                assert by_loss == analysis.steps_to_tolerance(result.loss, result.final_loss, TOL)
+            assert result.status.steps_to_tol == by_loss, (w0, lr)
             # ... and from the engine's float32 w in float64, free of the loss's rounding near c.
             by_w = _first(quad.a * (result.w.astype(np.float64) - quad.minimum_w) ** 2 <= TOL)
             if theory.contraction == 0:
@@ -243,8 +243,9 @@ def test_predicted_zero_when_starting_within_tolerance() -> None:
     theory = theory_for(SEED, 0.1, -1.0005)
     assert theory is not None and theory.predicted_steps(TOL, -1.0005) == 0
     result = descent.run(RunSpec(w0=-1.0005, lr=0.1, epochs=5), SEED)
-    assert result.loss[0] <= TOL  # the engine's count starts after the first step: 1
-    assert analysis.steps_to_tolerance(result.loss, result.final_loss, TOL) == 1
+    assert result.loss[0] <= TOL  # within the tolerance at w0, and it stays: 0 steps, as predicted
+    assert result.status.steps_to_tol == 0
+    assert str(result.status) == "converged from the start"
 
 
 # --- Local curvature for other losses. ---------------------------------------------------------

@@ -281,7 +281,7 @@ class ExplorerApp(App[None]):
             result.spec.w0,
             curvature_at=None if curvature is None else (lambda _w: curvature),
         )
-        self.query_one(TheoryPanel).show(self._theory, result, self.params.tol)
+        self.query_one(TheoryPanel).show(self._theory, result, self.params.tol, curvature)
 
     def _show_pins(self) -> None:
         """Redraw the chart and the log with the pins, and the comparison table."""

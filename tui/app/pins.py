@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from tui.engine.analysis import steps_to_tolerance
 from tui.engine.result import RunResult
 from tui.engine.spec import BETA_OPTIMIZERS, RunSpec
 from tui.i18n import t
@@ -82,5 +81,10 @@ def shared(pin_spec: RunSpec, current: RunSpec) -> RunSpec:
 
 
 def steps_to(result: RunResult, tol: float) -> int | None:
-    """The steps ``result`` took to reach ``tol``, or ``None``."""
-    return steps_to_tolerance(result.loss, float(result.final_loss), tol)
+    """The steps ``result`` took to reach the tolerance, or ``None``: its status's number.
+
+    The engine measured it with ``tol`` (a change of the tolerance re-runs every pin), by the
+    one definition of :func:`tui.engine.analysis.steps_to_tolerance`, so the table shows the
+    same number as the status line and the theory panel.
+    """
+    return result.status.steps_to_tol

@@ -41,6 +41,7 @@ from tui.engine.losses import SEED_LOSS, LossExpr, parse_loss
 from tui.engine.result import RunResult
 from tui.engine.schedules import lr_tables
 from tui.engine.spec import MAX_CELLS, ParameterError, RunSpec
+from tui.engine.theory import known_minimum
 from tui.i18n import msg
 
 tf = tfenv.load()
@@ -127,6 +128,7 @@ def run_batch(
         for i in lanes:
             backends[i] = backend
     seconds = time.perf_counter() - started
+    floor = known_minimum(expr)  # the loss's exact minimum, for the status's tolerance
     results = []
     for lane, spec in enumerate(specs):
         n = spec.epochs
@@ -156,6 +158,7 @@ def run_batch(
                     float(f_loss),
                     float(f_grad),
                     tol,
+                    floor,
                 ),
                 backend=backends[lane],
                 seconds=seconds,

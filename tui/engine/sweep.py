@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from tui.engine.analysis import DEFAULT_TOL, Outcome, steps_to_tolerance
+from tui.engine.analysis import DEFAULT_TOL, Outcome
 from tui.engine.losses import LossExpr
 from tui.engine.result import RunResult
 from tui.engine.spec import ParameterError, RunSpec
@@ -79,7 +79,8 @@ def summarize(base: RunSpec, lrs: np.ndarray, results: Sequence[RunResult], tol:
 
 
 def _steps_to_tol(result: RunResult, tol: float) -> int:
-    steps = steps_to_tolerance(result.loss, float(result.final_loss), tol)
+    """The run's steps to the tolerance as its status counts them (one definition), or -1."""
+    steps = result.status.steps_to_tol
     return -1 if steps is None else steps
 
 

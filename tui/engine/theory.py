@@ -29,8 +29,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from fractions import Fraction
+from itertools import pairwise
+from typing import TYPE_CHECKING
 
-from tui.engine.analysis import DEFAULT_TOL
+from tui.engine.analysis import DEFAULT_TOL, Outcome
 from tui.engine.losses import (
     _W,
     LossExpr,
@@ -41,7 +43,11 @@ from tui.engine.losses import (
     _sigmoid,
     _softplus,
 )
+from tui.engine.spec import RunSpec
 from tui.i18n import Msg, msg, t
+
+if TYPE_CHECKING:
+    from tui.engine.result import RunResult
 
 __all__ = [
     "loss_curve",
@@ -50,9 +56,14 @@ __all__ = [
     "Quadratic",
     "Regime",
     "Theory",
+    "contradiction",
+    "known_minimum",
     "local_curvature",
+    "models",
+    "no_minimum",
     "quadratic",
     "theory_for",
+    "why_no_theory",
 ]
 
 #: The highest polynomial degree followed while a loss is checked for being quadratic. Terms of
@@ -149,6 +160,58 @@ def quadratic(expr: LossExpr) -> Quadratic | None:
     if not all(math.isfinite(x) for x in finite) or a <= 0:
         return None
     return quad
+
+
+def known_minimum(expr: LossExpr) -> float | None:
+    """The loss's lowest value where it is known exactly (a quadratic, see :func:`quadratic`).
+
+    ``None`` for any other loss: its minimum, if it has one, is not known. The engine's status
+    measures the tolerance from this (see :func:`tui.engine.analysis.steps_to_tolerance`).
+    """
+    quad = quadratic(expr)
+    return None if quad is None else quad.minimum_loss
+
+
+def no_minimum(expr: LossExpr) -> Msg | None:
+    """Why ``expr`` has no minimum for descent to find, if it is a polynomial without one.
+
+    A constant has nothing to descend; a line, a polynomial of odd degree or one whose leading
+    coefficient is negative is unbounded below. ``None`` for any other loss: a polynomial with
+    a minimum, or a loss that is not a polynomial (nothing is known of it as a whole). A local
+    theory from the curvature at w0 would describe a minimum of its local model that such a
+    loss does not have, so the panel says this instead.
+    """
+    try:
+        poly = _polynomial(expr._program)
+    except _NotPolynomial:
+        return None
+    degree = len(poly) - 1
+    if degree <= 0:
+        return msg("why.none_constant")
+    if degree == 1:
+        return msg("why.none_linear")
+    if degree % 2 or poly[-1] < 0:
+        return msg("why.none_unbounded")
+    return None
+
+
+def why_no_theory(expr: LossExpr, w0: float, curvature: float | None) -> Msg:
+    """Why :func:`theory_for` gives no theory for ``expr`` from ``w0``, in one message.
+
+    A polynomial without a minimum says so (:func:`no_minimum`). Any other loss is judged by
+    ``curvature``, its curvature at ``w0`` (``None`` if not known): at or below 0 the local
+    model has no minimum, and the theory is unknown rather than a guess.
+    """
+    whole = no_minimum(expr)
+    if whole is not None:
+        return whole
+    if curvature is None or not math.isfinite(curvature):
+        return msg("why.none_unknown")
+    if curvature == 0:
+        return msg("why.none_flat_at", w0=_number(w0))
+    if curvature < 0:
+        return msg("why.none_concave_at", w0=_number(w0), curvature=_number(curvature))
+    return msg("why.none_unknown")
 
 
 def _polynomial(node: _Program) -> _Poly:
@@ -381,6 +444,55 @@ def theory_for(
         minimum_w=minimum_w,
         minimum_loss=minimum_loss,
     )
+
+
+def models(spec: RunSpec) -> bool:
+    """Whether the theory models ``spec``'s run: the seed's plain descent at a constant rate.
+
+    The theory is that of ``w -= lr * grads`` with one ``lr`` throughout. A ``tf.keras``
+    optimizer (momentum, Nesterov, Adagrad, RMSprop, Adam), a schedule or a warm-up make a
+    different iteration, of which it predicts nothing.
+    """
+    return spec.plain and not spec.decays
+
+
+#: The regimes in which w converges, and those in which it jumps across the minimum.
+_CONVERGING = (Regime.MONOTONE, Regime.ONE_STEP, Regime.OSCILLATING)
+_JUMPING = (Regime.OSCILLATING, Regime.TWO_CYCLE, Regime.DIVERGING)
+
+
+def contradiction(theory: Theory, result: RunResult, tol: float = DEFAULT_TOL) -> Msg | None:
+    """What ``result`` does that ``theory`` says it would not, or ``None`` if nothing.
+
+    For a run the theory models (see :func:`models`), from the same w0 and rate. Checked, in
+    this order: a converging regime whose run diverged; a 2-cycle or a divergence whose run
+    converged or (2-cycle) diverged; monotone convergence where w turned back before reaching
+    the tolerance; a jumping regime where w only ever moved one way; a predicted number of
+    steps that the run passed (by at least one more step) without reaching the tolerance.
+    A local theory (``exact`` False) is thus caught where its estimate fails; an exact one only
+    where float32 arithmetic departs from exact arithmetic (an overflow, say).
+    """
+    status = result.status
+    regime = theory.regime
+    if regime in _CONVERGING and status.outcome is Outcome.DIVERGED:
+        return msg("why.seen_diverged")
+    if regime in (Regime.TWO_CYCLE, Regime.DIVERGING) and status.outcome is Outcome.CONVERGED:
+        return msg("why.seen_converged")
+    if regime is Regime.TWO_CYCLE and status.outcome is Outcome.DIVERGED:
+        return msg("why.seen_diverged")
+    reached = status.steps_to_tol
+    before = result.w if reached is None else result.w[:reached]
+    path = [float(result.spec.w0), *before.astype(float).tolist()]
+    moves = [b - a for a, b in pairwise(path) if b != a]
+    turns = [i for i in range(1, len(moves)) if (moves[i] > 0) != (moves[i - 1] > 0)]
+    if regime is Regime.MONOTONE and turns:
+        return msg("why.seen_turned")
+    if regime in _JUMPING and len(moves) >= 2 and not turns:
+        return msg("why.seen_one_way")
+    predicted = theory.predicted_steps(tol, result.spec.w0)
+    if predicted is not None and reached is None and predicted < len(result.w):
+        return msg("why.seen_not_by", steps=predicted)
+    return None
 
 
 def _regime(lr: float, q: float) -> Regime:

@@ -33,7 +33,7 @@ class StatusLine(Static):
         background: $panel;
         &.-converged { color: $text-success; }
         &.-diverged { color: $text-error; }
-        &.-oscillating, &.-stalled { color: $text-warning; }
+        &.-oscillating, &.-stalled, &.-rising { color: $text-warning; }
         &.-busy { color: $text-muted; }
     }
     """
@@ -46,6 +46,7 @@ class StatusLine(Static):
             ("-diverged", Outcome.DIVERGED),
             ("-oscillating", Outcome.OSCILLATING),
             ("-stalled", Outcome.STALLED),
+            ("-rising", Outcome.RISING),
         ):
             self.set_class(outcome is kind, name)
         self.set_class(False, "-busy")
@@ -53,7 +54,7 @@ class StatusLine(Static):
 
     def show_busy(self, text: str) -> None:
         """Show that something is under way (loading TensorFlow, a long run)."""
-        for name in ("-converged", "-diverged", "-oscillating", "-stalled"):
+        for name in ("-converged", "-diverged", "-oscillating", "-stalled", "-rising"):
             self.set_class(False, name)
         self.set_class(True, "-busy")
         self.update(text)

@@ -1,50 +1,75 @@
-"""The theory panel: the contraction factor, the regime, the critical and optimal rates."""
+"""The theory panel: the contraction factor, the regime, the critical and optimal rates.
+
+Every sentence is checked against the run it sits beside: the theory predicts only for the runs
+it models (plain descent at a constant rate), a local estimate the run contradicts says so and
+calls the regime unknown, and the measured steps are the status line's (one definition, in
+:func:`tui.engine.analysis.steps_to_tolerance`).
+"""
 
 from __future__ import annotations
 
-import numpy as np
 from textual.widgets import Static
 
-from tui.engine.analysis import steps_to_tolerance
+from tui.engine.losses import parse_loss
 from tui.engine.result import RunResult
-from tui.engine.theory import Theory
+from tui.engine.spec import RunSpec
+from tui.engine.theory import Theory, contradiction, models, no_minimum, why_no_theory
 from tui.i18n import t
 
 
-def describe(theory: Theory | None, result: RunResult, tol: float) -> str:
-    """Two lines of theory for ``result`` (Textual markup), or why there is none."""
-    if theory is None:
-        return t("theory.none")
-    where = "L" if theory.exact else t("theory.local_L")
-    scope = t("theory.exact") if theory.exact else t("theory.estimate")
+def describe(
+    theory: Theory | None, result: RunResult, tol: float, curvature: float | None = None
+) -> str:
+    """Two lines of theory for ``result`` (Textual markup), or why there is none.
+
+    ``curvature`` is the loss's curvature at w0 as the engine measured it (``None`` if not),
+    which says why a loss that is not quadratic has no theory.
+    """
+    expr = parse_loss(result.loss_expr)
+    if theory is None or no_minimum(expr) is not None:
+        return t("theory.none", why=why_no_theory(expr, result.spec.w0, curvature))
+    measured = result.status.steps_to_tol
+    common = {
+        "scope": t("theory.exact") if theory.exact else t("theory.estimate"),
+        "where": "L" if theory.exact else t("theory.local_L"),
+        "curvature": f"{theory.curvature:g}",
+        "critical": f"{theory.critical_lr:g}",
+        "optimal": f"{theory.optimal_lr:g}",
+        "tol": f"{tol:g}",
+        "measured": (
+            t("theory.not_in", steps=len(result.w)) if measured is None else f"{measured:,}"
+        ),
+    }
+    if not models(result.spec):
+        return t("theory.unmodeled", what=_unmodeled(result.spec), **common)
+    q = f"{theory.contraction:.6g}"
+    seen = contradiction(theory, result, tol)
+    if seen is not None:
+        key = "theory.contradicted_exact" if theory.exact else "theory.contradicted_local"
+        return t(
+            key, q=q, unknown=t("theory.unknown"), regime=theory.regime.label, seen=seen, **common
+        )
     predicted = theory.predicted_steps(tol, result.spec.w0)
-    floor = theory.minimum_loss if theory.exact else 0.0
-    above = result.loss.astype(np.float64) - floor
-    measured = steps_to_tolerance(above, float(result.final_loss) - floor, tol)
-    measured_text = t("theory.not_in", steps=len(result.w)) if measured is None else f"{measured:,}"
-    predicted_text = t("theory.never") if predicted is None else f"{predicted:,}"
     return t(
         "theory.text",
-        scope=scope,
-        where=where,
-        curvature=f"{theory.curvature:g}",
-        q=f"{theory.contraction:.6g}",
+        q=q,
         regime=theory.regime.label,
-        critical=f"{theory.critical_lr:g}",
-        optimal=f"{theory.optimal_lr:g}",
-        tol=f"{tol:g}",
-        predicted=predicted_text,
-        measured=measured_text,
+        predicted=t("theory.never") if predicted is None else f"{predicted:,}",
         why=theory.why,
-    ) + _caveat(result)
+        **common,
+    )
 
 
-def _caveat(result: RunResult) -> str:
-    """What the theory of plain descent at one rate does not cover in this run."""
-    spec = result.spec
+def _unmodeled(spec: RunSpec) -> str:
+    """What the run uses that the theory does not model: its optimizer, schedule, warm-up."""
+    parts = []
     if not spec.plain:
-        return t("theory.optimizer", optimizer=spec.optimizer)
-    return t("theory.decaying") if spec.decays else ""
+        parts.append(t("theory.what_optimizer", optimizer=spec.optimizer))
+    if spec.decay is not None or spec.schedule is not None:
+        parts.append(t("theory.what_schedule", schedule=spec.schedule_kind))
+    if spec.warmup:
+        parts.append(t("theory.what_warmup"))
+    return t("theory.joiner").join(parts)
 
 
 class TheoryPanel(Static):
@@ -59,6 +84,8 @@ class TheoryPanel(Static):
     }
     """
 
-    def show(self, theory: Theory | None, result: RunResult, tol: float) -> None:
-        """Show the theory of ``result``'s rate."""
-        self.update(describe(theory, result, tol))
+    def show(
+        self, theory: Theory | None, result: RunResult, tol: float, curvature: float | None = None
+    ) -> None:
+        """Show the theory of ``result``'s rate (``curvature``: the engine's, at w0)."""
+        self.update(describe(theory, result, tol, curvature))

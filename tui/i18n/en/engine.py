@@ -54,19 +54,47 @@ MESSAGES: dict[str, str] = {
     # analysis.py: Outcome.label, str(Status) and Status.reason
     "outcome.converged": "converged",
     "outcome.descending": "still descending",
+    "outcome.rising": "loss rising",
     "outcome.oscillating": "oscillating",
     "outcome.stalled": "stalled",
     "outcome.diverged": "diverged",
     "outcome.at_step": "{outcome} at step {step}",
+    "outcome.at_start": "{outcome} from the start",
     "status.w_overflowed": "w overflowed to {value}",
     "status.loss_overflowed": "the loss overflowed to {value}",
     "status.rose": "the loss rose above its starting value",
     "status.loss_tol": "loss <= {tol:g}",
+    "status.loss_min_tol": "the loss is within {tol:g} of its minimum, {floor:g}",
     "status.gradient_tol": "|gradient| <= {tol:g}",
     "status.lr_zero": "w stopped moving: lr is 0",
     "status.below_resolution": "w stopped moving: each step is below float32's resolution at w",
     "status.jumps": "w jumps back and forth across the minimum",
     "status.falling": "the loss is still falling",
+    "status.fell": "the loss fell over the last {steps} steps and never rose",
+    "status.rising": "the loss rose over the last {steps} steps and never fell",
+    "status.up_and_down": "the loss rose and fell over the last {steps} steps",
+    "status.loss_flat": (
+        "the loss stopped changing: w moves, but the loss is the same to float32's resolution"
+    ),
+    # theory.py: why_no_theory, contradiction; w0 and curvature are numbers as text
+    "why.none_constant": "the loss does not depend on w: the gradient is 0 and w does not move",
+    "why.none_linear": (
+        "no minimum: the loss is linear in w, unbounded below, and falls as long as w moves"
+    ),
+    "why.none_unbounded": "no minimum: the loss is a polynomial unbounded below",
+    "why.none_flat_at": (
+        "unknown: the curvature at w0 = {w0} is 0, so the local model is a line, with no minimum"
+    ),
+    "why.none_concave_at": (
+        "unknown: the loss curves downward at w0 = {w0} (curvature {curvature}),"
+        " so the local model has no minimum"
+    ),
+    "why.none_unknown": "unknown: the curvature or the slope at w0 is not a finite number",
+    "why.seen_diverged": "the run diverged",
+    "why.seen_converged": "the run converged",
+    "why.seen_turned": "w turned back before reaching the tolerance",
+    "why.seen_one_way": "w only ever moved one way",
+    "why.seen_not_by": "the run had not reached the tolerance by step {steps:,}",
     # theory.py: Regime.label and Theory.why; q, curvature and w0 are numbers as text
     "regime.still": "does not move",
     "regime.monotone": "monotone convergence",
