@@ -6,6 +6,7 @@ Update them after a deliberate change of looks with ``pytest tests/test_snapshot
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
@@ -156,3 +157,74 @@ def test_chinese_help(snap_compare) -> None:
 
     app = ExplorerApp(PRESETS[1], show_timings=False, language="zh")
     assert snap_compare(app, terminal_size=(100, 30), run_before=help_page)
+
+
+# --- The numbers of the snapshots, checked as values ---------------------------------------
+# A snapshot is made by the code itself: after a library bump, ``--snapshot-update`` would take
+# a wrong number as readily as a right one. These tests set up the same screens and check the
+# numbers they show against computations made here.
+
+
+async def test_the_sweep_views_numbers() -> None:
+    """The range test of the sweep snapshot: its suggestions and cursor readout are those of
+    the same sweep computed here (suggest() itself is checked on known curves in
+    test_sweep.py), and the theory's rates are the lesson's (L = 2 for (w+1)^2)."""
+    import re
+
+    from textual.widgets import Static
+
+    from tui.engine.sweep import log_rates, suggest, sweep
+
+    expected = sweep(PRESETS[1].spec, log_rates(1e-4, 2.0, 200), SEED_LOSS)
+    picks = suggest(expected)
+    app = ExplorerApp(PRESETS[1], show_timings=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("escape", "s")
+        await wait_until(pilot, lambda: getattr(app.screen, "sweep", None) is not None)
+        await pilot.pause()
+        shown = app.screen.sweep
+        info = str(app.screen.query_one("#sweep-info", Static).content)
+    assert shown.final_loss.tobytes() == expected.final_loss.tobytes()
+    assert shown.steps_to_tol.tolist() == expected.steps_to_tol.tolist()
+    assert f"best measured {picks.best:.4g}" in info, info
+    assert f"steepest descent {picks.steepest:.4g}" in info, info
+    assert f"min/10 {picks.min_over_10:.4g}" in info, info
+    assert "optimal 1/L = 0.5 " in info and "critical 2/L = 1 " in info, info
+    # The cursor starts on the best rate: its readout is that run's.
+    index = int(np.argmin(np.abs(expected.lrs - picks.best)))
+    loss, steps = float(expected.final_loss[index]), int(expected.steps_to_tol[index])
+    assert f"lr {expected.lrs[index]:.4g}[/b]: final loss {loss:g}, steps to 1e-06: " in info
+    assert re.search(rf"steps to 1e-06: {steps if steps >= 0 else 'never'},", info), info
+    # And the best of 20 steps on (w+1)^2 is the grid's rate nearest 1/L in |1 - 2 lr|.
+    assert picks.best == expected.lrs[np.argmin(np.abs(1 - 2 * expected.lrs))]
+
+
+async def test_the_log_scale_axis_is_labelled_by_the_runs_decades() -> None:
+    """The log-scale snapshot's loss axis: its labels are powers of ten, 1eK, within the run's
+    own range of loss (computed here), and they cover it to within one label stride."""
+    import math
+    import re
+
+    from textual.geometry import Region
+
+    from tui.app.widgets.chart import DescentChart
+    from tui.engine import descent
+
+    run = descent.run(PRESETS[3].spec)
+    low = math.log10(float(run.loss.min()))
+    high = math.log10(float(run.loss.max()))
+    app = ExplorerApp(PRESETS[3], show_timings=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("escape", "l")
+        await pilot.pause()
+        chart = app.query_one(DescentChart)
+        assert chart.log_loss and chart.view == "loss+w"
+        text = "\n".join(s.text for s in chart.render_lines(Region(0, 0, *chart.outer_size)))
+    labels = sorted({int(k) for k in re.findall(r"(?<![\d.])1e(-?\d+)\b", text)})
+    assert len(labels) >= 3, text
+    assert all(math.ceil(low) <= k <= math.floor(high) for k in labels), (labels, low, high)
+    stride = labels[1] - labels[0]
+    assert labels == list(range(labels[0], labels[-1] + 1, stride))
+    assert labels[0] - stride < low and labels[-1] + stride > high
