@@ -252,9 +252,49 @@ def test_lr_half_reaches_the_minimum_in_one_step() -> None:
 
 
 def test_stationary_point_of_a_loss_with_negative_values_converges() -> None:
-    result = descent.run(RunSpec(w0=1.0, lr=0.05, epochs=400), "w**4 - 3*w**2 + w")
+    spec = RunSpec(w0=1.0, lr=0.05, epochs=400)
+    result = descent.run(spec, "w**4 - 3*w**2 + w")
     assert result.status.outcome is Outcome.CONVERGED
     assert abs(float(result.final_grad)) <= 1e-6
+    # At a stationary point, the step after the last that moved w by more than lr * tol (the
+    # definition in the help), from the eager loop's own w.
+    ws, _, _ = _eager(spec, LOSSES["w**4 - 3*w**2 + w"][0])
+    path = np.concatenate([[np.float32(1.0)], ws]).astype(np.float64)
+    moved = np.nonzero(np.abs(np.diff(path)) > 0.05 * 1e-6)[0]
+    assert result.status.step == int(moved[-1]) + 2
+
+
+def test_a_negative_loss_still_falling_has_not_converged() -> None:
+    """Below 0 is not within the tolerance of a minimum nobody knows: the gradient is far from
+    0 and the loss still falls."""
+    result = descent.run(RunSpec(w0=-0.5, lr=0.01, epochs=5), "sin(3*w) + 0.1*w**2")
+    assert float(result.final_loss) < 0 and abs(float(result.final_grad)) > 0.01
+    assert result.status.outcome is not Outcome.CONVERGED
+
+
+def test_a_run_that_rose_lately_but_ends_below_its_start_has_not_diverged() -> None:
+    """Momentum overshoots: the loss rose over the last steps, yet ends far below where it
+    started."""
+    for epochs in (25, 45):
+        result = descent.run(RunSpec(lr=0.01, epochs=epochs, optimizer="momentum", beta=0.9))
+        seen = np.append(result.loss, result.final_loss)
+        assert seen[-1] < seen[0] / 10 and seen[-1] > seen[-11], epochs
+        assert result.status.outcome is not Outcome.DIVERGED, (epochs, str(result.status))
+
+
+def test_stalled_needs_w_unmoved_over_the_last_ten_steps() -> None:
+    """lr 0 from step 17 on: w stands still after step 16. Four steps of that are not a stall;
+    fourteen are, from step 17."""
+    from tui.engine.spec import Schedule
+
+    def run(epochs: int) -> descent.RunResult:
+        piecewise = Schedule("piecewise", boundaries=(15,), factors=(1.0, 0.0))
+        return descent.run(RunSpec(lr=0.01, epochs=epochs, schedule=piecewise))
+
+    short, long = run(20), run(30)
+    assert bits(short.w[-4:]).tolist() == [bits(short.w[15:16])[0]] * 4
+    assert short.status.outcome is not Outcome.STALLED
+    assert long.status.outcome is Outcome.STALLED and long.status.step == 17
 
 
 def test_a_run_whose_steps_fall_below_float32_resolution_is_stalled() -> None:
