@@ -155,19 +155,24 @@ def test_write_atomic_names_the_file_not_its_temporary(
     assert caught.value.filename == str(tmp_path / "session.json")
 
 
-@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize(
+    ("language", "fault"), [("en", "full"), ("zh", "full"), ("en", "read-only")]
+)
 async def test_the_export_screen_says_which_file_and_why_and_writes_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, language: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, language: str, fault: str
 ) -> None:
     app = ExplorerApp(PRESETS[1], show_timings=False, language=language)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for_run(pilot)
         await pilot.press("escape")  # out of the focused field, so that e opens the export
-        FullDisk(monkeypatch, tmp_path, fail_at=3)  # csv, json, then the text log fails
+        if fault == "full":
+            FullDisk(monkeypatch, tmp_path, fail_at=3)  # csv, json, then the text log fails
+            where, why = tmp_path / "lr-run.txt", t("oserror.no_space")
+        else:
+            read_only(monkeypatch, tmp_path)
+            where, why = tmp_path / "lr-run.csv", t("oserror.denied")
         message = await export_into(pilot, tmp_path)
         text = str(message.content)
-        where = str(tmp_path / "lr-run.txt")
-        expected = t("export.not_written", where=where, why=t("oserror.no_space"))
-        assert text.replace(r"\[", "[") == expected
+        assert text.replace(r"\[", "[") == t("export.not_written", where=str(where), why=why)
         assert ".tmp" not in text
         assert listing(tmp_path) == []
