@@ -233,6 +233,7 @@ def test_every_session_the_writer_makes_reads_back(kind: str | None, optimizer: 
         ("1" * 4_400, "4,400 digits"),
         ("-1e-9", "tol: must be above 0"),
     ],
+    ids=["nan", "inf", "-inf", "1e999", "4400-digits", "negative"],
 )
 def test_a_session_tolerance_obeys_the_command_line_rule(tol: str, words: str) -> None:
     text = sessions.dumps(SAMPLE).replace('"tol": 0.0001', f'"tol": {tol}')
@@ -258,6 +259,7 @@ def test_a_tolerance_handed_over_as_data_is_checked_too() -> None:
         '{"format": ' + "{" * 50_000,
         '{"format": "lr-explorer-session", "v": ' + "9" * 4400 + "}",
     ],
+    ids=["nested-lists", "nested-objects", "4400-digits"],
 )
 def test_deep_nesting_and_huge_integers_are_refused_in_lines_and_files(text: str, tmp_path) -> None:
     with pytest.raises(SessionError, match="nested more than|digits"):

@@ -89,6 +89,7 @@ def test_the_reader_refuses_deep_nesting_without_recursing() -> None:
         (f"[{'9' * 400}.0]", "is not a finite number"),
         ("{", "not JSON"),
     ],
+    ids=["huge-int", "101-digits", "nan", "inf", "-inf", "1e999", "400-digit-float", "not-json"],
 )
 def test_the_reader_names_numbers_it_refuses(text: str, words: str) -> None:
     with pytest.raises(StrictJSONError) as caught:
@@ -176,7 +177,7 @@ def test_bad_sessions_are_named_in_a_line_and_in_a_file(name: str, tmp_path: Pat
 
 @pytest.mark.parametrize("name", [*BAD_SESSIONS, "fifo"])
 def test_the_command_line_refuses_a_bad_session_file_in_one_line(
-    name: str, tmp_path: Path, capsys
+    name: str, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "bad.json"
     if name == "fifo":
@@ -185,6 +186,8 @@ def test_the_command_line_refuses_a_bad_session_file_in_one_line(
     else:
         text, words = BAD_SESSIONS[name]
         path.write_text(text)
+    # A session wrongly accepted would start the explorer: fail then, rather than wait on it.
+    monkeypatch.setattr(ExplorerApp, "run", lambda self: pytest.fail("the explorer started"))
     with pytest.raises(SystemExit) as exited:
         cli.main(["--session", str(path)])
     assert exited.value.code == 2
