@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import errno
 import os
+import threading
 from pathlib import Path
 
 import pytest
 from app_helpers import wait_for_run
 from export_drive import FullDisk, export_into, is_hidden_temporary, read_only
+from textual.widgets import Input
 
 from tui import export, formats
 from tui.app import ExplorerApp
 from tui.app.app import PRESETS
+from tui.app.pilot_helpers import wait_until
 from tui.engine import descent
 from tui.engine.spec import RunSpec
 from tui.i18n import set_language, t
@@ -176,3 +179,42 @@ async def test_the_export_screen_says_which_file_and_why_and_writes_nothing(
         assert text.replace(r"\[", "[") == t("export.not_written", where=str(where), why=why)
         assert ".tmp" not in text
         assert listing(tmp_path) == []
+
+
+async def test_closing_the_screen_while_it_writes_still_says_what_happened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The write goes on after ``escape``; its result arrives as a notification instead of on
+    a screen that is gone (and never reaches Textual's crash handler)."""
+    release = threading.Event()
+    real_write = export.write
+
+    def slow_write(files, *, overwrite=False):
+        assert release.wait(30), "the test never let the write finish"
+        return real_write(files, overwrite=overwrite)
+
+    monkeypatch.setattr(export, "write", slow_write)
+    app = ExplorerApp(PRESETS[1], show_timings=False, language="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        await pilot.press("escape", "e")
+        screen = app.screen
+        screen.query_one("#export-folder", Input).value = str(tmp_path)
+        await pilot.click("#export-go")
+        await pilot.press("escape")
+        assert app.screen is not screen
+        release.set()
+        wrote = t("export.wrote", count=4, folder=tmp_path.resolve(), names="")
+        await wait_until(
+            pilot,
+            lambda: any(n.message.startswith(wrote) for n in app._notifications),
+            20,
+            "the notification",
+        )
+        assert sorted(listing(tmp_path)) == [
+            "lr-run.csv",
+            "lr-run.json",
+            "lr-run.svg",
+            "lr-run.txt",
+        ]
+    assert app.return_code in (0, None)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
@@ -60,6 +60,11 @@ class ExportScreen(ModalScreen[None]):
             yield Static("", id="export-message", classes="message")
 
     def _say(self, text: str, error: bool = False) -> None:
+        """Show ``text`` on the message line; closed meanwhile, the screen has none, so the
+        app shows it as a notification (a write goes on after ``escape``)."""
+        if not self.is_attached:
+            self.app.notify(text, severity="error" if error else "information", markup=False)
+            return
         message = self.query_one("#export-message", Static)
         message.set_class(error, "-error")
         message.update(text.replace("[", r"\["))
@@ -102,26 +107,29 @@ class ExportScreen(ModalScreen[None]):
             self._say(t("export.exist", names=names), error=True)
             return
         self._say(t("export.writing"))
-        self._write(files, overwrite=bool(clash))
+        self._write(files, bool(clash), self.app)
 
     @work(thread=True, exclusive=True, exit_on_error=False)
-    def _write(self, files: dict[Path, Callable[[], bytes]], overwrite: bool) -> None:
+    def _write(self, files: dict[Path, Callable[[], bytes]], overwrite: bool, app: App) -> None:
         """Write off the UI thread (a million-row CSV takes a moment): the whole set or, on
-        any failure, none of it; the message names the file and says why in words."""
+        any failure, none of it; the message names the file and says why in words.
+
+        ``app`` is taken on the UI thread: once the screen is closed, ``self.app`` can no
+        longer find the app from this thread (Textual 8.2.8 looks it up through the DOM)."""
         try:
             written = export.write(files, overwrite=overwrite)
         except FileExistsError as err:
-            self.app.call_from_thread(self._say, t("export.appeared", name=err.filename), True)
+            app.call_from_thread(self._say, t("export.appeared", name=err.filename), True)
             return
         except OSError as err:
             where = err.filename or t("export.the_folder")
             why = t("export.not_written", where=where, why=export.reason(err))
-            self.app.call_from_thread(self._say, why, True)
+            app.call_from_thread(self._say, why, True)
             return
         folder = written[0].parent.resolve()
         names = ", ".join(path.name for path in written)
         wrote = t("export.wrote", count=len(written), folder=folder, names=names)
-        self.app.call_from_thread(self._written, wrote)
+        app.call_from_thread(self._written, wrote)
 
     def _written(self, text: str) -> None:
         """On the UI thread: say what was written; the next clash asks again."""
