@@ -251,13 +251,20 @@ async def test_every_palette_command_does_what_it_says() -> None:
 
     from tui import i18n
     from tui.app.commands import ExplorerCommands
+    from tui.app.messages import EngineLoaded
     from tui.app.screens.sweep import SweepScreen
     from tui.app.widgets.chart import VIEWS
     from tui.app.widgets.playback import PlaybackBar
     from tui.i18n import t
 
     app = ExplorerApp()
-    async with app.run_test(size=(120, 40)) as pilot:
+    loaded: list[EngineLoaded] = []
+
+    def hook(message) -> None:
+        if isinstance(message, EngineLoaded):
+            loaded.append(message)
+
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
         await wait_for_run(pilot)
         commands = {
             title: command for title, _, command in ExplorerCommands(app.screen)._commands()
@@ -350,9 +357,9 @@ async def test_every_palette_command_does_what_it_says() -> None:
         assert i18n.language() == "zh"
         await run("language")
         assert i18n.language() == "en"
-        pid = app.engine.pid
+        engines = len(loaded)
         await run("restart-engine")
-        await wait_until(pilot, lambda: app.engine.pid not in (None, pid), 60, "a new engine")
+        await wait_until(pilot, lambda: len(loaded) > engines, 90, "a new engine loaded")
         await wait_for_run(pilot)
         assert float(lr()) == pytest.approx(0.99)
     assert done == set(by_id), sorted(set(by_id) - done)
