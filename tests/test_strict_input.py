@@ -318,6 +318,13 @@ async def test_fields_parse_numbers_themselves_and_name_what_is_wrong() -> None:
         await type_into(pilot, "lr", "1" * 8 + "a")
         assert lr.value == "11111111a", "the letter reaches our parser"
         assert lr.has_class("-invalid") and "lr: not a number: '11111111a'" in str(error.content)
+        # A pasted page is refused in a line of at most 200 characters, not quoted whole
+        # (1 MB quoted whole took 6 s to lay out, at every keystroke).
+        lr.value = ""
+        lr.post_message(events.Paste("7x" * 50_000))
+        await pilot.pause()
+        assert len(lr.value) == 100_000
+        assert len(str(error.content)) == 200 and str(error.content).endswith("…")
         lr.value = ""
         await pilot.pause()
         assert str(error.content) == "lr: empty; type a number"

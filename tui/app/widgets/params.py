@@ -236,6 +236,19 @@ def params_values(params: Params) -> dict[str, str]:
     }
 
 
+#: The most characters of a field's message shown: a pasted page quoted whole would take
+#: seconds to lay out at every keystroke.
+MAX_MESSAGE = 200
+
+
+def _shown(message: str) -> str:
+    """``message`` as the error line shows it: cut to :data:`MAX_MESSAGE`, every ``[`` escaped
+    (``textual.markup.escape`` in 8.2.8 leaves ``[$name]``, a style variable, as markup)."""
+    if len(message) > MAX_MESSAGE:
+        message = message[: MAX_MESSAGE - 1] + "…"
+    return message.replace("[", r"\[")
+
+
 def _flags(spec: RunSpec) -> tuple[bool, bool]:
     """The staircase and cycle boxes for ``spec`` (a keras schedule holds its own)."""
     if spec.schedule is not None:
@@ -474,7 +487,7 @@ class ParamsForm(VerticalScroll):
         error = self.query_one("#field-error", Static)
         if field is not None and result is not None and not result.is_valid:
             message = "; ".join(result.failure_descriptions)
-            error.update(message.replace("[", r"\["))
+            error.update(_shown(message))
             self.post_message(self.Invalid(field.id or "", message))
             return
         invalid = [f for f in self.query(ParamInput) if f.has_class("-invalid") and not f.disabled]
@@ -485,7 +498,7 @@ class ParamsForm(VerticalScroll):
         except (ParameterError, LossError) as err:
             # A rule across fields (e.g. one more factor than boundaries) names its field.
             message = str(err)
-            error.update(message.replace("[", r"\["))
+            error.update(_shown(message))
             self.post_message(self.Invalid(getattr(err, "name", "loss"), message))
             return
         error.update("")
