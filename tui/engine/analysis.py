@@ -95,10 +95,11 @@ def classify(
     - diverged at step k: the loss ends above where it started and above where it was before
       the last steps, k being the first step it went above its start;
     - stalled at step k: w has not moved since step k, over (at least) the last steps;
-    - loss rising: over the last steps the loss rose and never fell;
-    - oscillating: w moved back and forth across most of the last steps, or the loss both rose
-      and fell over them;
-    - still descending: over the last steps the loss fell and never rose;
+    - loss rising: over the last n >= :data:`TREND` steps the loss rose and never fell (the
+      reason says n);
+    - oscillating: w moved back and forth at most of the last steps;
+    - still descending: over the last n >= :data:`TREND` steps the loss fell and never rose;
+    - oscillating: the loss both rose and fell over the last steps;
     - stalled at step k: the loss has not changed since step k, over the last steps.
     """
     # loss_after[i] is the loss at w after step i + 1: loss[i + 1], and final_loss for the last.
