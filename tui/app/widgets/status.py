@@ -19,7 +19,9 @@ def describe(result: RunResult, timings: bool = True) -> str:
         steps=len(result.w),
     )
     if timings:
-        text += t("result.time", ms=result.seconds * 1000, backend=result.backend)
+        # The backend is an identifier ("xla", "graph"): its words come from the catalogue.
+        backend = t(f"result.backend.{result.backend}")
+        text += t("result.time", ms=result.seconds * 1000, backend=backend)
     return text
 
 

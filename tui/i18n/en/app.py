@@ -153,6 +153,8 @@ MESSAGES: dict[str, str] = {
     "playback.stopped": "stopped: {where}, {speed:,} steps/s   space play/pause  , . step  \\[ ] start/end  < > speed",
     "result.line": "[b]{status}[/b]  w = {w:f}  loss = {loss:f}  {steps:,} steps",
     "result.time": " in {ms:.1f} ms ({backend})",
+    "result.backend.xla": "xla",
+    "result.backend.graph": "graph",
     "theory.none": "[b]theory[/b]: {why}",
     "theory.local_L": "local L at w0",
     "theory.exact": "quadratic, exact",

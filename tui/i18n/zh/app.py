@@ -153,6 +153,8 @@ MESSAGES: dict[str, str] = {
     "playback.stopped": "已停止：{where}，每秒 {speed:,} 步   空格 播放/暂停  , . 单步  \\[ ] 开头/结尾  < > 速度",
     "result.line": "[b]{status}[/b]  w = {w:f}  loss = {loss:f}  共 {steps:,} 步",
     "result.time": "，用时 {ms:.1f} 毫秒（{backend}）",
+    "result.backend.xla": "XLA",
+    "result.backend.graph": "图模式",
     "theory.none": "[b]理论[/b]：{why}",
     "theory.local_L": "w0 处的局部 L",
     "theory.exact": "二次函数，精确",
