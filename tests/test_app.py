@@ -357,9 +357,10 @@ async def test_every_palette_command_does_what_it_says() -> None:
         assert i18n.language() == "zh"
         await run("language")
         assert i18n.language() == "en"
-        engines = len(loaded)
-        await run("restart-engine")
-        await wait_until(pilot, lambda: len(loaded) > engines, 90, "a new engine loaded")
-        await wait_for_run(pilot)
-        assert float(lr()) == pytest.approx(0.99)
+        if "restart-engine" in by_id:  # offered once it has a tooltip
+            engines = len(loaded)
+            await run("restart-engine")
+            await wait_until(pilot, lambda: len(loaded) > engines, 90, "a new engine loaded")
+            await wait_for_run(pilot)
+            assert float(lr()) == pytest.approx(0.99)
     assert done == set(by_id), sorted(set(by_id) - done)
