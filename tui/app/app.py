@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
+from rich.markup import escape
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -19,7 +21,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from tui import i18n, settings
 from tui.app import keys
 from tui.app.commands import ExplorerCommands
-from tui.app.engine_client import EngineClient
+from tui.app.engine_client import EngineClient, EngineStopped, Restarts
 from tui.app.keys import key
 from tui.app.messages import EngineLoaded, EngineLost, RunError, RunFinished, RunProgressed
 from tui.app.pins import MAX_PINS, Pin, shared
@@ -39,7 +41,7 @@ from tui.engine.result import RunResult
 from tui.engine.spec import RunSpec
 from tui.engine.sweep import summarize, sweep_specs
 from tui.engine.theory import Theory, theory_for
-from tui.i18n import t
+from tui.i18n import msg, t
 
 if TYPE_CHECKING:
     from tui.app.session import Session
@@ -118,6 +120,7 @@ class ExplorerApp(App[None]):
         key("e", "export", "export"),
         key("ctrl+s", "session", "session"),
         key("ctrl+l", "language", "language"),
+        key("ctrl+r", "restart_engine", "restart-engine", show=False),
         key("question_mark,f1", "help", "help"),
         # Textual's own palette binding, named from the catalogue (Textual adds none then).
         key(App.COMMAND_PALETTE_BINDING, "command_palette", "palette", show=False, priority=True),
@@ -145,6 +148,10 @@ class ExplorerApp(App[None]):
         self.show_timings = show_timings
         """Whether the status line shows run times (off for reproducible screenshots)."""
         self.engine = EngineClient()
+        self._restarts = Restarts()
+        self._engine_state = "loading"  # then "ready"; "restarting"; "stopped" (gave up)
+        self._restart_asked = False
+        self._quitting = False
         self.shown_request = 0
         """The id of the request whose results are on screen."""
         self.pins: list[Pin] = []
@@ -181,15 +188,25 @@ class ExplorerApp(App[None]):
         self.call_after_refresh(self._start_engine)
 
     def _start_engine(self) -> None:
-        self.engine.start()
+        """Start an engine process and its reader; a failure to start is said, never raised."""
+        try:
+            self.engine.start()
+        except (OSError, ValueError) as err:  # no process could be made (limits, memory)
+            self._engine_state = "stopped"
+            why = t("status.not_started", why=escape(str(err)), key=self._restart_key())
+            self.query_one(StatusLine).show_busy(why)
+            self.notify(why, title=t("note.lost"), severity="error", timeout=60)
+            return
         self.read_engine()
 
     def on_unmount(self) -> None:
         """Stop the engine at once: quitting never waits for TensorFlow."""
+        self._quitting = True
         self.engine.stop()
 
     async def action_quit(self) -> None:
         """Quit: the engine is killed first, so nothing waits for a run or for TensorFlow."""
+        self._quitting = True
         self.engine.stop()
         await super().action_quit()
 
@@ -202,9 +219,15 @@ class ExplorerApp(App[None]):
         while not worker.is_cancelled:
             try:
                 reply = self.engine.receive(0.05)
-            except (EOFError, OSError) as err:
+            except EngineStopped as stopped:
                 if not worker.is_cancelled:
-                    self.post_message(EngineLost(str(err) or type(err).__name__))
+                    self.post_message(EngineLost(stopped.reason))
+                return
+            except Exception as err:  # noqa: BLE001 - a reply that cannot be read: start afresh
+                self.engine.stop()
+                if not worker.is_cancelled:
+                    why = f"{type(err).__name__}: {err}"
+                    self.post_message(EngineLost(msg("engine.garbled", why=why)))
                 return
             if isinstance(reply, EngineReady):
                 self.post_message(EngineLoaded(reply.seconds, reply.xla, reply.tf_version))
@@ -230,25 +253,42 @@ class ExplorerApp(App[None]):
 
     @on(EngineLoaded)
     def _engine_loaded(self, event: EngineLoaded) -> None:
+        """TensorFlow is in: run what is on screen (the range test, if it is open)."""
         self.engine_ready = True
+        if self._engine_state == "restarting":
+            self.notify(t("note.restarted"), title=t("note.lost"))
+        self._engine_state = "ready"
         path = "XLA" if event.xla else t("status.graph_mode")
         took = t("status.took", seconds=event.seconds) if self.show_timings else ""
         self.query_one(StatusLine).show_busy(
             t("status.loaded", version=event.tf_version, took=took, path=path)
         )
-        self._submit()
+        if self._sweep_screen() is not None and self._sweep is not None:
+            _, params, lrs = self._sweep
+            self.request_sweep(params, lrs)  # the explorer's own run follows when it closes
+        else:
+            self._submit()
 
     def request_sweep(self, params: Params, lrs: np.ndarray) -> None:
-        """Run ``params`` once per rate in ``lrs`` in one engine call (for the sweep screen)."""
-        request = self.engine.submit(sweep_specs(params.spec, lrs), params.loss, params.tol)
+        """Run ``params`` once per rate in ``lrs`` in one engine call (for the sweep screen).
+
+        While the engine is restarting the sweep waits, and is sent once it has loaded."""
+        request = 0  # no request has id 0: nothing is shown until the engine is back
+        if self.engine_ready:
+            request = self.engine.submit(sweep_specs(params.spec, lrs), params.loss, params.tol)
         self._sweep = (request, params, lrs)
+
+    def _sweep_screen(self) -> SweepScreen | None:
+        """The range test, if it is open (under a palette or a toast, perhaps)."""
+        return next((s for s in self.screen_stack if isinstance(s, SweepScreen)), None)
 
     @on(RunFinished)
     def _run_finished(self, event: RunFinished) -> None:
         if self._sweep is not None and event.request_id == self._sweep[0]:
             _, params, lrs = self._sweep
-            if isinstance(self.screen, SweepScreen):
-                self.screen.show(summarize(params.spec, lrs, event.results, params.tol))
+            screen = self._sweep_screen()
+            if screen is not None:
+                screen.show(summarize(params.spec, lrs, event.results, params.tol))
             return
         if event.request_id != self.engine.latest_id:
             return  # a newer request is out: never show stale results after newer ones
@@ -330,14 +370,57 @@ class ExplorerApp(App[None]):
     @on(RunError)
     def _run_error(self, event: RunError) -> None:
         if event.request_id == self.engine.latest_id:
-            self.query_one(StatusLine).show_busy(t("status.refused", why=event.message))
-            self.notify(str(event.message), title=t("note.refused"), severity="error")
+            why = escape(str(event.message))
+            self.query_one(StatusLine).show_busy(t("status.refused", why=why))
+            self.notify(why, title=t("note.refused"), severity="error")
 
     @on(EngineLost)
     def _engine_lost(self, event: EngineLost) -> None:
+        """Start a new engine and run what is on screen again, unless it keeps stopping."""
         self.engine_ready = False
-        self.query_one(StatusLine).show_busy(t("status.lost", why=event.reason))
-        self.notify(event.reason, title=t("note.lost"), severity="error", timeout=30)
+        if self._quitting:
+            return
+        status = self.query_one(StatusLine)
+        why = escape(str(event.reason))
+        asked, self._restart_asked = self._restart_asked, False
+        if asked:
+            status.show_busy(t("status.restart_asked"))
+        elif self._restarts.died(time.monotonic()):
+            status.show_busy(t("status.restarting", why=why))
+            self.notify(
+                t("note.restarting", why=why), title=t("note.lost"), severity="warning", timeout=15
+            )
+        else:
+            self._engine_state = "stopped"
+            text = t(
+                "status.gave_up",
+                count=self._restarts.count(),
+                seconds=self._restarts.window,
+                why=why,
+                key=self._restart_key(),
+            )
+            status.show_busy(text)
+            self.notify(text, title=t("note.lost"), severity="error", timeout=60)
+            return
+        self._engine_state = "restarting"
+        self._start_engine()
+
+    def action_restart_engine(self) -> None:
+        """Restart the engine (after it kept stopping, or if it seems stuck) and run again."""
+        self._restarts.reset()
+        if self._engine_state == "stopped":  # no engine and no reader: start afresh
+            self.query_one(StatusLine).show_busy(t("status.restart_asked"))
+            self._engine_state = "restarting"
+            self._start_engine()
+        else:  # the reader sees this one stop, and _engine_lost starts the next
+            self._restart_asked = True
+            self.engine_ready = False
+            self.engine.stop()
+
+    def _restart_key(self) -> str:
+        """The key that restarts the engine, as the user sees it (after their keymap)."""
+        bound = self._keymap.get("restart-engine", "ctrl+r").split(",")[0]
+        return self.get_key_display(Binding(bound, ""))
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
@@ -466,7 +549,12 @@ class ExplorerApp(App[None]):
     def action_sweep(self) -> None:
         """Open the lr range test on the current parameters."""
         if self.params is None or not self.engine_ready:
-            self.notify(t("note.loading"), severity="warning")
+            if self._engine_state == "stopped":
+                self.notify(t("note.engine_down", key=self._restart_key()), severity="warning")
+            elif self._engine_state == "restarting":
+                self.notify(t("note.restarting_wait"), severity="warning")
+            else:
+                self.notify(t("note.loading"), severity="warning")
             return
         self.push_screen(SweepScreen(self.params, self._theory), self._sweep_closed)
 

@@ -1,46 +1,127 @@
 """The UI's side of the engine process: start it, send it requests, read its replies.
 
 TensorFlow never loads in the UI's process (see :mod:`tui.engine.server`). Requests carry a
-growing id; a shared counter tells the engine which one is newest, so it drops or stops the
-stale ones (a request waiting in its pipe makes the running one stale), and the UI ignores any
-stale reply that still arrives.
+growing id; every request supersedes the ones before it, so the engine drops or stops the stale
+ones (a request waiting in its pipe makes the running one stale) and the UI ignores any stale
+reply that still arrives.
+
+Sending never blocks the caller (the UI thread). A pipe holds 64 KiB: an engine that is stalled,
+or busy with a long run, would block a writer once that much is queued (about 220 edits, or one
+range test of 860 rates). So :meth:`EngineClient.submit` only puts the request in a one-slot
+:class:`Mailbox`, a newer request replacing an unsent older one, and a sender thread writes the
+newest as soon as the pipe has room. The running request still becomes stale at once: the
+mailbox holds a request only while the sender is blocked writing, that is while the pipe is
+full, and a pipe with anything in it is what the engine's ``poll()`` sees as a newer request.
+
+When the engine process dies (killed, out of memory), :meth:`EngineClient.receive` raises
+:class:`EngineStopped` with the reason in words (:func:`death_reason`), and :meth:`start` may be
+called again for a new process; request ids keep growing across restarts. :class:`Restarts`
+bounds how often the app restarts it.
 """
 
 from __future__ import annotations
 
+import collections
 import multiprocessing as mp
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from multiprocessing.connection import Connection
+from typing import Generic, TypeVar
 
 from tui.engine.protocol import EngineReply, RunRequest
 from tui.engine.server import serve
 from tui.engine.spec import RunSpec
-from tui.i18n import t
+from tui.i18n import Msg, msg
 
 #: Where the engine process writes TensorFlow's native log lines (default: nowhere).
 LOG_ENV = "LR_EXPLORER_ENGINE_LOG"
 
+#: Seconds the reader waits for a dead engine's exit status (it comes within milliseconds).
+EXIT_WAIT = 2.0
 
-class EngineClient:
-    """A handle on the engine process: start, submit, receive and stop."""
+T = TypeVar("T")
+
+
+class Mailbox(Generic[T]):
+    """One slot between the UI and the sender thread: the newest item not yet taken.
+
+    :meth:`put` never blocks (it holds a lock only to swap the slot) and replaces an item not
+    yet taken; :meth:`take` blocks until there is an item, or returns ``None`` once closed.
+    """
 
     def __init__(self) -> None:
-        self._context = mp.get_context("spawn")
-        self._requests_out, self._replies_in = None, None
-        self._process: mp.process.BaseProcess | None = None
-        self._next_id = 0
+        self._ready = threading.Condition()
+        self._item: T | None = None
+        self._closed = False
 
-    @property
-    def latest_id(self) -> int:
-        """The id of the newest request sent."""
-        return self._next_id
+    def put(self, item: T) -> None:
+        """Leave ``item`` for the taker, in place of any item it has not taken yet."""
+        with self._ready:
+            self._item = item
+            self._ready.notify()
 
-    def start(self) -> None:
-        """Start the engine process (it loads TensorFlow, then sends :class:`EngineReady`)."""
-        requests_in, requests_out = self._context.Pipe(duplex=False)
-        replies_in, replies_out = self._context.Pipe(duplex=False)
-        self._process = self._context.Process(
+    def take(self) -> T | None:
+        """The newest item, once there is one (emptying the slot); ``None`` once closed."""
+        with self._ready:
+            while self._item is None and not self._closed:
+                self._ready.wait()
+            if self._closed:
+                return None
+            item, self._item = self._item, None
+            return item
+
+    def close(self) -> None:
+        """Wake the taker for good: :meth:`take` returns ``None`` from now on."""
+        with self._ready:
+            self._closed = True
+            self._ready.notify_all()
+
+
+class EngineStopped(EOFError):
+    """The engine process has gone; ``reason`` says how, in the user's words."""
+
+    def __init__(self, reason: Msg) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
+
+
+def death_reason(exitcode: int | None) -> Msg:
+    """How a process with exit status ``exitcode`` ended (``None``: still running)."""
+    if exitcode is None:
+        return msg("engine.closed")
+    if exitcode < 0:
+        number = -exitcode
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = "?"
+        if number == signal.SIGKILL:
+            return msg("engine.sigkill", number=number, name=name)
+        return msg("engine.signal", number=number, name=name)
+    return msg("engine.exit", code=exitcode)
+
+
+def _send_all(mailbox: Mailbox[RunRequest], requests: Connection) -> None:
+    """The sender thread: write each newest request; stop when closed or the engine is gone."""
+    try:
+        while (request := mailbox.take()) is not None:
+            requests.send(request)  # may block while the pipe is full: only this thread waits
+    except (OSError, ValueError):
+        pass  # the engine has gone (a broken pipe): the reader reports it
+    finally:
+        requests.close()
+
+
+class _Link:
+    """One engine process with its pipes and its sender thread."""
+
+    def __init__(self, context: mp.context.SpawnContext) -> None:
+        requests_in, requests_out = context.Pipe(duplex=False)
+        replies_in, replies_out = context.Pipe(duplex=False)
+        self.process = context.Process(
             target=serve,
             args=(requests_in, replies_out, os.environ.get(LOG_ENV)),
             name="lr-explorer-engine",
@@ -51,35 +132,126 @@ class EngineClient:
         captured = sys.stdout, sys.stderr
         sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
         try:
-            self._process.start()
+            self.process.start()
+        except BaseException:
+            for end in (requests_in, requests_out, replies_in, replies_out):
+                end.close()
+            raise
         finally:
             sys.stdout, sys.stderr = captured
-        # Our copies of the engine's ends: closed, so that a dead engine reads as end-of-file.
+        # Our copies of the engine's ends: closed, so that a dead engine reads as end-of-file
+        # (and a write to it fails) instead of waiting for ever.
         requests_in.close()
         replies_out.close()
-        self._requests_out, self._replies_in = requests_out, replies_in
+        self.replies = replies_in
+        self.mailbox: Mailbox[RunRequest] = Mailbox()
+        self.sender = threading.Thread(
+            target=_send_all,
+            args=(self.mailbox, requests_out),
+            name="lr-explorer-engine-sender",
+            daemon=True,  # never waited for: after the engine is killed, its write fails
+        )
+        self.sender.start()
+
+    def stop(self) -> None:
+        """Kill the process (a stopped one too) and let the sender thread end."""
+        if self.process.is_alive():
+            self.process.kill()
+        self.mailbox.close()
+
+
+class EngineClient:
+    """A handle on the engine process: start (again), submit, receive and stop."""
+
+    def __init__(self) -> None:
+        self._context = mp.get_context("spawn")
+        self._link: _Link | None = None
+        self._next_id = 0
+
+    @property
+    def latest_id(self) -> int:
+        """The id of the newest request submitted."""
+        return self._next_id
+
+    @property
+    def pid(self) -> int | None:
+        """The engine process's id (``None`` before :meth:`start`)."""
+        return None if self._link is None else self._link.process.pid
+
+    def start(self) -> None:
+        """Start an engine process (it loads TensorFlow, then sends :class:`EngineReady`).
+
+        Called again, it stops the one before and starts a new one: call it so only once the
+        reader has seen the old one stop (:class:`EngineStopped`), so that nothing reads the
+        old replies any more. Raises ``OSError`` if no process can be started.
+        """
+        old, self._link = self._link, None
+        if old is not None:
+            old.stop()
+            old.replies.close()
+        self._link = _Link(self._context)
 
     def submit(self, specs: Sequence[RunSpec], loss: str, tol: float) -> int:
-        """Ask for a batched run; return its id. Every earlier request becomes stale."""
+        """Ask for a batched run; return its id. Every earlier request becomes stale.
+
+        Never blocks and never raises for a dead engine: the request waits in the mailbox (in
+        place of any older one not yet sent), and a dead engine is reported by :meth:`receive`.
+        """
         self._next_id += 1
-        assert self._requests_out is not None, "start() first"
-        self._requests_out.send(RunRequest(self._next_id, tuple(specs), loss, tol))
+        if self._link is not None:
+            self._link.mailbox.put(RunRequest(self._next_id, tuple(specs), loss, tol))
         return self._next_id
 
     def receive(self, timeout: float) -> EngineReply | None:
         """The next reply, or ``None`` if none came within ``timeout`` seconds.
 
-        Raises ``EOFError`` once the engine process is gone.
+        Raises :class:`EngineStopped` once the engine process is gone (or was never started).
         """
-        assert self._replies_in is not None, "start() first"
-        if self._replies_in.poll(timeout):
-            return self._replies_in.recv()
-        if self._process is not None and not self._process.is_alive():
-            raise EOFError(t("engine.stopped"))
+        link = self._link
+        if link is None:
+            raise EngineStopped(msg("engine.closed"))
+        try:
+            if link.replies.poll(timeout):
+                return link.replies.recv()
+        except (EOFError, OSError):
+            raise EngineStopped(self._reason(link)) from None
+        if not link.process.is_alive():
+            raise EngineStopped(self._reason(link))
         return None
+
+    @staticmethod
+    def _reason(link: _Link) -> Msg:
+        link.stop()  # the sender thread ends: nobody is left to read what it would write
+        link.process.join(EXIT_WAIT)  # the pipe closes a moment before the exit status is in
+        return death_reason(link.process.exitcode)
 
     def stop(self) -> None:
         """Stop the engine at once, whatever it is doing (quitting must not wait for it)."""
-        if self._process is not None and self._process.is_alive():
-            self._process.kill()
+        if self._link is not None:
+            self._link.stop()
         # The reply pipe is left to the reader, which sees end-of-file and returns.
+
+
+class Restarts:
+    """How often the engine is restarted after it dies: the ``most``-th death within
+    ``window`` seconds (3 within a minute) means giving up, until the user asks again."""
+
+    def __init__(self, most: int = 3, window: float = 60.0) -> None:
+        self.most = most
+        self.window = window
+        self._deaths: collections.deque[float] = collections.deque()
+
+    def died(self, now: float) -> bool:
+        """Count a death at time ``now`` (seconds, monotonic); whether to restart."""
+        self._deaths.append(now)
+        while self._deaths and now - self._deaths[0] > self.window:
+            self._deaths.popleft()
+        return len(self._deaths) < self.most
+
+    def count(self) -> int:
+        """The deaths counted within the window of the last one."""
+        return len(self._deaths)
+
+    def reset(self) -> None:
+        """Forget the deaths (the user asked for a restart)."""
+        self._deaths.clear()

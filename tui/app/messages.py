@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from tui.engine.result import RunResult
+from tui.i18n import Msg
 
 
 @dataclass
@@ -61,7 +62,7 @@ class RunError(Message):
 
 @dataclass
 class EngineLost(Message):
-    """The engine process stopped unexpectedly."""
+    """The engine process stopped (killed, out of memory, or restarted on request)."""
 
-    reason: str
-    """What was seen."""
+    reason: Msg
+    """How it stopped, in the user's words (shown in the language of the moment)."""

@@ -4,7 +4,12 @@ TensorFlow's import holds the GIL for long stretches, and its native code writes
 file descriptor 2: in the UI's process, either would freeze or scribble over the screen. Here it
 has a process, and descriptors 1 and 2 pointing at a log file or ``/dev/null``. Every request
 supersedes the ones before it, so a request waiting in the pipe means the run under way is stale:
-it stops at its next chunk, and queued requests are skipped for the newest.
+it stops at its next chunk, and queued requests are skipped for the newest. The UI writes each
+newest request as soon as the pipe has room (:mod:`tui.app.engine_client`): one it holds back is
+held only while the pipe is full, so ``poll()`` sees a newer request all the same.
+
+The engine ends when the UI closes its end of the request pipe, or when a reply can no longer be
+sent (the UI has gone): never with a traceback on a terminal the UI draws on.
 """
 
 from __future__ import annotations
@@ -29,35 +34,41 @@ def serve(requests: Connection, replies: Connection, log_path: str | None) -> No
     from tui.engine.losses import LossError
     from tui.engine.spec import ParameterError
 
-    replies.send(
-        EngineReady(time.perf_counter() - started, descent.xla_in_use(), descent.tf.__version__)
-    )
-    while True:
-        try:
+    try:
+        replies.send(
+            EngineReady(time.perf_counter() - started, descent.xla_in_use(), descent.tf.__version__)
+        )
+        while True:
             request = _newest(requests)
-        except (EOFError, OSError):
-            return
-        if request is None:
-            return
+            if request is None:
+                return
 
-        def stale() -> bool:
-            return requests.poll()
+            def stale() -> bool:
+                return requests.poll()
 
-        progress = _Progress(replies, request.request_id)
+            progress = _Progress(replies, request.request_id)
 
-        try:
-            results = descent.run_batch(
-                request.specs, request.loss, tol=request.tol, should_stop=stale, progress=progress
-            )
-        except descent.Cancelled:
-            continue
-        except (ParameterError, LossError) as err:
-            replies.send(RunFailed(request.request_id, err.message))
-            continue
-        except Exception as err:  # noqa: BLE001 - the UI shows it; the engine keeps serving
-            replies.send(RunFailed(request.request_id, f"{type(err).__name__}: {err}"))
-            continue
-        replies.send(RunDone(request.request_id, tuple(results), _curvature(request)))
+            try:
+                results = descent.run_batch(
+                    request.specs,
+                    request.loss,
+                    tol=request.tol,
+                    should_stop=stale,
+                    progress=progress,
+                )
+            except descent.Cancelled:
+                continue
+            except (ParameterError, LossError) as err:
+                replies.send(RunFailed(request.request_id, err.message))
+                continue
+            except ConnectionError:
+                raise  # a progress reply to a UI that has gone: see below
+            except Exception as err:  # noqa: BLE001 - the UI shows it; the engine keeps serving
+                replies.send(RunFailed(request.request_id, f"{type(err).__name__}: {err}"))
+                continue
+            replies.send(RunDone(request.request_id, tuple(results), _curvature(request)))
+    except (EOFError, OSError):
+        return  # the UI has gone, or closed its end: nobody is left to answer
 
 
 class _Progress:
