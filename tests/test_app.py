@@ -72,7 +72,10 @@ async def test_stale_runs_are_never_shown_after_newer_ones() -> None:
             sent = app.engine.latest_id
             field.value = epochs
             # each edit is its own request (past the debounce), sent while the last may run
-            await wait_until(pilot, lambda sent=sent: app.engine.latest_id > sent)
+            await wait_until(
+                pilot, lambda sent=sent: app.engine.latest_id > sent or not app.is_running
+            )
+        assert app.is_running, "the app stopped during the edits"
         await wait_for_run(pilot)
         newest = app.engine.latest_id
         assert log.rows == 37
