@@ -14,6 +14,7 @@ import pytest
 from rich.cells import cell_len
 
 from tui import cli, export, formats, i18n
+from tui.cli import argparse_i18n
 from tui.engine.losses import FUNCTIONS, SEED_LOSS
 from tui.engine.spec import MAX_EPOCHS, ParameterError, parse_number
 from tui.i18n import catalogue
@@ -184,7 +185,7 @@ def test_wrap_breaks_chinese_between_characters_never_before_closing_punctuation
         lines = cli.wrap(sentence, width)
         assert all(cell_len(line) <= width for line in lines), lines
         assert "".join(lines).replace(" ", "") == sentence.replace(" ", "")
-        assert not any(line[0] in cli._NO_LINE_START for line in lines), lines
+        assert not any(line[0] in argparse_i18n._NO_LINE_START for line in lines), lines
     assert cli.wrap("a few plain words", 9) == ["a few", "plain", "words"]
     assert cli.wrap("学习率 lr,>= 0", 6) == ["学习率", "lr,>=", "0"]
 

@@ -1,0 +1,141 @@
+"""The commands: ``run`` (a descent log without the terminal UI), ``serve`` (the explorer
+in browsers) and the explorer itself."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from tui.cli.argparse_i18n import ArgumentParser
+from tui.cli.options import LANG_OPTION, PROG, is_option, refuse, spec_from_args
+from tui.cli.parser import SERVE_OPTIONS
+from tui.engine.spec import ParameterError
+from tui.i18n import t
+
+
+def fail(message: str) -> NoReturn:
+    """Print ``lr-explorer: error: message`` as one line and exit with status 2."""
+    sys.stderr.write(t("cli.error.plain", prog=PROG, message=message) + "\n")
+    sys.exit(2)
+
+
+def run_command(
+    args: argparse.Namespace, parser: ArgumentParser, quiet_native_logs: bool = False
+) -> int:
+    """Carry out ``lr-explorer run``: compute the log and write it to standard output.
+
+    With ``quiet_native_logs``, what TensorFlow's C++ prints goes to ``LR_EXPLORER_ENGINE_LOG``
+    or nowhere (the console script sets it; tests running in-process do not).
+    """
+    try:
+        spec = spec_from_args(args)
+    except ParameterError as err:
+        refuse(parser, err)
+    if args.tol is not None and args.tol <= 0:
+        parser.error(t("cli.error.argument", option="--tol", reason=t("cli.error.tol")))
+
+    from tui.engine import tfenv
+    from tui.export import run_bytes, run_chunks
+    from tui.formats import write_atomic
+
+    if quiet_native_logs:
+        tfenv.quiet_native_logs(os.environ.get("LR_EXPLORER_ENGINE_LOG"))
+    from tui.engine import descent  # TensorFlow loads here, after the arguments are known good
+    from tui.engine.analysis import DEFAULT_TOL
+
+    result = descent.run(spec, args.loss, tol=args.tol or DEFAULT_TOL)
+    if args.out is not None:
+        try:
+            write_atomic(args.out, run_bytes(result, args.format), overwrite=args.force)
+        except FileExistsError:
+            fail(t("cli.error.exists", path=args.out))
+        except OSError as err:
+            fail(t("cli.error.write", path=args.out, why=err.strerror))
+        print(t("cli.wrote", path=os.path.abspath(args.out)), file=sys.stderr)
+        return 0
+    out = sys.stdout.buffer
+    for chunk in run_chunks(result, args.format):
+        out.write(chunk)
+    sys.stdout.flush()
+    return 0
+
+
+def serve_command(
+    args: argparse.Namespace, parser: ArgumentParser, argv: list[str], language: str
+) -> int:
+    """Serve the explorer to browsers with textual-serve: each visitor gets an app of their own,
+    started with the parameters given here (checked first, so a mistake is one line now) and in
+    ``language``."""
+    try:
+        spec_from_args(args)
+    except ParameterError as err:
+        refuse(parser, err)
+    if args.session is not None:
+        from tui.app.session import SessionError, load
+
+        try:
+            load(args.session)
+        except SessionError as err:
+            parser.error(t("cli.error.argument", option="--session", reason=f"{err}"))
+        args.session = os.path.abspath(args.session)
+    from textual_serve.server import Server
+
+    command = [sys.executable, "-m", "tui", *app_arguments(argv, args.session, language)]
+    server = Server(shlex.join(command), host=args.host, port=args.port, title=PROG)
+    print(t("cli.serving", prog=PROG, host=args.host, port=args.port), file=sys.stderr)
+    server.serve()
+    return 0
+
+
+def _without(tokens: Sequence[str], options: Sequence[str]) -> list[str]:
+    """``tokens`` without ``options`` (or their abbreviations), each with its value
+    (``--port 8000`` or ``--port=8000``)."""
+    kept = []
+    skip = False
+    for token in tokens:
+        if skip:
+            skip = False
+            continue
+        name = token.split("=", 1)[0]
+        if any(is_option(name, option) for option in options):
+            skip = "=" not in token
+            continue
+        kept.append(token)
+    return kept
+
+
+def app_arguments(argv: list[str], session: str | None, language: str | None = None) -> list[str]:
+    """The explorer's own options out of a ``serve`` command line (``--host``/``--port`` out,
+    the session's path made absolute), and ``--lang language`` if a language is given (in
+    place of any ``--lang`` there)."""
+    at = argv.index("serve")
+    kept = list(argv[:at]) + _without(argv[at + 1 :], SERVE_OPTIONS)
+    if language is not None:
+        kept = [*_without(kept, [LANG_OPTION]), LANG_OPTION, language]
+    return kept + (["--session", session] if session else [])
+
+
+def explore_command(args: argparse.Namespace, parser: ArgumentParser, language: str) -> int:
+    """Open the terminal UI on the parameters given, in ``language`` (TensorFlow loads in the
+    engine process)."""
+    try:
+        spec = spec_from_args(args)
+    except ParameterError as err:
+        refuse(parser, err)
+    from tui.app import ExplorerApp
+    from tui.app.session import SessionError, load
+    from tui.app.widgets.params import Params
+
+    session = None
+    if args.session is not None:
+        try:
+            session = load(args.session)
+        except SessionError as err:
+            parser.error(t("cli.error.argument", option="--session", reason=f"{err}"))
+    app = ExplorerApp(Params(spec, args.loss), session=session, language=language)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,69 @@
+"""The whole ``lr-explorer`` command line: the explorer's options, ``run`` and ``serve``."""
+
+from __future__ import annotations
+
+import argparse
+
+from tui.cli.argparse_i18n import ArgumentParser, RawDescriptionHelpFormatter
+from tui.cli.options import PROG, add_language_option, add_parameter_options, number, port
+from tui.engine.schedules import FORMULAS, KERAS_CLASSES, WARMUP_FORMULA
+from tui.engine.spec import OPTIMIZER_UPDATES, OPTIMIZERS, SCHEDULE_KINDS
+from tui.formats import FORMATS
+from tui.i18n import t
+
+#: ``serve``'s own options, which the visitors' apps do not take.
+SERVE_OPTIONS = ("--host", "--port", "--session")
+
+
+def schedule_help() -> str:
+    """The epilog of ``lr-explorer run --help``: every schedule's formula, and the optimizers."""
+    width = max(map(len, SCHEDULE_KINDS))
+    lines = [t("cli.epilog.schedules")]
+    indent = " " * (width + 4)
+    for kind in SCHEDULE_KINDS:
+        lines.append(f"  {kind:<{width}}  {FORMULAS[kind]}")
+        if kind in KERAS_CLASSES:
+            lines.append(f"{indent}tf.keras.optimizers.schedules.{KERAS_CLASSES[kind]}")
+        elif kind == "exponential":
+            lines.append(f"{indent}{t('cli.epilog.exponential')}")
+    lines.append(f"  {'--warmup W':<{width}}  {WARMUP_FORMULA}")
+    lines.append(f"{indent}{t('cli.epilog.warmup')}")
+    lines.append("")
+    lines.append(t("cli.epilog.optimizers"))
+    width = max(map(len, OPTIMIZERS))
+    lines += [f"  {name:<{width}}  {text}" for name, text in OPTIMIZER_UPDATES.items()]
+    lines.append("")
+    lines.append(t("cli.epilog.rates"))
+    return "\n".join(lines)
+
+
+def build_parser() -> ArgumentParser:
+    """The whole ``lr-explorer`` command line, in the current language."""
+    parser = ArgumentParser(prog=PROG, description=t("cli.description"))
+    add_parameter_options(parser)
+    parser.add_argument("--session", metavar="FILE", default=None, help=t("cli.help.session"))
+    add_language_option(parser)
+    sub = parser.add_subparsers(dest="command", parser_class=ArgumentParser)
+    run = sub.add_parser(
+        "run",
+        help=t("cli.run.help"),
+        description=t("cli.run.description"),
+        epilog=schedule_help(),
+        formatter_class=RawDescriptionHelpFormatter,
+    )
+    serve = sub.add_parser(
+        "serve", help=t("cli.serve.help"), description=t("cli.serve.description")
+    )
+    add_parameter_options(serve)
+    serve.add_argument("--host", default="127.0.0.1", help=t("cli.help.host"))
+    serve.add_argument("--port", type=port, default=8000, help=t("cli.help.port"))
+    serve.add_argument("--session", metavar="FILE", default=None, help=t("cli.help.serve_session"))
+    # A subcommand's --lang leaves the namespace alone unless given (`--lang zh serve` holds).
+    add_language_option(serve, default=argparse.SUPPRESS)
+    add_parameter_options(run)
+    run.add_argument("--format", choices=FORMATS, default="seed", help=t("cli.help.format"))
+    run.add_argument("--tol", type=number("tol"), default=None, help=t("cli.help.tol"))
+    run.add_argument("--out", metavar="FILE", default=None, help=t("cli.help.out"))
+    run.add_argument("--force", action="store_true", help=t("cli.help.force"))
+    add_language_option(run, default=argparse.SUPPRESS)
+    return parser
