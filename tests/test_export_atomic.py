@@ -12,7 +12,7 @@ from app_helpers import wait_for_run
 from export_drive import FullDisk, export_into, is_hidden_temporary, read_only
 from textual.widgets import Input
 
-from tui import export, formats
+from tui import export, files
 from tui.app import ExplorerApp
 from tui.app.app import PRESETS
 from tui.app.pilot_helpers import wait_until
@@ -154,7 +154,7 @@ def test_write_atomic_names_the_file_not_its_temporary(
     """Sessions and settings share the writer: the same holds for one file."""
     read_only(monkeypatch, tmp_path)
     with pytest.raises(PermissionError) as caught:
-        formats.write_atomic(tmp_path / "session.json", b"{}")
+        files.write_atomic(tmp_path / "session.json", b"{}")
     assert caught.value.filename == str(tmp_path / "session.json")
 
 

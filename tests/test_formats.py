@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tui import formats
+from tui import files, formats
+from tui.files import write_atomic
 from tui.formats import (
     FORMATS,
     csv_bytes,
@@ -22,7 +23,6 @@ from tui.formats import (
     json_bytes,
     seed_lines,
     summary_line,
-    write_atomic,
 )
 
 SEED_FILE = Path(__file__).parent / "data" / "seed_lesson.txt"
@@ -424,7 +424,7 @@ def test_write_atomic_failed_replace_keeps_old_file(tmp_path, monkeypatch):
     def boom(src, dst):
         raise OSError("disk on fire")
 
-    monkeypatch.setattr(formats.os, "replace", boom)
+    monkeypatch.setattr(files.os, "replace", boom)
     with pytest.raises(OSError, match="disk on fire"):
         write_atomic(target, b"new content")
     assert target.read_bytes() == b"old"

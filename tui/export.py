@@ -16,6 +16,7 @@ from typing import Any
 from tui import formats
 from tui.engine.result import RunResult
 from tui.engine.schedules import formula
+from tui.files import write_all_atomic
 from tui.i18n import language, t
 
 #: Rows formatted at a time, so that memory stays bounded and the first lines go out early.
@@ -119,9 +120,9 @@ def existing(files: dict[Path, Callable[[], bytes]]) -> list[Path]:
 
 def write(files: dict[Path, Callable[[], bytes]], *, overwrite: bool = False) -> list[Path]:
     """Write the planned files as a set, whole or not at all
-    (:func:`tui.formats.write_all_atomic`); an existing one only with ``overwrite``. Returns the
+    (:func:`tui.files.write_all_atomic`); an existing one only with ``overwrite``. Returns the
     paths written, in order. An :class:`OSError` names the planned file that failed."""
-    formats.write_all_atomic(files, overwrite=overwrite)
+    write_all_atomic(files, overwrite=overwrite)
     return list(files)
 
 

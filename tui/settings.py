@@ -17,6 +17,7 @@ from pathlib import Path
 import platformdirs
 
 from tui import strict_json
+from tui.files import write_atomic
 from tui.i18n import LANGUAGES, t
 
 #: The application name the config folder is named after.
@@ -81,8 +82,6 @@ def load() -> tuple[Settings, str | None]:
 
 def save(settings: Settings) -> None:
     """Keep ``settings`` (atomically; the folder is made if need be)."""
-    from tui.formats import write_atomic  # its number tables take a moment to build
-
     path = settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, (json.dumps(asdict(settings), indent=2) + "\n").encode())

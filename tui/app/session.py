@@ -26,7 +26,7 @@ from tui.app.widgets.chart import VIEWS
 from tui.app.widgets.params import Params, check_tolerance
 from tui.engine.losses import LossError, parse_loss
 from tui.engine.spec import ParameterError, RunSpec, Schedule, check_finite
-from tui.formats import write_atomic
+from tui.files import write_atomic
 from tui.i18n import t
 from tui.strict_json import StrictJSONError, read_text
 from tui.strict_json import loads as strict_loads

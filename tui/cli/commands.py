@@ -14,6 +14,7 @@ from tui.cli.argparse_i18n import ArgumentParser
 from tui.cli.options import LANG_OPTION, PROG, is_option, refuse, spec_from_args
 from tui.cli.parser import SERVE_OPTIONS
 from tui.engine.spec import ParameterError
+from tui.files import write_atomic
 from tui.i18n import t
 
 
@@ -40,7 +41,6 @@ def run_command(
 
     from tui.engine import tfenv
     from tui.export import run_bytes, run_chunks
-    from tui.formats import write_atomic
 
     if quiet_native_logs:
         tfenv.quiet_native_logs(os.environ.get("LR_EXPLORER_ENGINE_LOG"))
