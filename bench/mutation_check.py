@@ -56,18 +56,18 @@ STATUS = (
 )
 
 MUTANTS: tuple[Mutant, ...] = (
-    # --- the CLI's option handling (tui/cli.py) -------------------------------------------
+    # --- the CLI's option handling (tui/cli/options.py, tui/cli/commands.py) ---
     Mutant(
         "cli-loss",
-        "tui/cli.py",
+        "tui/cli/commands.py",
         "result = descent.run(spec, args.loss, tol=",
-        "result = descent.run(spec, SEED_LOSS, tol=",
+        'result = descent.run(spec, "(w + 1)**2", tol=',
         CLI_E2E,
         "the seed loss, whatever --loss says",
     ),
     Mutant(
         "cli-w0",
-        "tui/cli.py",
+        "tui/cli/options.py",
         "        w0=args.w0,\n",
         "        w0=5.0,\n",
         CLI_E2E,
@@ -75,7 +75,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "cli-staircase",
-        "tui/cli.py",
+        "tui/cli/options.py",
         "        staircase=args.staircase,\n        schedule=schedule,",
         "        staircase=False,\n        schedule=schedule,",
         CLI_E2E,
@@ -83,7 +83,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "cli-keras-staircase",
-        "tui/cli.py",
+        "tui/cli/options.py",
         "            staircase=args.staircase,\n",
         "            staircase=False,\n",
         CLI_E2E,
@@ -91,7 +91,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "cli-rate",
-        "tui/cli.py",
+        "tui/cli/options.py",
         "            rate=args.rate,\n",
         "            rate=1.0,\n",
         CLI_E2E,
@@ -99,7 +99,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "cli-tol",
-        "tui/cli.py",
+        "tui/cli/commands.py",
         "tol=args.tol or DEFAULT_TOL",
         "tol=DEFAULT_TOL",
         CLI_E2E,
@@ -107,7 +107,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "cli-decay",
-        "tui/cli.py",
+        "tui/cli/options.py",
         "(0.99 if args.decay is None else args.decay)",
         "0.99",
         CLI_E2E,
@@ -115,7 +115,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "cli-decay-steps",
-        "tui/cli.py",
+        "tui/cli/options.py",
         "decay_steps=1.0 if args.decay_steps is None or schedule else args.decay_steps",
         "decay_steps=1.0",
         CLI_E2E,
@@ -123,7 +123,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "cli-schedule-steps",
-        "tui/cli.py",
+        "tui/cli/options.py",
         "steps=100.0 if args.decay_steps is None else args.decay_steps",
         "steps=100.0",
         CLI_E2E,
@@ -131,7 +131,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "cli-power",
-        "tui/cli.py",
+        "tui/cli/options.py",
         "            power=args.power,\n",
         "            power=1.0,\n",
         CLI_E2E,
@@ -139,7 +139,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "cli-warmup",
-        "tui/cli.py",
+        "tui/cli/options.py",
         "        warmup=args.warmup,\n",
         "        warmup=0,\n",
         CLI_E2E,
@@ -147,7 +147,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "cli-optimizer",
-        "tui/cli.py",
+        "tui/cli/options.py",
         "        optimizer=args.optimizer,\n",
         '        optimizer="gd",\n',
         CLI_E2E,
@@ -155,7 +155,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "cli-beta",
-        "tui/cli.py",
+        "tui/cli/options.py",
         "        beta=args.beta,\n",
         "        beta=0.9,\n",
         CLI_E2E,
@@ -163,7 +163,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "cli-lr",
-        "tui/cli.py",
+        "tui/cli/options.py",
         "        lr=args.lr,\n",
         "        lr=0.01,\n",
         CLI_E2E,
