@@ -22,8 +22,8 @@ from tui.formats import (
     fixed6,
     json_bytes,
     seed_lines,
-    summary_line,
 )
+from tui.summary import summary_line
 
 SEED_FILE = Path(__file__).parent / "data" / "seed_lesson.txt"
 SEED_RE = re.compile(

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 
-from tui import cli, export, formats, i18n
+from tui import cli, export, i18n, summary
 from tui.cli import argparse_i18n
 from tui.engine.losses import FUNCTIONS, SEED_LOSS
 from tui.engine.spec import MAX_EPOCHS, ParameterError, parse_number
@@ -385,7 +385,7 @@ def test_the_summary_is_in_chinese_with_lang_zh(capsys) -> None:
         status=outcome,
     )
     assert status == 0 and out == expected + "\n"
-    assert formats.summary_line(20, 3.005651, float(result.final_loss), outcome) == expected
+    assert summary.summary_line(20, 3.005651, float(result.final_loss), outcome) == expected
     i18n.set_language("en")
     assert not out.startswith("step")
 

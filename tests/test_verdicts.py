@@ -31,7 +31,7 @@ from tui.engine.result import RunResult
 from tui.engine.spec import OPTIMIZERS, RunSpec, Schedule
 from tui.engine.sweep import summarize
 from tui.engine.theory import known_minimum, local_curvature, models, quadratic, theory_for
-from tui.formats import summary_line
+from tui.summary import summary_line
 
 TOL = DEFAULT_TOL
 

@@ -18,6 +18,7 @@ from tui.engine.result import RunResult
 from tui.engine.schedules import formula
 from tui.files import write_all_atomic
 from tui.i18n import language, t
+from tui.summary import summary_line
 
 #: Rows formatted at a time, so that memory stays bounded and the first lines go out early.
 CHUNK_ROWS = 1 << 18
@@ -50,7 +51,7 @@ def run_chunks(result: RunResult, fmt: str) -> Iterator[bytes]:
         yield formats.json_bytes(result.step, result.w, result.loss, result.lr, run_meta(result))
         return
     if fmt == "summary":
-        line = formats.summary_line(
+        line = summary_line(
             int(result.step[-1]),
             float(result.final_w),
             float(result.final_loss),

@@ -24,18 +24,18 @@ Exactness:
   through float64 (``np.float32(float(text))``). The digits are those of NumPy's shortest
   float32 repr; the layout is Python's ``repr``: ``36.0``, ``0.01``, ``1e-05``, ``3.4e+38``.
 
-Only NumPy and the standard library are used (and :mod:`tui.i18n` for the summary's words).
+Only NumPy and the standard library are used: no words of a language (the summary line,
+which is words, is :func:`tui.summary.summary_line`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
-
-from tui import i18n
 
 __all__ = [
     "FORMATS",
@@ -44,7 +44,6 @@ __all__ = [
     "fixed6",
     "json_bytes",
     "seed_lines",
-    "summary_line",
 ]
 
 FORMATS: tuple[str, ...] = ("seed", "en", "csv", "json", "summary")
@@ -779,10 +778,49 @@ def _as_float32(x: Any, name: str) -> np.ndarray:
 # Public formats
 # --------------------------------------------------------------------------------------------
 
-_SEED_STEP = "第 ".encode()
-_SEED_W = " 次迭代后的w是 ".encode()
-_SEED_LOSS = ",对应的loss值是 ".encode()
-_SEED_LR = ",学习率是".encode()
+
+@dataclasses.dataclass(frozen=True)
+class Sentence:
+    """The constant text of a per-step sentence, around its numbers (UTF-8 bytes): ``step``
+    before the step number, ``w`` before w, ``loss`` before the loss, ``lr`` before the rate."""
+
+    step: bytes
+    w: bytes
+    loss: bytes
+    lr: bytes
+
+
+#: The lesson's sentence: ``第 1 次迭代后的w是 4.880000,对应的loss值是 36.000000,学习率是0.010000``.
+SEED_SENTENCE = Sentence(
+    "第 ".encode(), " 次迭代后的w是 ".encode(), ",对应的loss值是 ".encode(), ",学习率是".encode()
+)
+
+#: The same in English: ``step 1: w = 4.880000, loss = 36.000000, lr = 0.010000``.
+EN_SENTENCE = Sentence(b"step ", b": w = ", b", loss = ", b", lr = ")
+
+
+def sentence_lines(
+    sentence: Sentence,
+    step: np.ndarray,
+    w: np.ndarray,
+    loss: np.ndarray,
+    lr: np.ndarray | None = None,
+) -> bytes:
+    """One ``\\n``-terminated ``sentence`` per step, its numbers exactly as ``%d`` and ``%f``
+    print them, the rate only when ``lr`` is given."""
+    s, wa, la, ra = _columns(step, w, loss, lr, float32_only=False)
+    parts: list[_Part] = [
+        sentence.step,
+        (_int_field, s),
+        sentence.w,
+        (_fixed6_field, wa),
+        sentence.loss,
+        (_fixed6_field, la),
+    ]
+    if ra is not None:
+        parts += [sentence.lr, (_fixed6_field, ra)]
+    parts.append(b"\n")
+    return _assemble(parts, s.shape[0])
 
 
 def seed_lines(
@@ -793,19 +831,7 @@ def seed_lines(
     Byte-identical to ``"第 %s 次迭代后的w是 %f,对应的loss值是 %f" % (step, w, loss)`` and, when
     ``lr`` (the schedule's float64 lr) is given, to the same with ``",学习率是%f" % lr`` appended.
     """
-    s, wa, la, ra = _columns(step, w, loss, lr, float32_only=False)
-    parts: list[_Part] = [
-        _SEED_STEP,
-        (_int_field, s),
-        _SEED_W,
-        (_fixed6_field, wa),
-        _SEED_LOSS,
-        (_fixed6_field, la),
-    ]
-    if ra is not None:
-        parts += [_SEED_LR, (_fixed6_field, ra)]
-    parts.append(b"\n")
-    return _assemble(parts, s.shape[0])
+    return sentence_lines(SEED_SENTENCE, step, w, loss, lr)
 
 
 def en_lines(
@@ -815,19 +841,7 @@ def en_lines(
 
     UTF-8 (pure ASCII) bytes, one ``\\n``-terminated line per step, numbers exactly as ``%f``.
     """
-    s, wa, la, ra = _columns(step, w, loss, lr, float32_only=False)
-    parts: list[_Part] = [
-        b"step ",
-        (_int_field, s),
-        b": w = ",
-        (_fixed6_field, wa),
-        b", loss = ",
-        (_fixed6_field, la),
-    ]
-    if ra is not None:
-        parts += [b", lr = ", (_fixed6_field, ra)]
-    parts.append(b"\n")
-    return _assemble(parts, s.shape[0])
+    return sentence_lines(EN_SENTENCE, step, w, loss, lr)
 
 
 def csv_bytes(
@@ -888,19 +902,3 @@ def json_bytes(
         b"],\n",
     ]
     return _assemble(parts, n, head=head, tail=b"\n]}\n", cut=2)  # no comma after the last row
-
-
-def summary_line(final_step: int, w: float, loss: float, status: str) -> str:
-    """One-line run summary in the current language, e.g.
-    ``step 20: w = 3.005648, loss = 16.706804, status: ...``.
-
-    ``w`` and ``loss`` are formatted with ``%f``.
-    """
-    # format(x, "f") is exactly "%f" % x for a Python float
-    return i18n.t(
-        "cli.summary",
-        step=int(final_step),
-        w=format(float(w), "f"),
-        loss=format(float(loss), "f"),
-        status=status,
-    )
