@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tui import files, formats
+from tui import files
 from tui.files import write_atomic
 from tui.formats import (
     FORMATS,
+    assemble,
     csv_bytes,
     en_lines,
     fixed6,
@@ -231,7 +232,7 @@ def test_seed_and_en_lines_match_python_loop_on_random_data():
     n = w.size
     step = np.arange(1, n + 1, dtype=np.int64) * 97  # wide step numbers, several chunks
     lr = random_lr64(n, 5)[:n]
-    assert lr.size == n and n > 2 * formats._CHUNK
+    assert lr.size == n and n > 2 * assemble._CHUNK
     with np.errstate(invalid="ignore"):
         assert seed_lines(step, w, loss) == py_seed(step, w, loss)
         assert seed_lines(step, w, loss, lr) == py_seed(step, w, loss, lr)
