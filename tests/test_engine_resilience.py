@@ -333,3 +333,21 @@ async def test_an_engine_that_keeps_dying_is_left_stopped_until_asked() -> None:
         await wait_until(pilot, lambda: app.shown_request > shown, what="the run after ctrl+r")
         await wait_for_run(pilot)
         assert "still descending" in status_text(app)
+
+
+async def test_a_range_test_under_the_palette_still_gets_its_results() -> None:
+    app = ExplorerApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        await pilot.press("escape", "s")
+        await wait_until(pilot, lambda: isinstance(app.screen, SweepScreen) and app.screen.sweep)
+        screen = app.screen
+        assert isinstance(screen, SweepScreen)
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: app.screen is not screen, what="the palette")
+        screen.query_one("#sweep-count", Input).value = "100"  # asked for under the palette
+        await wait_until(
+            pilot,
+            lambda: screen.sweep is not None and screen.sweep.lrs.size == 100,
+            what="the sweep's results under the palette",
+        )
