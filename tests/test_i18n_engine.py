@@ -22,7 +22,8 @@ import pytest
 from tui import i18n
 from tui.engine import schedules, sweep
 from tui.engine.analysis import Outcome, Status, classify
-from tui.engine.losses import FUNCTIONS, LossError, _python_syntax, parse_loss
+from tui.engine.loss_errors import python_syntax
+from tui.engine.losses import FUNCTIONS, LossError, parse_loss
 from tui.engine.protocol import RunFailed
 from tui.engine.schedules import FORMULAS, WARMUP_FORMULA, formula
 from tui.engine.spec import (
@@ -277,7 +278,7 @@ def test_pythons_syntax_errors_are_worded_as_python_words_them_and_in_chinese(te
 
 
 def test_a_syntax_error_the_catalogues_do_not_word_is_shown_as_python_words_it() -> None:
-    assert _python_syntax("a message from a newer Python") == "a message from a newer Python"
+    assert python_syntax("a message from a newer Python") == "a message from a newer Python"
 
 
 def test_function_descriptions_are_shown_in_the_current_language() -> None:

@@ -220,7 +220,7 @@ def test_source_canonical_text_and_round_trip() -> None:
         first = parse_loss(text)
         again = parse_loss(str(first))
         assert str(again) == str(first)
-        assert again._program == first._program, text
+        assert again.program == first.program, text
 
 
 def test_canonical_text_keeps_typed_numbers_and_always_reparses() -> None:
@@ -230,7 +230,7 @@ def test_canonical_text_keeps_typed_numbers_and_always_reparses() -> None:
     assert len(text) <= MAX_LENGTH
     expr = parse_loss(text)
     assert str(expr) == text
-    assert parse_loss(str(expr))._program == expr._program
+    assert parse_loss(str(expr)).program == expr.program
 
 
 def test_equality_hash_and_repr() -> None:
@@ -508,7 +508,7 @@ def _check_fuzz(text: str) -> None:
     assert isinstance(expr, LossExpr)
     assert "w" in str(expr) or "w" in expr.source
     # The canonical text means the same thing.
-    assert parse_loss(str(expr))._program == expr._program
+    assert parse_loss(str(expr)).program == expr.program
 
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -573,5 +573,5 @@ def test_generated_expressions_parse_or_refuse_cleanly(text: str) -> None:
         ), err.reason
         return
     again = parse_loss(str(expr))
-    assert again._program == expr._program
+    assert again.program == expr.program
     assert str(again) == str(expr)

@@ -20,6 +20,12 @@ Integer powers ``X**n`` with a constant whole ``n``:
   rest of the expression like any constant, so ``w**0`` alone is refused as not depending on ``w``;
 * any other exponent (fractional, beyond 16, or containing ``w``): ``tf.pow(X, Y)``.
 
+This module is the parser. What it builds lives beside it: the typed syntax tree and its
+canonical text in :mod:`tui.engine.loss_syntax`, the folded program (the public IR, as
+:attr:`LossExpr.program`) in :mod:`tui.engine.loss_ir`, and what each operation and function is
+(arity, folding, derivative, TensorFlow op, XLA exactness, domain) in the one registry
+:mod:`tui.engine.loss_functions`.
+
 This module is pure Python: TensorFlow is imported only by :meth:`LossExpr.tf_function`, so the
 terminal UI can validate typed text before TensorFlow has loaded.
 """
@@ -27,20 +33,36 @@ terminal UI can validate typed text before TensorFlow has loaded.
 from __future__ import annotations
 
 import ast
+import functools
 import math
-import re
 import unicodedata
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from tui.engine.loss_errors import NAME_HINTS, REFUSED_NODES, LossError, python_syntax
+from tui.engine.loss_functions import BINARY_OPERATORS, FUNCTIONS, REGISTRY, XLA_EXACT_OPS
+from tui.engine.loss_ir import IntPow, Node, Num, Op, W, builder, ops_of
+from tui.engine.loss_syntax import (
+    ATOM_PRECEDENCE,
+    Binary,
+    Call,
+    Name,
+    Number,
+    Syntax,
+    Unary,
+    precedence,
+    render,
+    start,
+)
 from tui.i18n import Msg, msg
 
 if TYPE_CHECKING:
     import tensorflow as tf
 
 __all__ = [
+    "CACHE_SIZE",
     "CONSTANTS",
     "FUNCTIONS",
     "MAX_DEPTH",
@@ -61,74 +83,8 @@ MAX_LENGTH: int = 500
 #: The deepest nesting of operators and calls accepted (parentheses alone do not count).
 MAX_DEPTH: int = 100
 
-#: The functions a loss may call: name -> one-line description, for help texts. The description
-#: is a message: ``str(FUNCTIONS[name])`` (or an f-string) is its text in the current language.
-FUNCTIONS: dict[str, Msg] = {
-    name: msg(f"fn.{name}")
-    for name in (
-        "sin",
-        "cos",
-        "tan",
-        "atan",
-        "sinh",
-        "cosh",
-        "tanh",
-        "exp",
-        "log",
-        "log1p",
-        "sqrt",
-        "abs",
-        "sigmoid",
-        "softplus",
-        "min",
-        "max",
-    )
-}
-
 #: The named constants a loss may use.
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
-
-#: The TensorFlow-level ops that XLA on CPU (``XLA_FLAGS=--xla_cpu_max_isa=AVX``) computes bit for
-#: bit as the eager kernels do, so that a loss made only of them may run in the engine's
-#: ``jit_compile=True`` loop. Measured on TF 2.21 / x86-64 (script /tmp/xla_exact/measure.py, not
-#: shipped): 94 losses, each descended from 52 random (w0, lr) for 300 steps (15,600 steps each;
-#: 44 losses and 686,400 steps made only of these ops), every step's w and loss compared as int32
-#: bits between the literal eager GradientTape loop on a scalar variable and XLA while-loops with
-#: w of shape [1] and [16] (13 runs at once, 3 padding lanes), through descent.py's own loop and
-#: through a plain one; plus runs that blow up to inf/nan and runs from extreme w0 (0, denormals,
-#: 1e19, 1e30, 3.4e38). These ops had zero mismatches there. Left out, with what was seen:
-#:
-#: * div, tan, log, log1p (their gradients divide): XLA rewrites ``x / c`` to ``x * (1/c)`` and
-#:   ``a / b / c`` to ``a / (b * c)``; exp, tanh, sinh, cosh, sigmoid, softplus: XLA's own
-#:   approximations differ in the last bit; pow: ``(w**2 + 1)**0.75`` differs on shape [1].
-#: * abs: XLA's sign(-0.0) is -0.0, Eigen's is 0.0, so w differs in sign once it reaches -0.0.
-#: * min, max: with a constant first, ``max(0.5, nan)`` is 0.5 under XLA on shape [1], nan eager.
-#: * neg: after a blow-up, the nan differs in its sign bit (values are equal, bits are not).
-#:
-#: Caveat: on shapes [] and [1], XLA's algebraic simplifier reassociates products with constants
-#: (``0.01*(2*s)*(2*w)`` becomes ``(s*w)*0.04``): a plain loop broke on 5 of the 44 losses (e.g.
-#: ``-0.5*w**2 + 0.01*w**4`` on shape []); descent.py's loop escapes only because the constants
-#: are hoisted out of its while body. ``--xla_disable_hlo_passes=algsimp`` removes the rewrites
-#: (zero mismatches on every shape in the same measurement, at the same speed).
-XLA_EXACT_OPS: frozenset[str] = frozenset(
-    {"add", "sub", "mul", "square", "sqrt", "sin", "cos", "atan"}
-)
-
-_ARITY: dict[str, int] = {name: 2 if name in ("min", "max") else 1 for name in FUNCTIONS}
-
-#: Hints for names people type that are not allowed.
-_NAME_HINTS: dict[str, Msg] = {
-    "x": msg("loss.hint.parameter"),
-    "W": msg("loss.hint.lower_w"),
-    "ln": msg("loss.hint.ln"),
-    "pow": msg("loss.hint.pow"),
-    "square": msg("loss.hint.square"),
-    "arctan": msg("loss.hint.arctan"),
-    "exponential": msg("loss.hint.exp"),
-    "PI": msg("loss.hint.pi"),
-    "Pi": msg("loss.hint.pi"),
-    "E": msg("loss.hint.e"),
-}
 
 #: The names a loss may call, for the message refusing any other name.
 _ALLOWED_FUNCTIONS = ", ".join(FUNCTIONS)
@@ -136,7 +92,8 @@ _ALLOWED_FUNCTIONS = ", ".join(FUNCTIONS)
 #: Largest magnitude that rounds to a finite float32 (float32 max plus half an ulp, exclusive).
 _FLOAT32_LIMIT = 2.0**128 - 2.0**103
 
-_BINARY_SYMBOLS: dict[type, str] = {
+#: The symbol of each Python binary operator, for messages (only some are allowed).
+_AST_SYMBOLS: dict[type, str] = {
     ast.Add: "+",
     ast.Sub: "-",
     ast.Mult: "*",
@@ -152,181 +109,6 @@ _BINARY_SYMBOLS: dict[type, str] = {
     ast.BitXor: "^",
 }
 
-_BINARY_OPS: dict[str, str] = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
-
-_REFUSED_NODES: dict[str, Msg] = {
-    "Compare": msg("loss.compare"),
-    "BoolOp": msg("loss.boolean"),
-    "Lambda": msg("loss.lambda"),
-    "ListComp": msg("loss.comprehension"),
-    "SetComp": msg("loss.comprehension"),
-    "DictComp": msg("loss.comprehension"),
-    "GeneratorExp": msg("loss.comprehension"),
-    "NamedExpr": msg("loss.walrus"),
-    "Starred": msg("loss.starred"),
-    "IfExp": msg("loss.conditional"),
-    "Tuple": msg("loss.tuple"),
-    "List": msg("loss.list"),
-    "Set": msg("loss.set"),
-    "Dict": msg("loss.dict"),
-    "JoinedStr": msg("loss.string"),
-    "FormattedValue": msg("loss.string"),
-    "Await": msg("loss.await"),
-    "Yield": msg("loss.yield"),
-    "YieldFrom": msg("loss.yield"),
-    "Slice": msg("loss.slice"),
-}
-
-#: Python's own syntax errors (as Python 3.11 words them) that have a message in the
-#: catalogues: a pattern over Python's text -> the key, its groups being the placeholders.
-#: Any other message is shown as Python gives it.
-_PYTHON_SYNTAX: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), key)
-    for pattern, key in (
-        (r"invalid syntax", "loss.python.invalid_syntax"),
-        (r"invalid syntax\. Perhaps you forgot a comma\?", "loss.python.forgot_comma"),
-        (r"invalid decimal literal", "loss.python.decimal"),
-        (r"'(?P<bracket>.)' was never closed", "loss.python.never_closed"),
-        (r"unmatched '(?P<bracket>.)'", "loss.python.unmatched"),
-        (
-            r"closing parenthesis '(?P<closing>.)' does not match opening parenthesis "
-            r"'(?P<opening>.)'",
-            "loss.python.mismatch",
-        ),
-        (
-            r"leading zeros in decimal integer literals are not permitted; "
-            r"use an 0o prefix for octal integers",
-            "loss.python.leading_zeros",
-        ),
-        (
-            r"unterminated string literal \(detected at line (?P<line>\d+)\)",
-            "loss.python.unterminated",
-        ),
-        (r"invalid non-printable character U\+(?P<code>[0-9A-F]+)", "loss.python.non_printable"),
-        (r"invalid character '(?P<char>.+)' \(U\+(?P<code>[0-9A-F]+)\)", "loss.python.character"),
-        (r"invalid hexadecimal literal", "loss.python.hexadecimal"),
-        (r"invalid octal literal", "loss.python.octal"),
-        (r"invalid binary literal", "loss.python.binary"),
-        (r"invalid digit '(?P<digit>.)' in octal literal", "loss.python.octal_digit"),
-        (r"invalid digit '(?P<digit>.)' in binary literal", "loss.python.binary_digit"),
-        (
-            r"unexpected character after line continuation character",
-            "loss.python.continuation",
-        ),
-    )
-)
-
-
-def _python_syntax(message: str) -> str | Msg:
-    """Python's syntax error ``message`` as a catalogue message, or as it is if none fits.
-
-    ``invalid decimal literal`` gains the hint ``(write 2*w for a product)``.
-    """
-    for pattern, key in _PYTHON_SYNTAX:
-        match = pattern.fullmatch(message)
-        if match:
-            return msg(key, **match.groupdict())
-    return message
-
-
-class LossError(ValueError):
-    """A refused loss expression.
-
-    ``expression`` is the text as given, ``column`` the 1-based column in it where the problem is
-    (``None`` when it concerns the whole expression) and ``reason`` what is wrong, in words: a
-    :class:`~tui.i18n.Msg`, shown in the language of the moment. ``str(err)`` is one line such
-    as ``loss: column 5: name 'x' is not allowed (...)``, made when it is shown; :attr:`message`
-    is the same line as a message, for another process to show in its own language.
-    """
-
-    def __init__(self, expression: str, reason: str | Msg, column: int | None = None) -> None:
-        super().__init__(expression, reason, column)
-        self.expression = expression
-        self.reason = reason
-        self.column = column
-
-    @property
-    def message(self) -> Msg:
-        """The one line of ``str(err)`` as a message, shown in the language of whoever shows it."""
-        if self.column is None:
-            return msg("loss.error", reason=self.reason)
-        return msg("loss.error_at", column=self.column, reason=self.reason)
-
-    def __str__(self) -> str:
-        return str(self.message)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        """Pickle with the constructor's arguments (the default would pass only the message)."""
-        return (type(self), (self.expression, self.reason, self.column))
-
-
-# --- The validated syntax tree: what was typed, normalized (``^`` is ``**``). -----------------
-
-
-@dataclass(frozen=True)
-class _Number:
-    value: float
-    text: str
-    column: int
-
-
-@dataclass(frozen=True)
-class _Name:
-    name: str  # "w", "pi" or "e"
-    column: int
-
-
-@dataclass(frozen=True)
-class _Unary:
-    op: str  # "+" or "-"
-    operand: _Syntax
-    column: int
-
-
-@dataclass(frozen=True)
-class _Binary:
-    op: str  # "+", "-", "*", "/" or "**"
-    left: _Syntax
-    right: _Syntax
-    column: int  # of the operator
-
-
-@dataclass(frozen=True)
-class _Call:
-    name: str
-    args: tuple[_Syntax, ...]
-    column: int
-
-
-_Syntax = _Number | _Name | _Unary | _Binary | _Call
-
-# --- The program: constants folded, powers lowered, one node per TensorFlow op. ---------------
-
-
-@dataclass(frozen=True)
-class _Lit:
-    value: float
-
-
-@dataclass(frozen=True)
-class _W:
-    pass
-
-
-@dataclass(frozen=True)
-class _Op:
-    name: str  # "add", "sub", "mul", "div", "neg", "square", "pow" or a function name
-    args: tuple[_Program, ...]
-
-
-@dataclass(frozen=True)
-class _IntPow:
-    base: _Program
-    n: int  # 3 to 16: binary exponentiation with square and mul, base computed once
-
-
-_Program = _Lit | _W | _Op | _IntPow
-
 
 @dataclass(frozen=True)
 class LossExpr:
@@ -337,11 +119,16 @@ class LossExpr:
     ``"pow"`` and function names such as ``"sin"``), after constant folding and power lowering.
     ``str(expr)`` is the canonical text: ``^`` written ``**``, normalized spacing and parentheses,
     numbers as typed; it parses back to the same expression.
+
+    ``program`` is what the expression computes, constants folded and powers lowered: a frozen
+    tree of :mod:`tui.engine.loss_ir` nodes, whose operations are described in
+    :data:`tui.engine.loss_functions.REGISTRY`. The whole object is immutable, so
+    :func:`parse_loss` hands out one shared object per text.
     """
 
     source: str
     ops: frozenset[str]
-    _program: _Program = field(repr=False)
+    program: Node = field(repr=False)
     _canonical: str = field(repr=False, compare=False)
 
     @property
@@ -359,11 +146,10 @@ class LossExpr:
         """
         import tensorflow as tf
 
-        program = self._program
+        build = builder(tf, self.program)
 
         def loss(w: tf.Tensor) -> tf.Tensor:
-            w = tf.convert_to_tensor(w)
-            return _emit(tf, program, w)
+            return build(tf.convert_to_tensor(w))
 
         loss.__name__ = "loss"
         loss.__qualname__ = "loss"
@@ -375,16 +161,24 @@ class LossExpr:
         return self._canonical
 
 
+#: How many distinct texts :func:`parse_loss` remembers (the newest ones).
+CACHE_SIZE: int = 256
+
+
 def parse_loss(text: str) -> LossExpr:
     """Parse and validate a typed loss expression of ``w``; raise :class:`LossError` if refused.
 
     Whatever the input, this raises nothing but :class:`LossError`, and it never evaluates the
     text: it is parsed with :func:`ast.parse` and walked against a whitelist.
+
+    A text is parsed once: the form, the engine, the theory and the chart all ask for the same
+    loss, and get the same (immutable) :class:`LossExpr` from a cache of the last
+    :data:`CACHE_SIZE` texts. A refused text is not cached: it raises afresh every time.
     """
     if not isinstance(text, str):
         raise LossError(repr(text), msg("loss.not_text", type=type(text).__name__))
     try:
-        return _Parser(text).parse()
+        return _parse(text)
     except LossError:
         raise
     except (RecursionError, MemoryError):
@@ -392,6 +186,12 @@ def parse_loss(text: str) -> LossExpr:
     except Exception as exc:  # pragma: no cover - a bug; keep the promise of LossError only
         error = f"{type(exc).__name__}: {exc}"
         raise LossError(text, msg("loss.bug", error=error)) from None
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _parse(text: str) -> LossExpr:
+    """One parse of ``text``, remembered (lru_cache keeps results, never exceptions)."""
+    return _Parser(text).parse()
 
 
 # --- Parsing. --------------------------------------------------------------------------------
@@ -466,21 +266,21 @@ class _Parser:
         tree = self.parse_ast()
         syntax = self.convert(tree.body, 1)
         program = self.lower(syntax)
-        if isinstance(program, _Lit):
-            reason = msg("loss.constant", expression=_render(syntax), value=repr(program.value))
+        if isinstance(program, Num):
+            reason = msg("loss.constant", expression=render(syntax), value=repr(program.value))
             raise self.error(reason, None)
         return LossExpr(
             source=stripped,
-            ops=frozenset(_program_ops(program)),
-            _program=program,
+            ops=ops_of(program),
+            program=program,
             _canonical=self.canonical(syntax),
         )
 
-    def canonical(self, syntax: _Syntax) -> str:
+    def canonical(self, syntax: Syntax) -> str:
         """The canonical text; without blanks if the spaced form would exceed MAX_LENGTH."""
-        text = _render(syntax)
+        text = render(syntax)
         if len(text) > MAX_LENGTH:
-            text = _render(syntax, compact=True)
+            text = render(syntax, compact=True)
         if len(text) > MAX_LENGTH:  # only if NFKC lengthened a name (Python normalizes them)
             raise self.error(
                 msg("loss.too_long_normalized", length=len(text), max=MAX_LENGTH), None
@@ -500,10 +300,10 @@ class _Parser:
                 if text == "invalid syntax":
                     message: str | Msg = msg("loss.incomplete")
                 else:
-                    message = _python_syntax(text)
+                    message = python_syntax(text)
                 reason = msg("loss.syntax", message=message)
                 raise self.error(reason, len(self.prepared)) from None
-            reason = msg("loss.syntax", message=_python_syntax(text))
+            reason = msg("loss.syntax", message=python_syntax(text))
             raise self.error(reason, offset - 1) from None
         except (RecursionError, MemoryError):
             raise self.error(msg("loss.too_deep", depth=MAX_DEPTH), None) from None
@@ -512,7 +312,7 @@ class _Parser:
 
     # Whitelist ------------------------------------------------------------------------------
 
-    def convert(self, node: ast.expr, depth: int) -> _Syntax:
+    def convert(self, node: ast.expr, depth: int) -> Syntax:
         """Check ``node`` against the whitelist and convert it to the syntax tree."""
         col = self.node_char(node)
         if depth > MAX_DEPTH:
@@ -521,24 +321,24 @@ class _Parser:
             return self.number(node, col)
         if isinstance(node, ast.Name):
             if node.id in ("w", *CONSTANTS):
-                return _Name(node.id, col)
+                return Name(node.id, col)
             if node.id in FUNCTIONS:
                 raise self.error(msg("loss.uncalled", name=node.id), col)
             raise self.error(self.name_reason(node.id), col)
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, (ast.UAdd, ast.USub)):
                 op = "+" if isinstance(node.op, ast.UAdd) else "-"
-                return _Unary(op, self.convert(node.operand, depth + 1), col)
+                return Unary(op, self.convert(node.operand, depth + 1), col)
             symbol = "not" if isinstance(node.op, ast.Not) else "~"
             raise self.error(msg("loss.unary_operator", symbol=symbol), col)
         if isinstance(node, ast.BinOp):
-            symbol = _BINARY_SYMBOLS.get(type(node.op), "?")
+            symbol = _AST_SYMBOLS.get(type(node.op), "?")
             op_col = self.find_after(node.left, symbol[0])
-            if symbol not in _BINARY_OPS:
+            if symbol not in BINARY_OPERATORS:
                 raise self.error(msg("loss.binary_operator", symbol=symbol), op_col)
             left = self.convert(node.left, depth + 1)
             right = self.convert(node.right, depth + 1)
-            return _Binary(symbol, left, right, op_col)
+            return Binary(symbol, left, right, op_col)
         if isinstance(node, ast.Call):
             return self.call(node, col, depth)
         if isinstance(node, ast.Attribute):
@@ -548,9 +348,9 @@ class _Parser:
             bracket = self.find_after(node.value, "[")
             raise self.error(msg("loss.subscript"), bracket)
         kind = type(node).__name__
-        raise self.error(_REFUSED_NODES.get(kind) or msg("loss.node", kind=kind), col)
+        raise self.error(REFUSED_NODES.get(kind) or msg("loss.node", kind=kind), col)
 
-    def number(self, node: ast.Constant, col: int) -> _Number:
+    def number(self, node: ast.Constant, col: int) -> Number:
         value = node.value
         if isinstance(value, bool) or value is None or value is Ellipsis:
             raise self.error(msg("loss.constant_value", value=repr(value)), col)
@@ -563,11 +363,11 @@ class _Parser:
                 as_float = float(value)
             except OverflowError:
                 raise self.error(msg("loss.too_large"), col) from None
-            return _Number(as_float, self.token(node), col)
+            return Number(as_float, self.token(node), col)
         if isinstance(value, float):
             if not math.isfinite(value):
                 raise self.error(msg("loss.too_large"), col)
-            return _Number(value, self.token(node), col)
+            return Number(value, self.token(node), col)
         raise self.error(msg("loss.constant_kind", value=repr(value)), col)  # pragma: no cover
 
     def token(self, node: ast.AST) -> str:
@@ -577,17 +377,17 @@ class _Parser:
         return self.prepared[start:end]
 
     def name_reason(self, name: str) -> Msg:
-        hint = _NAME_HINTS.get(name)
+        hint = NAME_HINTS.get(name)
         if hint is None:
             return msg("loss.name", name=name, functions=_ALLOWED_FUNCTIONS)
         return msg("loss.name_hint", name=name, functions=_ALLOWED_FUNCTIONS, hint=hint)
 
-    def call(self, node: ast.Call, col: int, depth: int) -> _Call:
+    def call(self, node: ast.Call, col: int, depth: int) -> Call:
         func = node.func
         if not isinstance(func, ast.Name):
             callee_syntax = self.convert(func, depth + 1)  # refuses what is not allowed
-            callee = _render(callee_syntax)
-            if _precedence(callee_syntax) < _ATOM_PRECEDENCE:
+            callee = render(callee_syntax)
+            if precedence(callee_syntax) < ATOM_PRECEDENCE:
                 callee = f"({callee})"
             raise self.error(msg("loss.not_function", callee=callee), col)
         name = func.id
@@ -601,75 +401,66 @@ class _Parser:
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise self.error(msg("loss.starred_argument", name=name), self.node_char(arg))
-        wanted = _ARITY[name]
+        wanted = REGISTRY[name].arity
         if len(node.args) != wanted:
             key = "loss.arity_many" if wanted > 1 else "loss.arity_one"
             raise self.error(msg(key, name=name, wanted=wanted, given=len(node.args)), col)
         args = tuple(self.convert(arg, depth + 1) for arg in node.args)
-        return _Call(name, args, col)
+        return Call(name, args, col)
 
     # Folding and lowering -------------------------------------------------------------------
 
-    def lower(self, node: _Syntax) -> _Program:
+    def lower(self, node: Syntax) -> Node:
         """Fold the constant subtrees of ``node`` in float64 and lower it to TF-level ops."""
-        if isinstance(node, _Number):
-            return _Lit(node.value)
-        if isinstance(node, _Name):
-            return _W() if node.name == "w" else _Lit(CONSTANTS[node.name])
-        if isinstance(node, _Unary):
+        if isinstance(node, Number):
+            return Num(node.value)
+        if isinstance(node, Name):
+            return W() if node.name == "w" else Num(CONSTANTS[node.name])
+        if isinstance(node, Unary):
             operand = self.lower(node.operand)
             if node.op == "+":
                 return operand
-            if isinstance(operand, _Lit):
-                return _Lit(-operand.value)
-            return _Op("neg", (operand,))
-        if isinstance(node, _Binary):
+            if isinstance(operand, Num):
+                return Num(-operand.value)
+            return Op("neg", (operand,))
+        if isinstance(node, Binary):
             left = self.lower(node.left)
             right = self.lower(node.right)
-            if isinstance(left, _Lit) and isinstance(right, _Lit):
-                return _Lit(self.fold_binary(node, left.value, right.value))
-            if node.op == "**" and isinstance(right, _Lit):
+            if isinstance(left, Num) and isinstance(right, Num):
+                return Num(self.fold_binary(node, left.value, right.value))
+            if node.op == "**" and isinstance(right, Num):
                 n = right.value
                 if n == int(n) and abs(n) <= 16:
                     return self.int_power(left, int(n))
             left = self.tf_operand(left, node.left)
             right = self.tf_operand(right, node.right)
-            return _Op(_BINARY_OPS[node.op], (left, right))
+            return Op(BINARY_OPERATORS[node.op], (left, right))
         args = tuple(self.lower(arg) for arg in node.args)
-        if all(isinstance(arg, _Lit) for arg in args):
-            values = [arg.value for arg in args if isinstance(arg, _Lit)]
-            return _Lit(self.fold_call(node, values))
+        if all(isinstance(arg, Num) for arg in args):
+            values = [arg.value for arg in args if isinstance(arg, Num)]
+            return Num(self.fold_call(node, values))
         args = tuple(self.tf_operand(arg, syn) for arg, syn in zip(args, node.args, strict=True))
-        return _Op(node.name, args)
+        return Op(node.name, args)
 
-    def int_power(self, base: _Program, n: int) -> _Program:
+    def int_power(self, base: Node, n: int) -> Node:
         if n == 0:
-            return _Lit(1.0)
+            return Num(1.0)
         positive = _positive_power(base, abs(n))
-        return positive if n > 0 else _Op("div", (_Lit(1.0), positive))
+        return positive if n > 0 else Op("div", (Num(1.0), positive))
 
-    def tf_operand(self, program: _Program, syntax: _Syntax) -> _Program:
+    def tf_operand(self, program: Node, syntax: Syntax) -> Node:
         """Check that a folded constant about to enter TensorFlow fits in float32."""
-        if isinstance(program, _Lit) and abs(program.value) >= _FLOAT32_LIMIT:
-            text = _render(syntax)
-            if not isinstance(syntax, _Number):
+        if isinstance(program, Num) and abs(program.value) >= _FLOAT32_LIMIT:
+            text = render(syntax)
+            if not isinstance(syntax, Number):
                 text += f" = {program.value:.6g}"
-            raise self.error(msg("loss.float32", text=text), _syntax_char(syntax))
+            raise self.error(msg("loss.float32", text=text), start(syntax))
         return program
 
-    def fold_binary(self, node: _Binary, a: float, b: float) -> float:
-        culprit = _render(node)
+    def fold_binary(self, node: Binary, a: float, b: float) -> float:
+        culprit = render(node)
         try:
-            if node.op == "+":
-                value = a + b
-            elif node.op == "-":
-                value = a - b
-            elif node.op == "*":
-                value = a * b
-            elif node.op == "/":
-                value = a / b
-            else:
-                value = math.pow(a, b)
+            value = REGISTRY[BINARY_OPERATORS[node.op]].fold(a, b)
         except ZeroDivisionError:
             raise self.error(msg("loss.divides_by_zero", culprit=culprit), node.column) from None
         except OverflowError:
@@ -685,14 +476,14 @@ class _Parser:
             raise self.error(msg("loss.overflows", culprit=culprit), node.column)
         return value
 
-    def fold_call(self, node: _Call, values: list[float]) -> float:
-        culprit = _render(node)
+    def fold_call(self, node: Call, values: list[float]) -> float:
+        culprit = render(node)
         try:
-            value = _FOLD[node.name](*values)
+            value = REGISTRY[node.name].fold(*values)
         except (OverflowError, ZeroDivisionError):
             raise self.error(msg("loss.overflows", culprit=culprit), node.column) from None
         except ValueError:
-            why = _DOMAINS.get(node.name) or msg("loss.domain", name=node.name)
+            why = REGISTRY[node.name].domain_reason()
             reason = msg("loss.undefined", culprit=culprit, why=why)
             raise self.error(reason, node.column) from None
         if not math.isfinite(value):
@@ -700,171 +491,9 @@ class _Parser:
         return value
 
 
-def _positive_power(base: _Program, n: int) -> _Program:
+def _positive_power(base: Node, n: int) -> Node:
     if n == 1:
         return base
     if n == 2:
-        return _Op("square", (base,))
-    return _IntPow(base, n)
-
-
-def _syntax_char(node: _Syntax) -> int:
-    """The prepared char index where a syntax node starts (binary: its left operand)."""
-    while isinstance(node, _Binary):
-        node = node.left
-    return node.column
-
-
-def _sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
-
-
-def _softplus(x: float) -> float:
-    return math.log1p(math.exp(-abs(x))) + max(x, 0.0)
-
-
-_DOMAINS: dict[str, Msg] = {
-    "log": msg("loss.domain.log"),
-    "log1p": msg("loss.domain.log1p"),
-    "sqrt": msg("loss.domain.sqrt"),
-}
-
-_FOLD: dict[str, Callable[..., float]] = {
-    "sin": math.sin,
-    "cos": math.cos,
-    "tan": math.tan,
-    "atan": math.atan,
-    "sinh": math.sinh,
-    "cosh": math.cosh,
-    "tanh": math.tanh,
-    "exp": math.exp,
-    "log": math.log,
-    "log1p": math.log1p,
-    "sqrt": math.sqrt,
-    "abs": abs,
-    "sigmoid": _sigmoid,
-    "softplus": _softplus,
-    "min": min,
-    "max": max,
-}
-
-
-def _program_ops(program: _Program) -> set[str]:
-    if isinstance(program, _Op):
-        ops = {program.name}
-        for arg in program.args:
-            ops |= _program_ops(arg)
-        return ops
-    if isinstance(program, _IntPow):
-        ops = _program_ops(program.base) | {"square"}
-        if program.n & (program.n - 1):
-            ops.add("mul")
-        return ops
-    return set()
-
-
-# --- Canonical text. -------------------------------------------------------------------------
-
-_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "**": 4}
-_UNARY_PRECEDENCE = 3
-_ATOM_PRECEDENCE = 5
-
-
-def _precedence(node: _Syntax) -> int:
-    if isinstance(node, _Binary):
-        return _PRECEDENCE[node.op]
-    if isinstance(node, _Unary):
-        return _UNARY_PRECEDENCE
-    return _ATOM_PRECEDENCE
-
-
-def _render(node: _Syntax, compact: bool = False) -> str:
-    """Python-style text of a syntax tree with only the parentheses its structure needs.
-
-    Numbers keep their typed form. ``compact`` leaves out all blanks, so that the text is never
-    longer than what was typed (spacing aside), and re-parses within :data:`MAX_LENGTH`.
-    """
-    if isinstance(node, _Number):
-        return node.text
-    if isinstance(node, _Name):
-        return node.name
-    if isinstance(node, _Call):
-        comma = "," if compact else ", "
-        return f"{node.name}({comma.join(_render(arg, compact) for arg in node.args)})"
-    if isinstance(node, _Unary):
-        operand = _render(node.operand, compact)
-        if _precedence(node.operand) < _UNARY_PRECEDENCE:
-            operand = f"({operand})"
-        return f"{node.op}{operand}"
-    prec = _PRECEDENCE[node.op]
-    left, right = _render(node.left, compact), _render(node.right, compact)
-    if node.op == "**":  # right-associative; a unary operand is fine on the right
-        left_parens = _precedence(node.left) <= prec
-        right_parens = _precedence(node.right) < _UNARY_PRECEDENCE
-    else:
-        left_parens = _precedence(node.left) < prec
-        right_parens = _precedence(node.right) <= prec
-    if left_parens:
-        left = f"({left})"
-    if right_parens:
-        right = f"({right})"
-    if node.op in ("+", "-") and not compact:
-        return f"{left} {node.op} {right}"
-    return f"{left}{node.op}{right}"
-
-
-# --- TensorFlow. -----------------------------------------------------------------------------
-
-
-def _tf_ops(tf: Any) -> dict[str, Callable[..., Any]]:
-    return {
-        "add": tf.math.add,
-        "sub": tf.math.subtract,
-        "mul": tf.math.multiply,
-        "div": tf.math.truediv,
-        "neg": tf.math.negative,
-        "square": tf.math.square,
-        "pow": tf.math.pow,
-        "sin": tf.math.sin,
-        "cos": tf.math.cos,
-        "tan": tf.math.tan,
-        "atan": tf.math.atan,
-        "sinh": tf.math.sinh,
-        "cosh": tf.math.cosh,
-        "tanh": tf.math.tanh,
-        "exp": tf.math.exp,
-        "log": tf.math.log,
-        "log1p": tf.math.log1p,
-        "sqrt": tf.math.sqrt,
-        "abs": tf.math.abs,
-        "sigmoid": tf.math.sigmoid,
-        "softplus": tf.nn.softplus,
-        "min": tf.math.minimum,
-        "max": tf.math.maximum,
-    }
-
-
-def _emit(tf: Any, program: _Program, w: tf.Tensor) -> tf.Tensor:
-    """Build ``program`` on ``w`` with TensorFlow ops, in Python's operand order."""
-    ops = _tf_ops(tf)
-
-    def build(node: _Program) -> Any:
-        if isinstance(node, _W):
-            return w
-        if isinstance(node, _Lit):
-            return tf.constant(node.value, dtype=w.dtype)
-        if isinstance(node, _Op):
-            return ops[node.name](*(build(arg) for arg in node.args))
-        return power(build(node.base), node.n)
-
-    def power(x: Any, n: int) -> Any:
-        if n == 1:
-            return x
-        if n % 2 == 0:
-            return tf.math.square(power(x, n // 2))
-        return tf.math.multiply(x, power(x, n - 1))
-
-    return build(program)
+        return Op("square", (base,))
+    return IntPow(base, n)

@@ -15,8 +15,9 @@ The loss above its minimum shrinks by ``q**2`` a step, so from ``w0`` it falls t
 ``ceil(log(tol / (loss_0 - c)) / (2 log|q|))`` steps.
 
 :func:`quadratic` recognizes quadratic losses exactly, by polynomial arithmetic over the parser's
-folded tree; :func:`theory_for` gives the exact theory for them and, for other losses, a local
-one from the curvature at ``w0`` (which the engine computes with :func:`local_curvature`).
+folded tree (the public IR :attr:`LossExpr.program`, see :mod:`tui.engine.loss_ir`);
+:func:`theory_for` gives the exact theory for them and, for other losses, a local one from the
+curvature at ``w0`` (which the engine computes with :func:`local_curvature`).
 
 This module imports neither TensorFlow nor Textual at module level: the terminal UI shows the
 theory before TensorFlow has loaded. Only :func:`local_curvature` imports TensorFlow, when called.
@@ -33,16 +34,9 @@ from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from tui.engine.analysis import DEFAULT_TOL, Outcome
-from tui.engine.losses import (
-    _W,
-    LossExpr,
-    _IntPow,
-    _Lit,
-    _Op,
-    _Program,
-    _sigmoid,
-    _softplus,
-)
+from tui.engine.loss_functions import REGISTRY
+from tui.engine.loss_ir import IntPow, Node, Num, Op, W
+from tui.engine.losses import LossExpr
 from tui.engine.spec import RunSpec
 from tui.i18n import Msg, msg, t
 
@@ -145,7 +139,7 @@ def quadratic(expr: LossExpr) -> Quadratic | None:
     find: it gives ``None`` too, as does one whose coefficients overflow float64.
     """
     try:
-        poly = _polynomial(expr._program)
+        poly = _polynomial(expr.program)
     except _NotPolynomial:
         return None
     if len(poly) != 3 or poly[2] <= 0:
@@ -182,7 +176,7 @@ def no_minimum(expr: LossExpr) -> Msg | None:
     loss does not have, so the panel says this instead.
     """
     try:
-        poly = _polynomial(expr._program)
+        poly = _polynomial(expr.program)
     except _NotPolynomial:
         return None
     degree = len(poly) - 1
@@ -214,15 +208,15 @@ def why_no_theory(expr: LossExpr, w0: float, curvature: float | None) -> Msg:
     return msg("why.none_unknown")
 
 
-def _polynomial(node: _Program) -> _Poly:
+def _polynomial(node: Node) -> _Poly:
     """The exact polynomial ``node`` computes, or raise :class:`_NotPolynomial`."""
-    if isinstance(node, _Lit):
+    if isinstance(node, Num):
         return _trim((Fraction(node.value),))
-    if isinstance(node, _W):
+    if isinstance(node, W):
         return (Fraction(0), Fraction(1))
-    if isinstance(node, _IntPow):
+    if isinstance(node, IntPow):
         return _power(_polynomial(node.base), node.n)
-    if not isinstance(node, _Op):  # pragma: no cover - the tree has no other node types
+    if not isinstance(node, Op):  # pragma: no cover - the tree has no other node types
         raise _NotPolynomial
     name, args = node.name, node.args
     if name == "pow":
@@ -246,9 +240,9 @@ def _polynomial(node: _Program) -> _Poly:
     return _scale(polys[0], 1 / divisor[0])
 
 
-def _pow_op(base: _Program, exponent: _Program) -> _Poly:
+def _pow_op(base: Node, exponent: Node) -> _Poly:
     """``base ** exponent`` through ``tf.pow``: a polynomial only for a whole constant exponent."""
-    if not isinstance(exponent, _Lit):
+    if not isinstance(exponent, Num):
         raise _NotPolynomial  # the exponent contains w
     n = exponent.value
     if n != int(n) or abs(n) > MAX_DEGREE:
@@ -417,7 +411,7 @@ def theory_for(
         if not (math.isfinite(curvature) and curvature > 0):
             return None
         try:
-            value, slope = _value_and_slope(expr._program, float(w0))
+            value, slope = _value_and_slope(expr.program, float(w0))
         except (ArithmeticError, ValueError):
             return None
         minimum_w = w0 - slope / curvature
@@ -543,80 +537,35 @@ def loss_curve(expr: LossExpr, ws: Sequence[float]) -> list[float]:
     values = []
     for w in ws:
         try:
-            values.append(_value_and_slope(expr._program, float(w))[0])
+            values.append(_value_and_slope(expr.program, float(w))[0])
         except (ArithmeticError, ValueError):
             values.append(math.nan)
     return values
 
 
-def _value_and_slope(node: _Program, w: float) -> tuple[float, float]:
+def _value_and_slope(node: Node, w: float) -> tuple[float, float]:
     """The loss and its derivative at ``w`` in float64; raise ArithmeticError or ValueError.
 
-    The derivatives follow TensorFlow's conventions where the function has a kink: ``abs``
-    has slope 0 at 0, ``min``/``max`` pass the slope to their first argument on a tie.
+    Each operation's value and slope come from its record in the registry
+    (:data:`tui.engine.loss_functions.REGISTRY`), which follows TensorFlow's conventions where
+    the function has a kink: ``abs`` has slope 0 at 0, ``min``/``max`` pass the slope to their
+    first argument on a tie.
     """
-    if isinstance(node, _Lit):
+    if isinstance(node, Num):
         return node.value, 0.0
-    if isinstance(node, _W):
+    if isinstance(node, W):
         return w, 1.0
-    if isinstance(node, _IntPow):
+    if isinstance(node, IntPow):
         x, dx = _value_and_slope(node.base, w)
         return x**node.n, node.n * x ** (node.n - 1) * dx
-    if not isinstance(node, _Op):  # pragma: no cover - the tree has no other node types
+    if not isinstance(node, Op):  # pragma: no cover - the tree has no other node types
         raise ValueError(f"unknown node {node!r}")
     parts = [_value_and_slope(arg, w) for arg in node.args]
-    name = node.name
-    if len(parts) == 2:
-        (x, dx), (y, dy) = parts
-        if name == "add":
-            return x + y, dx + dy
-        if name == "sub":
-            return x - y, dx - dy
-        if name == "mul":
-            return x * y, dx * y + x * dy
-        if name == "div":
-            return x / y, (dx * y - x * dy) / (y * y)
-        if name == "pow":
-            value = math.pow(x, y)
-            slope = y * math.pow(x, y - 1) * dx if dx else 0.0
-            if dy:
-                slope += value * math.log(x) * dy
-            return value, slope
-        if name == "min":
-            return (x, dx) if x <= y else (y, dy)
-        if name == "max":
-            return (x, dx) if x >= y else (y, dy)
-        raise ValueError(f"unknown operation {name!r}")  # pragma: no cover
-    ((x, dx),) = parts
-    if name == "neg":
-        return -x, -dx
-    if name == "square":
-        return x * x, 2.0 * x * dx
-    value, derivative = _UNARY[name](x)
-    return value, derivative * dx
-
-
-def _sign(x: float) -> float:
-    return (x > 0) - (x < 0)
-
-
-#: Each function of one argument: x -> (f(x), f'(x)).
-_UNARY: dict[str, Callable[[float], tuple[float, float]]] = {
-    "sin": lambda x: (math.sin(x), math.cos(x)),
-    "cos": lambda x: (math.cos(x), -math.sin(x)),
-    "tan": lambda x: (math.tan(x), 1.0 / math.cos(x) ** 2),
-    "atan": lambda x: (math.atan(x), 1.0 / (1.0 + x * x)),
-    "sinh": lambda x: (math.sinh(x), math.cosh(x)),
-    "cosh": lambda x: (math.cosh(x), math.sinh(x)),
-    "tanh": lambda x: (math.tanh(x), 1.0 - math.tanh(x) ** 2),
-    "exp": lambda x: (math.exp(x), math.exp(x)),
-    "log": lambda x: (math.log(x), 1.0 / x),
-    "log1p": lambda x: (math.log1p(x), 1.0 / (1.0 + x)),
-    "sqrt": lambda x: (math.sqrt(x), 0.5 / math.sqrt(x)),
-    "abs": lambda x: (abs(x), float(_sign(x))),
-    "sigmoid": lambda x: (_sigmoid(x), _sigmoid(x) * (1.0 - _sigmoid(x))),
-    "softplus": lambda x: (_softplus(x), _sigmoid(x)),
-}
+    values = [value for value, _ in parts]
+    slopes = [slope for _, slope in parts]
+    record = REGISTRY[node.name]
+    value = record.fold(*values)
+    return value, record.slope(values, slopes, value)
 
 
 # --- The local curvature, with TensorFlow (for the engine's process). ----------------------
