@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from tui import files
+from tui.export import FORMATS
 from tui.files import write_atomic
 from tui.formats import (
-    FORMATS,
     assemble,
     csv_bytes,
     en_lines,

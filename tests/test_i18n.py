@@ -110,6 +110,8 @@ SAME_IN_BOTH = {
     "key.sweep-right-10",  # +10
     "readout.w",  # w
     "readout.loss",  # loss
+    "export.csv",  # CSV
+    "export.json",  # JSON
 }
 
 #: Chinese entries with no Chinese character nor full-width punctuation: the above, the

@@ -45,44 +45,106 @@ def run_meta(result: RunResult) -> dict[str, Any]:
     }
 
 
-def run_chunks(result: RunResult, fmt: str) -> Iterator[bytes]:
-    """``result`` in format ``fmt`` (see :data:`tui.formats.FORMATS`), a piece at a time."""
-    if fmt == "json":
-        yield formats.json_bytes(result.step, result.w, result.loss, result.lr, run_meta(result))
-        return
-    if fmt == "summary":
-        line = summary_line(
-            int(result.step[-1]),
-            float(result.final_w),
-            float(result.final_loss),
-            str(result.status),
-        )
-        yield (line + "\n").encode()
-        return
+def _sentence_chunks(result: RunResult, fmt: str) -> Iterator[bytes]:
+    """``result`` as the lesson's sentences (``seed``) or the English ones (``en``)."""
+    lines = formats.seed_lines if fmt == "seed" else formats.en_lines
     # The seed prints the rate (as Python computed it) only when it changes.
     lr = result.lr64 if result.spec.decays else None
     for start in range(0, len(result.step), CHUNK_ROWS):
         part = slice(start, start + CHUNK_ROWS)
-        rows = (result.step[part], result.w[part], result.loss[part])
-        if fmt == "seed":
-            yield formats.seed_lines(*rows, None if lr is None else lr[part])
-        elif fmt == "en":
-            yield formats.en_lines(*rows, None if lr is None else lr[part])
-        elif fmt == "csv":
-            yield formats.csv_bytes(*rows, result.lr[part], header=start == 0)
-        else:
-            raise ValueError(f"unknown format {fmt!r}")
+        yield lines(
+            result.step[part], result.w[part], result.loss[part], None if lr is None else lr[part]
+        )
 
 
-def run_bytes(result: RunResult, fmt: str) -> bytes:
-    """``result`` in format ``fmt``, whole."""
-    return b"".join(run_chunks(result, fmt))
+def _csv_chunks(result: RunResult) -> Iterator[bytes]:
+    """``result`` as CSV, the header in the first chunk only."""
+    for start in range(0, len(result.step), CHUNK_ROWS):
+        part = slice(start, start + CHUNK_ROWS)
+        rows = (result.step[part], result.w[part], result.loss[part], result.lr[part])
+        yield formats.csv_bytes(*rows, header=start == 0)
+
+
+def _json_chunks(result: RunResult) -> Iterator[bytes]:
+    """``result`` as one JSON document, :func:`run_meta` its ``meta``."""
+    yield formats.json_bytes(result.step, result.w, result.loss, result.lr, run_meta(result))
+
+
+def _summary_chunks(result: RunResult) -> Iterator[bytes]:
+    """``result``'s one-line summary in the current language."""
+    line = summary_line(
+        int(result.step[-1]),
+        float(result.final_w),
+        float(result.final_loss),
+        str(result.status),
+    )
+    yield (line + "\n").encode()
 
 
 def text_format() -> str:
     """The format of a text log (``.txt``) in the current language: the lesson's Chinese
     sentences (``seed``) in Chinese, the same in English (``en``) otherwise."""
     return "seed" if language() == "zh" else "en"
+
+
+@dataclasses.dataclass(frozen=True)
+class ExportFormat:
+    """A format a run can be written in: one record of :data:`EXPORT_FORMATS`."""
+
+    name: str
+    """Its name: the value of ``run --format``, the end of its check box's id (``export-csv``)."""
+    suffix: str
+    """The suffix of the files the export screen writes in it (without the dot)."""
+    write: Callable[[RunResult], Iterator[bytes]]
+    """The bytes of a run in this format, a piece at a time."""
+    label: str | None = None
+    """The catalogue key of its check box's label on the export screen; ``None``: not there."""
+    command_line: bool = True
+    """Whether ``lr-explorer run --format`` offers it."""
+    stands_for: Callable[[], str] | None = None
+    """The name of the format it is written in, chosen when an export is planned (the text
+    log's depends on the language of the moment); ``None``: itself."""
+
+
+#: Every format a run can be written in, in the order they are offered: ``run --format``
+#: offers those with ``command_line``, the export screen those with a ``label``.
+EXPORT_FORMATS: tuple[ExportFormat, ...] = (
+    ExportFormat("seed", "txt", partial(_sentence_chunks, fmt="seed")),
+    ExportFormat("en", "txt", partial(_sentence_chunks, fmt="en")),
+    ExportFormat("csv", "csv", _csv_chunks, label="export.csv"),
+    ExportFormat("json", "json", _json_chunks, label="export.json"),
+    ExportFormat("summary", "txt", _summary_chunks),
+    ExportFormat(
+        "txt",
+        "txt",
+        lambda result: run_chunks(result, text_format()),
+        label="export.txt",
+        command_line=False,
+        stands_for=text_format,
+    ),
+)
+
+#: The formats by name.
+BY_NAME: dict[str, ExportFormat] = {record.name: record for record in EXPORT_FORMATS}
+
+#: The names ``lr-explorer run --format`` offers, in order.
+FORMATS: tuple[str, ...] = tuple(f.name for f in EXPORT_FORMATS if f.command_line)
+
+#: The formats the export screen offers (one check box each), in order.
+SCREEN_FORMATS: tuple[ExportFormat, ...] = tuple(f for f in EXPORT_FORMATS if f.label)
+
+
+def run_chunks(result: RunResult, fmt: str) -> Iterator[bytes]:
+    """``result`` in format ``fmt`` (a name in :data:`EXPORT_FORMATS`), a piece at a time."""
+    record = BY_NAME.get(fmt)
+    if record is None:
+        raise ValueError(f"unknown format {fmt!r}")
+    yield from record.write(result)
+
+
+def run_bytes(result: RunResult, fmt: str) -> bytes:
+    """``result`` in format ``fmt``, whole."""
+    return b"".join(run_chunks(result, fmt))
 
 
 def plan(
@@ -96,8 +158,8 @@ def plan(
     """The files an export writes (``name.csv``, ``name-pin2.json``, ``name.svg``, ...), each
     with what makes its bytes, called only when it is written (a long run takes a moment).
 
-    ``kinds`` are formats of :data:`tui.formats.FORMATS` and ``txt``, the text log in the
-    current language (:func:`text_format`, chosen now). ``pins`` are (pin number, result);
+    ``kinds`` are names in :data:`EXPORT_FORMATS`; ``txt``, the text log in the current
+    language (:func:`text_format`), is chosen now. ``pins`` are (pin number, result);
     ``svg`` a screenshot's text, if one is wanted.
     """
     stem = name.strip()
@@ -107,8 +169,9 @@ def plan(
     files: dict[Path, Callable[[], bytes]] = {}
     for label, result in [("", current), *((f"-pin{n}", r) for n, r in pins)]:
         for kind in kinds:
-            fmt = text_format() if kind == "txt" else kind
-            files[base / f"{stem}{label}.{kind}"] = partial(run_bytes, result, fmt)
+            record = BY_NAME[kind]
+            fmt = record.stands_for() if record.stands_for else kind
+            files[base / f"{stem}{label}.{record.suffix}"] = partial(run_bytes, result, fmt)
     if svg is not None:
         files[base / f"{stem}.svg"] = partial(svg.encode, "utf-8")
     return files

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
+from tui import export
 from tui.cli.argparse_i18n import ArgumentParser, RawDescriptionHelpFormatter
 from tui.cli.options import PROG, add_language_option, add_parameter_options, number, port
 from tui.engine.schedules import FORMULAS, KERAS_CLASSES, WARMUP_FORMULA
 from tui.engine.spec import OPTIMIZER_UPDATES, OPTIMIZERS, SCHEDULE_KINDS
-from tui.formats import FORMATS
 from tui.i18n import t
 
 #: ``serve``'s own options, which the visitors' apps do not take.
@@ -61,7 +61,7 @@ def build_parser() -> ArgumentParser:
     # A subcommand's --lang leaves the namespace alone unless given (`--lang zh serve` holds).
     add_language_option(serve, default=argparse.SUPPRESS)
     add_parameter_options(run)
-    run.add_argument("--format", choices=FORMATS, default="seed", help=t("cli.help.format"))
+    run.add_argument("--format", choices=export.FORMATS, default="seed", help=t("cli.help.format"))
     run.add_argument("--tol", type=number("tol"), default=None, help=t("cli.help.tol"))
     run.add_argument("--out", metavar="FILE", default=None, help=t("cli.help.out"))
     run.add_argument("--force", action="store_true", help=t("cli.help.force"))

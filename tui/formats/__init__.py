@@ -48,7 +48,6 @@ from tui.formats.text import (
 
 __all__ = [
     "EN_SENTENCE",
-    "FORMATS",
     "SEED_SENTENCE",
     "Sentence",
     "csv_bytes",
@@ -58,6 +57,3 @@ __all__ = [
     "seed_lines",
     "sentence_lines",
 ]
-
-FORMATS: tuple[str, ...] = ("seed", "en", "csv", "json", "summary")
-"""Names of the output formats, in the order they are offered to the user."""

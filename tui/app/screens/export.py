@@ -1,4 +1,5 @@
-"""The export screen (``e``): the current log and every pin to CSV and JSON, and a screenshot."""
+"""The export screen (``e``): the current log and every pin in the formats of
+:data:`tui.export.EXPORT_FORMATS` that it offers (CSV, JSON, the text log), and a screenshot."""
 
 from __future__ import annotations
 
@@ -51,9 +52,8 @@ class ExportScreen(ModalScreen[None]):
             yield Label(t("export.name"))
             yield Input(DEFAULT_NAME, id="export-name")
             with Horizontal(classes="buttons"):
-                yield Checkbox("CSV", True, id="export-csv")
-                yield Checkbox("JSON", True, id="export-json")
-                yield Checkbox(t("export.txt"), True, id="export-txt")
+                for fmt in export.SCREEN_FORMATS:
+                    yield Checkbox(t(str(fmt.label)), True, id=f"export-{fmt.name}")
                 yield Checkbox(t("export.svg"), True, id="export-svg")
             with Horizontal(classes="buttons"):
                 yield Button(t("export.go"), id="export-go", variant="primary")
@@ -77,7 +77,9 @@ class ExportScreen(ModalScreen[None]):
     def planned(self) -> dict[Path, Callable[[], bytes]]:
         """The files the choices on screen describe."""
         kinds = [
-            k for k in ("csv", "json", "txt") if self.query_one(f"#export-{k}", Checkbox).value
+            fmt.name
+            for fmt in export.SCREEN_FORMATS
+            if self.query_one(f"#export-{fmt.name}", Checkbox).value
         ]
         svg = self.screenshot if self.query_one("#export-svg", Checkbox).value else None
         return export.plan(

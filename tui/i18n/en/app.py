@@ -241,6 +241,8 @@ MESSAGES: dict[str, str] = {
     "export.title": "[b]Export[/b] {what}: full float32 precision",
     "export.folder": "Folder:",
     "export.name": "Name (files are NAME.csv, NAME-pin2.json, NAME.txt, NAME.svg, ...):",
+    "export.csv": "CSV",
+    "export.json": "JSON",
     "export.txt": "text log",
     "export.svg": "SVG screenshot",
     "export.go": "Export",

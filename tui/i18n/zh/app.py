@@ -241,6 +241,8 @@ MESSAGES: dict[str, str] = {
     "export.title": "[b]导出[/b]{what}：完整的 float32 精度",
     "export.folder": "文件夹：",
     "export.name": "文件名（生成 NAME.csv、NAME-pin2.json、NAME.txt、NAME.svg 等）：",
+    "export.csv": "CSV",
+    "export.json": "JSON",
     "export.txt": "文本日志",
     "export.svg": "SVG 截图",
     "export.go": "导出",
