@@ -330,3 +330,33 @@ def test_a_refused_text_raises_every_time(parses: list[str]) -> None:
     assert parses == ["x + 1", "x + 1"]
     with pytest.raises(LossError):
         parse_loss(cast(str, ["w"]))  # not text (unhashable): refused before the cache
+
+
+@pytest.mark.parametrize(
+    ("typed", "texts"),
+    [
+        ("sin(3*w) + 0.1*w**2", ["sin(3*w) + 0.1*w**2"]),
+        # The results carry the canonical text, which the chart and theory parse once more.
+        ("sin(3*w)+0.1*w^2", ["sin(3*w)+0.1*w^2", "sin(3*w) + 0.1*w**2"]),
+    ],
+)
+def test_a_run_parses_each_text_of_its_loss_once(
+    parses: list[str], typed: str, texts: list[str]
+) -> None:
+    from tui.engine import descent, server, theory
+    from tui.engine.protocol import RunRequest
+    from tui.engine.spec import RunSpec
+
+    descent.xla_in_use()  # the engine's start-up probe runs the seed loss, once per process
+    parses.clear()
+    spec = RunSpec(w0=1.0, lr=0.05, epochs=5)
+    parse_loss(typed)  # the form
+    request = RunRequest(1, (spec,), typed, 1e-6)
+    [result] = descent.run_batch(request.specs, request.loss, tol=request.tol)
+    curvature = server._curvature(request)
+    assert curvature is not None
+    for _ in range(5):  # the theory line and the chart, at every playback frame
+        expr = parse_loss(result.loss_expr)
+        theory.theory_for(expr, spec.lr, spec.w0, lambda w: curvature)
+        theory.loss_curve(expr, [0.0, 1.0])
+    assert parses == texts
