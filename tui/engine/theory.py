@@ -560,12 +560,14 @@ def _value_and_slope(node: Node, w: float) -> tuple[float, float]:
         return x**node.n, node.n * x ** (node.n - 1) * dx
     if not isinstance(node, Op):  # pragma: no cover - the tree has no other node types
         raise ValueError(f"unknown node {node!r}")
-    parts = [_value_and_slope(arg, w) for arg in node.args]
-    values = [value for value, _ in parts]
-    slopes = [slope for _, slope in parts]
     record = REGISTRY[node.name]
-    value = record.fold(*values)
-    return value, record.slope(values, slopes, value)
+    if len(node.args) == 1:
+        x, dx = _value_and_slope(node.args[0], w)
+        value = record.fold(x)
+        return value, record.slope((x,), (dx,), value)
+    (x, dx), (y, dy) = (_value_and_slope(arg, w) for arg in node.args)
+    value = record.fold(x, y)
+    return value, record.slope((x, y), (dx, dy), value)
 
 
 # --- The local curvature, with TensorFlow (for the engine's process). ----------------------
