@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -78,6 +79,23 @@ def load() -> tuple[Settings, str | None]:
     ):
         return Settings(), t("settings.ignored", path=path, why=t("settings.keys"))
     return Settings(theme, language, keys), None
+
+
+class NotKept(Exception):
+    """The settings file is there but could not be read, so it is not replaced: what the user
+    wrote in it would be lost. The text says which file."""
+
+
+def update(**changes: Any) -> None:
+    """Keep ``changes`` (fields of :class:`Settings`) on top of the settings kept so far.
+
+    Raises :class:`NotKept` if the file cannot be read (it is left as it is), ``OSError`` if it
+    cannot be written.
+    """
+    kept, problem = load()
+    if problem is not None:
+        raise NotKept(t("settings.not_replaced", path=settings_path()))
+    save(replace(kept, **changes))
 
 
 def save(settings: Settings) -> None:

@@ -588,8 +588,8 @@ class ExplorerApp(App[None]):
 
     def _keep_theme(self, theme: Theme) -> None:
         try:
-            settings.save(replace(settings.load()[0], theme=theme.name))
-        except OSError as err:
+            settings.update(theme=theme.name)
+        except (OSError, settings.NotKept) as err:
             self.notify(t("note.theme_not_kept", why=err), severity="warning")
 
     @property
@@ -687,8 +687,8 @@ class ExplorerApp(App[None]):
         code = "zh" if i18n.language() == "en" else "en"
         await self.switch_language(code)
         try:
-            settings.save(replace(settings.load()[0], language=code))
-        except OSError as err:
+            settings.update(language=code)
+        except (OSError, settings.NotKept) as err:
             self.notify(t("note.language_not_kept", why=err), severity="warning")
 
     async def switch_language(self, code: str) -> None:

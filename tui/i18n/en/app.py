@@ -99,6 +99,7 @@ MESSAGES: dict[str, str] = {
     "settings.theme": "theme must be a name",
     "settings.language": "language must be one of {known}",
     "settings.keys": "keys must map binding ids to keys",
+    "settings.not_replaced": "{path} could not be read, so it is left as it is",
     "status.starting": "starting",
     "status.loading": "loading TensorFlow…",
     "status.graph_mode": "graph mode",

@@ -99,6 +99,7 @@ MESSAGES: dict[str, str] = {
     "settings.theme": "theme 必须是主题名称",
     "settings.language": "language 必须是 {known} 之一",
     "settings.keys": "keys 必须把绑定 id 映射到按键",
+    "settings.not_replaced": "{path} 无法读取，因此保持原样",
     "status.starting": "正在启动",
     "status.loading": "正在加载 TensorFlow…",
     "status.graph_mode": "图模式",
