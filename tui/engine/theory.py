@@ -14,8 +14,9 @@ factor ``q = 1 - lr*L`` tells everything:
 The loss above its minimum shrinks by ``q**2`` a step, so from ``w0`` it falls to ``tol`` after
 ``ceil(log(tol / (loss_0 - c)) / (2 log|q|))`` steps.
 
-:func:`quadratic` recognizes quadratic losses exactly, by polynomial arithmetic over the parser's
-folded tree (the public IR :attr:`LossExpr.program`, see :mod:`tui.engine.loss_ir`);
+:func:`quadratic` recognizes quadratic losses exactly, by polynomial arithmetic
+(:mod:`tui.engine.polynomials`) over the parser's folded tree (the public IR
+:attr:`LossExpr.program`, see :mod:`tui.engine.loss_ir`);
 :func:`theory_for` gives the exact theory for them and, for other losses, a local one from the
 curvature at ``w0`` (which the engine computes with :func:`local_curvature`).
 
@@ -37,6 +38,7 @@ from tui.engine.analysis import DEFAULT_TOL, Outcome
 from tui.engine.loss_functions import REGISTRY
 from tui.engine.loss_ir import IntPow, Node, Num, Op, W
 from tui.engine.losses import LossExpr
+from tui.engine.polynomials import MAX_DEGREE, NotPolynomial, polynomial
 from tui.engine.spec import RunSpec
 from tui.i18n import Msg, msg, t
 
@@ -60,24 +62,12 @@ __all__ = [
     "why_no_theory",
 ]
 
-#: The highest polynomial degree followed while a loss is checked for being quadratic. Terms of
-#: higher degree may cancel out (``w**3 - w**3 + w**2`` is quadratic), so intermediate degrees up
-#: to this are kept; beyond it (``(w**16)**16``) the loss is reported as not quadratic.
-MAX_DEGREE: int = 64
-
 #: How close q must come to 0 or -1, in absolute terms, to count as exactly that boundary (a
 #: rate typed as ``2/L`` gives ``q = -1`` up to the rounding of ``lr * L`` in float64).
 BOUNDARY_TOL: float = 1e-12
 
 
 # --- Recognizing quadratics. ------------------------------------------------------------------
-
-#: A polynomial in w as its exact coefficients, constant term first, no trailing zeros.
-_Poly = tuple[Fraction, ...]
-
-
-class _NotPolynomial(Exception):
-    """The expression is not a polynomial in w (or goes beyond :data:`MAX_DEGREE`)."""
 
 
 @dataclass(frozen=True)
@@ -139,8 +129,8 @@ def quadratic(expr: LossExpr) -> Quadratic | None:
     find: it gives ``None`` too, as does one whose coefficients overflow float64.
     """
     try:
-        poly = _polynomial(expr.program)
-    except _NotPolynomial:
+        poly = polynomial(expr.program)
+    except NotPolynomial:
         return None
     if len(poly) != 3 or poly[2] <= 0:
         return None
@@ -176,8 +166,8 @@ def no_minimum(expr: LossExpr) -> Msg | None:
     loss does not have, so the panel says this instead.
     """
     try:
-        poly = _polynomial(expr.program)
-    except _NotPolynomial:
+        poly = polynomial(expr.program)
+    except NotPolynomial:
         return None
     degree = len(poly) - 1
     if degree <= 0:
@@ -206,98 +196,6 @@ def why_no_theory(expr: LossExpr, w0: float, curvature: float | None) -> Msg:
     if curvature < 0:
         return msg("why.none_concave_at", w0=_number(w0), curvature=_number(curvature))
     return msg("why.none_unknown")
-
-
-def _polynomial(node: Node) -> _Poly:
-    """The exact polynomial ``node`` computes, or raise :class:`_NotPolynomial`."""
-    if isinstance(node, Num):
-        return _trim((Fraction(node.value),))
-    if isinstance(node, W):
-        return (Fraction(0), Fraction(1))
-    if isinstance(node, IntPow):
-        return _power(_polynomial(node.base), node.n)
-    if not isinstance(node, Op):  # pragma: no cover - the tree has no other node types
-        raise _NotPolynomial
-    name, args = node.name, node.args
-    if name == "pow":
-        return _pow_op(args[0], args[1])
-    if name not in ("add", "sub", "mul", "div", "neg", "square"):
-        raise _NotPolynomial  # a function of w
-    polys = [_polynomial(arg) for arg in args]
-    if name == "add":
-        return _add(polys[0], polys[1])
-    if name == "sub":
-        return _add(polys[0], _scale(polys[1], Fraction(-1)))
-    if name == "neg":
-        return _scale(polys[0], Fraction(-1))
-    if name == "square":
-        return _power(polys[0], 2)
-    if name == "mul":
-        return _mul(polys[0], polys[1])
-    divisor = polys[1]
-    if len(divisor) != 1:  # 0 (a division by zero) or an expression in w
-        raise _NotPolynomial
-    return _scale(polys[0], 1 / divisor[0])
-
-
-def _pow_op(base: Node, exponent: Node) -> _Poly:
-    """``base ** exponent`` through ``tf.pow``: a polynomial only for a whole constant exponent."""
-    if not isinstance(exponent, Num):
-        raise _NotPolynomial  # the exponent contains w
-    n = exponent.value
-    if n != int(n) or abs(n) > MAX_DEGREE:
-        raise _NotPolynomial
-    poly = _polynomial(base)
-    if n >= 0:
-        return _power(poly, int(n))
-    if len(poly) != 1:  # 1 / (an expression in w), or 1 / 0
-        raise _NotPolynomial
-    return (poly[0] ** int(n),)
-
-
-def _trim(poly: _Poly) -> _Poly:
-    end = len(poly)
-    while end and poly[end - 1] == 0:
-        end -= 1
-    return poly[:end]
-
-
-def _add(p: _Poly, q: _Poly) -> _Poly:
-    if len(p) < len(q):
-        p, q = q, p
-    return _trim(tuple(x + (q[i] if i < len(q) else 0) for i, x in enumerate(p)))
-
-
-def _scale(p: _Poly, k: Fraction) -> _Poly:
-    return _trim(tuple(x * k for x in p))
-
-
-def _mul(p: _Poly, q: _Poly) -> _Poly:
-    if not p or not q:
-        return ()
-    if len(p) + len(q) - 2 > MAX_DEGREE:
-        raise _NotPolynomial
-    out = [Fraction(0)] * (len(p) + len(q) - 1)
-    for i, x in enumerate(p):
-        for j, y in enumerate(q):
-            out[i + j] += x * y
-    return _trim(tuple(out))
-
-
-def _power(p: _Poly, n: int) -> _Poly:
-    if n == 0:
-        return (Fraction(1),)
-    if p and (len(p) - 1) * n > MAX_DEGREE:
-        raise _NotPolynomial
-    result: _Poly = (Fraction(1),)
-    base = p
-    while n:
-        if n & 1:
-            result = _mul(result, base)
-        n >>= 1
-        if n:
-            base = _mul(base, base)
-    return result
 
 
 # --- The theory. -------------------------------------------------------------------------------
