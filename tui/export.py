@@ -1,5 +1,8 @@
 """Writing runs out: the bytes of each format, and files written atomically, never clobbered.
 
+The formats are one registry, :data:`EXPORT_FORMATS`: ``lr-explorer run --format`` and the
+export screen both offer what it lists, so a new format is one record there.
+
 No TensorFlow and no Textual here: the command line and the explorer both use it.
 """
 
