@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from textual.app import ComposeResult
@@ -24,22 +24,6 @@ DEFAULT_SPEED = 2
 
 #: Seconds between two frames; faster speeds take several steps a frame.
 TICK = 0.05
-
-
-def truncate(result: RunResult, steps: int) -> RunResult:
-    """``result`` as it stood after its first ``steps`` steps (at least 1, at most all)."""
-    n = max(1, min(steps, len(result.w)))
-    if n == len(result.w):
-        return result
-    return replace(
-        result,
-        step=result.step[:n],
-        w=result.w[:n],
-        loss=result.loss[:n],
-        lr=result.lr[:n],
-        lr64=result.lr64[:n],
-        final_loss=result.loss[n],
-    )
 
 
 def digits_text(value: float, decimals: int = 4) -> str:
@@ -203,13 +187,21 @@ class PlaybackBar(Vertical):
         """Fit the numbers to the new width."""
         self._show_values()
 
+    @property
+    def _showing(self) -> bool:
+        """Whether the bar's own widgets are there to show values in: not before it is
+        mounted, nor while it is being removed. Textual 8.2.8 still delivers events (a
+        ``Resize``) to a widget whose children it is removing, as ``recompose`` does on the
+        language key, and then ``query_one`` finds some of them gone (``NoMatches``)."""
+        return self.is_mounted and not self._pruning
+
     def _show_values(self) -> None:
-        if self.result is None or not self.is_mounted:
+        if self.result is None or not self._showing:
             return
         # min: a session may ask for a step of a run still on its way.
         index = min(self.total, self.total if self.shown is None else self.shown) - 1
         r = self.result
-        lr = r.lr64 if r.spec.decays else r.lr
+        lr = r.rates
         values = {
             "w": (float(r.w[index]), 4),
             "loss": (float(r.loss[index]), 4),
@@ -223,7 +215,7 @@ class PlaybackBar(Vertical):
             digits.update(fitted(value, decimals, room))
 
     def _show_state(self) -> None:
-        if not self.is_mounted:
+        if not self._showing:
             return
         if self.shown is None:
             where = t("playback.all", total=self.total)
