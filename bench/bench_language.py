@@ -28,12 +28,12 @@ PAGE = 38
 
 async def measure(repeat: int) -> None:
     from tui import i18n
-    from tui.app.app import PRESETS, ExplorerApp
+    from tui.app.app import ExplorerApp
     from tui.app.pilot_helpers import wait_for_run
-    from tui.app.session import Session
     from tui.app.widgets.log_table import LogTable
-    from tui.app.widgets.params import Params
     from tui.engine.spec import RunSpec
+    from tui.model.params import PRESETS, Params
+    from tui.model.session import Session
 
     app = ExplorerApp(PRESETS[3], show_timings=False, language="en")
     async with app.run_test(size=(120, 40)) as pilot:

@@ -22,10 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tui.app.app import ExplorerApp  # noqa: E402
 from tui.app.pilot_helpers import wait_for_run, wait_until  # noqa: E402
 from tui.app.widgets.chart import DescentChart  # noqa: E402
-from tui.app.widgets.params import Params  # noqa: E402
 from tui.app.widgets.playback import TICK, PlaybackBar  # noqa: E402
 from tui.engine.losses import SEED_LOSS  # noqa: E402
 from tui.engine.spec import RunSpec  # noqa: E402
+from tui.model.params import Params  # noqa: E402
 
 
 async def frame_times(epochs: int, pins: int, frames: int) -> list[float]:

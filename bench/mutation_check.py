@@ -243,10 +243,10 @@ MUTANTS: tuple[Mutant, ...] = (
         ("tests/test_sweep.py::test_the_seed_loss_sweep_finds_the_theory",),
         "steps to tol for runs that never reached it (diverged at step k)",
     ),
-    # --- pins (tui/app/pins.py) -----------------------------------------------------------
+    # --- pins (tui/model/pins.py) -----------------------------------------------------------
     Mutant(
         "pins-shared-epochs",
-        "tui/app/pins.py",
+        "tui/model/pins.py",
         "return replace(pin_spec, w0=current.w0, epochs=current.epochs)",
         "return replace(pin_spec, w0=current.w0)",
         PIN_UNIT,
@@ -254,7 +254,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "pins-shared-w0",
-        "tui/app/pins.py",
+        "tui/model/pins.py",
         "return replace(pin_spec, w0=current.w0, epochs=current.epochs)",
         "return replace(pin_spec, epochs=current.epochs)",
         PIN_UNIT,
@@ -262,7 +262,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "pins-colour",
-        "tui/app/pins.py",
+        "tui/model/pins.py",
         "return STYLES[(self.number - 1) % len(STYLES)][0]",
         "return STYLES[self.number % len(STYLES)][0]",
         PIN_UNIT,
@@ -270,7 +270,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "pins-marker",
-        "tui/app/pins.py",
+        "tui/model/pins.py",
         "return STYLES[(self.number - 1) % len(STYLES)][1]",
         'return "x"',
         PIN_UNIT,
@@ -278,7 +278,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "pins-label-warmup",
-        "tui/app/pins.py",
+        "tui/model/pins.py",
         'text += f" +w{spec.warmup}"',
         "pass",
         PIN_UNIT,
@@ -286,7 +286,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "pins-stair",
-        "tui/app/pins.py",
+        "tui/model/pins.py",
         'stair = t("pins.stair") if spec.staircase else ""',
         'stair = ""',
         PIN_UNIT,
@@ -294,7 +294,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "pins-beta",
-        "tui/app/pins.py",
+        "tui/model/pins.py",
         'beta = f" b{spec.beta:g}" if spec.optimizer in BETA_OPTIMIZERS else ""',
         'beta = f" b{spec.beta:g}"',
         PIN_UNIT,
@@ -427,7 +427,7 @@ PROOFS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "pins-red-green-swapped",
-        "tui/app/pins.py",
+        "tui/model/pins.py",
         '    ("red", "x"),\n    ("green", "+"),',
         '    ("green", "x"),\n    ("red", "+"),',
         ("tests/test_pins.py::test_with_colour_the_pins_are_drawn_in_their_colours",),

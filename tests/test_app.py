@@ -8,13 +8,12 @@ from stated_formulas import SCHEDULE_FORMULAS
 from textual.widgets import Input, Markdown, Static
 
 from tui.app import ExplorerApp
-from tui.app.app import PRESETS
 from tui.app.messages import RunFinished
 from tui.app.widgets.chart import DescentChart
 from tui.app.widgets.log_table import LogTable
-from tui.app.widgets.params import Params
 from tui.engine.losses import SEED_LOSS
 from tui.engine.spec import RunSpec
+from tui.model.params import PRESETS, Params
 
 
 def assert_table_is_seed_table(app: ExplorerApp, seed_table: list[str]) -> None:
@@ -256,9 +255,9 @@ async def test_every_palette_command_does_what_it_says() -> None:
     from tui.app.commands import ExplorerCommands
     from tui.app.messages import EngineLoaded
     from tui.app.screens.sweep import SweepScreen
-    from tui.app.widgets.chart import VIEWS
     from tui.app.widgets.playback import PlaybackBar
     from tui.i18n import t
+    from tui.model.views import VIEWS
 
     app = ExplorerApp()
     loaded: list[EngineLoaded] = []

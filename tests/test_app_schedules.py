@@ -6,9 +6,10 @@ from app_helpers import type_into, wait_for_run, wait_until
 from textual.widgets import Checkbox, Input, Select, Sparkline, Static
 
 from tui.app import ExplorerApp
-from tui.app.widgets.params import OPTIONAL_FIELDS, SCHEDULE_FIELDS, Params
 from tui.engine.losses import SEED_LOSS
 from tui.engine.spec import KERAS_SCHEDULES, RunSpec, Schedule
+from tui.model.parameters import OPTIONAL_FIELDS, SCHEDULE_FIELDS
+from tui.model.params import Params
 
 
 def shown_fields(app: ExplorerApp) -> set[str]:

@@ -16,9 +16,9 @@ from textual.widgets import Checkbox
 
 from tui import export
 from tui.app import ExplorerApp
-from tui.app.app import PRESETS
 from tui.engine import descent
 from tui.engine.spec import RunSpec, Schedule
+from tui.model.params import PRESETS
 
 
 def csv_columns(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

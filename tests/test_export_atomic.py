@@ -14,11 +14,11 @@ from textual.widgets import Input
 
 from tui import export, files
 from tui.app import ExplorerApp
-from tui.app.app import PRESETS
 from tui.app.pilot_helpers import wait_until
 from tui.engine import descent
 from tui.engine.spec import RunSpec
 from tui.i18n import set_language, t
+from tui.model.params import PRESETS
 
 
 def four_files(folder: Path) -> dict[Path, object]:

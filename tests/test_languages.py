@@ -14,15 +14,17 @@ from textual.widgets import Checkbox, Footer, Input, Label, Static
 from textual_plotext import PlotextPlot
 
 from tui import i18n, settings
-from tui.app.app import PRESETS, ExplorerApp
+from tui.app.app import ExplorerApp
 from tui.app.pilot_helpers import wait_for_run, wait_until
-from tui.app.widgets.chart import VIEWS, DescentChart
+from tui.app.widgets.chart import DescentChart
 from tui.app.widgets.log_table import LogTable
 from tui.app.widgets.playback import PlaybackBar
 from tui.engine.losses import CONSTANTS, FUNCTIONS
 from tui.engine.schedules import KERAS_CLASSES
 from tui.engine.spec import OPTIMIZERS, SCHEDULE_KINDS
 from tui.i18n import catalogue
+from tui.model.params import PRESETS
+from tui.model.views import VIEWS
 
 SIZE = (120, 40)
 

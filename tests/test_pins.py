@@ -6,11 +6,11 @@ from app_helpers import wait_for_run
 from textual.widgets import Input
 
 from tui.app import ExplorerApp
-from tui.app.app import PRESETS
 from tui.app.widgets.chart import DescentChart
 from tui.app.widgets.pins_table import PinsTable
 from tui.engine import descent
 from tui.engine.spec import RunSpec
+from tui.model.params import PRESETS
 
 
 def pin_cells(app: ExplorerApp) -> list[list[str]]:
@@ -149,8 +149,8 @@ async def test_path_view_draws_the_iterates_on_the_loss_curve() -> None:
 def test_pin_labels_and_schedule_texts() -> None:
     """A pin's legend label, its table text, its style and what it shares with the current
     run, written out by hand for each kind of schedule and optimizer."""
-    from tui.app.pins import MAX_PINS, STYLES, Pin, shared
     from tui.engine.spec import Schedule
+    from tui.model.pins import MAX_PINS, STYLES, Pin, shared
 
     seed = Pin(1, RunSpec(lr=0.99))
     decayed = Pin(2, RunSpec(lr=0.2, decay=0.99, decay_steps=3.0, staircase=True, warmup=4))

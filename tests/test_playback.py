@@ -8,10 +8,10 @@ from app_helpers import seed_row_values, table_lines, wait_for_run, wait_until
 from textual.widgets import Digits, Input
 
 from tui.app import ExplorerApp
-from tui.app.app import PRESETS
-from tui.app.widgets.playback import SPEEDS, PlaybackBar, digits_text, fitted, truncate
+from tui.app.widgets.playback import SPEEDS, PlaybackBar, digits_text, fitted
 from tui.engine import descent
 from tui.engine.spec import RunSpec
+from tui.model.params import PRESETS
 
 
 def bar(app: ExplorerApp) -> PlaybackBar:
@@ -24,13 +24,13 @@ def readout(app: ExplorerApp, name: str) -> str:
     return app.query_one(f"#digits-{name}", Digits).value
 
 
-def test_truncate_keeps_the_first_steps_and_the_loss_after_them() -> None:
+def test_a_prefix_keeps_the_first_steps_and_the_loss_after_them() -> None:
     result = descent.run(RunSpec(lr=0.99))
-    part = truncate(result, 5)
+    part = result.prefix(5)
     assert part.w.tolist() == result.w[:5].tolist()
     assert part.lr64.tolist() == result.lr64[:5].tolist()
     assert part.final_loss == result.loss[5]
-    assert truncate(result, 0).w.size == 1 and truncate(result, 99) is result
+    assert result.prefix(0).w.size == 1 and result.prefix(99) is result
 
 
 def test_readout_numbers_fit_their_width() -> None:

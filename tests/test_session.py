@@ -14,11 +14,11 @@ from app_helpers import wait_for_run, wait_until
 from textual.widgets import Input, Static
 
 from tui.app import ExplorerApp
-from tui.app import session as sessions
 from tui.app.screens.session import SessionScreen
-from tui.app.session import Session, SessionError
-from tui.app.widgets.params import Params
 from tui.engine.spec import KERAS_SCHEDULES, OPTIMIZERS, RunSpec, Schedule
+from tui.model import session as sessions
+from tui.model.params import Params
+from tui.model.session import Session, SessionError
 
 SAMPLE = Session(
     Params(

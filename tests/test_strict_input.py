@@ -24,9 +24,9 @@ from textual.widgets._input import _RESTRICT_TYPES
 
 from tui import cli, settings, strict_json
 from tui.app import ExplorerApp
-from tui.app import session as sessions
 from tui.app.screens.session import SessionScreen
 from tui.app.widgets.params import ParamsForm
+from tui.model import session as sessions
 from tui.strict_json import MAX_DEPTH, StrictJSONError
 
 NESTED = "[" * 100_000

@@ -11,7 +11,7 @@ from app_helpers import wait_for_run
 
 from tui import settings
 from tui.app import ExplorerApp
-from tui.app.app import PRESETS
+from tui.model.params import PRESETS
 
 #: The window frame Textual draws around every SVG screenshot (title, three buttons).
 FRAME = {"#c5c8c6", "#ff5f57", "#febc2e", "#28c840"}

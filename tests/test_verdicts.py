@@ -19,9 +19,7 @@ from textual.widgets import Input, Static
 
 from tui.app import ExplorerApp
 from tui.app.pilot_helpers import wait_for_run
-from tui.app.pins import steps_to
 from tui.app.screens.sweep import SweepScreen
-from tui.app.widgets.params import Params
 from tui.app.widgets.pins_table import PinsTable
 from tui.app.widgets.theory import describe
 from tui.engine import descent
@@ -31,6 +29,8 @@ from tui.engine.result import RunResult
 from tui.engine.spec import OPTIMIZERS, RunSpec, Schedule
 from tui.engine.sweep import summarize
 from tui.engine.theory import known_minimum, local_curvature, models, quadratic, theory_for
+from tui.model.params import Params
+from tui.model.pins import steps_to
 from tui.summary import summary_line
 
 TOL = DEFAULT_TOL

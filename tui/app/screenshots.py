@@ -18,11 +18,11 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from tui.app.app import PRESETS, ExplorerApp
+from tui.app.app import ExplorerApp
 from tui.app.pilot_helpers import wait_for_run, wait_until
-from tui.app.widgets.params import Params
 from tui.engine.losses import SEED_LOSS
 from tui.engine.spec import RunSpec, Schedule
+from tui.model.params import PRESETS, Params
 
 SIZE = (120, 40)
 

@@ -75,7 +75,7 @@ def serve_command(
     except ParameterError as err:
         refuse(parser, err)
     if args.session is not None:
-        from tui.app.session import SessionError, load
+        from tui.model.session import SessionError, load
 
         try:
             load(args.session)
@@ -127,8 +127,8 @@ def explore_command(args: argparse.Namespace, parser: ArgumentParser, language: 
     except ParameterError as err:
         refuse(parser, err)
     from tui.app import ExplorerApp
-    from tui.app.session import SessionError, load
-    from tui.app.widgets.params import Params
+    from tui.model.params import Params
+    from tui.model.session import SessionError, load
 
     session = None
     if args.session is not None:

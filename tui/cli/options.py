@@ -6,25 +6,14 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Mapping, Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from tui import i18n, settings
 from tui.cli.argparse_i18n import ArgumentParser
-from tui.engine.losses import FUNCTIONS, SEED_LOSS, LossError, parse_loss
-from tui.engine.spec import (
-    KERAS_SCHEDULES,
-    MAX_EPOCHS,
-    OPTIMIZERS,
-    SCHEDULE_KINDS,
-    ParameterError,
-    RunSpec,
-    Schedule,
-    parse_epochs,
-    parse_list,
-    parse_number,
-    parse_steps,
-)
+from tui.engine.losses import LossError
+from tui.engine.spec import KERAS_SCHEDULES, ParameterError, RunSpec, parse_number
 from tui.i18n import LANGUAGES, msg, t
+from tui.model.parameters import PARAMETERS, Parameter, spec_from_values
 
 PROG = "lr-explorer"
 
@@ -77,13 +66,16 @@ def choose_language(argv: Sequence[str], environ: Mapping[str, str] | None = Non
 
 
 def _argument(name: str, parse: Callable[[str], object]) -> Callable[[str], object]:
-    """An argparse type: ``parse(text)``, its :class:`ParameterError` as argparse's error."""
+    """An argparse type: ``parse(text)``, its :class:`ParameterError` (or the loss's
+    :class:`LossError`) as argparse's error."""
 
     def convert(text: str) -> object:
         try:
             return parse(text)
         except ParameterError as err:
             raise argparse.ArgumentTypeError(str(err.reason)) from None
+        except LossError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
 
     convert.__name__ = name  # argparse names the type in "invalid <name> value" messages
     return convert
@@ -92,17 +84,6 @@ def _argument(name: str, parse: Callable[[str], object]) -> Callable[[str], obje
 def number(name: str) -> Callable[[str], object]:
     """The argparse type of a number option ``--name`` (``inf``/``nan`` refused)."""
     return _argument(name, lambda text: parse_number(name, text))
-
-
-def _whole(name: str) -> Callable[[str], object]:
-    return _argument(name, lambda text: parse_steps(name, text))
-
-
-def _list(name: str, whole: bool) -> Callable[[str], object]:
-    return _argument(name, lambda text: parse_list(name, text, whole))
-
-
-_epochs = _argument("epochs", parse_epochs)
 
 
 def _parse_port(text: str) -> int:
@@ -116,61 +97,39 @@ def _parse_port(text: str) -> int:
 port = _argument("port", _parse_port)
 
 
-def _loss(text: str) -> str:
-    try:
-        return str(parse_loss(text).source)
-    except LossError as err:
-        raise argparse.ArgumentTypeError(str(err)) from None
+def _sharing(record: Parameter, table: tuple[Parameter, ...]) -> list[Parameter]:
+    """The records whose option is ``record``'s (``--decay-steps``: exponential's T, and the
+    keras schedules' T)."""
+    return [p for p in table if p.flag == record.flag]
 
 
-def add_parameter_options(parser: argparse.ArgumentParser) -> None:
-    """Add the run parameters: start, rate, steps, schedule, optimizer and loss."""
+def add_parameter_options(
+    parser: argparse.ArgumentParser, table: tuple[Parameter, ...] = PARAMETERS
+) -> None:
+    """Add the run parameters of ``table`` that have an option: start, rate, steps, schedule,
+    optimizer and loss, each with its parser, default and help from the table."""
     group = parser.add_argument_group(t("cli.group.parameters"))
-    group.add_argument("--w0", type=number("w0"), default=5.0, help=t("cli.help.w0"))
-    group.add_argument("--lr", type=number("lr"), default=0.01, help=t("cli.help.lr"))
-    group.add_argument(
-        "--epochs", type=_epochs, default=20, help=t("cli.help.epochs", most=MAX_EPOCHS)
-    )
-    group.add_argument(
-        "--schedule", choices=SCHEDULE_KINDS, default=None, help=t("cli.help.schedule")
-    )
-    group.add_argument("--decay", type=number("decay"), default=None, help=t("cli.help.decay"))
-    group.add_argument(
-        "--decay-steps",
-        type=number("decay-steps"),
-        default=None,
-        help=t("cli.help.decay_steps"),
-    )
-    group.add_argument("--staircase", action="store_true", help=t("cli.help.staircase"))
-    group.add_argument("--rate", type=number("rate"), default=1.0, help=t("cli.help.rate"))
-    group.add_argument("--alpha", type=number("alpha"), default=0.0, help=t("cli.help.alpha"))
-    group.add_argument("--power", type=number("power"), default=1.0, help=t("cli.help.power"))
-    group.add_argument("--cycle", action="store_true", help=t("cli.help.cycle"))
-    group.add_argument("--t-mul", type=number("t-mul"), default=2.0, help=t("cli.help.t_mul"))
-    group.add_argument("--m-mul", type=number("m-mul"), default=1.0, help=t("cli.help.m_mul"))
-    group.add_argument(
-        "--boundaries",
-        type=_list("boundaries", whole=True),
-        default=(10,),
-        help=t("cli.help.boundaries"),
-    )
-    group.add_argument(
-        "--factors",
-        type=_list("factors", whole=False),
-        default=(1.0, 0.1),
-        help=t("cli.help.factors"),
-    )
-    group.add_argument("--warmup", type=_whole("warmup"), default=0, help=t("cli.help.warmup"))
-    group.add_argument(
-        "--optimizer", choices=OPTIMIZERS, default="gd", help=t("cli.help.optimizer")
-    )
-    group.add_argument("--beta", type=number("beta"), default=0.9, help=t("cli.help.beta"))
-    group.add_argument(
-        "--loss",
-        type=_loss,
-        default=SEED_LOSS,
-        help=t("cli.help.loss", default=SEED_LOSS, functions=", ".join(FUNCTIONS)),
-    )
+    added: set[str] = set()
+    for record in table:
+        if record.flag is None or record.flag in added:
+            continue
+        added.add(record.flag)
+        assert record.help is not None  # every option has its help
+        options: dict[str, Any] = {"help": t(record.help, **dict(record.help_args))}
+        if record.kind == "flag":
+            options["action"] = "store_true"
+        elif record.kind == "choice":
+            # The schedule left out is told by --decay (see spec_from_args): no default here.
+            options["choices"] = record.choices
+            options["default"] = None if record.name == "schedule" else record.default
+        else:
+            assert record.read is not None  # every option but a flag or a choice is typed
+            options["type"] = _argument(record.name, record.read)
+            # An option shared by two parameters, or decay (whose absence means no decay), is
+            # None when not given: spec_from_args then gives the parameter in use its default.
+            alone = len(_sharing(record, table)) == 1 and not record.nullable
+            options["default"] = record.default if alone else None
+        group.add_argument(record.flag, **options)
 
 
 def add_language_option(parser: argparse.ArgumentParser, default: object = None) -> None:
@@ -184,35 +143,20 @@ def refuse(parser: ArgumentParser, err: ParameterError) -> NoReturn:
     parser.error(t("cli.error.argument", option=f"--{err.name}", reason=f"{err.reason}"))
 
 
-def spec_from_args(args: argparse.Namespace) -> RunSpec:
-    """The :class:`RunSpec` that parsed arguments describe (validated)."""
+def spec_from_args(args: argparse.Namespace, table: tuple[Parameter, ...] = PARAMETERS) -> RunSpec:
+    """The :class:`RunSpec` that parsed arguments describe (validated): every option given is
+    checked, whether the schedule uses it or not."""
     kind = args.schedule or ("exponential" if args.decay is not None else "constant")
     if args.decay is not None and kind != "exponential":
         raise ParameterError("decay", msg("cli.error.decay", kind=kind))
-    schedule = None
-    if kind in KERAS_SCHEDULES:
-        schedule = Schedule(
-            kind,
-            steps=100.0 if args.decay_steps is None else args.decay_steps,
-            rate=args.rate,
-            alpha=args.alpha,
-            power=args.power,
-            cycle=args.cycle,
-            staircase=args.staircase,
-            t_mul=args.t_mul,
-            m_mul=args.m_mul,
-            boundaries=args.boundaries,
-            factors=args.factors,
-        )
-    return RunSpec(
-        w0=args.w0,
-        lr=args.lr,
-        epochs=args.epochs,
-        decay=(0.99 if args.decay is None else args.decay) if kind == "exponential" else None,
-        decay_steps=1.0 if args.decay_steps is None or schedule else args.decay_steps,
-        staircase=args.staircase,
-        schedule=schedule,
-        warmup=args.warmup,
-        optimizer=args.optimizer,
-        beta=args.beta,
-    ).validate()
+    keras = kind in KERAS_SCHEDULES
+    values: dict[str, Any] = {"schedule": kind}
+    for record in table:
+        if record.flag is None or record.name == "schedule":
+            continue
+        sharing = _sharing(record, table)
+        # A shared option goes to a keras schedule's parameter, else to the run's.
+        if len(sharing) > 1 and (record.home == "schedule") != keras:
+            continue
+        values[record.name] = getattr(args, str(record.dest))
+    return spec_from_values(values, table, every=True)

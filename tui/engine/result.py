@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -36,3 +36,25 @@ class RunResult:
     def final_w(self) -> np.float32:
         """The w after the last step."""
         return self.w[-1]
+
+    @property
+    def rates(self) -> np.ndarray:
+        """The rate at each step as shown: the float64 rate Python computed where it changes
+        from step to step (what the seed prints), else the float32 rate the update used."""
+        return self.lr64 if self.spec.decays else self.lr
+
+    def prefix(self, steps: int) -> RunResult:
+        """The run as it stood after its first ``steps`` steps (at least 1, at most all):
+        ``final_loss`` is then the loss after the last of them."""
+        n = max(1, min(steps, len(self.w)))
+        if n == len(self.w):
+            return self
+        return replace(
+            self,
+            step=self.step[:n],
+            w=self.w[:n],
+            loss=self.loss[:n],
+            lr=self.lr[:n],
+            lr64=self.lr64[:n],
+            final_loss=self.loss[n],
+        )

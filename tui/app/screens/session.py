@@ -12,8 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from tui.app.keys import key
-from tui.app.session import Session, SessionError, from_line, load, save, to_line
 from tui.i18n import t
+from tui.model.session import Session, SessionError, from_line, load, save, to_line
 
 #: The file a session is saved to unless the user names another.
 DEFAULT_FILE = "lr-explorer-session.json"

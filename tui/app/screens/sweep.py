@@ -18,11 +18,11 @@ from textual_plotext.plot import Plot
 
 from tui.app.keys import key
 from tui.app.widgets.chart import log_ticks
-from tui.app.widgets.params import Params
 from tui.engine.spec import ParameterError, parse_number
 from tui.engine.sweep import Sweep, log_rates, suggest
 from tui.engine.theory import Theory
 from tui.i18n import msg, t
+from tui.model.params import Params
 
 METRICS = ("final-loss", "steps")
 """What the sweep plots against lr: the final loss, or the steps to the tolerance."""

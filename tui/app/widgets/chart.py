@@ -12,14 +12,11 @@ from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
-from tui.app.pins import Pin
 from tui.engine.losses import LossExpr, parse_loss
 from tui.engine.result import RunResult
 from tui.engine.theory import loss_curve
 from tui.i18n import t
-
-#: The chart views, in the order the view key cycles through them.
-VIEWS = ("loss+w", "all", "loss", "w", "lr", "path")
+from tui.model.pins import Pin
 
 #: At most this many points per series are drawn; the data itself is never cut.
 MAX_POINTS = 2000
@@ -50,12 +47,11 @@ def downsample(x: np.ndarray, *ys: np.ndarray, limit: int = MAX_POINTS) -> list[
 
 def _thin(result: RunResult) -> list[np.ndarray]:
     """Step, w, loss and lr of ``result`` as float64, thinned for drawing."""
-    lr = result.lr64 if result.spec.decays else result.lr
     return downsample(
         result.step.astype(np.float64),
         result.w.astype(np.float64),
         result.loss.astype(np.float64),
-        lr.astype(np.float64),
+        result.rates.astype(np.float64),
     )
 
 
@@ -73,8 +69,7 @@ class _Blocks:
 
     def __init__(self, result: RunResult) -> None:
         self.result = result
-        lr = result.lr64 if result.spec.decays else result.lr
-        arrays = (result.step, result.w, result.loss, lr)
+        arrays = (result.step, result.w, result.loss, result.rates)
         self.columns = [np.asarray(a, np.float64) for a in arrays]
         blocks = len(result.w) // BLOCK
         starts = np.arange(blocks) * BLOCK
@@ -107,7 +102,7 @@ def _spans(runs: Sequence[RunResult]) -> dict[str, tuple[float, float]]:
     columns = {
         "w": [run.w for run in runs],
         "loss": [run.loss for run in runs],
-        "lr": [run.lr64 if run.spec.decays else run.lr for run in runs],
+        "lr": [run.rates for run in runs],
     }
     for name, arrays in columns.items():
         values = np.concatenate([a.astype(np.float64) for a in arrays])
@@ -146,7 +141,7 @@ class DescentChart(PlotextPlot, can_focus=True):
     """The run's curves; ``view`` picks which, ``log_loss`` puts the loss on a log scale."""
 
     view: reactive[str] = reactive("loss+w")
-    """Which series to draw: one of :data:`VIEWS`."""
+    """Which series to draw: one of :data:`tui.model.views.VIEWS`."""
     log_loss: reactive[bool] = reactive(False)
     """Whether the loss is drawn as log10(loss), ticks labelled 1e-k."""
 

@@ -117,7 +117,7 @@ class LogTable(ScrollView, can_focus=True):
         """Show ``result``; the cursor stays on the same step where the new run has it."""
         self._result = result
         # The seed prints the rate as Python computed it (float64) when it decays.
-        self._lr = result.lr64 if result.spec.decays else result.lr
+        self._lr = result.rates
         self._widths = column_widths(result, self._lr)
         self._blocks = {}
         self.cursor = min(self.cursor, self.rows - 1)

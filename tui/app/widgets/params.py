@@ -18,75 +18,39 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.validation import ValidationResult, Validator
+from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Select, Sparkline, Static
 
 from tui.app.keys import key
-from tui.engine.analysis import DEFAULT_TOL
-from tui.engine.losses import LossError, parse_loss
+from tui.engine.losses import LossError
 from tui.engine.schedules import formula
-from tui.engine.spec import (
-    BETA_OPTIMIZERS,
-    KERAS_SCHEDULES,
-    OPTIMIZERS,
-    SCHEDULE_KINDS,
-    ParameterError,
-    RunSpec,
-    Schedule,
-    check_boundaries,
-    check_finite,
-    parse_epochs,
-    parse_list,
-    parse_number,
-    parse_steps,
-)
+from tui.engine.spec import ParameterError, RunSpec, parse_number
 from tui.i18n import msg, t
+from tui.model.parameters import PARAMETERS, Parameter, by_name, spec_from_values
+from tui.model.params import Params
 
-EXPONENTIAL = "exponential"
-
-#: The schedule fields each schedule uses (warm-up is for all of them).
-SCHEDULE_FIELDS: dict[str, tuple[str, ...]] = {
-    "constant": (),
-    "exponential": ("decay", "decay-steps", "staircase"),
-    "piecewise": ("boundaries", "factors"),
-    "inverse-time": ("steps", "rate", "staircase"),
-    "polynomial": ("steps", "power", "alpha", "cycle"),
-    "cosine": ("steps", "alpha"),
-    "cosine-restarts": ("steps", "alpha", "t-mul", "m-mul"),
-}
-
-#: Every field that only some schedules or optimizers use.
-OPTIONAL_FIELDS = (
-    "decay",
-    "decay-steps",
-    "steps",
-    "rate",
-    "power",
-    "t-mul",
-    "m-mul",
-    "alpha",
-    "boundaries",
-    "factors",
-    "staircase",
-    "cycle",
-    "beta",
+#: The pane's layout: a row of one field, or of several side by side (the table says the rest).
+LAYOUT: tuple[tuple[str, ...], ...] = (
+    ("lr",),
+    ("w0", "epochs"),
+    ("loss",),
+    ("schedule",),
+    ("formula", "lr-preview"),
+    ("decay", "decay-steps", "steps"),
+    ("rate", "power"),
+    ("t-mul", "m-mul"),
+    ("alpha", "warmup"),
+    ("boundaries",),
+    ("factors",),
+    ("staircase",),
+    ("cycle",),
+    ("optimizer",),
+    ("beta", "tol"),
 )
 
-#: How the up and down keys nudge each numeric field: a factor, or a step added.
-NUDGES: dict[str, tuple[str, float]] = {
-    "lr": ("times", 10 ** (1 / 10)),
-    "w0": ("plus", 0.5),
-    "epochs": ("times", 2.0),
-    "decay": ("plus", 0.005),
-    "decay-steps": ("plus", 1.0),
-    "steps": ("plus", 1.0),
-    "rate": ("plus", 0.1),
-    "power": ("plus", 0.5),
-    "t-mul": ("plus", 0.5),
-    "m-mul": ("plus", 0.1),
-    "alpha": ("plus", 0.05),
-    "warmup": ("plus", 1.0),
-    "beta": ("plus", 0.01),
-}
+#: The catalogue key of a field's name in its messages, where the parser calls it otherwise
+#: (``Schedule.validate`` names T ``decay-steps``, the command line's option for it).
+LABELS = {"tol": "field.tol", "steps": "field.steps"}
 
 
 class ParsedBy(Validator):
@@ -126,50 +90,6 @@ class ParsedBy(Validator):
         return self.success()
 
 
-def check_finite_factor(value: float) -> float:
-    """A piecewise factor: 0 or more."""
-    if value < 0:
-        raise ParameterError("factors", msg("field.at_least_0"))
-    return value
-
-
-def check_tolerance(value: float) -> float:
-    """The convergence tolerance if it is a finite number above 0 (the command line's rule)."""
-    check_finite("tol", value)
-    if value <= 0:
-        raise ParameterError("tol", msg("field.above_0"))
-    return float(value)
-
-
-def parse_tolerance(text: str) -> float:
-    """Parse the convergence tolerance: a finite number above 0."""
-    return check_tolerance(parse_number("tol", text))
-
-
-#: The catalogue key of a field's name in its messages, where the parser calls it otherwise.
-LABELS = {"tol": "field.tol", "steps": "field.steps"}
-
-PARSERS: dict[str, Callable[[str], object]] = {
-    "lr": lambda text: RunSpec(lr=parse_number("lr", text)).validate(),
-    "w0": lambda text: RunSpec(w0=parse_number("w0", text)).validate(),
-    "epochs": parse_epochs,
-    "decay": lambda text: RunSpec(decay=parse_number("decay", text)).validate(),
-    "decay-steps": lambda text: RunSpec(decay_steps=parse_number("decay-steps", text)).validate(),
-    "steps": lambda text: Schedule("cosine", steps=parse_number("steps", text)).validate(),
-    "rate": lambda text: Schedule("inverse-time", rate=parse_number("rate", text)).validate(),
-    "power": lambda text: Schedule("polynomial", power=parse_number("power", text)).validate(),
-    "t-mul": lambda text: Schedule("cosine-restarts", t_mul=parse_number("t-mul", text)).validate(),
-    "m-mul": lambda text: Schedule("cosine-restarts", m_mul=parse_number("m-mul", text)).validate(),
-    "alpha": lambda text: Schedule("cosine", alpha=parse_number("alpha", text)).validate(),
-    "boundaries": lambda text: check_boundaries(parse_list("boundaries", text, True)),
-    "factors": lambda text: [check_finite_factor(f) for f in parse_list("factors", text, False)],
-    "warmup": lambda text: parse_steps("warmup", text),
-    "beta": lambda text: RunSpec(beta=parse_number("beta", text)).validate(),
-    "loss": parse_loss,
-    "tol": parse_tolerance,
-}
-
-
 class ParamInput(Input):
     """A parameter field: up and down nudge it, escape leaves it."""
 
@@ -188,21 +108,20 @@ class ParamInput(Input):
 
     def action_nudge(self, direction: int) -> None:
         """Ask the form to nudge this field."""
-        if self.id in NUDGES:
-            self.post_message(self.Nudged(self.id, direction))
+        record = FIELDS.get(self.id or "")
+        if record is not None and record.nudge is not None:
+            self.post_message(self.Nudged(record.name, direction))
 
     def action_leave(self) -> None:
         """Leave the field for the chart."""
         self.app.action_focus_chart()  # type: ignore[attr-defined]
 
 
-@dataclass(frozen=True)
-class Params:
-    """A valid set of parameters: the run, the loss, and the tolerance runs are measured by."""
+#: The table's records by field id.
+FIELDS = by_name(PARAMETERS)
 
-    spec: RunSpec
-    loss: str
-    tol: float = DEFAULT_TOL
+#: The fields whose numbers are shown in full where ``%g`` would round them (others: ``%g``).
+EXACT_TEXT = ("lr", "w0")
 
 
 def _number_text(value: float) -> str:
@@ -210,30 +129,37 @@ def _number_text(value: float) -> str:
     return f"{value:g}" if value == float(f"{value:g}") else repr(value)
 
 
-def params_values(params: Params) -> dict[str, str]:
-    """The text each field shows for ``params``."""
+def _text(record: Parameter, value: object) -> str:
+    """The text field ``record`` shows for ``value``."""
+    if record.kind == "text" or record.kind == "whole":
+        return str(value)
+    if record.kind == "list":
+        return ", ".join(str(v) if isinstance(v, int) else f"{v:g}" for v in value)  # type: ignore[attr-defined]
+    if record.name in EXACT_TEXT:
+        return _number_text(float(value))  # type: ignore[arg-type]
+    return f"{value:g}"
+
+
+def params_values(params: Params, table: tuple[Parameter, ...] = PARAMETERS) -> dict[str, str]:
+    """The text each text field shows for ``params`` (a value it does not hold: the default)."""
     spec = params.spec
-    schedule = spec.schedule or Schedule("cosine")
-    return {
-        "lr": _number_text(spec.lr),
-        "w0": _number_text(spec.w0),
-        "epochs": str(spec.epochs),
-        "decay": f"{spec.decay if spec.decay is not None else 0.99:g}",
-        "decay-steps": f"{spec.decay_steps:g}",
-        # Without a schedule yet, T defaults to the run's length: the whole decay on screen.
-        "steps": f"{schedule.steps if spec.schedule else spec.epochs:g}",
-        "rate": f"{schedule.rate:g}",
-        "power": f"{schedule.power:g}",
-        "t-mul": f"{schedule.t_mul:g}",
-        "m-mul": f"{schedule.m_mul:g}",
-        "alpha": f"{schedule.alpha:g}",
-        "boundaries": ", ".join(str(b) for b in schedule.boundaries),
-        "factors": ", ".join(f"{f:g}" for f in schedule.factors),
-        "warmup": str(spec.warmup),
-        "beta": f"{spec.beta:g}",
-        "loss": params.loss,
-        "tol": f"{params.tol:g}",
-    }
+    values: dict[str, str] = {}
+    for record in table:
+        if record.kind in ("flag", "choice"):
+            continue
+        if record.home == "params":
+            value = getattr(params, record.attribute)
+        elif record.home == "run":
+            value = getattr(spec, record.attribute)
+        elif spec.schedule is not None:
+            value = getattr(spec.schedule, record.attribute)
+        elif record.name == "steps":
+            # Without a schedule yet, T defaults to the run's length: the whole decay on screen.
+            value = spec.epochs
+        else:
+            value = record.default
+        values[record.name] = _text(record, record.default if value is None else value)
+    return values
 
 
 #: The most characters of a field's message shown: a pasted page quoted whole would take
@@ -282,71 +208,65 @@ class ParamsForm(VerticalScroll):
         field: str
         message: str
 
-    def __init__(self, params: Params, *, id: str | None = None) -> None:
+    def __init__(
+        self,
+        params: Params,
+        *,
+        id: str | None = None,
+        table: tuple[Parameter, ...] = PARAMETERS,
+    ) -> None:
         super().__init__(id=id)
         self._initial = params
+        self._table = table
+        self._fields = by_name(table)
 
     def compose(self) -> ComposeResult:
-        """The fields, each titled in its border."""
-        values = params_values(self._initial)
-
-        def field(name: str, title: str, kind: str = "number") -> ParamInput:
-            widget = ParamInput(
-                values[name],
-                id=name,
-                type="text",  # never "number": see the module's docstring
-                validators=[ParsedBy(PARSERS[name], name, LABELS.get(name), kind == "number")],
-                validate_on=["changed"],
-                select_on_focus=False,
-            )
-            widget.border_title = title
-            widget.tooltip = t("field.tip", title=title)
-            return widget
-
-        yield field("lr", t("field.lr"))
-        with Horizontal(classes="pair"):
-            yield field("w0", "w0")
-            yield field("epochs", t("field.epochs"))
-        yield field("loss", "loss(w)", "text")
+        """The fields as :data:`LAYOUT` places them, each titled in its border."""
+        values = params_values(self._initial, self._table)
         spec = self._initial.spec
         staircase, cycle = _flags(spec)
-        yield _choice(
-            "schedule",
-            SCHEDULE_KINDS,
-            spec.schedule_kind,
-            t("field.schedule.tip"),
-        )
-        yield Static("", id="formula")
-        preview = Sparkline([], id="lr-preview")
-        preview.tooltip = t("field.preview.tip")
-        yield preview
-        with Horizontal(classes="pair"):
-            yield field("decay", t("field.decay"))
-            yield field("decay-steps", t("field.decay-steps"))
-            yield field("steps", t("field.steps"))
-        with Horizontal(classes="pair"):
-            yield field("rate", t("field.rate"))
-            yield field("power", t("field.power"))
-        with Horizontal(classes="pair"):
-            yield field("t-mul", "t_mul")
-            yield field("m-mul", "m_mul")
-        with Horizontal(classes="pair"):
-            yield field("alpha", "alpha")
-            yield field("warmup", t("field.warmup"))
-        yield field("boundaries", t("field.boundaries"), "text")
-        yield field("factors", t("field.factors"), "text")
-        yield Checkbox(t("field.staircase"), staircase, id="staircase")
-        yield Checkbox(t("field.cycle"), cycle, id="cycle")
-        yield _choice(
-            "optimizer",
-            OPTIMIZERS,
-            spec.optimizer,
-            t("field.optimizer.tip"),
-        )
-        with Horizontal(classes="pair"):
-            yield field("beta", "beta")
-            yield field("tol", t("field.tol"))
+        chosen: dict[str, object] = {
+            "schedule": spec.schedule_kind,
+            "optimizer": spec.optimizer,
+            "staircase": staircase,
+            "cycle": cycle,
+        }
+        for row in LAYOUT:
+            if len(row) == 1:
+                yield self._widget(row[0], values, chosen)
+                continue
+            with Horizontal(classes="pair"):
+                for name in row:
+                    yield self._widget(name, values, chosen)
         yield Static("", id="field-error")
+
+    def _widget(self, name: str, values: dict[str, str], chosen: dict[str, object]) -> Widget:
+        """The widget of ``name``: a parameter's field, drop-down or box, or the formula or the
+        rate's preview."""
+        if name == "formula":
+            return Static("", id="formula")
+        if name == "lr-preview":
+            preview = Sparkline([], id="lr-preview")
+            preview.tooltip = t("field.preview.tip")
+            return preview
+        record = self._fields[name]
+        title = t(record.label) if record.label else record.title
+        if record.kind == "choice":
+            return _choice(name, record.choices, str(chosen[name]), t(f"field.{name}.tip"))
+        if record.kind == "flag":
+            return Checkbox(title, bool(chosen[name]), id=name)
+        number = record.kind in ("number", "whole")
+        widget = ParamInput(
+            values[name],
+            id=name,
+            type="text",  # never "number": see the module's docstring
+            validators=[ParsedBy(record.parse, name, LABELS.get(name), number)],
+            validate_on=["changed"],
+            select_on_focus=False,
+        )
+        widget.border_title = title
+        widget.tooltip = t("field.tip", title=title)
+        return widget
 
     def on_mount(self) -> None:
         """Title the drop-downs, and show only the fields the schedule and optimizer use."""
@@ -358,7 +278,7 @@ class ParamsForm(VerticalScroll):
 
     def set_params(self, params: Params) -> None:
         """Show ``params`` in the fields (their changes then run as typed ones do)."""
-        for name, value in params_values(params).items():
+        for name, value in params_values(params, self._table).items():
             self.query_one(f"#{name}", Input).value = value
         spec = params.spec
         self.query_one("#schedule", Select).value = spec.schedule_kind
@@ -384,67 +304,43 @@ class ParamsForm(VerticalScroll):
             return None
 
     def parse(self) -> Params:
-        """The parameters the fields describe; raise the first field's error if any is wrong."""
-        text = {name: self.query_one(f"#{name}", Input).value for name in PARSERS}
+        """The parameters the fields describe; raise the first field's error if any is wrong.
+
+        Only the fields the chosen schedule and optimizer use are read: a hidden field cannot
+        block a run."""
         kind = str(self.query_one("#schedule", Select).value)
-        used = SCHEDULE_FIELDS[kind]
-        staircase = "staircase" in used and self.query_one("#staircase", Checkbox).value
-        schedule = None
-        if kind in KERAS_SCHEDULES:
-            # Only the fields this schedule uses are read: a hidden field cannot block a run.
-            fields = {
-                "steps": ("steps", lambda t: parse_number("steps", t)),
-                "rate": ("rate", lambda t: parse_number("rate", t)),
-                "alpha": ("alpha", lambda t: parse_number("alpha", t)),
-                "power": ("power", lambda t: parse_number("power", t)),
-                "t_mul": ("t-mul", lambda t: parse_number("t-mul", t)),
-                "m_mul": ("m-mul", lambda t: parse_number("m-mul", t)),
-                "boundaries": ("boundaries", lambda t: parse_list("boundaries", t, True)),
-                "factors": ("factors", lambda t: parse_list("factors", t, False)),
-            }
-            chosen = {key: read(text[name]) for key, (name, read) in fields.items() if name in used}
-            cycle = "cycle" in used and self.query_one("#cycle", Checkbox).value
-            schedule = Schedule(kind, cycle=cycle, staircase=staircase, **chosen)
-        exponential = kind == EXPONENTIAL
         optimizer = str(self.query_one("#optimizer", Select).value)
-        spec = RunSpec(
-            w0=parse_number("w0", text["w0"]),
-            lr=parse_number("lr", text["lr"]),
-            epochs=parse_epochs(text["epochs"]),
-            decay=parse_number("decay", text["decay"]) if exponential else None,
-            decay_steps=parse_number("decay-steps", text["decay-steps"]) if exponential else 1.0,
-            staircase=staircase if exponential else False,
-            schedule=schedule,
-            warmup=parse_steps("warmup", text["warmup"]),
-            optimizer=optimizer,
-            beta=parse_number("beta", text["beta"]) if optimizer in BETA_OPTIMIZERS else 0.9,
-        ).validate()
-        loss = parse_loss(text["loss"]).source
-        tol = parse_tolerance(text["tol"])
-        return Params(spec, loss, tol)
+        values: dict[str, object] = {"schedule": kind, "optimizer": optimizer}
+        beside: dict[str, object] = {}
+        for record in self._table:
+            if record.kind == "choice" or not record.used(kind, optimizer):
+                continue
+            if record.kind == "flag":
+                values[record.name] = self.query_one(f"#{record.name}", Checkbox).value
+                continue
+            assert record.read is not None  # every text field has a reader
+            value = record.read(self.query_one(f"#{record.name}", Input).value)
+            if record.home == "params":
+                beside[record.attribute] = value
+            else:
+                values[record.name] = value
+        spec = spec_from_values(values, self._table)
+        return Params(spec, **beside)  # type: ignore[arg-type]
 
     def nudge(self, name: str, direction: int) -> None:
         """Move field ``name`` a notch up or down, if it holds a valid number."""
+        rule = self._fields[name].nudge
+        if rule is None:
+            return
         field = self.query_one(f"#{name}", Input)
-        kind, amount = NUDGES[name]
         try:
             value = parse_number(name, field.value)  # finite: never nan or inf from here on
         except ParameterError:
             return
-        if kind == "times":
-            value = value * amount if direction > 0 else value / amount
-        else:
-            value = value + direction * amount
+        value = rule.apply(value, direction)
         if not math.isfinite(value):
             return
-        if name in ("epochs", "warmup"):
-            field.value = str(max(0 if name == "warmup" else 1, round(value)))
-        elif name in ("alpha", "beta"):
-            field.value = f"{min(max(value, 0.0), 1.0 if name == 'alpha' else 0.99):.6g}"
-        elif name in ("decay", "decay-steps", "steps", "rate", "power", "t-mul", "m-mul"):
-            field.value = f"{max(value, amount):.6g}"
-        else:
-            field.value = f"{value:.6g}"
+        field.value = rule.text(value)
 
     @on(Input.Changed)
     def _field_changed(self, event: Input.Changed) -> None:
@@ -467,13 +363,13 @@ class ParamsForm(VerticalScroll):
 
     def _sync_schedule(self) -> None:
         """Show the fields of the chosen schedule and optimizer, hide (and disable) the rest."""
-        used = set(SCHEDULE_FIELDS[str(self.query_one("#schedule", Select).value)])
-        if self.query_one("#optimizer", Select).value in BETA_OPTIMIZERS:
-            used.add("beta")
-        for name in OPTIONAL_FIELDS:
-            widget = self.query_one(f"#{name}")
-            widget.display = name in used
-            widget.disabled = name not in used
+        kind = str(self.query_one("#schedule", Select).value)
+        optimizer = str(self.query_one("#optimizer", Select).value)
+        for record in self._table:
+            if record.optional:
+                widget = self.query_one(f"#{record.name}")
+                widget.display = record.used(kind, optimizer)
+                widget.disabled = not widget.display
         for pair in self.query(".pair"):
             pair.display = any(child.display for child in pair.children)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from tui.app.keys import key
-from tui.app.pins import Pin, steps_to
 from tui.i18n import t
+from tui.model.pins import Pin, steps_to
 
 
 class PinsTable(DataTable):

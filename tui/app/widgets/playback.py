@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from textual.app import ComposeResult
@@ -24,22 +24,6 @@ DEFAULT_SPEED = 2
 
 #: Seconds between two frames; faster speeds take several steps a frame.
 TICK = 0.05
-
-
-def truncate(result: RunResult, steps: int) -> RunResult:
-    """``result`` as it stood after its first ``steps`` steps (at least 1, at most all)."""
-    n = max(1, min(steps, len(result.w)))
-    if n == len(result.w):
-        return result
-    return replace(
-        result,
-        step=result.step[:n],
-        w=result.w[:n],
-        loss=result.loss[:n],
-        lr=result.lr[:n],
-        lr64=result.lr64[:n],
-        final_loss=result.loss[n],
-    )
 
 
 def digits_text(value: float, decimals: int = 4) -> str:
@@ -217,7 +201,7 @@ class PlaybackBar(Vertical):
         # min: a session may ask for a step of a run still on its way.
         index = min(self.total, self.total if self.shown is None else self.shown) - 1
         r = self.result
-        lr = r.lr64 if r.spec.decays else r.lr
+        lr = r.rates
         values = {
             "w": (float(r.w[index]), 4),
             "loss": (float(r.loss[index]), 4),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from tui.engine.result import RunResult
 from tui.engine.spec import BETA_OPTIMIZERS, RunSpec
@@ -88,3 +88,65 @@ def steps_to(result: RunResult, tol: float) -> int | None:
     same number as the status line and the theory panel.
     """
     return result.status.steps_to_tol
+
+
+@dataclass
+class PinBoard:
+    """The pins (oldest first), the baseline (the number of the pin the others are compared
+    with) and the number the next pin gets: numbers are never reused while the board lives."""
+
+    pins: list[Pin] = field(default_factory=list)
+    baseline: int | None = None
+    next_number: int = 1
+
+    @property
+    def full(self) -> bool:
+        """Whether :data:`MAX_PINS` are pinned."""
+        return len(self.pins) >= MAX_PINS
+
+    def numbers(self) -> tuple[int, ...]:
+        """The pins' numbers, oldest first."""
+        return tuple(pin.number for pin in self.pins)
+
+    def find(self, number: int) -> Pin | None:
+        """Pin ``number``, if it is on the board."""
+        return next((pin for pin in self.pins if pin.number == number), None)
+
+    def add(self, spec: RunSpec, result: RunResult | None) -> Pin:
+        """Pin ``spec`` (and its ``result``); the first pin becomes the baseline. The caller
+        checks :attr:`full` first."""
+        if self.full:
+            raise ValueError(f"at most {MAX_PINS} pins")
+        pin = Pin(self.next_number, spec, result)
+        self.next_number += 1
+        self.pins = [*self.pins, pin]
+        if self.baseline is None:
+            self.baseline = pin.number
+        return pin
+
+    def remove(self, number: int) -> None:
+        """Unpin ``number``; if it was the baseline, the oldest pin left becomes it."""
+        self.pins = [pin for pin in self.pins if pin.number != number]
+        if self.baseline == number:
+            self.baseline = self.pins[0].number if self.pins else None
+
+    def clear(self) -> None:
+        """Unpin all (the numbers go on from where they were)."""
+        self.pins = []
+        self.baseline = None
+
+    def set_baseline(self, number: int) -> None:
+        """Compare the other pins with pin ``number``."""
+        self.baseline = number
+
+    def baseline_index(self) -> int | None:
+        """The baseline's place among the pins (what a session keeps), or ``None``."""
+        numbers = self.numbers()
+        return numbers.index(self.baseline) if self.baseline in numbers else None
+
+    @classmethod
+    def restored(cls, specs: tuple[RunSpec, ...], baseline: int | None) -> PinBoard:
+        """The board a session describes: its pins numbered from 1 (no results yet), the
+        baseline given by its place among them."""
+        pins = [Pin(number, spec) for number, spec in enumerate(specs, start=1)]
+        return cls(pins, None if baseline is None else baseline + 1, len(pins) + 1)

@@ -18,16 +18,17 @@ import dataclasses
 import json
 import os
 import zlib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
-from tui.app.pins import MAX_PINS
-from tui.app.widgets.chart import VIEWS
-from tui.app.widgets.params import Params, check_tolerance
 from tui.engine.losses import LossError, parse_loss
 from tui.engine.spec import ParameterError, RunSpec, Schedule, check_finite
 from tui.files import write_atomic
 from tui.i18n import t
+from tui.model.parameters import PARAMETERS, Parameter
+from tui.model.params import Params, check_tolerance
+from tui.model.pins import MAX_PINS
+from tui.model.views import VIEWS
 from tui.strict_json import StrictJSONError, read_text
 from tui.strict_json import loads as strict_loads
 
@@ -82,15 +83,16 @@ def to_dict(session: Session) -> dict[str, Any]:
     }
 
 
-def from_dict(data: Any) -> Session:
-    """The session ``data`` describes, checked field by field (:class:`SessionError`)."""
+def from_dict(data: Any, table: tuple[Parameter, ...] = PARAMETERS) -> Session:
+    """The session ``data`` describes, checked field by field (:class:`SessionError`); each
+    run's keys are read as their parameters in ``table`` say."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise SessionError(t("session.foreign"))
     if data.get("version") != VERSION:
         raise SessionError(t("session.version", found=repr(data.get("version")), reads=VERSION))
     _keys(data, "session", {"format", "version", "run", "loss", "tol", "pins", "baseline", "view"})
     try:
-        spec = _spec(data.get("run"), "run")
+        spec = _spec(data.get("run"), "run", table)
         loss = parse_loss(_typed(data, "loss", str, "session")).source
         tol = check_tolerance(_number(data, "tol", "session"))
         pins_data = data.get("pins", [])
@@ -98,7 +100,7 @@ def from_dict(data: Any) -> Session:
             raise SessionError(t("session.pins_list"))
         if len(pins_data) > MAX_PINS:
             raise SessionError(t("session.pins_most", most=MAX_PINS, found=len(pins_data)))
-        pins = tuple(_spec(pin, f"pins[{i}]") for i, pin in enumerate(pins_data))
+        pins = tuple(_spec(pin, f"pins[{i}]", table) for i, pin in enumerate(pins_data))
     except (ParameterError, LossError) as err:
         raise SessionError(str(err)) from None
     baseline = data.get("baseline")
@@ -209,50 +211,57 @@ def _spec_dict(spec: RunSpec) -> dict[str, Any]:
     return data
 
 
-def _spec(data: Any, where: str) -> RunSpec:
-    """A :class:`RunSpec` from its dict, every field typed as the dataclass declares it."""
+def _spec(data: Any, where: str, table: tuple[Parameter, ...] = PARAMETERS) -> RunSpec:
+    """A :class:`RunSpec` from its dict, each key read as its parameter in ``table`` says; a
+    key left out is that parameter's default (decay left out: no decay)."""
     if not isinstance(data, dict):
         raise SessionError(t("session.object", where=where))
-    names = {f.name for f in fields(RunSpec)}
-    _keys(data, where, names)
+    records = {p.attribute: p for p in table if p.home == "run"}
+    _keys(data, where, {*records, "schedule"})
     values: dict[str, Any] = {}
-    for name in names & data.keys():
-        value = data[name]
-        if name == "schedule":
-            values[name] = None if value is None else _schedule(value, f"{where}.schedule")
-        elif name in ("epochs", "warmup"):
-            values[name] = _typed(data, name, int, where)
-        elif name == "staircase":
-            values[name] = _flag(data, name, where)
-        elif name == "optimizer":
-            values[name] = _typed(data, name, str, where)
-        elif name == "decay" and value is None:
+    for name, record in records.items():
+        if name not in data:
+            values[name] = None if record.nullable else record.default
+        elif record.nullable and data[name] is None:
             values[name] = None
         else:
-            values[name] = _number(data, name, where)
+            values[name] = _read(data, record, where)
+    schedule = data.get("schedule")
+    values["schedule"] = (
+        None if schedule is None else _schedule(schedule, f"{where}.schedule", table)
+    )
     return RunSpec(**values).validate()
 
 
-def _schedule(data: Any, where: str) -> Schedule:
+def _schedule(data: Any, where: str, table: tuple[Parameter, ...] = PARAMETERS) -> Schedule:
+    """A :class:`Schedule` from its dict, each key read as its parameter in ``table`` says."""
     if not isinstance(data, dict):
         raise SessionError(t("session.object_or_null", where=where))
-    _keys(data, where, {f.name for f in fields(Schedule)})
+    records = {p.attribute: p for p in table if p.home == "schedule" and p.kind != "choice"}
+    records |= {p.attribute: p for p in table if p.also_schedule}
+    _keys(data, where, {*records, "kind"})
     values: dict[str, Any] = {"kind": _typed(data, "kind", str, where)}
-    for name in ("steps", "rate", "alpha", "power", "t_mul", "m_mul"):
-        if name in data:
-            values[name] = _number(data, name, where)
-    for name in ("cycle", "staircase"):
-        if name in data:
-            values[name] = _flag(data, name, where)
-    for name, kind in (("boundaries", int), ("factors", float)):
-        if name in data:
-            items = data[name]
-            if not isinstance(items, list):
-                raise SessionError(t("session.list", where=f"{where}.{name}"))
-            values[name] = tuple(
-                _item(items, i, kind, f"{where}.{name}") for i in range(len(items))
-            )
+    for name, record in records.items():
+        values[name] = _read(data, record, where) if name in data else record.default
     return Schedule(**values)
+
+
+def _read(data: dict[str, Any], record: Parameter, where: str) -> Any:
+    """The value of ``record``'s key in ``data``, of the type its kind says."""
+    name = record.attribute
+    if record.kind == "number":
+        return _number(data, name, where)
+    if record.kind == "whole":
+        return _typed(data, name, int, where)
+    if record.kind == "flag":
+        return _flag(data, name, where)
+    if record.kind == "list":
+        items = data[name]
+        if not isinstance(items, list):
+            raise SessionError(t("session.list", where=f"{where}.{name}"))
+        kind = type(record.default[0])  # whole steps (boundaries) or numbers (factors)
+        return tuple(_item(items, i, kind, f"{where}.{name}") for i in range(len(items)))
+    return _typed(data, name, str, where)
 
 
 def _item(items: list[Any], index: int, kind: type, where: str) -> Any:

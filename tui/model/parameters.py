@@ -1,0 +1,444 @@
+"""The run parameters, declared once: one :class:`Parameter` per field of the parameter pane.
+
+The form (``tui/app/widgets/params.py``) composes its fields and parses them from this table,
+the command line (``tui/cli/options.py``) builds its options and its :class:`RunSpec` from it,
+and sessions (``tui/model/session.py``) read a run's keys by it. A default lives here, or, where
+the engine's dataclass has one (``RunSpec``, ``Schedule``), is read from that dataclass.
+
+Adding a schedule argument (say ``Schedule.warmth``) takes three edits:
+
+1. ``tui/engine/spec.py``: the ``Schedule`` field with its default and its rule in ``validate``
+   (and its use in ``tui/engine/schedules.py``, which computes the rate);
+2. here: one :class:`Parameter` record (name, flag, home, parser, schedules that use it, nudge);
+3. the catalogues (``tui/i18n/en/*.py`` and ``tui/i18n/zh/*.py``): its ``field.<name>`` title
+   and ``cli.help.<name>`` help, and its place in the form's layout (``LAYOUT`` in the form).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from tui.engine.analysis import DEFAULT_TOL
+from tui.engine.losses import FUNCTIONS, SEED_LOSS, parse_loss
+from tui.engine.spec import (
+    BETA_OPTIMIZERS,
+    KERAS_SCHEDULES,
+    MAX_EPOCHS,
+    OPTIMIZERS,
+    SCHEDULE_KINDS,
+    ParameterError,
+    RunSpec,
+    Schedule,
+    check_boundaries,
+    parse_epochs,
+    parse_list,
+    parse_number,
+    parse_steps,
+)
+from tui.i18n import msg
+from tui.model.params import parse_tolerance
+
+#: Where a parameter's value goes: the run (:class:`RunSpec`), its keras :class:`Schedule`, or
+#: the :class:`~tui.model.params.Params` beside the run (loss, tolerance).
+HOMES = ("run", "schedule", "params")
+
+#: What a parameter's value is: a number, a whole number, a list, a text (the loss), an on/off
+#: flag, or one of a few choices.
+KINDS = ("number", "whole", "list", "text", "flag", "choice")
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """How the up and down keys move a numeric field: times ``amount``, or plus ``amount``;
+    then rounded to a whole number at least ``low`` (``whole``), or kept within ``low`` and
+    ``high`` (``None``: no bound)."""
+
+    how: str  # "times" or "plus"
+    amount: float
+    low: float | None = None
+    high: float | None = None
+    whole: bool = False
+
+    def apply(self, value: float, direction: int) -> float:
+        """``value`` a notch up (``direction`` > 0) or down, not yet bounded."""
+        if self.how == "times":
+            return value * self.amount if direction > 0 else value / self.amount
+        return value + direction * self.amount
+
+    def text(self, value: float) -> str:
+        """The field's text for ``value``, bounded and rounded by the rule."""
+        if self.whole:
+            return str(max(int(self.low or 0), round(value)))
+        if self.low is not None:
+            value = max(value, self.low)
+        if self.high is not None:
+            value = min(value, self.high)
+        return f"{value:.6g}"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One run parameter: how each of the form, the command line and sessions handles it.
+
+    ``name`` is the form field's id and the name in messages; ``flag`` the command-line option
+    (two records may share one: ``--decay-steps`` is exponential's T and the keras schedules'
+    T); ``home`` and ``attribute`` say where the value goes (``staircase`` goes to the run and,
+    for inverse-time, to the schedule too: ``also_schedule``); ``read`` turns typed text into
+    the value (the command line's type), ``check`` tells whether a value is within the rule
+    (the form's validation of one field); ``default`` is the value when not given (for
+    ``nullable`` decay, the value when exponential decay is chosen: absent, it is off);
+    ``schedules`` and ``optimizers`` the ones that use it (``None``: all); ``label`` the
+    catalogue key of its title (``None``: ``title`` as it is); ``help`` the catalogue key of
+    its command-line help, ``help_args`` that text's arguments.
+    """
+
+    name: str
+    home: str
+    attribute: str
+    kind: str
+    default: Any
+    read: Callable[[str], Any] | None = None
+    check: Callable[[Any], object] | None = None
+    flag: str | None = None
+    help: str | None = None
+    help_args: tuple[tuple[str, object], ...] = ()
+    label: str | None = None
+    title: str = ""
+    nudge: Nudge | None = None
+    schedules: tuple[str, ...] | None = None
+    optimizers: tuple[str, ...] | None = None
+    choices: tuple[str, ...] = ()
+    nullable: bool = False
+    also_schedule: bool = False
+
+    @property
+    def dest(self) -> str | None:
+        """The attribute argparse stores the flag's value in."""
+        return None if self.flag is None else self.flag.lstrip("-").replace("-", "_")
+
+    @property
+    def optional(self) -> bool:
+        """Whether only some schedules or optimizers use it (its field hides for the others)."""
+        return self.schedules is not None or self.optimizers is not None
+
+    def used(self, schedule: str, optimizer: str) -> bool:
+        """Whether a run with ``schedule`` and ``optimizer`` uses it."""
+        return (self.schedules is None or schedule in self.schedules) and (
+            self.optimizers is None or optimizer in self.optimizers
+        )
+
+    def parse(self, text: str) -> object:
+        """The value of typed ``text`` if it is within the rule (a :class:`ParameterError` or a
+        ``LossError`` otherwise): what the form's field accepts."""
+        if self.read is None:
+            raise TypeError(f"{self.name} is not typed")
+        value = self.read(text)
+        if self.check is not None:
+            self.check(value)
+        return value
+
+
+def _default(cls: type, attribute: str) -> Any:
+    """The default the engine's dataclass gives ``attribute``: its one home."""
+    return next(f.default for f in dataclasses.fields(cls) if f.name == attribute)
+
+
+def _number(name: str) -> Callable[[str], float]:
+    return lambda text: parse_number(name, text)
+
+
+def _run_rule(attribute: str) -> Callable[[Any], object]:
+    """A run with only ``attribute`` set validates: the run's rule for it."""
+    return lambda value: RunSpec(**{attribute: value}).validate()
+
+
+def _schedule_rule(kind: str, attribute: str) -> Callable[[Any], object]:
+    """A ``kind`` schedule with only ``attribute`` set validates: the schedule's rule for it."""
+    return lambda value: Schedule(kind, **{attribute: value}).validate()
+
+
+def _factors(values: tuple[float, ...]) -> tuple[float, ...]:
+    """Piecewise factors: each 0 or more."""
+    for value in values:
+        if value < 0:
+            raise ParameterError("factors", msg("field.at_least_0"))
+    return values
+
+
+def _loss(text: str) -> str:
+    return str(parse_loss(text).source)
+
+
+def _run(name: str, attribute: str, **more: Any) -> Parameter:
+    """A number of the run (its default the run's own, its rule the run's)."""
+    return Parameter(
+        name,
+        "run",
+        attribute,
+        "number",
+        _default(RunSpec, attribute),
+        read=_number(name),
+        check=_run_rule(attribute),
+        **({"flag": f"--{name}", "help": f"cli.help.{attribute}"} | more),
+    )
+
+
+def _keras(name: str, attribute: str, schedules: tuple[str, ...], **more: Any) -> Parameter:
+    """A number of a keras schedule (its default the schedule's own, its rule the schedule's)."""
+    return Parameter(
+        name,
+        "schedule",
+        attribute,
+        "number",
+        _default(Schedule, attribute),
+        read=_number(name),
+        check=_schedule_rule(schedules[0], attribute),
+        schedules=schedules,
+        **({"flag": f"--{name}", "help": f"cli.help.{attribute}"} | more),
+    )
+
+
+_EXPONENTIAL = ("exponential",)
+_RESTARTS = ("cosine-restarts",)
+
+#: Every run parameter, in the command line's order.
+PARAMETERS: tuple[Parameter, ...] = (
+    _run("w0", "w0", title="w0", nudge=Nudge("plus", 0.5)),
+    _run("lr", "lr", label="field.lr", nudge=Nudge("times", 10 ** (1 / 10))),
+    Parameter(
+        "epochs",
+        "run",
+        "epochs",
+        "whole",
+        _default(RunSpec, "epochs"),
+        read=parse_epochs,
+        flag="--epochs",
+        help="cli.help.epochs",
+        help_args=(("most", MAX_EPOCHS),),
+        label="field.epochs",
+        nudge=Nudge("times", 2.0, low=1, whole=True),
+    ),
+    Parameter(
+        "schedule",
+        "schedule",
+        "kind",
+        "choice",
+        "constant",
+        flag="--schedule",
+        help="cli.help.schedule",
+        label="field.schedule",
+        choices=SCHEDULE_KINDS,
+    ),
+    Parameter(
+        "decay",
+        "run",
+        "decay",
+        "number",
+        0.99,
+        read=_number("decay"),
+        check=_run_rule("decay"),
+        flag="--decay",
+        help="cli.help.decay",
+        label="field.decay",
+        nudge=Nudge("plus", 0.005, low=0.005),
+        schedules=_EXPONENTIAL,
+        nullable=True,
+    ),
+    _run(
+        "decay-steps",
+        "decay_steps",
+        label="field.decay-steps",
+        nudge=Nudge("plus", 1.0, low=1.0),
+        schedules=_EXPONENTIAL,
+    ),
+    _keras(
+        "steps",
+        "steps",
+        ("inverse-time", "polynomial", "cosine", "cosine-restarts"),
+        label="field.steps",
+        nudge=Nudge("plus", 1.0, low=1.0),
+        flag="--decay-steps",
+        help="cli.help.decay_steps",
+    ),
+    Parameter(
+        "staircase",
+        "run",
+        "staircase",
+        "flag",
+        _default(RunSpec, "staircase"),
+        flag="--staircase",
+        help="cli.help.staircase",
+        label="field.staircase",
+        schedules=("exponential", "inverse-time"),
+        also_schedule=True,
+    ),
+    _keras("rate", "rate", ("inverse-time",), label="field.rate", nudge=Nudge("plus", 0.1, 0.1)),
+    _keras(
+        "alpha",
+        "alpha",
+        ("polynomial", "cosine", "cosine-restarts"),
+        title="alpha",
+        nudge=Nudge("plus", 0.05, low=0.0, high=1.0),
+    ),
+    _keras("power", "power", ("polynomial",), label="field.power", nudge=Nudge("plus", 0.5, 0.5)),
+    Parameter(
+        "cycle",
+        "schedule",
+        "cycle",
+        "flag",
+        _default(Schedule, "cycle"),
+        flag="--cycle",
+        help="cli.help.cycle",
+        label="field.cycle",
+        schedules=("polynomial",),
+    ),
+    _keras("t-mul", "t_mul", _RESTARTS, title="t_mul", nudge=Nudge("plus", 0.5, low=0.5)),
+    _keras("m-mul", "m_mul", _RESTARTS, title="m_mul", nudge=Nudge("plus", 0.1, low=0.1)),
+    Parameter(
+        "boundaries",
+        "schedule",
+        "boundaries",
+        "list",
+        _default(Schedule, "boundaries"),
+        read=lambda text: parse_list("boundaries", text, True),
+        check=check_boundaries,
+        flag="--boundaries",
+        help="cli.help.boundaries",
+        label="field.boundaries",
+        schedules=("piecewise",),
+    ),
+    Parameter(
+        "factors",
+        "schedule",
+        "factors",
+        "list",
+        _default(Schedule, "factors"),
+        read=lambda text: parse_list("factors", text, False),
+        check=_factors,
+        flag="--factors",
+        help="cli.help.factors",
+        label="field.factors",
+        schedules=("piecewise",),
+    ),
+    Parameter(
+        "warmup",
+        "run",
+        "warmup",
+        "whole",
+        _default(RunSpec, "warmup"),
+        read=lambda text: parse_steps("warmup", text),
+        flag="--warmup",
+        help="cli.help.warmup",
+        label="field.warmup",
+        nudge=Nudge("plus", 1.0, low=0, whole=True),
+    ),
+    Parameter(
+        "optimizer",
+        "run",
+        "optimizer",
+        "choice",
+        _default(RunSpec, "optimizer"),
+        flag="--optimizer",
+        help="cli.help.optimizer",
+        label="field.optimizer",
+        choices=OPTIMIZERS,
+    ),
+    _run(
+        "beta",
+        "beta",
+        title="beta",
+        nudge=Nudge("plus", 0.01, low=0.0, high=0.99),
+        optimizers=BETA_OPTIMIZERS,
+    ),
+    Parameter(
+        "loss",
+        "params",
+        "loss",
+        "text",
+        SEED_LOSS,
+        read=_loss,
+        flag="--loss",
+        help="cli.help.loss",
+        help_args=(("default", SEED_LOSS), ("functions", ", ".join(FUNCTIONS))),
+        title="loss(w)",
+    ),
+    # The tolerance is only `run`'s option (`tui/cli/parser.py`): it means nothing to `serve`.
+    Parameter(
+        "tol",
+        "params",
+        "tol",
+        "number",
+        DEFAULT_TOL,
+        read=parse_tolerance,
+        label="field.tol",
+        nudge=None,
+    ),
+)
+
+
+def by_name(table: Iterable[Parameter] = PARAMETERS) -> dict[str, Parameter]:
+    """The table's records by name."""
+    return {p.name: p for p in table}
+
+
+def schedule_fields(table: Iterable[Parameter] = PARAMETERS) -> dict[str, tuple[str, ...]]:
+    """Per schedule, the fields only some schedules use that it uses (warm-up is for all)."""
+    records = [p for p in table if p.schedules is not None]
+    return {kind: tuple(p.name for p in records if kind in p.schedules) for kind in SCHEDULE_KINDS}
+
+
+def optional_fields(table: Iterable[Parameter] = PARAMETERS) -> tuple[str, ...]:
+    """Every field that only some schedules or optimizers use."""
+    return tuple(p.name for p in table if p.optional)
+
+
+def spec_from_values(
+    values: dict[str, Any], table: Iterable[Parameter] = PARAMETERS, *, every: bool = False
+) -> RunSpec:
+    """The (validated) run that ``values`` (by parameter name) describe, with the schedule and
+    optimizer they name; a value not given is its parameter's default.
+
+    A parameter the chosen schedule or optimizer does not use takes its default, so that a
+    hidden field cannot block a run; with ``every`` (the command line's rule: every option
+    given is checked) every parameter is taken as given, only decay being off (``None``)
+    unless the schedule is exponential.
+    """
+    records = [p for p in table if p.home != "params"]
+    known = by_name(records)
+    kind = values.get("schedule", known["schedule"].default)
+    optimizer = values.get("optimizer", known["optimizer"].default)
+    keras = kind in KERAS_SCHEDULES
+
+    def value(p: Parameter, home: str) -> Any:
+        if every:  # every option given is checked; decay alone is off unless exponential
+            use = not p.nullable or p.used(kind, optimizer)
+        elif home == "schedule":
+            use = p.used(kind, optimizer)
+        else:  # a field of exponential decay (staircase, T) means nothing to a keras schedule
+            use = p.used(kind, optimizer) and (p.schedules is None or not keras)
+        if not use:
+            return None if p.nullable else p.default
+        given = values.get(p.name)
+        return p.default if given is None else given
+
+    run: dict[str, Any] = {}
+    schedule: dict[str, Any] = {}
+    for p in records:
+        if p.name == "schedule":
+            continue
+        if p.home == "run":
+            run[p.attribute] = value(p, "run")
+        if p.home == "schedule" or p.also_schedule:
+            schedule[p.attribute] = value(p, "schedule")
+    spec = RunSpec(**run, schedule=Schedule(kind, **schedule) if keras else None)
+    return spec.validate()
+
+
+#: Per schedule, the fields it uses of those only some schedules use (warm-up is for all).
+SCHEDULE_FIELDS = schedule_fields()
+
+#: Every field that only some schedules or optimizers use.
+OPTIONAL_FIELDS = optional_fields()
