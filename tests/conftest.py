@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -15,7 +17,13 @@ from missing_tools import pytest_terminal_summary  # noqa: F401
 from tui import i18n
 from tui.engine import tfenv
 
+if TYPE_CHECKING:
+    from tui.app.engine_client import ThreadEngine
+
 tfenv.configure_environment()
+
+#: Seconds an in-process engine may take to end after its test (it stops at a run's next chunk).
+ENGINE_JOIN = 60.0
 
 SEED_FILE = Path(__file__).parent / "data" / "seed_lesson.txt"
 SEED_LINE = re.compile(
@@ -51,6 +59,39 @@ def english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     i18n.set_language("en")
     yield
     i18n.set_language("en")
+
+
+@pytest.fixture(autouse=True)
+def in_process_engine(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[list[ThreadEngine]]:
+    """Every app a test makes runs the engine in a thread of the test process (the same
+    serving loop over the same pipes), so TensorFlow loads once per test run, not once per
+    app; tests marked ``engine_process`` keep the engine process. Each engine is stopped and
+    its threads waited for when the test ends, so no test sees another's replies."""
+    engines: list[ThreadEngine] = []
+    try:  # imported here, so that tests of other layers run while the UI does not import
+        app_module = importlib.import_module("tui.app.app")
+        from tui.app.engine_client import ThreadEngine
+    except ImportError:
+        app_module = None
+    if app_module is None or request.node.get_closest_marker("engine_process") is not None:
+        yield engines
+        return
+
+    def make() -> ThreadEngine:
+        # Loaded here, in the main thread, before any app runs: TensorFlow's import holds the
+        # GIL for seconds, which the engine thread would otherwise do under a running app.
+        import tui.engine.descent  # noqa: F401
+
+        engine = ThreadEngine()
+        engines.append(engine)
+        return engine
+
+    monkeypatch.setattr(app_module, "default_engine", make)
+    yield engines
+    left = [engine for engine in engines if not engine.join(ENGINE_JOIN)]
+    assert not left, "an in-process engine thread outlived its test"
 
 
 @pytest.fixture(scope="session")

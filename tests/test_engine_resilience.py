@@ -16,6 +16,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import replace
 
 import numpy as np
+import pytest
 from app_helpers import table_lines, type_into, wait_for_run, wait_until
 from textual.widgets import Input, Static
 
@@ -33,6 +34,9 @@ from tui.engine.protocol import EngineReady
 from tui.engine.spec import RunSpec
 from tui.engine.sweep import log_rates, sweep_specs
 from tui.i18n import msg
+
+#: These tests kill and stop the engine process: they need one (see ``tests/conftest.py``).
+pytestmark = pytest.mark.engine_process
 
 #: Seconds before the watchdog lets a stalled engine go (only ever reached by a blocked UI).
 HANG_GUARD = 60.0

@@ -17,6 +17,11 @@ When the engine process dies (killed, out of memory), :meth:`EngineClient.receiv
 :class:`EngineStopped` with the reason in words (:func:`death_reason`), and :meth:`start` may be
 called again for a new process; request ids keep growing across restarts. :class:`Restarts`
 bounds how often the app restarts it.
+
+:class:`ThreadEngine` has the same interface and runs the same serving loop
+(:func:`tui.engine.server.serve_loop`) over the same kind of pipes, in a thread of this process:
+for tests, which then load TensorFlow once instead of once per app. It imports the engine only
+when started.
 """
 
 from __future__ import annotations
@@ -29,10 +34,10 @@ import sys
 import threading
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from tui.engine.protocol import EngineReply, RunRequest
-from tui.engine.server import serve
+from tui.engine.server import serve, serve_loop
 from tui.engine.spec import RunSpec
 from tui.i18n import Msg, msg
 
@@ -43,6 +48,31 @@ LOG_ENV = "LR_EXPLORER_ENGINE_LOG"
 EXIT_WAIT = 2.0
 
 T = TypeVar("T")
+
+
+class Engine(Protocol):
+    """What the app needs of an engine: :class:`EngineClient` or :class:`ThreadEngine`."""
+
+    @property
+    def latest_id(self) -> int:
+        """The id of the newest request submitted."""
+        ...
+
+    def start(self) -> None:
+        """Start the engine (again, after it stopped)."""
+        ...
+
+    def submit(self, specs: Sequence[RunSpec], loss: str, tol: float) -> int:
+        """Ask for a batched run, never blocking; return its id."""
+        ...
+
+    def receive(self, timeout: float) -> EngineReply | None:
+        """The next reply, ``None`` after ``timeout``; :class:`EngineStopped` once stopped."""
+        ...
+
+    def stop(self) -> None:
+        """Stop the engine without waiting for it."""
+        ...
 
 
 class Mailbox(Generic[T]):
@@ -153,30 +183,88 @@ class _Link:
         )
         self.sender.start()
 
+    def alive(self) -> bool:
+        """Whether the engine process is still running."""
+        return self.process.is_alive()
+
     def stop(self) -> None:
         """Kill the process (a stopped one too) and let the sender thread end."""
         if self.process.is_alive():
             self.process.kill()
         self.mailbox.close()
 
+    def reason(self) -> Msg:
+        """Why the engine has gone, once its reply pipe has ended (it is stopped for good)."""
+        self.stop()  # the sender thread ends: nobody is left to read what it would write
+        self.process.join(EXIT_WAIT)  # the pipe closes a moment before the exit status is in
+        return death_reason(self.process.exitcode)
 
-class EngineClient:
-    """A handle on the engine process: start (again), submit, receive and stop."""
+
+def _serve_here(requests: Connection, replies: Connection) -> None:
+    """An in-process engine's thread: the serving loop, then both its pipe ends closed, so
+    that the reader sees end-of-file as it does when an engine process ends."""
+    try:
+        serve_loop(requests, replies)
+    finally:
+        requests.close()
+        replies.close()
+
+
+class _ThreadLink:
+    """One in-process engine: the serving loop in a thread, with its pipes and sender thread."""
 
     def __init__(self) -> None:
-        self._context = mp.get_context("spawn")
-        self._link: _Link | None = None
+        requests_in, requests_out = mp.Pipe(duplex=False)
+        replies_in, replies_out = mp.Pipe(duplex=False)
+        self.thread = threading.Thread(
+            target=_serve_here,
+            args=(requests_in, replies_out),
+            name="lr-explorer-engine",
+            daemon=True,
+        )
+        self.thread.start()
+        self.replies = replies_in
+        self.mailbox: Mailbox[RunRequest] = Mailbox()
+        self.sender = threading.Thread(
+            target=_send_all,
+            args=(self.mailbox, requests_out),
+            name="lr-explorer-engine-sender",
+            daemon=True,
+        )
+        self.sender.start()
+
+    def alive(self) -> bool:
+        """Whether the serving loop is still running."""
+        return self.thread.is_alive()
+
+    def stop(self) -> None:
+        """Close the request pipe (through the sender): the loop ends at its next chunk."""
+        self.mailbox.close()
+
+    def reason(self) -> Msg:
+        """Why the engine has gone: a thread only ends when its pipes close."""
+        self.stop()
+        self.thread.join(EXIT_WAIT)
+        return death_reason(None)
+
+
+L = TypeVar("L", _Link, _ThreadLink)
+
+
+class _Client(Generic[L]):
+    """Start (again), submit, receive and stop, whatever the engine runs in."""
+
+    def __init__(self) -> None:
+        self._link: L | None = None
         self._next_id = 0
+
+    def _new_link(self) -> L:
+        raise NotImplementedError
 
     @property
     def latest_id(self) -> int:
         """The id of the newest request submitted."""
         return self._next_id
-
-    @property
-    def pid(self) -> int | None:
-        """The engine process's id (``None`` before :meth:`start`)."""
-        return None if self._link is None else self._link.process.pid
 
     def start(self) -> None:
         """Start an engine process (it loads TensorFlow, then sends :class:`EngineReady`).
@@ -189,7 +277,7 @@ class EngineClient:
         if old is not None:
             old.stop()
             old.replies.close()
-        self._link = _Link(self._context)
+        self._link = self._new_link()
 
     def submit(self, specs: Sequence[RunSpec], loss: str, tol: float) -> int:
         """Ask for a batched run; return its id. Every earlier request becomes stale.
@@ -214,22 +302,57 @@ class EngineClient:
             if link.replies.poll(timeout):
                 return link.replies.recv()
         except (EOFError, OSError):
-            raise EngineStopped(self._reason(link)) from None
-        if not link.process.is_alive():
-            raise EngineStopped(self._reason(link))
+            raise EngineStopped(link.reason()) from None
+        if not link.alive():
+            raise EngineStopped(link.reason())
         return None
-
-    @staticmethod
-    def _reason(link: _Link) -> Msg:
-        link.stop()  # the sender thread ends: nobody is left to read what it would write
-        link.process.join(EXIT_WAIT)  # the pipe closes a moment before the exit status is in
-        return death_reason(link.process.exitcode)
 
     def stop(self) -> None:
         """Stop the engine at once, whatever it is doing (quitting must not wait for it)."""
         if self._link is not None:
             self._link.stop()
         # The reply pipe is left to the reader, which sees end-of-file and returns.
+
+
+class EngineClient(_Client[_Link]):
+    """A handle on the engine process: start (again), submit, receive and stop."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._context = mp.get_context("spawn")
+
+    def _new_link(self) -> _Link:
+        return _Link(self._context)
+
+    @property
+    def pid(self) -> int | None:
+        """The engine process's id (``None`` before :meth:`start`)."""
+        return None if self._link is None else self._link.process.pid
+
+
+class ThreadEngine(_Client[_ThreadLink]):
+    """The engine in a thread of this process, over the same pipes and serving loop as
+    :class:`EngineClient`'s process: for tests. :meth:`stop` takes effect at the running
+    run's next chunk (a thread cannot be killed); :meth:`join` waits for that."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[_ThreadLink] = []
+        """Every engine thread started, oldest first (restarts start new ones)."""
+
+    def _new_link(self) -> _ThreadLink:
+        link = _ThreadLink()
+        self.links.append(link)
+        return link
+
+    def join(self, timeout: float) -> bool:
+        """Stop every engine thread started and wait up to ``timeout`` seconds for each (and
+        its sender) to end; whether all have."""
+        for link in self.links:
+            link.stop()
+            link.thread.join(timeout)
+            link.sender.join(timeout)
+        return not any(link.thread.is_alive() or link.sender.is_alive() for link in self.links)
 
 
 class Restarts:

@@ -25,10 +25,19 @@ PROGRESS_EVERY = 0.1
 
 
 def serve(requests: Connection, replies: Connection, log_path: str | None) -> None:
-    """Load the engine, then answer :class:`RunRequest` s until the UI closes the pipe."""
+    """The engine process: descriptors 1 and 2 to the log, then :func:`serve_loop`."""
     log = os.open(log_path or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     os.dup2(log, 1)
     os.dup2(log, 2)
+    serve_loop(requests, replies)
+
+
+def serve_loop(requests: Connection, replies: Connection) -> None:
+    """Load the engine, then answer :class:`RunRequest` s until the UI closes the pipe.
+
+    The process runs it after :func:`serve`'s set-up; an in-process engine
+    (:class:`tui.app.engine_client.ThreadEngine`) runs the same loop in a thread.
+    """
     started = time.perf_counter()
     from tui.engine import descent
     from tui.engine.losses import LossError
