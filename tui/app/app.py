@@ -24,34 +24,28 @@ from tui.app.commands import ExplorerCommands
 from tui.app.engine_client import Engine, EngineClient, EngineStopped, Restarts
 from tui.app.keys import key
 from tui.app.messages import EngineLoaded, EngineLost, RunError, RunFinished, RunProgressed
-from tui.app.pins import MAX_PINS, Pin, shared
 from tui.app.screens.sweep import SweepScreen
 from tui.app.themes import HIGH_CONTRAST
-from tui.app.widgets.chart import VIEWS, DescentChart
+from tui.app.widgets.chart import DescentChart
 from tui.app.widgets.log_table import LogTable
-from tui.app.widgets.params import Params, ParamsForm
+from tui.app.widgets.params import ParamsForm
 from tui.app.widgets.pins_table import PinsTable
-from tui.app.widgets.playback import PlaybackBar, truncate
+from tui.app.widgets.playback import PlaybackBar
 from tui.app.widgets.status import StatusLine
 from tui.app.widgets.theory import TheoryPanel
 from tui.engine.analysis import DEFAULT_TOL
-from tui.engine.losses import SEED_LOSS, parse_loss
+from tui.engine.losses import parse_loss
 from tui.engine.protocol import EngineReady, RunDone, RunFailed, RunProgress
 from tui.engine.result import RunResult
-from tui.engine.spec import RunSpec
 from tui.engine.sweep import summarize, sweep_specs
 from tui.engine.theory import Theory, theory_for
 from tui.i18n import msg, t
+from tui.model.params import PRESETS, Params
+from tui.model.pins import MAX_PINS, Pin, PinBoard, shared
+from tui.model.views import VIEWS
 
 if TYPE_CHECKING:
-    from tui.app.session import Session
-
-#: The lesson's three experiments, on keys 1, 2 and 3.
-PRESETS: dict[int, Params] = {
-    1: Params(RunSpec(w0=5.0, lr=0.01, epochs=20), SEED_LOSS),
-    2: Params(RunSpec(w0=5.0, lr=0.99, epochs=20), SEED_LOSS),
-    3: Params(RunSpec(w0=5.0, lr=0.2, epochs=20, decay=0.99, decay_steps=1.0), SEED_LOSS),
-}
+    from tui.model.session import Session
 
 #: Actions bound to printable keys: a text field takes those keys, so they are off while typing.
 TYPING_KEY_ACTIONS = {
@@ -161,16 +155,27 @@ class ExplorerApp(App[None]):
         self._quitting = False
         self.shown_request = 0
         """The id of the request whose results are on screen."""
-        self.pins: list[Pin] = []
-        """The pinned runs, oldest first."""
-        self.baseline: int | None = None
-        """The number of the pin the others are compared with."""
-        self._next_pin = 1
+        self.board = PinBoard()
+        """The pinned runs, the baseline among them and the next pin's number."""
         self._request_pins: dict[int, tuple[int, ...]] = {}
         self._current: RunResult | None = None
         self._theory: Theory | None = None
         self._curvature: float | None = None
         self._sweep: tuple[int, Params, np.ndarray] | None = None
+
+    @property
+    def pins(self) -> list[Pin]:
+        """The pinned runs, oldest first."""
+        return self.board.pins
+
+    @pins.setter
+    def pins(self, pins: list[Pin]) -> None:
+        self.board.pins = pins
+
+    @property
+    def baseline(self) -> int | None:
+        """The number of the pin the others are compared with."""
+        return self.board.baseline
 
     def compose(self) -> ComposeResult:
         """Fields on the left; chart over log table on the right; status line and footer."""
@@ -348,10 +353,9 @@ class ExplorerApp(App[None]):
         bar.set_class(shown is not None, "-shown")
         current, pins = self._current, self.pins
         if shown is not None:
-            current = truncate(current, shown)
+            current = current.prefix(shown)
             pins = [
-                p if p.result is None else replace(p, result=truncate(p.result, shown))
-                for p in pins
+                p if p.result is None else replace(p, result=p.result.prefix(shown)) for p in pins
             ]
         theory = self._theory
         rates = (
@@ -469,14 +473,10 @@ class ExplorerApp(App[None]):
         if self._current is None or self.params is None:
             self.notify(t("note.nothing_to_pin"), severity="warning")
             return
-        if len(self.pins) >= MAX_PINS:
+        if self.board.full:
             self.notify(t("note.too_many_pins", most=MAX_PINS), severity="warning")
             return
-        pin = Pin(self._next_pin, self.params.spec, self._current)
-        self._next_pin += 1
-        self.pins = [*self.pins, pin]
-        if self.baseline is None:
-            self.baseline = pin.number
+        self.board.add(self.params.spec, self._current)
         self._show_pins()
 
     def action_unpin(self, number: int | None = None) -> None:
@@ -488,22 +488,19 @@ class ExplorerApp(App[None]):
             number = table.selected_number() if table.has_focus else None
         if number is None:
             number = self.pins[-1].number
-        self.pins = [pin for pin in self.pins if pin.number != number]
-        if self.baseline == number:
-            self.baseline = self.pins[0].number if self.pins else None
+        self.board.remove(number)
         self._show_pins()
         if not self.pins:
             self.action_focus_chart()
 
     def action_clear_pins(self) -> None:
         """Remove every pin."""
-        self.pins = []
-        self.baseline = None
+        self.board.clear()
         self._show_pins()
 
     def action_use_pin(self, number: int) -> None:
         """Make pin ``number`` the current run: its rate and schedule go back into the fields."""
-        pin = next((p for p in self.pins if p.number == number), None)
+        pin = self.board.find(number)
         if pin is None or self.params is None:
             return
         spec = shared(pin.spec, self.params.spec)
@@ -511,7 +508,7 @@ class ExplorerApp(App[None]):
 
     def action_set_baseline(self, number: int) -> None:
         """Compare the other pins with pin ``number``."""
-        self.baseline = number
+        self.board.set_baseline(number)
         self._show_pins()
 
     def action_nudge_lr(self, direction: int) -> None:
@@ -608,13 +605,12 @@ class ExplorerApp(App[None]):
         """Everything on screen, as a session (``None`` before the first valid parameters)."""
         params = self.params or self._initial
         chart = self.query_one(DescentChart)
-        from tui.app.session import Session
+        from tui.model.session import Session
 
-        numbers = [pin.number for pin in self.pins]
         return Session(
             params,
             tuple(pin.spec for pin in self.pins),
-            numbers.index(self.baseline) if self.baseline in numbers else None,
+            self.board.baseline_index(),
             chart.view,
             chart.log_loss,
             self.explorer_screen.has_class("-demo"),
@@ -625,9 +621,7 @@ class ExplorerApp(App[None]):
         """Show ``session``: its parameters, pins, baseline and view; then run it all."""
         self.query_one(ParamsForm).set_params(session.params)
         self.params = session.params
-        self.pins = [Pin(number, spec) for number, spec in enumerate(session.pins, start=1)]
-        self._next_pin = len(self.pins) + 1
-        self.baseline = None if session.baseline is None else session.baseline + 1
+        self.board = PinBoard.restored(session.pins, session.baseline)
         chart = self.query_one(DescentChart)
         chart.view = session.view
         chart.log_loss = session.log_loss
