@@ -66,3 +66,20 @@ async def test_a_command_chosen_twice_at_once_runs_once_and_closes_the_palette_o
         assert len(app.screen_stack) == 1
     assert app._exception is None
     assert app.return_code is None
+
+
+async def test_search_results_that_arrive_once_the_list_is_gone_are_dropped():
+    """A search still under way when the palette closes (seen in bench_random_keys: a letter,
+    then escape) sets _list_visible once the list is removed; Textual 8.2.8's watcher then
+    raised NoMatches in the search's worker. Here the list is removed first, as closing does."""
+    app = ExplorerApp(language="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: CommandPalette.is_open(app), what="the palette")
+        palette = app.screen
+        assert isinstance(palette, CommandPalette)
+        await palette.query_one(CommandList).remove()
+        palette._list_visible = not palette._list_visible  # what the search's results do
+        await pilot.pause()
+        assert app.is_running
+    assert app._exception is None

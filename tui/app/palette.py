@@ -9,7 +9,10 @@ user with a keyboard can reach (both reproduced in ``tests/test_palette.py``):
   has a content region;
 - a command chosen twice before the palette is gone (enter pressed again at once, both keys
   already queued at its input) runs the command twice and dismisses the palette twice: the
-  second ``dismiss()`` raises ``ScreenStackError`` (or pops the screen under the palette).
+  second ``dismiss()`` raises ``ScreenStackError`` (or pops the screen under the palette);
+- a search still under way when the palette closes (a letter, then escape at once) shows its
+  results in a list that is gone: ``_watch__list_visible`` raises ``NoMatches`` in the
+  search's worker, which Textual turns into a crash.
 """
 
 from __future__ import annotations
@@ -24,6 +27,13 @@ _PAGING = {"page_up", "page_down"}
 
 class SafeCommandPalette(CommandPalette):
     """The command palette, without the crashes of Textual 8.2.8's own (module docstring)."""
+
+    def _watch__list_visible(self) -> None:
+        """Show or hide the list, unless the palette's widgets are gone (it has closed)."""
+        if not self.query(CommandList):
+            # Textual 8.2.8: query_one(CommandList) raises NoMatches in the search's worker.
+            return
+        super()._watch__list_visible()
 
     def _action_command_list(self, action: str) -> None:
         """Pass ``action`` on to the command list; paging does nothing while it has no height."""
