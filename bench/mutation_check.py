@@ -55,8 +55,18 @@ STATUS = (
     "tests/test_engine.py::test_a_run_that_rose_lately_but_ends_below_its_start_has_not_diverged",
 )
 
+#: The line of ``spec_from_args`` that takes each option's value from the parsed arguments.
+CLI_VALUE = "        values[record.name] = getattr(args, str(record.dest))\n"
+
+
+def cli_ignores(mutant_id: str, name: str, why: str) -> Mutant:
+    """A mutant of the command line that drops option ``name``: its parameter's default instead."""
+    new = f'        values[record.name] = None if record.name == "{name}" else '
+    return Mutant(mutant_id, "tui/cli/options.py", CLI_VALUE, new + CLI_VALUE[30:], CLI_E2E, why)
+
+
 MUTANTS: tuple[Mutant, ...] = (
-    # --- the CLI's option handling (tui/cli/options.py, tui/cli/commands.py) ---
+    # --- the CLI's option handling (tui/cli/options.py, tui/model/parameters.py, commands.py)
     Mutant(
         "cli-loss",
         "tui/cli/commands.py",
@@ -65,38 +75,25 @@ MUTANTS: tuple[Mutant, ...] = (
         CLI_E2E,
         "the seed loss, whatever --loss says",
     ),
-    Mutant(
-        "cli-w0",
-        "tui/cli/options.py",
-        "        w0=args.w0,\n",
-        "        w0=5.0,\n",
-        CLI_E2E,
-        "w0 = 5 always",
-    ),
+    cli_ignores("cli-w0", "w0", "w0 = 5 always"),
     Mutant(
         "cli-staircase",
-        "tui/cli/options.py",
-        "        staircase=args.staircase,\n        schedule=schedule,",
-        "        staircase=False,\n        schedule=schedule,",
+        "tui/model/parameters.py",
+        '            run[p.attribute] = value(p, "run")\n',
+        '            run[p.attribute] = False if p.name == "staircase" else value(p, "run")\n',
         CLI_E2E,
         "no staircase for the seed's decay",
     ),
     Mutant(
         "cli-keras-staircase",
-        "tui/cli/options.py",
-        "            staircase=args.staircase,\n",
-        "            staircase=False,\n",
+        "tui/model/parameters.py",
+        '            schedule[p.attribute] = value(p, "schedule")\n',
+        '            schedule[p.attribute] = False if p.name == "staircase" '
+        'else value(p, "schedule")\n',
         CLI_E2E,
         "no staircase for inverse-time decay",
     ),
-    Mutant(
-        "cli-rate",
-        "tui/cli/options.py",
-        "            rate=args.rate,\n",
-        "            rate=1.0,\n",
-        CLI_E2E,
-        "--rate ignored",
-    ),
+    cli_ignores("cli-rate", "rate", "--rate ignored"),
     Mutant(
         "cli-tol",
         "tui/cli/commands.py",
@@ -105,70 +102,14 @@ MUTANTS: tuple[Mutant, ...] = (
         CLI_E2E,
         "the default tolerance always",
     ),
-    Mutant(
-        "cli-decay",
-        "tui/cli/options.py",
-        "(0.99 if args.decay is None else args.decay)",
-        "0.99",
-        CLI_E2E,
-        "--decay ignored (0.99)",
-    ),
-    Mutant(
-        "cli-decay-steps",
-        "tui/cli/options.py",
-        "decay_steps=1.0 if args.decay_steps is None or schedule else args.decay_steps",
-        "decay_steps=1.0",
-        CLI_E2E,
-        "--decay-steps ignored by the seed's decay",
-    ),
-    Mutant(
-        "cli-schedule-steps",
-        "tui/cli/options.py",
-        "steps=100.0 if args.decay_steps is None else args.decay_steps",
-        "steps=100.0",
-        CLI_E2E,
-        "--decay-steps ignored by keras schedules",
-    ),
-    Mutant(
-        "cli-power",
-        "tui/cli/options.py",
-        "            power=args.power,\n",
-        "            power=1.0,\n",
-        CLI_E2E,
-        "--power ignored",
-    ),
-    Mutant(
-        "cli-warmup",
-        "tui/cli/options.py",
-        "        warmup=args.warmup,\n",
-        "        warmup=0,\n",
-        CLI_E2E,
-        "--warmup ignored",
-    ),
-    Mutant(
-        "cli-optimizer",
-        "tui/cli/options.py",
-        "        optimizer=args.optimizer,\n",
-        '        optimizer="gd",\n',
-        CLI_E2E,
-        "--optimizer ignored",
-    ),
-    Mutant(
-        "cli-beta",
-        "tui/cli/options.py",
-        "        beta=args.beta,\n",
-        "        beta=0.9,\n",
-        CLI_E2E,
-        "--beta ignored",
-    ),
-    Mutant(
-        "cli-lr",
-        "tui/cli/options.py",
-        "        lr=args.lr,\n",
-        "        lr=0.01,\n",
-        CLI_E2E,
-        "--lr ignored",
-    ),
+    cli_ignores("cli-decay", "decay", "--decay ignored (0.99)"),
+    cli_ignores("cli-decay-steps", "decay-steps", "--decay-steps ignored by the seed's decay"),
+    cli_ignores("cli-schedule-steps", "steps", "--decay-steps ignored by keras schedules"),
+    cli_ignores("cli-power", "power", "--power ignored"),
+    cli_ignores("cli-warmup", "warmup", "--warmup ignored"),
+    cli_ignores("cli-optimizer", "optimizer", "--optimizer ignored"),
+    cli_ignores("cli-beta", "beta", "--beta ignored"),
+    cli_ignores("cli-lr", "lr", "--lr ignored"),
     # --- the status classifier and steps to tolerance (tui/engine/analysis.py) -------------
     # Matched by small snippets: the classifier changes often.
     Mutant(
