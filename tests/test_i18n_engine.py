@@ -90,7 +90,7 @@ def test_a_refused_parameter_survives_pickle_and_keeps_its_name() -> None:
 #: Every ParameterError the engine raises (spec.py, sweep.py): how, and the field it names.
 REFUSALS: list[tuple[str, Callable[[], object]]] = [
     ("schedule", lambda: Schedule("linear").validate()),
-    ("decay-steps", lambda: Schedule("cosine", steps=0.0).validate()),
+    ("steps", lambda: Schedule("cosine", steps=0.0).validate()),
     ("rate", lambda: Schedule("inverse-time", rate=-1.0).validate()),
     ("alpha", lambda: Schedule("cosine", alpha=2.0).validate()),
     ("power", lambda: Schedule("polynomial", power=0.0).validate()),

@@ -291,3 +291,28 @@ def test_the_model_the_cli_and_reading_a_session_load_no_textual(tmp_path: Path)
 
 def test_by_name_finds_every_record() -> None:
     assert list(by_name()) == [p.name for p in PARAMETERS]
+
+
+# -- the keras schedules' T is named steps, its option --decay-steps ---------------------------
+
+
+def test_a_sessions_bad_t_is_named_steps_not_decay_steps() -> None:
+    spec = RunSpec(schedule=Schedule("cosine"))
+    data = sessions.to_dict(sessions.Session(Params(spec, SEED_LOSS)))
+    data["run"]["schedule"]["steps"] = 0
+    with pytest.raises(sessions.SessionError) as keras:
+        sessions.from_dict(data)
+    data["run"]["schedule"]["steps"] = 10
+    data["run"]["decay_steps"] = 0
+    with pytest.raises(sessions.SessionError) as exponential:
+        sessions.from_dict(data)
+    assert str(keras.value).startswith("steps: ")
+    assert str(exponential.value).startswith("decay-steps: ")
+
+
+def test_the_command_line_names_a_bad_t_by_its_option(capsys: pytest.CaptureFixture[str]) -> None:
+    from tui import cli
+
+    with pytest.raises(SystemExit):
+        cli.main(["run", "--schedule", "cosine", "--decay-steps", "0"])
+    assert "argument --decay-steps: " in capsys.readouterr().err

@@ -180,7 +180,7 @@ def test_a_rate_that_reaches_zero_is_said_to_stall_because_lr_is_zero() -> None:
     [
         (RunSpec(schedule=Schedule("sawtooth")), "schedule"),
         (RunSpec(decay=0.9, schedule=Schedule("cosine")), "schedule"),
-        (RunSpec(schedule=Schedule("cosine", steps=0.0)), "decay-steps"),
+        (RunSpec(schedule=Schedule("cosine", steps=0.0)), "steps"),
         (RunSpec(schedule=Schedule("cosine", alpha=1.5)), "alpha"),
         (RunSpec(schedule=Schedule("polynomial", power=0.0)), "power"),
         (RunSpec(schedule=Schedule("cosine-restarts", t_mul=-1.0)), "t-mul"),

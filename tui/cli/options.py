@@ -13,7 +13,7 @@ from tui.cli.argparse_i18n import ArgumentParser
 from tui.engine.losses import LossError
 from tui.engine.spec import KERAS_SCHEDULES, ParameterError, RunSpec, parse_number
 from tui.i18n import LANGUAGES, msg, t
-from tui.model.parameters import PARAMETERS, Parameter, spec_from_values
+from tui.model.parameters import PARAMETERS, Parameter, by_name, spec_from_values
 
 PROG = "lr-explorer"
 
@@ -138,9 +138,14 @@ def add_language_option(parser: argparse.ArgumentParser, default: object = None)
     parser.add_argument(LANG_OPTION, choices=LANGUAGES, default=default, help=t("cli.help.lang"))
 
 
-def refuse(parser: ArgumentParser, err: ParameterError) -> NoReturn:
-    """Refuse a parameter as argparse refuses an argument, the reason in the current language."""
-    parser.error(t("cli.error.argument", option=f"--{err.name}", reason=f"{err.reason}"))
+def refuse(
+    parser: ArgumentParser, err: ParameterError, table: tuple[Parameter, ...] = PARAMETERS
+) -> NoReturn:
+    """Refuse a parameter as argparse refuses an argument, the reason in the current language,
+    named by its option (a keras schedule's T, ``steps``, is given as ``--decay-steps``)."""
+    record = by_name(table).get(err.name)
+    option = record.flag if record is not None and record.flag else f"--{err.name}"
+    parser.error(t("cli.error.argument", option=option, reason=f"{err.reason}"))
 
 
 def spec_from_args(args: argparse.Namespace, table: tuple[Parameter, ...] = PARAMETERS) -> RunSpec:

@@ -112,9 +112,9 @@ class Schedule:
                     known=", ".join(SCHEDULE_KINDS),
                 ),
             )
-        check_finite("decay-steps", self.steps)
+        check_finite("steps", self.steps)
         if self.steps <= 0:
-            raise ParameterError("decay-steps", msg("spec.above_0"))
+            raise ParameterError("steps", msg("spec.above_0"))
         check_finite("rate", self.rate)
         if self.rate < 0:
             raise ParameterError("rate", msg("spec.at_least_0"))

@@ -49,8 +49,8 @@ LAYOUT: tuple[tuple[str, ...], ...] = (
     ("beta", "tol"),
 )
 
-#: The catalogue key of a field's name in its messages, where the parser calls it otherwise
-#: (``Schedule.validate`` names T ``decay-steps``, the command line's option for it).
+#: The catalogue key of a field's name in its messages, where the parser's name for it is not
+#: what the field is called on screen (the tolerance; the keras schedules' T, ``steps``).
 LABELS = {"tol": "field.tol", "steps": "field.steps"}
 
 
