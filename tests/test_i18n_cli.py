@@ -21,8 +21,14 @@ from tui.i18n import catalogue
 
 #: The arguments of the help texts that have placeholders.
 HELP_ARGS: dict[str, dict[str, object]] = {
-    "cli.help.epochs": {"most": MAX_EPOCHS},
+    "cli.help.epochs": {"most": MAX_EPOCHS, "default": 20},
     "cli.help.loss": {"default": SEED_LOSS, "functions": ", ".join(FUNCTIONS)},
+    # The defaults the parameter table gives (tests/test_model.py checks that they are its).
+    "cli.help.w0": {"default": 5},
+    "cli.help.decay_steps": {"decay_steps": 1, "steps": 100},
+    "cli.help.alpha": {"default": 0},
+    "cli.help.warmup": {"default": 0},
+    "cli.help.beta": {"default": 0.9},
 }
 
 #: The catalogue's help texts: descriptions, option helps, group titles and the epilog.
@@ -109,7 +115,7 @@ def test_run_help_in_chinese_has_the_chinese_description_formats_and_epilog(caps
         assert words(text("zh", key)) in out, key
     assert words(text("zh", "cli.epilog.rates")) in out
     assert "tf.keras.optimizers.schedules.CosineDecay" in out, "code names stay as they are"
-    assert words(text("zh", "cli.help.epochs", most=MAX_EPOCHS)) in out
+    assert words(text("zh", "cli.help.epochs", **HELP_ARGS["cli.help.epochs"])) in out
 
 
 def test_top_level_help_in_chinese_names_the_commands(capsys) -> None:

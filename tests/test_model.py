@@ -129,6 +129,24 @@ def test_a_default_changed_in_the_table_is_the_command_lines() -> None:
     assert spec_from_args(args, steps).schedule.steps == 40.0
 
 
+def test_the_help_tells_the_defaults_of_the_table() -> None:
+    assert "(default 0.9)" in " ".join(parser_of().format_help().split())
+    help_text = " ".join(parser_of(with_default("beta", 0.75)).format_help().split())
+    assert "(default 0.75)" in help_text and "(default 0.9)" not in help_text
+    steps = " ".join(parser_of(with_default("steps", 40.0)).format_help().split())
+    assert "(default 1 for exponential, 40 for the others)" in steps
+
+
+def test_the_help_arguments_the_i18n_tests_assume_are_the_tables() -> None:
+    from test_i18n_cli import HELP_ARGS
+
+    for key, args in HELP_ARGS.items():
+        (record,) = [p for p in PARAMETERS if p.help == key and p.flag == f"--{p.name}"]
+        sharing = {p.name.replace("-", "_"): p.default for p in PARAMETERS if p.flag == record.flag}
+        wanted = {"default": record.default, **sharing, **dict(record.help_args)}
+        assert {name: wanted[name] for name in args} == args, key
+
+
 # -- the table drives the form -----------------------------------------------------------------
 
 

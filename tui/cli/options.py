@@ -97,6 +97,13 @@ def _parse_port(text: str) -> int:
 port = _argument("port", _parse_port)
 
 
+def _text(value: object) -> str:
+    """A default as the help shows it: ``5``, ``0.9``, ``10, 20``."""
+    if isinstance(value, tuple):
+        return ", ".join(_text(v) for v in value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def _sharing(record: Parameter, table: tuple[Parameter, ...]) -> list[Parameter]:
     """The records whose option is ``record``'s (``--decay-steps``: exponential's T, and the
     keras schedules' T)."""
@@ -115,7 +122,10 @@ def add_parameter_options(
             continue
         added.add(record.flag)
         assert record.help is not None  # every option has its help
-        options: dict[str, Any] = {"help": t(record.help, **dict(record.help_args))}
+        # The help tells the defaults from the table: {default}, or each sharing parameter's.
+        shown = {p.name.replace("-", "_"): _text(p.default) for p in _sharing(record, table)}
+        help_args = {"default": _text(record.default), **shown, **dict(record.help_args)}
+        options: dict[str, Any] = {"help": t(record.help, **help_args)}
         if record.kind == "flag":
             options["action"] = "store_true"
         elif record.kind == "choice":
