@@ -150,10 +150,18 @@ def test_the_help_arguments_the_i18n_tests_assume_are_the_tables() -> None:
 # -- the table drives the form -----------------------------------------------------------------
 
 
-def test_every_parameter_has_its_place_in_the_forms_layout() -> None:
+def test_the_forms_layout_places_each_parameter_once() -> None:
     placed = [name for row in LAYOUT for name in row]
     assert sorted(p.name for p in PARAMETERS) == sorted(set(placed) - {"formula", "lr-preview"})
     assert len(placed) == len(set(placed))
+
+
+async def test_a_new_parameter_gets_a_field_without_a_place_in_the_layout() -> None:
+    warmth = replace(by_name()["rate"], name="warmth", label=None, title="warmth", schedules=None)
+    app = FormApp(Params(RunSpec(), SEED_LOSS), (*PARAMETERS, warmth))
+    async with app.run_test(size=(60, 90)):
+        field = app.query_one("#warmth", Input)
+        assert field.value == "1" and field.border_title == "warmth"
 
 
 async def test_the_form_composes_a_field_per_parameter_and_parses_each() -> None:

@@ -30,6 +30,7 @@ from tui.model.parameters import PARAMETERS, Parameter, by_name, spec_from_value
 from tui.model.params import Params
 
 #: The pane's layout: a row of one field, or of several side by side (the table says the rest).
+#: A parameter it leaves out gets a row of its own under the others.
 LAYOUT: tuple[tuple[str, ...], ...] = (
     ("lr",),
     ("w0", "epochs"),
@@ -239,6 +240,10 @@ class ParamsForm(VerticalScroll):
             with Horizontal(classes="pair"):
                 for name in row:
                     yield self._widget(name, values, chosen)
+        placed = {name for row in LAYOUT for name in row}
+        for record in self._table:  # a parameter the layout does not place: a row of its own
+            if record.name not in placed:
+                yield self._widget(record.name, values, chosen)
         yield Static("", id="field-error")
 
     def _widget(self, name: str, values: dict[str, str], chosen: dict[str, object]) -> Widget:
