@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from app_helpers import wait_for_run
 from export_drive import FullDisk, export_into, is_hidden_temporary, read_only
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from tui import export, files
 from tui.app import ExplorerApp
 from tui.app.pilot_helpers import wait_until
+from tui.app.screens.export import ExportScreen
 from tui.engine import descent
 from tui.engine.spec import RunSpec
 from tui.i18n import set_language, t
@@ -218,3 +219,23 @@ async def test_closing_the_screen_while_it_writes_still_says_what_happened(
             "lr-run.txt",
         ]
     assert app.return_code in (0, None)
+
+
+async def test_a_name_too_long_for_the_file_system_is_a_message(tmp_path: Path) -> None:
+    """A file name of 300 characters: ``Path.exists`` raises ENAMETOOLONG (names are at most
+    255 bytes), which crashed the app; the screen says the name is too long instead."""
+    app = ExplorerApp(show_timings=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        await pilot.press("escape")  # out of the focused field, so that e opens the export
+        await pilot.press("e")
+        screen = app.screen
+        assert isinstance(screen, ExportScreen)
+        screen.query_one("#export-folder", Input).value = str(tmp_path)
+        screen.query_one("#export-name", Input).value = "n" * 300
+        await pilot.click("#export-go")
+        await pilot.pause()
+        message = str(screen.query_one("#export-message", Static).content)
+        assert "the name is too long" in message and "n" * 300 in message
+        assert app.screen is screen and app.return_code is None
+    assert list(tmp_path.iterdir()) == []

@@ -130,10 +130,6 @@ async def _drive(pilot: Pilot, rng: random.Random, count: int, recent: deque[str
             await pilot.pause()
         elif roll < 0.86:
             text = _paste(rng, app)
-            if type(app.screen).__name__ == "ExportScreen":
-                # NARROWED while tui/export.py's existing() lets Path.exists() raise
-                # ENAMETOOLONG on a file name over 255 bytes (reported; remove once fixed).
-                text = text[:100]
             recent.append(f"paste {text[:40]!r} ({len(text)} chars)")
             app.post_message(events.Paste(text))
             await pilot.pause()

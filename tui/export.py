@@ -181,7 +181,8 @@ def plan(
 
 
 def existing(files: dict[Path, Callable[[], bytes]]) -> list[Path]:
-    """Which of the planned files already exist."""
+    """Which of the planned files already exist. An :class:`OSError` (a name too long for
+    the file system, a folder that may not be searched) names the file it was about."""
     return [path for path in files if path.exists()]
 
 

@@ -102,7 +102,12 @@ class ExportScreen(ModalScreen[None]):
         if not files:
             self._say(t("export.choose"), error=True)
             return
-        clash = export.existing(files)
+        try:
+            clash = export.existing(files)
+        except OSError as err:  # a name too long for the file system, a folder not allowed
+            where = err.filename or t("export.the_folder")
+            self._say(t("export.not_written", where=where, why=export.reason(err)), error=True)
+            return
         if clash and self._confirmed != clash:
             self._confirmed = clash
             names = ", ".join(path.name for path in clash)
