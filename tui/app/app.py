@@ -601,8 +601,9 @@ class ExplorerApp(App[None]):
         """The explorer's own screen, under any dialog or palette on top of it."""
         return self.screen_stack[0]
 
-    def current_session(self) -> Session | None:
-        """Everything on screen, as a session (``None`` before the first valid parameters)."""
+    def current_session(self) -> Session:
+        """Everything on screen, as a session (before the first valid parameters: the ones the
+        explorer opened with)."""
         params = self.params or self._initial
         chart = self.query_one(DescentChart)
         from tui.model.session import Session
