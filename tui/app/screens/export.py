@@ -10,10 +10,11 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, Static
+from textual.widgets import Button, Checkbox, Input, Label
 
 from tui import export
 from tui.app.keys import key
+from tui.app.widgets.message_line import MessageLine
 from tui.engine.result import RunResult
 from tui.i18n import t
 
@@ -57,7 +58,7 @@ class ExportScreen(ModalScreen[None]):
                 yield Checkbox(t("export.svg"), True, id="export-svg")
             with Horizontal(classes="buttons"):
                 yield Button(t("export.go"), id="export-go", variant="primary")
-            yield Static("", id="export-message", classes="message")
+            yield MessageLine("", id="export-message", classes="message")
 
     def _say(self, text: str, error: bool = False) -> None:
         """Show ``text`` on the message line; closed meanwhile, the screen has none, so the
@@ -65,9 +66,7 @@ class ExportScreen(ModalScreen[None]):
         if not self.is_attached:
             self.app.notify(text, severity="error" if error else "information", markup=False)
             return
-        message = self.query_one("#export-message", Static)
-        message.set_class(error, "-error")
-        message.update(text.replace("[", r"\["))
+        self.query_one("#export-message", MessageLine).say(text, error)
 
     @on(Input.Changed)
     @on(Checkbox.Changed)

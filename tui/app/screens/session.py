@@ -9,9 +9,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Label
 
 from tui.app.keys import key
+from tui.app.widgets.message_line import MessageLine
 from tui.i18n import t
 from tui.model.session import Session, SessionError, from_line, load, save, to_line
 
@@ -49,16 +50,14 @@ class SessionScreen(ModalScreen[Session | None]):
             with Horizontal(classes="buttons"):
                 yield Button(t("session.save"), id="save-session", variant="primary")
                 yield Button(t("session.open"), id="open-session")
-            yield Static("", id="session-message", classes="message")
+            yield MessageLine("", id="session-message", classes="message")
 
     def action_dismiss_none(self) -> None:
         """Close without changing anything."""
         self.dismiss(None)
 
     def _say(self, text: str, error: bool = False) -> None:
-        message = self.query_one("#session-message", Static)
-        message.set_class(error, "-error")
-        message.update(text.replace("[", r"\["))
+        self.query_one("#session-message", MessageLine).say(text, error)
 
     @on(Button.Pressed, "#copy-line")
     def _copy(self) -> None:

@@ -22,6 +22,7 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Select, Sparkline, Static
 
 from tui.app.keys import key
+from tui.app.markup import escape
 from tui.engine.losses import LossError
 from tui.engine.schedules import formula
 from tui.engine.spec import ParameterError, RunSpec, parse_number
@@ -170,11 +171,10 @@ MAX_MESSAGE = 200
 
 
 def _shown(message: str) -> str:
-    """``message`` as the error line shows it: cut to :data:`MAX_MESSAGE`, every ``[`` escaped
-    (``textual.markup.escape`` in 8.2.8 leaves ``[$name]``, a style variable, as markup)."""
+    """``message`` as the error line shows it: cut to :data:`MAX_MESSAGE`, as plain text."""
     if len(message) > MAX_MESSAGE:
         message = message[: MAX_MESSAGE - 1] + "…"
-    return message.replace("[", r"\[")
+    return escape(message)
 
 
 def _flags(spec: RunSpec) -> tuple[bool, bool]:
@@ -302,13 +302,6 @@ class ParamsForm(VerticalScroll):
         step = max(1, rates.size // (width * 4))
         preview.data = rates[::step].tolist()
 
-    def current(self) -> Params | None:
-        """The parameters the fields describe, or ``None`` while any field is invalid."""
-        try:
-            return self.parse()
-        except (ParameterError, LossError):
-            return None
-
     def parse(self) -> Params:
         """The parameters the fields describe; raise the first field's error if any is wrong.
 
@@ -383,7 +376,7 @@ class ParamsForm(VerticalScroll):
         text = f"lr(s) = {formula(spec)}"
         if not spec.plain:
             text += t("field.update", optimizer=spec.optimizer)
-        self.query_one("#formula", Static).update(text.replace("[", r"\["))
+        self.query_one("#formula", Static).update(escape(text))
 
     def _report(self, field: Input | None, result: ValidationResult | None) -> None:
         error = self.query_one("#field-error", Static)
