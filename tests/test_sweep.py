@@ -73,8 +73,6 @@ def synthetic(lrs: np.ndarray, loss: np.ndarray, steps: np.ndarray | None = None
     """A :class:`Sweep` with a final-loss curve made up for the test."""
     steps = np.full(lrs.size, -1, np.int64) if steps is None else steps
     return Sweep(
-        base=RunSpec(),
-        loss_expr="(w + 1)**2",
         tol=1e-6,
         lrs=lrs,
         final_loss=np.asarray(loss, np.float32),

@@ -31,8 +31,6 @@ def log_rates(low: float, high: float, count: int) -> np.ndarray:
 class Sweep:
     """One range test: per rate, the final loss, the steps to tolerance (-1: never), the outcome."""
 
-    base: RunSpec
-    loss_expr: str
     tol: float
     lrs: np.ndarray
     final_loss: np.ndarray
@@ -67,8 +65,6 @@ def summarize(base: RunSpec, lrs: np.ndarray, results: Sequence[RunResult], tol:
     """The :class:`Sweep` that the runs of :func:`sweep_specs` (in order) add up to."""
     steps = np.array([_steps_to_tol(r, tol) for r in results], np.int64)
     return Sweep(
-        base=base,
-        loss_expr=results[0].loss_expr,
         tol=tol,
         lrs=np.asarray(lrs, np.float64),
         final_loss=np.array([r.final_loss for r in results], np.float32),

@@ -235,7 +235,6 @@ class Theory:
     :class:`~tui.i18n.Msg`, whose ``str()`` is that sentence in the current language.
     """
 
-    lr: float
     curvature: float
     contraction: float
     regime: Regime
@@ -324,7 +323,6 @@ def theory_for(
         q = -1.0
     regime = _regime(lr, q)
     return Theory(
-        lr=lr,
         curvature=curvature,
         contraction=q,
         regime=regime,

@@ -25,7 +25,6 @@ from typing import Any
 
 __all__ = [
     "LANGUAGES",
-    "LANGUAGE_NAMES",
     "Msg",
     "catalogue",
     "language",
@@ -38,9 +37,6 @@ __all__ = [
 
 #: The languages, by code: English and Chinese (simplified, the lesson's own).
 LANGUAGES: tuple[str, ...] = ("en", "zh")
-
-#: Each language's name in itself, for the switch.
-LANGUAGE_NAMES: dict[str, str] = {"en": "English", "zh": "中文"}
 
 #: The locale variables that name a language, in gettext's order of precedence.
 LOCALE_VARIABLES: tuple[str, ...] = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
