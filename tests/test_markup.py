@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import rich.markup
 import textual.markup
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from textual.app import App, ComposeResult
 from textual.content import Content
@@ -45,6 +45,7 @@ def test_awkward_texts_come_through_textual_markup_whole() -> None:
         assert shown(escape(text)) == text, text
 
 
+@settings(deadline=None)  # no timing in tests: a slow machine is not a failure
 @given(st.text(alphabet=st.sampled_from("[]\\/$@=#ab b:"), max_size=30))
 def test_any_text_of_markup_characters_comes_through_whole(text: str) -> None:
     assert shown(escape(text)) == text
