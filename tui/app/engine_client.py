@@ -267,7 +267,7 @@ class _Client(Generic[L]):
         return self._next_id
 
     def start(self) -> None:
-        """Start an engine process (it loads TensorFlow, then sends :class:`EngineReady`).
+        """Start an engine (it loads TensorFlow, then sends :class:`EngineReady`).
 
         Called again, it stops the one before and starts a new one: call it so only once the
         reader has seen the old one stop (:class:`EngineStopped`), so that nothing reads the
@@ -293,7 +293,7 @@ class _Client(Generic[L]):
     def receive(self, timeout: float) -> EngineReply | None:
         """The next reply, or ``None`` if none came within ``timeout`` seconds.
 
-        Raises :class:`EngineStopped` once the engine process is gone (or was never started).
+        Raises :class:`EngineStopped` once the engine is gone (or was never started).
         """
         link = self._link
         if link is None:
