@@ -31,6 +31,7 @@ import argparse
 import base64
 import os
 import random
+import shlex
 import signal
 import statistics
 import subprocess
@@ -105,8 +106,12 @@ class App:
     def __init__(self, tmux: Tmux, folder: Path, name: str) -> None:
         self.tmux, self.name = tmux, name
         self.pastes = 0
+        # The exit status as the shell saw it, in a file: tmux 3.3a sometimes marks a pane
+        # dead with neither a status nor a signal.
+        self.status_file = folder / "exit-status"
         env = [f"LR_EXPLORER_CONFIG_DIR={folder}", "LANGUAGE=en", "TERM=xterm-256color"]
-        command = ["env", *env, sys.executable, "-m", "tui", "--lang", "en"]
+        app = shlex.join(["env", *env, sys.executable, "-m", "tui", "--lang", "en"])
+        command = ["sh", "-c", f"{app}; echo $? > {shlex.quote(str(self.status_file))}"]
         tmux(
             "new-session", "-d", "-s", name, "-x", "120", "-y", "40", "-c", str(folder),
             *command, ";", "set-option", "-t", name, "remain-on-exit", "on",
@@ -128,6 +133,10 @@ class App:
             if dead != "1" or status or signal:
                 break
             time.sleep(0.05)  # tmux marks the pane dead a moment before it has the status
+        if dead == "1" and self.status_file.exists():
+            code = int(self.status_file.read_text().strip() or -1)
+            # The shell's status: 128 + n for signal n.
+            return True, str(code) if code < 128 else f"signal {code - 128}"
         return dead == "1", status or (f"signal {signal}" if signal else "unknown")
 
     def keys(self, *keys: str) -> None:
