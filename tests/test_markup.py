@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import rich.markup
 import textual.markup
+from app_helpers import type_into, wait_for_run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from textual.app import App, ComposeResult
 from textual.content import Content
 from textual.widgets import Input, Static
 
+from tui.app import ExplorerApp
 from tui.app.markup import escape
 from tui.app.screens.session import SessionScreen
 from tui.app.widgets.message_line import MessageLine
@@ -101,3 +103,14 @@ async def test_the_session_screen_names_a_file_whose_name_holds_markup(tmp_path)
         await pilot.pause()
         shown_line = screen.query_one("#session-message", MessageLine).render().plain
         assert str(path) in shown_line and path.exists()
+
+
+async def test_the_forms_error_line_quotes_a_typed_number_whole() -> None:
+    app = ExplorerApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        typed = r"[$x]\[b]"
+        await type_into(pilot, "lr", typed)
+        assert app.query_one("#lr", Input).has_class("-invalid")
+        # The message quotes the text as Python writes it: 'lr: not a number: '[$x]\\[b]''.
+        assert f"not a number: {typed!r}" in app.query_one("#field-error", Static).render().plain
