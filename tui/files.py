@@ -12,8 +12,12 @@ import os
 import secrets
 import stat
 from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 __all__ = ["write_all_atomic", "write_atomic"]
+
+#: A file's path: a ``Mapping``'s keys are invariant, so ``dict[Path, ...]`` needs a type variable.
+_PathT = TypeVar("_PathT", bound="str | os.PathLike[str]")
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes, *, overwrite: bool = True) -> None:
@@ -30,7 +34,7 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, *, overwrite: bool =
 
 
 def write_all_atomic(
-    files: Mapping[str | os.PathLike[str], bytes | Callable[[], bytes]],
+    files: Mapping[_PathT, bytes | Callable[[], bytes]],
     *,
     overwrite: bool = True,
 ) -> None:
@@ -48,7 +52,8 @@ def write_all_atomic(
     with the error number and text of the cause (so a clash is still :class:`FileExistsError`,
     a full disk ``errno.ENOSPC``). Other exceptions (from a callable) pass through unchanged.
     """
-    targets = [os.fspath(path) for path in files]
+    paths: list[str | os.PathLike[str]] = list(files)
+    targets = [os.fspath(path) for path in paths]
     temps: dict[str, str] = {}  # target -> its written temporary file
     backups: dict[str, str] = {}  # target -> a hard link to the file it replaces
     existed: set[str] = set()  # targets that were there before (never removed on failure)

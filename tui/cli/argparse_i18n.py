@@ -143,6 +143,8 @@ class ArgumentParser(argparse.ArgumentParser):
                 "-h", "--help", action="help", default=argparse.SUPPRESS, help=t("cli.help.help")
             )
 
+    # typeshed overloads parse_known_args and parse_args on the namespace's type; these two
+    # take and give an argparse.Namespace only, which is all the CLI uses.
     def parse_known_args(  # type: ignore[override]
         self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
     ) -> tuple[argparse.Namespace, list[str]]:
@@ -156,6 +158,7 @@ class ArgumentParser(argparse.ArgumentParser):
                 self.error(reason)
             self.error(t("cli.error.argument", option=err.argument_name, reason=reason))
 
+    # See parse_known_args for the override.
     def parse_args(  # type: ignore[override]
         self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
     ) -> argparse.Namespace:

@@ -32,6 +32,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -251,11 +252,11 @@ def _chunk_rates(lr32: list[np.ndarray], start: int, stop: int, lanes: int) -> n
 
 
 @lru_cache(maxsize=32)
-def _compiled_loop(expr: str, backend: str) -> Callable:
+def _compiled_loop(expr: str, backend: str) -> Callable[..., Any]:
     """The compiled loop for one loss: ``loop(w0[K], lrs[N, K], n) -> (w, loss, w_n, L_n, g_n)``."""
     fn = parse_loss(expr).tf_function()
 
-    def step(w, lr):
+    def step(w: Any, lr: Any) -> tuple[Any, Any, Any]:
         with tf.GradientTape() as tape:
             tape.watch(w)
             value = fn(w)
@@ -266,12 +267,12 @@ def _compiled_loop(expr: str, backend: str) -> Callable:
     if backend == "xla":
 
         @tf.function(jit_compile=True, autograph=False)
-        def loop(w0, lrs, n):
+        def loop(w0: Any, lrs: Any, n: Any) -> tuple[Any, ...]:
             size = lrs.shape[0]
             w_ta = tf.TensorArray(tf.float32, size=size, element_shape=w0.shape)
             loss_ta = tf.TensorArray(tf.float32, size=size, element_shape=w0.shape)
 
-            def body(i, w, w_ta, loss_ta):
+            def body(i: Any, w: Any, w_ta: Any, loss_ta: Any) -> tuple[Any, ...]:
                 w_next, value, _ = step(w, lrs[i])
                 return i + 1, w_next, w_ta.write(i, w_next), loss_ta.write(i, value)
 
@@ -284,17 +285,17 @@ def _compiled_loop(expr: str, backend: str) -> Callable:
         return loop
 
     @tf.function(autograph=False)
-    def graph_loop(w0, lrs, n):
+    def graph_loop(w0: Any, lrs: Any, n: Any) -> tuple[Any, ...]:
         lanes = w0.shape[0]
         w_ta = tf.TensorArray(tf.float32, size=tf.shape(lrs)[0], element_shape=w0.shape)
         loss_ta = tf.TensorArray(tf.float32, size=tf.shape(lrs)[0], element_shape=w0.shape)
 
-        def lanes_step(ws, i):
+        def lanes_step(ws: Any, i: Any) -> tuple[list[Any], list[Any], list[Any]]:
             # One scalar per lane: the scalar kernels, as a one-element eager tensor takes them.
             outs = [step(ws[lane], lrs[i, lane]) for lane in range(lanes)]
             return [out[0] for out in outs], [out[1] for out in outs], [out[2] for out in outs]
 
-        def body(i, ws, w_ta, loss_ta):
+        def body(i: Any, ws: Any, w_ta: Any, loss_ta: Any) -> tuple[Any, ...]:
             w_next, values, _ = lanes_step(ws, i)
             return (
                 i + 1,

@@ -14,7 +14,9 @@ time (about 9 us a step), which uses the eager kernels.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -30,7 +32,7 @@ _lock = threading.Lock()
 _xla_ok = tfenv.xla_allowed()  # and False once a spot check fails
 
 
-def keras_schedule(schedule: Schedule, lr: float):
+def keras_schedule(schedule: Schedule, lr: float) -> Any:
     """The ``tf.keras`` schedule object for ``schedule`` starting from ``lr`` (the reference).
 
     Rates proportional to ``lr`` (the piecewise values, polynomial's end rate) are products in
@@ -49,7 +51,7 @@ def rate_values(schedule: Schedule, lr: float) -> np.ndarray:
         return np.array(values, np.float64).astype(np.float32)
 
 
-def _build(schedule: Schedule, values):
+def _build(schedule: Schedule, values: Sequence[Any]) -> Any:
     """The schedule on ``values`` (Python floats, or float32 tensors in a compiled table)."""
     schedules = tf.keras.optimizers.schedules
     kind = schedule.kind
@@ -120,7 +122,7 @@ def _xla_table(schedule: Schedule, lr: float, n: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=32)
-def _xla_function(schedule: Schedule):
+def _xla_function(schedule: Schedule) -> Callable[[Any, Any], Any]:
     """A compiled table; rates and steps are arguments, so a new lr or length reuses it.
 
     The steps must be an argument: a ``tf.range`` inside would be a constant, and XLA folds
@@ -128,7 +130,7 @@ def _xla_function(schedule: Schedule):
     """
 
     @tf.function(jit_compile=True, autograph=False)
-    def rates(values, steps):
+    def rates(values: Any, steps: Any) -> Any:
         function = _build(schedule, tf.unstack(values))
         return tf.cast(function(steps), tf.float32)
 
@@ -136,15 +138,15 @@ def _xla_function(schedule: Schedule):
 
 
 @lru_cache(maxsize=8)
-def _graph_function(schedule: Schedule):
+def _graph_function(schedule: Schedule) -> Callable[[Any, Any], Any]:
     """Graph mode, one scalar step at a time (the eager kernels): the fallback."""
 
     @tf.function(autograph=False)
-    def rates(values, n):
+    def rates(values: Any, n: Any) -> Any:
         function = _build(schedule, tf.unstack(values))
         out = tf.TensorArray(tf.float32, size=n)
 
-        def body(i, out):
+        def body(i: Any, out: Any) -> tuple[Any, Any]:
             return i + 1, out.write(i, tf.cast(function(i), tf.float32))
 
         _, out = tf.while_loop(lambda i, *_: i < n, body, (tf.constant(0), out))

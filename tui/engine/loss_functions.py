@@ -65,7 +65,8 @@ class LossFunction:
 
     def tf_op(self, tf: Any) -> Callable[..., Any]:
         """The TensorFlow op, looked up in the ``tensorflow`` module ``tf``."""
-        return functools.reduce(getattr, self.tf_path.split("."), tf)
+        op: Callable[..., Any] = functools.reduce(getattr, self.tf_path.split("."), tf)
+        return op
 
     def domain_reason(self) -> Msg:
         """Why a constant argument is refused (``fold`` raised ValueError), as a message."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import threading
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -32,7 +33,7 @@ from tui.engine.losses import parse_loss
 tf = tfenv.load()
 
 
-def keras_optimizer(kind: str, beta: float, learning_rate):
+def keras_optimizer(kind: str, beta: float, learning_rate: Any) -> Any:
     """The ``tf.keras.optimizers`` instance for ``kind``, with keras's defaults but ``beta``
     (:data:`tui.engine.spec.OPTIMIZER_UPDATES` says which class and argument)."""
     optimizers = tf.keras.optimizers
@@ -49,16 +50,21 @@ def keras_optimizer(kind: str, beta: float, learning_rate):
     raise ValueError(f"not a keras optimizer: {kind!r}")
 
 
-class _LaneRates(tf.keras.optimizers.schedules.LearningRateSchedule):
+# TensorFlow has no types: the keras base class is Any (subclassing Any is allowed for this
+# module in pyproject.toml).
+_Schedule: Any = tf.keras.optimizers.schedules.LearningRateSchedule
+
+
+class _LaneRates(_Schedule):
     """A schedule that returns the rates of the step under way, one per lane."""
 
-    def __init__(self, rates: tf.Variable) -> None:
+    def __init__(self, rates: Any) -> None:  # a tf.Variable
         self.rates = rates
 
-    def __call__(self, step):
+    def __call__(self, step: Any) -> Any:
         return self.rates.read_value()
 
-    def get_config(self) -> dict:
+    def get_config(self) -> dict[str, Any]:
         return {}
 
 
@@ -82,7 +88,7 @@ class LanesRunner:
         self.initial = [v.numpy() for v in self.optimizer.variables]
         w, rates, ends, optimizer = self.w, self.rates, self.ends, self.optimizer
 
-        def loss_and_grad():
+        def loss_and_grad() -> tuple[Any, Any]:
             with tf.GradientTape() as tape:
                 if vector:
                     value = fn(w)
@@ -93,11 +99,11 @@ class LanesRunner:
             return value, grad
 
         @tf.function(autograph=False)
-        def steps(lrs, start, n):
+        def steps(lrs: Any, start: Any, n: Any) -> tuple[Any, Any]:
             w_ta = tf.TensorArray(tf.float32, size=tf.shape(lrs)[0], element_shape=[lanes])
             loss_ta = tf.TensorArray(tf.float32, size=tf.shape(lrs)[0], element_shape=[lanes])
 
-            def body(i, w_ta, loss_ta):
+            def body(i: Any, w_ta: Any, loss_ta: Any) -> tuple[Any, Any, Any]:
                 # Stateful ops run in program order (tf.function's automatic control
                 # dependencies hold in while-loop bodies too).
                 before = w.read_value()
@@ -115,7 +121,7 @@ class LanesRunner:
             return w_ta.stack(), loss_ta.stack()
 
         @tf.function(autograph=False)
-        def final():
+        def final() -> tuple[Any, Any]:
             return loss_and_grad()
 
         self._steps = steps

@@ -35,7 +35,8 @@ class RunResult:
     @property
     def final_w(self) -> np.float32:
         """The w after the last step."""
-        return self.w[-1]
+        last: np.float32 = self.w[-1]
+        return last
 
     @property
     def rates(self) -> np.ndarray:

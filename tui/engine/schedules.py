@@ -17,7 +17,7 @@ at step ``s - W``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 
 import numpy as np
@@ -167,7 +167,8 @@ def warmup_table(lr: float, warmup: int) -> np.ndarray:
     """
     steps = np.arange(warmup, dtype=np.float32)
     with np.errstate(over="ignore"):
-        return np.float32(lr) * (steps / np.float32(warmup))
+        table: np.ndarray = np.float32(lr) * (steps / np.float32(warmup))
+    return table
 
 
 @lru_cache(maxsize=16)
@@ -187,10 +188,11 @@ def _exponential(
     return table
 
 
-def _safe_pow(decay: float):
+def _safe_pow(decay: float) -> Callable[[float], float]:
     def power(exponent: float) -> float:
         try:
-            return decay**exponent
+            result: float = decay**exponent
+            return result
         except OverflowError:
             return math.inf
 

@@ -111,7 +111,7 @@ def _curvature(request: RunRequest) -> float | None:
 
 def _newest(requests: Connection) -> RunRequest | None:
     """Block for a request, then skip any that newer ones have already replaced."""
-    request = requests.recv()
+    request: RunRequest | None = requests.recv()
     while request is not None and requests.poll():
         request = requests.recv()
     return request

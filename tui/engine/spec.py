@@ -294,7 +294,7 @@ def parse_steps(name: str, text: str) -> int:
     return int(value)
 
 
-def parse_list(name: str, text: str, whole: bool) -> tuple:
+def parse_list(name: str, text: str, whole: bool) -> tuple[float, ...]:
     """Parse a list separated by commas or spaces: whole steps, or numbers."""
     items = [item for item in text.replace(",", " ").split() if item]
     if not items:

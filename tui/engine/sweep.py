@@ -52,7 +52,9 @@ def sweep(
 ) -> Sweep:
     """Run ``base`` once per rate in ``lrs``, all in one batched engine call."""
     if run_batch is None:
-        from tui.engine.descent import run_batch
+        from tui.engine.descent import run_batch as engine_batch
+
+        run_batch = engine_batch
     return summarize(base, lrs, run_batch(sweep_specs(base, lrs), loss, tol=tol), tol)
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import sys
 from types import ModuleType
+from typing import cast
 
 _XLA_FLAGS = {
     "--xla_cpu_max_isa": "--xla_cpu_max_isa=AVX",
@@ -68,7 +69,8 @@ def load() -> ModuleType:
     tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
     # Retracing notices and the like go through Python logging: keep them off the screen too.
     tf.get_logger().setLevel("ERROR")
-    return tf
+    # TensorFlow 2.21 ships no types (mypy skips it), so its module is Any to mypy.
+    return cast(ModuleType, tf)
 
 
 def quiet_native_logs(log_path: str | None = None) -> None:

@@ -77,7 +77,9 @@ def _assemble(
     if cut and n:
         out[-1] = out[-1][:-cut]
     out.append(tail)
-    return b"".join(out)
+    # numpy's stubs give ndarray the buffer protocol only for Python >= 3.12 (__buffer__);
+    # bytes.join reads an array's buffer on every version.
+    return b"".join(out)  # type: ignore[arg-type]
 
 
 def _columns(

@@ -103,7 +103,8 @@ def _unit_table(u: int) -> np.ndarray:
     trail = [f.rstrip(b"0").ljust(u, b"\0") for f in full]
     raw = b"".join(full + lead + blank + trail)
     dtype = {4: np.uint32, 2: np.uint16, 1: np.uint8}[u]
-    return np.frombuffer(raw, dtype=dtype).copy()
+    table: np.ndarray = np.frombuffer(raw, dtype=dtype).copy()
+    return table
 
 
 _UNIT_TABLES = {

@@ -105,7 +105,7 @@ def _shortest_lopsided(
     Having no candidate at some length means none at any shorter length either.
     """
     vv, lo, hi = v[rows], lo_b[rows], hi_b[rows]
-    c = np.rint(vv)
+    c: np.ndarray = np.rint(vv)
     alive = np.ones(rows.shape[0], dtype=bool)
     for t in range(1, 9):
         p10 = float(10**t)

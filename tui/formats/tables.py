@@ -26,6 +26,7 @@ def csv_bytes(
     values as ``inf``, ``-inf``, ``nan``.
     """
     s, wa, la, ra = _columns(step, w, loss, _required(lr), float32_only=True)
+    assert ra is not None  # _required(lr) refused a missing lr
     parts: list[_Part] = [
         (_int_field, s),
         b",",
@@ -50,6 +51,7 @@ def json_bytes(
     ``"nan"``, so the document has no NaN/Infinity tokens.
     """
     s, wa, la, ra = _columns(step, w, loss, _required(lr), float32_only=True)
+    assert ra is not None  # _required(lr) refused a missing lr
     head = (
         '{"meta": '
         + json.dumps(dict(meta), allow_nan=False)

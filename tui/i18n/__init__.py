@@ -82,7 +82,8 @@ def language() -> str:
 def catalogue(code: str) -> Mapping[str, str]:
     """The messages of language ``code``: key -> format string."""
     module = importlib.import_module(f"tui.i18n.{check_language(code)}")
-    return module.MESSAGES
+    messages: Mapping[str, str] = module.MESSAGES
+    return messages
 
 
 def t(key: str, /, **args: Any) -> str:

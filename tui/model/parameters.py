@@ -394,8 +394,8 @@ def by_name(table: Iterable[Parameter] = PARAMETERS) -> dict[str, Parameter]:
 
 def schedule_fields(table: Iterable[Parameter] = PARAMETERS) -> dict[str, tuple[str, ...]]:
     """Per schedule, the fields only some schedules use that it uses (warm-up is for all)."""
-    records = [p for p in table if p.schedules is not None]
-    return {kind: tuple(p.name for p in records if kind in p.schedules) for kind in SCHEDULE_KINDS}
+    used = [(p.name, p.schedules) for p in table if p.schedules is not None]
+    return {kind: tuple(name for name, kinds in used if kind in kinds) for kind in SCHEDULE_KINDS}
 
 
 def optional_fields(table: Iterable[Parameter] = PARAMETERS) -> tuple[str, ...]:
