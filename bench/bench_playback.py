@@ -48,7 +48,7 @@ async def frame_times(epochs: int, pins: int, frames: int) -> list[float]:
         for _ in range(frames):
             start = time.perf_counter()
             bar.step_by(1)
-            app._show_frame()  # what the Frame message does, timed here synchronously
+            app.explorer.show_frame()  # what the Frame message does, timed here synchronously
             chart.render()  # the plot is built at the next repaint: build it now
             times.append(time.perf_counter() - start)
             await pilot.pause()

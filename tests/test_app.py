@@ -8,10 +8,11 @@ from stated_formulas import SCHEDULE_FORMULAS
 from textual.widgets import Input, Markdown, Static
 
 from tui.app import ExplorerApp
-from tui.app.messages import RunFinished
+from tui.app.messages import Replied
 from tui.app.widgets.chart import DescentChart
 from tui.app.widgets.log_table import LogTable
 from tui.engine.losses import SEED_LOSS
+from tui.engine.protocol import RunDone
 from tui.engine.spec import RunSpec
 from tui.model.params import PRESETS, Params
 
@@ -47,13 +48,13 @@ async def test_stale_runs_are_never_shown_after_newer_ones() -> None:
     dropped, whether they come in the race of quick edits or are replayed on purpose."""
     arrived: list[tuple[int, int]] = []  # (request answered, newest request sent) on arrival
     shown: list[tuple[int, int]] = []  # (request shown, newest request sent) when shown
-    replies: dict[int, RunFinished] = {}
+    replies: dict[int, RunDone] = {}
     app = ExplorerApp()
 
     def hook(message) -> None:
-        if isinstance(message, RunFinished):
-            arrived.append((message.request_id, app.engine.latest_id))
-            replies[message.request_id] = message
+        if isinstance(message, Replied) and isinstance(message.reply, RunDone):
+            arrived.append((message.reply.request_id, app.engine.latest_id))
+            replies[message.reply.request_id] = message.reply
 
     async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
         await wait_for_run(pilot)
@@ -80,7 +81,7 @@ async def test_stale_runs_are_never_shown_after_newer_ones() -> None:
         assert log.rows == 37
         # A reply to an old request, arriving after the newest was shown, changes nothing.
         old = replies[first]
-        app.post_message(RunFinished(first, old.results, old.curvature))
+        app.explorer.post_message(Replied(RunDone(first, old.results, old.curvature)))
         await pilot.pause()
         await pilot.pause()
         assert (first, newest) in arrived[-1:], "the stale reply reached the app"
@@ -253,25 +254,27 @@ async def test_every_palette_command_does_what_it_says() -> None:
 
     from tui import i18n
     from tui.app.commands import ExplorerCommands
-    from tui.app.messages import EngineLoaded
+    from tui.app.messages import Replied
     from tui.app.screens.sweep import SweepScreen
     from tui.app.widgets.playback import PlaybackBar
+    from tui.engine.protocol import EngineReady
     from tui.i18n import t
     from tui.model.views import VIEWS
 
     app = ExplorerApp()
-    loaded: list[EngineLoaded] = []
+    loaded: list[EngineReady] = []
 
     def hook(message) -> None:
-        if isinstance(message, EngineLoaded):
-            loaded.append(message)
+        if isinstance(message, Replied) and isinstance(message.reply, EngineReady):
+            loaded.append(message.reply)
 
     async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
         await wait_for_run(pilot)
         commands = {
             title: command for title, _, command in ExplorerCommands(app.screen)._commands()
         }
-        ids = {t(f"key.{b.id}.tip"): b.id for b in app.BINDINGS if getattr(b, "id", None)}
+        bindings = [*app.explorer.BINDINGS, *app.BINDINGS]
+        ids = {t(f"key.{b.id}.tip"): b.id for b in bindings if getattr(b, "id", None)}
         by_id = {ids[title]: command for title, command in commands.items()}
         done: set[str] = set()
 

@@ -279,8 +279,8 @@ async def test_a_stalled_engine_never_blocks_the_screen() -> None:
         log_loss = chart.log_loss
         with stalled(app.engine.pid) as released:
             sweep = log_rates(1e-4, 2.0, MANY_RATES)
-            app.request_sweep(base, sweep)  # 150 KB: more than the pipe holds
-            app._sweep = None  # no sweep screen is open to show it
+            # 150 KB: more than the pipe holds (no sweep screen is open to show it)
+            app.engine.submit(sweep_specs(base.spec, sweep), base.loss, base.tol)
             for i in range(1, 501):  # 500 edits of about 300 bytes each: 150 KB more
                 app.params = replace(base, spec=replace(base.spec, lr=0.01 + i * 1e-5))
             await pilot.press("escape", "l")  # a key still goes through

@@ -13,6 +13,7 @@ from functools import partial
 from textual.actions import parse
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.dom import DOMNode
 
 from tui.i18n import t
 
@@ -20,24 +21,39 @@ from tui.i18n import t
 class ExplorerCommands(Provider):
     """Every explorer action, found by words of what it does."""
 
+    def _bindings(self) -> Iterator[tuple[DOMNode, Binding]]:
+        """The explorer's bindings (when the palette is open over it), then the app's, each
+        with the node it runs on; an id bound in both is the explorer's."""
+        from tui.app.screens.explorer import ExplorerScreen
+
+        screen = self.screen
+        nodes: list[DOMNode] = [screen] if isinstance(screen, ExplorerScreen) else []
+        seen: set[str] = set()
+        for node in [*nodes, self.app]:
+            for binding in node.BINDINGS:
+                if isinstance(binding, Binding) and binding.id and binding.id not in seen:
+                    seen.add(binding.id)
+                    yield node, binding
+
     def _commands(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
         app = self.app
         keymap = getattr(app, "_keymap", {})
-        for binding in app.BINDINGS:
-            if not isinstance(binding, Binding) or not binding.id or not binding.tooltip:
+        for node, binding in self._bindings():
+            if not binding.tooltip:
                 continue
             if binding.action == "command_palette":
                 continue  # the palette is open already
             title = t(f"key.{binding.id}.tip")  # the class's binding may be in another language
             key = keymap.get(binding.id, binding.key).split(",")[0]
             shown = app.get_key_display(Binding(key, ""))
-            _, name, arguments = parse(binding.action)
+            namespace, name, arguments = parse(binding.action)
+            target = app if namespace == "app" else node
             # Called directly: the guard that keeps printable keys for a focused text field
             # (check_action) is about keys, and the palette is no key.
             yield (
                 title,
                 t("palette.key", key=shown),
-                partial(getattr(app, f"action_{name}"), *arguments),
+                partial(getattr(target, f"action_{name}"), *arguments),
             )
 
     async def discover(self) -> Hits:

@@ -1,4 +1,4 @@
-"""Messages the engine reader posts to the app (dataclasses, as toolong and posting write them)."""
+"""Messages the engine reader posts (dataclasses, as toolong and posting write them)."""
 
 from __future__ import annotations
 
@@ -6,58 +6,27 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from tui.engine.result import RunResult
+from tui.engine.protocol import EngineReply, RunProgress
 from tui.i18n import Msg
 
 
 @dataclass
-class EngineLoaded(Message):
-    """TensorFlow has loaded in the engine process."""
+class Replied(Message, bubble=False):  # handed on by the app: never back to it
+    """The engine's reply, as the engine sent it (:mod:`tui.engine.protocol`).
 
-    seconds: float
-    """How long the import took."""
-    xla: bool
-    """Whether the exact XLA path is in use (else graph mode)."""
-    tf_version: str
-    """TensorFlow's version."""
+    The reader posts it to the app, which hands it on to whoever made the request (and the
+    news that the engine loaded to every screen open)."""
 
-
-@dataclass
-class RunFinished(Message):
-    """A run's results arrived; ``request_id`` says which request they answer."""
-
-    request_id: int
-    """The request answered."""
-    results: tuple[RunResult, ...]
-    """One result per spec of the request."""
-    curvature: float | None = None
-    """The local curvature at w0, for losses that are not quadratic."""
-
-
-@dataclass
-class RunProgressed(Message):
-    """A long run is under way: ``done`` of ``total`` steps."""
-
-    request_id: int
-    """The request under way."""
-    done: int
-    """Steps done."""
-    total: int
-    """Steps in all."""
+    reply: EngineReply
+    """The reply itself."""
 
     def can_replace(self, message: Message) -> bool:
         """A newer progress report makes an older one pointless."""
-        return isinstance(message, RunProgressed)
-
-
-@dataclass
-class RunError(Message):
-    """A request was refused or failed."""
-
-    request_id: int
-    """The request that failed."""
-    message: str
-    """Why, in one line."""
+        return (
+            isinstance(self.reply, RunProgress)
+            and isinstance(message, Replied)
+            and isinstance(message.reply, RunProgress)
+        )
 
 
 @dataclass

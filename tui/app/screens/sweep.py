@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 from rich.text import Text
@@ -17,12 +18,17 @@ from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
 from tui.app.keys import key
+from tui.app.messages import Replied
 from tui.app.widgets.chart import log_ticks
+from tui.engine.protocol import EngineReady, RunDone
 from tui.engine.spec import ParameterError, parse_number
-from tui.engine.sweep import Sweep, log_rates, suggest
+from tui.engine.sweep import Sweep, log_rates, suggest, summarize, sweep_specs
 from tui.engine.theory import Theory
 from tui.i18n import msg, t
 from tui.model.params import Params
+
+if TYPE_CHECKING:
+    from tui.app.app import ExplorerApp
 
 METRICS = ("final-loss", "steps")
 """What the sweep plots against lr: the final loss, or the steps to the tolerance."""
@@ -74,6 +80,13 @@ class SweepScreen(Screen[float | None]):
         self.params = params
         self.theory = theory
         self.sweep: Sweep | None = None
+        self._asked: np.ndarray | None = None  # the rates of the newest request
+        self._request = 0  # its id (0 while it waits for the engine)
+
+    @property
+    def explorer_app(self) -> ExplorerApp:
+        """The app, typed (``textual.getters.app`` would import the app module here)."""
+        return cast("ExplorerApp", self.app)
 
     def compose(self) -> ComposeResult:
         """Range fields, the plot, the readout and the footer."""
@@ -114,7 +127,27 @@ class SweepScreen(Screen[float | None]):
             info.update(Text(t("sweep.range", why=err), style="bold red"))
             return
         info.update(t("sweep.running"))
-        self.app.request_sweep(self.params, lrs)  # type: ignore[attr-defined]
+        self._asked = lrs
+        self._send()
+
+    def _send(self) -> None:
+        """Send the rates last asked for, in one engine call; while the engine is restarting
+        nothing is sent (the request is 0), and they are sent once it has loaded."""
+        if self._asked is None:
+            return
+        params = self.params
+        specs = sweep_specs(params.spec, self._asked)
+        self._request = self.explorer_app.submit(self, specs, params.loss, params.tol)
+
+    @on(Replied)
+    def _replied(self, event: Replied) -> None:
+        """The engine has loaded (send what waits), or answered this screen's newest request."""
+        reply = event.reply
+        if isinstance(reply, EngineReady):
+            self._send()
+        elif isinstance(reply, RunDone) and reply.request_id == self._request:
+            assert self._asked is not None  # a request was sent for them
+            self.show(summarize(self.params.spec, self._asked, reply.results, self.params.tol))
 
     @on(Input.Changed)
     def _range_changed(self) -> None:

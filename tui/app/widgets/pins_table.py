@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from textual.message import Message
 from textual.widgets import DataTable
 
 from tui.app.keys import key
@@ -71,20 +74,43 @@ class PinsTable(DataTable):
         key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
         return int(key) if key is not None else None
 
+    @dataclass
+    class PinChosen(Message):
+        """A key on the row of pin ``number`` (the three kinds below say which)."""
+
+        table: PinsTable
+        """The table the pin was chosen in."""
+        number: int
+        """The pin's number."""
+
+        @property
+        def control(self) -> PinsTable:
+            """The table the pin was chosen in."""
+            return self.table
+
+    class Use(PinChosen):
+        """Make pin ``number`` the current run."""
+
+    class Remove(PinChosen):
+        """Remove pin ``number``."""
+
+    class Baseline(PinChosen):
+        """Compare the other pins with pin ``number``."""
+
     def action_use(self) -> None:
-        """Ask the app to make this pin the current run."""
+        """Ask for this pin to be the current run."""
         number = self.selected_number()
         if number is not None:
-            self.app.action_use_pin(number)  # type: ignore[attr-defined]
+            self.post_message(self.Use(self, number))
 
     def action_remove(self) -> None:
-        """Ask the app to remove this pin."""
+        """Ask for this pin to be removed."""
         number = self.selected_number()
         if number is not None:
-            self.app.action_unpin(number)  # type: ignore[attr-defined]
+            self.post_message(self.Remove(self, number))
 
     def action_baseline(self) -> None:
-        """Ask the app to make this pin the baseline."""
+        """Ask for this pin to be the baseline."""
         number = self.selected_number()
         if number is not None:
-            self.app.action_set_baseline(number)  # type: ignore[attr-defined]
+            self.post_message(self.Baseline(self, number))

@@ -1,0 +1,516 @@
+"""The explorer's screen: the fields, the chart, the pins, the log and the status line.
+
+It holds what is on screen (the parameters, the current run, the pins) and the actions on it;
+it sends its runs through the app (:meth:`ExplorerApp.submit`), which hands it their replies.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import replace
+from typing import TYPE_CHECKING, cast
+
+from rich.markup import escape
+from textual import getters, on
+from textual.actions import parse
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.keys import _character_to_key, key_to_character
+from textual.reactive import var
+from textual.screen import Screen
+from textual.widgets import Footer, Input
+
+from tui.app.keys import key
+from tui.app.messages import Replied
+from tui.app.screens.sweep import SweepScreen
+from tui.app.widgets.chart import DescentChart
+from tui.app.widgets.log_table import LogTable
+from tui.app.widgets.params import ParamsForm
+from tui.app.widgets.pins_table import PinsTable
+from tui.app.widgets.playback import PlaybackBar
+from tui.app.widgets.status import StatusLine
+from tui.app.widgets.theory import TheoryPanel
+from tui.engine.analysis import DEFAULT_TOL
+from tui.engine.losses import parse_loss
+from tui.engine.protocol import EngineReady, RunDone, RunFailed, RunProgress
+from tui.engine.result import RunResult
+from tui.engine.theory import Theory, theory_for
+from tui.i18n import t
+from tui.model.params import PRESETS, Params
+from tui.model.pins import MAX_PINS, Pin, PinBoard, shared
+from tui.model.views import VIEWS
+
+if TYPE_CHECKING:
+    from tui.app.app import ExplorerApp
+    from tui.model.session import Session
+
+
+class ExplorerScreen(Screen[None]):
+    """The live explorer: every valid edit re-runs the seed's loop in the engine."""
+
+    BINDINGS = [
+        key("1", "preset(1)", "preset-1"),
+        key("2", "preset(2)", "preset-2"),
+        key("3", "preset(3)", "preset-3"),
+        key("plus,equals_sign", "nudge_lr(1)", "lr-up"),
+        key("minus", "nudge_lr(-1)", "lr-down"),
+        key("m", "mirror", "mirror"),
+        key("l", "toggle_log", "log-scale"),
+        key("v", "cycle_view", "view"),
+        key("f", "focus_fields", "focus-fields"),
+        key("c", "focus_chart", "focus-chart", show=False),
+        key("t", "focus_table", "focus-table"),
+        key("p", "pin", "pin"),
+        key("x", "unpin", "unpin"),
+        key("X", "clear_pins", "clear-pins"),
+        key("s", "sweep", "sweep"),
+        key("space", "play", "play"),
+        key("comma", "step(-1)", "step-back", show=False),
+        key("full_stop", "step(1)", "step-on", show=False),
+        key("left_square_bracket", "play_start", "play-start", show=False),
+        key("right_square_bracket", "play_end", "play-end", show=False),
+        key("less_than_sign", "speed(-1)", "slower", show=False),
+        key("greater_than_sign", "speed(1)", "faster", show=False),
+        key("d", "demo", "demo"),
+        key("e", "export", "export"),
+        # The app binds these three too (for the other screens); here they keep their place
+        # in the footer, between the explorer's own keys.
+        key("ctrl+s", "app.session", "session"),
+        key("ctrl+l", "language", "language"),
+        key("ctrl+r", "app.restart_engine", "restart-engine", show=False),
+        key("question_mark,f1", "app.help", "help"),
+    ]
+
+    params: var[Params | None] = var(None)
+    """The last valid parameters: what the screen shows, or is about to."""
+
+    form = getters.query_one(ParamsForm)
+    chart = getters.query_one(DescentChart)
+    log_table = getters.query_one(LogTable)
+    playback = getters.query_one(PlaybackBar)
+    pins_table = getters.query_one(PinsTable)
+    status = getters.query_one(StatusLine)
+    theory_panel = getters.query_one(TheoryPanel)
+    lr_field = getters.query_one("#lr", Input)
+
+    def __init__(self, initial: Params, session: Session | None = None) -> None:
+        super().__init__()
+        self._initial = initial
+        self._opening = session
+        self.shown_request = 0
+        """The id of the request whose results are on screen."""
+        self.board = PinBoard()
+        """The pinned runs, the baseline among them and the next pin's number."""
+        self._request_pins: dict[int, tuple[int, ...]] = {}
+        self.current: RunResult | None = None
+        """The run on screen (``None`` before the first one arrives)."""
+        self._theory: Theory | None = None
+        self._curvature: float | None = None
+        self._sweep: SweepScreen | None = None  # the range test this screen opened last
+
+    @property
+    def explorer_app(self) -> ExplorerApp:
+        """The app, typed (``textual.getters.app`` would import the app module here)."""
+        return cast("ExplorerApp", self.app)
+
+    @property
+    def pins(self) -> list[Pin]:
+        """The pinned runs, oldest first."""
+        return self.board.pins
+
+    @pins.setter
+    def pins(self, pins: list[Pin]) -> None:
+        self.board.pins = pins
+
+    @property
+    def baseline(self) -> int | None:
+        """The number of the pin the others are compared with."""
+        return self.board.baseline
+
+    def compose(self) -> ComposeResult:
+        """Fields on the left; chart over log table on the right; status line and footer."""
+        with Horizontal(id="main"):
+            yield ParamsForm(self._initial, id="params")
+            with Vertical(id="right"):
+                yield PlaybackBar(id="playback")
+                yield DescentChart(id="chart")
+                yield PinsTable(id="pins")
+                yield LogTable(id="log")
+        yield TheoryPanel("", id="theory")
+        yield StatusLine(t("status.starting"), id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Focus the learning rate; show the session the explorer opened with, if any."""
+        self.lr_field.focus()
+        self.status.show_busy(t("status.loading"))
+        if self._opening is not None:
+            self.apply_session(self._opening)
+
+    # -- runs ---------------------------------------------------------------------------------
+
+    def _submit(self) -> None:
+        """Run the current parameters and every pin (with the shared w0 and epochs) at once."""
+        if self.params is None or not self.explorer_app.engine_ready:
+            return
+        spec = self.params.spec
+        specs = [spec, *(shared(pin.spec, spec) for pin in self.pins)]
+        request = self.explorer_app.submit(self, specs, self.params.loss, self.params.tol)
+        self._request_pins = {request: tuple(pin.number for pin in self.pins)}
+
+    def watch_params(self) -> None:
+        """Re-run whenever the parameters change."""
+        self._submit()
+
+    @on(Replied)
+    def _replied(self, event: Replied) -> None:
+        """The engine's reply to one of this screen's requests, or its news that it loaded."""
+        reply = event.reply
+        latest = self.explorer_app.engine.latest_id
+        if isinstance(reply, EngineReady):
+            self.engine_loaded(reply)
+        elif isinstance(reply, RunDone):
+            # A newer request is out (this screen's or the range test's): never show stale
+            # results after newer ones.
+            if reply.request_id == latest:
+                self.run_done(reply)
+        elif isinstance(reply, RunProgress):
+            if reply.request_id == latest:
+                self.status.show_busy(t("status.running", done=reply.done, total=reply.total))
+        elif isinstance(reply, RunFailed) and reply.request_id == latest:
+            why = escape(str(reply.message))
+            self.status.show_busy(t("status.refused", why=why))
+            self.notify(why, title=t("note.refused"), severity="error")
+
+    def engine_loaded(self, ready: EngineReady) -> None:
+        """TensorFlow is in: say so, and run what is on screen (unless the range test is open:
+        its runs stand for the explorer's, whose own run follows when it closes)."""
+        path = "XLA" if ready.xla else t("status.graph_mode")
+        took = t("status.took", seconds=ready.seconds) if self.explorer_app.show_timings else ""
+        self.status.show_busy(t("status.loaded", version=ready.tf_version, took=took, path=path))
+        if self._sweep is None or self._sweep not in self.app.screen_stack:
+            self._submit()
+
+    def run_done(self, done: RunDone) -> None:
+        """Show the newest request's results: the current run and the pins."""
+        self.shown_request = done.request_id
+        self.current = done.results[0]
+        self._curvature = done.curvature
+        fresh = dict(zip(self._request_pins[done.request_id], done.results[1:], strict=True))
+        self.pins = [replace(p, result=fresh.get(p.number, p.result)) for p in self.pins]
+        self.show_current()
+
+    # -- showing ------------------------------------------------------------------------------
+
+    def show_current(self) -> None:
+        """The current run and the pins in every pane."""
+        result = self.current
+        if result is None:
+            return
+        self.playback.show_run(result)
+        self.form.show_rates(result.lr)
+        self.status.show_result(result, self.explorer_app.show_timings)
+        self.show_theory(result, self._curvature)
+        self.show_pins()
+
+    def show_theory(self, result: RunResult, curvature: float | None) -> None:
+        """The theory of the current rate (exact for a quadratic, else the local curvature)."""
+        if self.params is None:
+            return
+        self._theory = theory_for(
+            parse_loss(result.loss_expr),
+            result.spec.lr,
+            result.spec.w0,
+            curvature_at=None if curvature is None else (lambda _w: curvature),
+        )
+        self.theory_panel.show(self._theory, result, self.params.tol, curvature)
+
+    def show_pins(self) -> None:
+        """Redraw the chart and the log with the pins, and the comparison table."""
+        self.show_frame()
+        table = self.pins_table
+        table.set_class(bool(self.pins), "-shown")
+        tol = self.params.tol if self.params is not None else DEFAULT_TOL
+        table.show(self.pins, self.baseline, tol)
+
+    @on(PlaybackBar.Frame)
+    def show_frame(self) -> None:
+        """The chart and the log up to the step playback has reached (the whole run if none)."""
+        if self.current is None:
+            return
+        bar = self.playback
+        shown = bar.shown
+        bar.set_class(shown is not None, "-shown")
+        current, pins = self.current, self.pins
+        if shown is not None:
+            current = current.prefix(shown)
+            pins = [
+                p if p.result is None else replace(p, result=p.result.prefix(shown)) for p in pins
+            ]
+        theory = self._theory
+        rates = (
+            {t("plot.critical"): theory.critical_lr, t("plot.optimal"): theory.optimal_lr}
+            if theory is not None
+            else {}
+        )
+        whole = [] if shown is None else [self.current, *(p.result for p in self.pins if p.result)]
+        self.chart.show(current, pins, rates, whole=whole)
+        log = self.log_table
+        log.show(current)
+        if shown is not None:
+            # After the refresh: the table's new size decides how far it can scroll.
+            log.call_after_refresh(log.action_cursor_to, -1)
+
+    # -- the fields ---------------------------------------------------------------------------
+
+    @on(ParamsForm.Changed)
+    def _params_changed(self, event: ParamsForm.Changed) -> None:
+        self.params = event.params
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Printable-key actions are off while a text field has focus (it takes the key).
+
+        Behind another screen (its footer still shows) they and the language switch are off
+        too: only the app's keys are listed there, as the app's footer always listed them."""
+        if action == "language":
+            return self.is_active
+        if action in TYPING_KEY_ACTIONS:
+            return self.is_active and not isinstance(self.focused, Input)
+        return True
+
+    def on_descendant_focus(self) -> None:
+        """Refresh the footer: which keys work depends on what has focus."""
+        self.refresh_bindings()
+
+    def action_preset(self, number: int) -> None:
+        """Load one of the lesson's three experiments (the tolerance stays as it is)."""
+        tol = self.params.tol if self.params is not None else DEFAULT_TOL
+        self.form.set_params(replace(PRESETS[number], tol=tol))
+
+    def action_pin(self) -> None:
+        """Pin the run on screen, to compare the next ones with it."""
+        if self.current is None or self.params is None:
+            self.notify(t("note.nothing_to_pin"), severity="warning")
+            return
+        if self.board.full:
+            self.notify(t("note.too_many_pins", most=MAX_PINS), severity="warning")
+            return
+        self.board.add(self.params.spec, self.current)
+        self.show_pins()
+
+    def action_unpin(self, number: int | None = None) -> None:
+        """Remove pin ``number``, else the one selected in the table, else the last."""
+        if not self.pins:
+            return
+        if number is None:
+            table = self.pins_table
+            number = table.selected_number() if table.has_focus else None
+        if number is None:
+            number = self.pins[-1].number
+        self.board.remove(number)
+        self.show_pins()
+        if not self.pins:
+            self.action_focus_chart()
+
+    def action_clear_pins(self) -> None:
+        """Remove every pin."""
+        self.board.clear()
+        self.show_pins()
+
+    def use_pin(self, number: int) -> None:
+        """Make pin ``number`` the current run: its rate and schedule go back into the fields."""
+        pin = self.board.find(number)
+        if pin is None or self.params is None:
+            return
+        spec = shared(pin.spec, self.params.spec)
+        self.form.set_params(replace(self.params, spec=spec))
+
+    def set_baseline(self, number: int) -> None:
+        """Compare the other pins with pin ``number``."""
+        self.board.set_baseline(number)
+        self.show_pins()
+
+    @on(PinsTable.Use)
+    def _use_pin(self, event: PinsTable.Use) -> None:
+        self.use_pin(event.number)
+
+    @on(PinsTable.Remove)
+    def _remove_pin(self, event: PinsTable.Remove) -> None:
+        self.action_unpin(event.number)
+
+    @on(PinsTable.Baseline)
+    def _baseline_pin(self, event: PinsTable.Baseline) -> None:
+        self.set_baseline(event.number)
+
+    def action_nudge_lr(self, direction: int) -> None:
+        """Raise or lower the learning rate by a fixed factor."""
+        self.form.nudge("lr", direction)
+
+    def action_mirror(self) -> None:
+        """Set lr to 1 - lr: on (w+1)^2 the contraction |1 - 2 lr| is the same."""
+        field = self.lr_field
+        try:
+            lr = float(field.value)
+        except ValueError:
+            self.notify(t("note.lr_not_number"), severity="warning")
+            return
+        if not 0 <= lr <= 1:
+            self.notify(t("note.mirror_range"), severity="warning")
+            return
+        field.value = f"{1 - lr:.12g}"
+
+    def action_toggle_log(self) -> None:
+        """Loss on a log scale, or back."""
+        chart = self.chart
+        chart.log_loss = not chart.log_loss
+
+    def action_cycle_view(self) -> None:
+        """The next chart view."""
+        chart = self.chart
+        chart.view = VIEWS[(VIEWS.index(chart.view) + 1) % len(VIEWS)]
+
+    def action_focus_fields(self) -> None:
+        """Focus the learning-rate field."""
+        self.lr_field.focus()
+
+    def action_focus_chart(self) -> None:
+        """Focus the chart."""
+        self.chart.focus()
+
+    def action_focus_table(self) -> None:
+        """Focus the log table."""
+        self.log_table.focus()
+
+    def action_sweep(self) -> None:
+        """Open the lr range test on the current parameters."""
+        app = self.explorer_app
+        if self.params is None or not app.engine_ready:
+            app.say_engine_busy()
+            return
+        self._sweep = SweepScreen(self.params, self._theory)
+        app.push_screen(self._sweep, self._sweep_closed)
+
+    def _sweep_closed(self, lr: float | None) -> None:
+        """Back from the sweep: apply its rate, or run the current parameters again (once)."""
+        self._sweep = None
+        text = None if lr is None else f"{lr:.6g}"
+        if text is not None and self.params is not None and float(text) != self.params.spec.lr:
+            self.lr_field.value = text  # the field's change runs the new rate
+        else:
+            self._submit()  # the sweep superseded the explorer's last request
+
+    def current_session(self) -> Session:
+        """Everything on screen, as a session (before the first valid parameters: the ones the
+        explorer opened with)."""
+        from tui.model.session import Session
+
+        chart = self.chart
+        return Session(
+            self.params or self._initial,
+            tuple(pin.spec for pin in self.pins),
+            self.board.baseline_index(),
+            chart.view,
+            chart.log_loss,
+            self.has_class("-demo"),
+            self.playback.shown,
+        )
+
+    def apply_session(self, session: Session) -> None:
+        """Show ``session``: its parameters, pins, baseline and view; then run it all."""
+        self.form.set_params(session.params)
+        self.params = session.params
+        self.board = PinBoard.restored(session.pins, session.baseline)
+        chart = self.chart
+        chart.view = session.view
+        chart.log_loss = session.log_loss
+        self.set_class(session.demo, "-demo")
+        bar = self.playback
+        bar.playing = False
+        bar.shown = session.step  # kept when the run arrives, as a new run keeps the step
+        self._submit()
+        self.show_pins()
+
+    def action_export(self) -> None:
+        """The export screen, with a screenshot of the explorer as it is now."""
+        if self.current is None:
+            self.notify(t("note.nothing_to_export"), severity="warning")
+            return
+        from tui.app.screens.export import ExportScreen  # loaded when first used, not at start
+
+        pins = [(pin.number, pin.result) for pin in self.pins if pin.result is not None]
+        self.app.push_screen(ExportScreen(self.current, pins, self.app.export_screenshot()))
+
+    def action_play(self) -> None:
+        """Play the run step by step, or pause."""
+        self.playback.toggle()
+
+    def action_step(self, delta: int) -> None:
+        """Pause, and go ``delta`` steps on or back."""
+        self.playback.step_by(delta)
+
+    def action_play_start(self) -> None:
+        """Pause on the first step."""
+        self.playback.to_start()
+
+    def action_play_end(self) -> None:
+        """Stop playback: the whole run again."""
+        self.playback.to_end()
+
+    def action_speed(self, direction: int) -> None:
+        """Play faster (+1) or slower (-1)."""
+        self.playback.faster(direction)
+
+    def action_demo(self) -> None:
+        """Demo mode: the fields hide; chart, log and the large readout stay."""
+        self.toggle_class("-demo")
+        if self.has_class("-demo") and isinstance(self.focused, Input):
+            self.action_focus_chart()
+
+    async def action_language(self) -> None:
+        """Switch between English and Chinese (the app's switch), and keep the choice."""
+        await self.explorer_app.action_language()
+
+    async def recompose_in_language(self) -> None:
+        """Compose the screen again (in the language just set), with the same fields (as
+        typed, even if invalid), view, playback step, pins and results."""
+        form = self.form
+        fields = {w.id: w.value for w in form.query("Input, Select, Checkbox") if w.id}
+        session = self.current_session()  # the view: chart, log scale, playback step
+        speed, cursor = self.playback.speed, self.log_table.cursor
+        focused = self.focused.id if self.focused is not None else None
+        if self.params is not None:
+            self._initial = self.params
+        await self.recompose()
+        form = self.form
+        for name, value in fields.items():
+            form.query_one(f"#{name}").value = value  # type: ignore[attr-defined]
+        chart, bar = self.chart, self.playback
+        chart.view, chart.log_loss, bar.speed = session.view, session.log_loss, speed
+        self.log_table.cursor = cursor
+        if self.current is None:
+            self.status.show_busy(t("status.loading"))
+        self.show_current()
+        bar.shown = session.step  # once the bar holds the run, so that the step is within it
+        target = self.query(f"#{focused}") if focused else None
+        (target.first() if target else self.lr_field).focus()
+
+
+#: Punctuation by its key name: Textual 8.2.8's ``key_to_character`` knows no character for
+#: ``plus`` or ``minus`` (names that its own ``_character_to_key`` gives "+" and "-").
+_PUNCTUATION = {_character_to_key(c): c for c in string.punctuation}
+
+
+def _printable(binding: Binding) -> bool:
+    """Whether every key of ``binding`` types a character (a text field would take it)."""
+    characters = [key_to_character(k) or _PUNCTUATION.get(k) for k in binding.key.split(",")]
+    return all(c is not None and c.isprintable() for c in characters)
+
+
+#: Actions bound to printable keys only: a text field takes those keys, so they are off while
+#: typing (help stays on: f1 types nothing).
+TYPING_KEY_ACTIONS = frozenset(
+    parse(b.action)[1] for b in ExplorerScreen.BINDINGS if isinstance(b, Binding) and _printable(b)
+)
