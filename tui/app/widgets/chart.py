@@ -34,9 +34,9 @@ def downsample(x: np.ndarray, *ys: np.ndarray, limit: int = MAX_POINTS) -> list[
     buckets = -(-n // size)
     picks = [np.arange(0, n, size), np.array([n - 1])]
     for y in ys:
-        grid = np.full(buckets * size, np.nan)
-        grid[:n] = np.where(np.isfinite(y), y, np.nan)
-        grid = grid.reshape(buckets, size)
+        cells = np.full(buckets * size, np.nan)
+        cells[:n] = np.where(np.isfinite(y), y, np.nan)
+        grid = cells.reshape(buckets, size)
         rows = np.nonzero(~np.isnan(grid).all(axis=1))[0]
         if rows.size:
             picks.append(rows * size + np.nanargmin(grid[rows], axis=1))
@@ -137,7 +137,9 @@ def log_ticks(low: float, high: float, most: int = 6) -> tuple[list[float], list
     return [float(t) for t in ticks], [f"1e{t}" for t in ticks]
 
 
-class DescentChart(PlotextPlot, can_focus=True):
+# mypy sees PlotextPlot as Any (textual-plotext is skipped, see pyproject.toml), so not the
+# can_focus argument Widget takes.
+class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
     """The run's curves; ``view`` picks which, ``log_loss`` puts the loss on a log scale."""
 
     view: reactive[str] = reactive("loss+w")
@@ -183,18 +185,18 @@ class DescentChart(PlotextPlot, can_focus=True):
             self._whole_runs = list(whole)
             self._whole = _spans(whole)
             self._blocks = [_Blocks(run) for run in whole]
-        drawn = [pin for pin in pins if pin.result is not None]
+        drawn = [(pin, pin.result) for pin in pins if pin.result is not None]
         if whole:
             # Playback: ``whole`` is the run then each drawn pin's, in order; thin the prefixes
             # from the whole runs' blocks.
             self._points = self._blocks[0].points(len(result.w))
             self._pin_points = [
-                (pin, blocks.points(len(pin.result.w)))  # type: ignore[union-attr]
-                for pin, blocks in zip(drawn, self._blocks[1:], strict=True)
+                (pin, blocks.points(len(run.w)))
+                for (pin, run), blocks in zip(drawn, self._blocks[1:], strict=True)
             ]
         else:
             self._points = _thin(result)
-            self._pin_points = [(pin, _thin(pin.result)) for pin in drawn]
+            self._pin_points = [(pin, _thin(run)) for pin, run in drawn]
         self.loss_expr = parse_loss(result.loss_expr)
         self._path = _path(result)
         self._pin_paths = [(pin, _path(pin.result)) for pin in pins if pin.result is not None]

@@ -131,7 +131,11 @@ class LogTable(ScrollView, can_focus=True):
             return len(header_text(self._widths))
         # A sentence's numbers are the columns' numbers: its widest is the first row's
         # words with each number as wide as its column's widest.
-        numbers = (f"{int(r.step[0])}", f"{float(r.w[0]):f}", f"{float(r.loss[0]):f}")
+        numbers: tuple[str, ...] = (
+            f"{int(r.step[0])}",
+            f"{float(r.w[0]):f}",
+            f"{float(r.loss[0]):f}",
+        )
         numbers += (f"{float(self._lr[0]):f}",) if r.spec.decays else ()
         words = cell_len(self.row_text(0)) - sum(map(len, numbers))
         columns = (len(str(self.rows)), *(column_width(c) for c in (r.w, r.loss, self._lr)))
