@@ -13,7 +13,6 @@ from textual.app import App
 from textual.binding import Binding
 from textual.message_pump import MessagePump
 from textual.reactive import var
-from textual.screen import Screen
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -115,7 +114,7 @@ class ExplorerApp(App[None]):
         self._restart_asked = False
         self._quitting = False
 
-    def get_default_screen(self) -> Screen:
+    def get_default_screen(self) -> ExplorerScreen:
         """The explorer."""
         return self.explorer
 
@@ -170,6 +169,10 @@ class ExplorerApp(App[None]):
     def action_focus_chart(self) -> None:
         """Focus the explorer's chart."""
         self.explorer.action_focus_chart()
+
+    def action_play_end(self) -> None:
+        """Stop the explorer's playback: the whole run again."""
+        self.explorer.action_play_end()
 
     # -- start and stop -----------------------------------------------------------------------
 

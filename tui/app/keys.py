@@ -10,11 +10,15 @@ rebound stay rebound, since Textual's keymap is applied by id afterwards.
 
 from __future__ import annotations
 
+import string
+from collections.abc import Iterable
 from dataclasses import replace
 
+from textual.actions import parse
 from textual.app import App
-from textual.binding import Binding, BindingsMap
+from textual.binding import Binding, BindingsMap, BindingType
 from textual.dom import DOMNode
+from textual.keys import _character_to_key, key_to_character
 
 from tui.i18n import catalogue, t
 
@@ -22,6 +26,24 @@ from tui.i18n import catalogue, t
 def key(keys: str, action: str, id: str, *, show: bool = True, priority: bool = False) -> Binding:
     """A binding whose description and tooltip are the catalogue's ``key.<id>`` (and ``.tip``)."""
     return Binding(keys, action, show=show, id=id, priority=priority, **_texts(id))
+
+
+#: Punctuation by its key name: Textual 8.2.8's ``key_to_character`` knows no character for
+#: ``plus`` or ``minus`` (the names its own ``_character_to_key`` gives "+" and "-").
+_PUNCTUATION = {_character_to_key(c): c for c in string.punctuation}
+
+
+def _printable(binding: Binding) -> bool:
+    """Whether every key of ``binding`` types a character (a text field would take it)."""
+    characters = [key_to_character(k) or _PUNCTUATION.get(k) for k in binding.key.split(",")]
+    return all(c is not None and c.isprintable() for c in characters)
+
+
+def typing_actions(bindings: Iterable[BindingType]) -> frozenset[str]:
+    """The actions (names, without arguments) of ``bindings`` whose keys all type a character."""
+    return frozenset(
+        parse(b.action)[1] for b in bindings if isinstance(b, Binding) and _printable(b)
+    )
 
 
 def _texts(id: str) -> dict[str, str]:

@@ -5,8 +5,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 from textual.pilot import Pilot
+
+if TYPE_CHECKING:
+    from tui.app.app import ExplorerApp
 
 #: TensorFlow's import plus the first compile can take a while on a loaded 2-core machine.
 TIMEOUT = 90.0
@@ -26,11 +30,11 @@ async def wait_until(
 
 async def wait_for_run(pilot: Pilot, timeout: float = TIMEOUT) -> None:
     """Wait until the newest request's results are on screen."""
-    app = pilot.app
-    engine = app.engine  # type: ignore[attr-defined]
+    app = cast("ExplorerApp", pilot.app)
+    engine = app.engine
     await wait_until(
         pilot,
-        lambda: engine.latest_id > 0 and app.shown_request == engine.latest_id,  # type: ignore[attr-defined]
+        lambda: engine.latest_id > 0 and app.shown_request == engine.latest_id,
         timeout,
         "the newest run to be shown",
     )

@@ -6,22 +6,18 @@ it sends its runs through the app (:meth:`ExplorerApp.submit`), which hands it t
 
 from __future__ import annotations
 
-import string
 from dataclasses import replace
 from typing import TYPE_CHECKING, cast
 
 from rich.markup import escape
 from textual import getters, on
-from textual.actions import parse
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.keys import _character_to_key, key_to_character
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
-from tui.app.keys import key
+from tui.app.keys import key, typing_actions
 from tui.app.messages import Replied
 from tui.app.screens.sweep import SweepScreen
 from tui.app.widgets.chart import DescentChart
@@ -320,22 +316,13 @@ class ExplorerScreen(Screen[None]):
         self.board.clear()
         self.show_pins()
 
-    def use_pin(self, number: int) -> None:
-        """Make pin ``number`` the current run: its rate and schedule go back into the fields."""
-        pin = self.board.find(number)
-        if pin is None or self.params is None:
-            return
-        spec = shared(pin.spec, self.params.spec)
-        self.form.set_params(replace(self.params, spec=spec))
-
-    def set_baseline(self, number: int) -> None:
-        """Compare the other pins with pin ``number``."""
-        self.board.set_baseline(number)
-        self.show_pins()
-
     @on(PinsTable.Use)
     def _use_pin(self, event: PinsTable.Use) -> None:
-        self.use_pin(event.number)
+        """Make the pin the current run: its rate and schedule go back into the fields."""
+        pin = self.board.find(event.number)
+        if pin is not None and self.params is not None:
+            spec = shared(pin.spec, self.params.spec)
+            self.form.set_params(replace(self.params, spec=spec))
 
     @on(PinsTable.Remove)
     def _remove_pin(self, event: PinsTable.Remove) -> None:
@@ -343,7 +330,9 @@ class ExplorerScreen(Screen[None]):
 
     @on(PinsTable.Baseline)
     def _baseline_pin(self, event: PinsTable.Baseline) -> None:
-        self.set_baseline(event.number)
+        """Compare the other pins with this one."""
+        self.board.set_baseline(event.number)
+        self.show_pins()
 
     def action_nudge_lr(self, direction: int) -> None:
         """Raise or lower the learning rate by a fixed factor."""
@@ -498,19 +487,6 @@ class ExplorerScreen(Screen[None]):
         (target.first() if target else self.lr_field).focus()
 
 
-#: Punctuation by its key name: Textual 8.2.8's ``key_to_character`` knows no character for
-#: ``plus`` or ``minus`` (names that its own ``_character_to_key`` gives "+" and "-").
-_PUNCTUATION = {_character_to_key(c): c for c in string.punctuation}
-
-
-def _printable(binding: Binding) -> bool:
-    """Whether every key of ``binding`` types a character (a text field would take it)."""
-    characters = [key_to_character(k) or _PUNCTUATION.get(k) for k in binding.key.split(",")]
-    return all(c is not None and c.isprintable() for c in characters)
-
-
 #: Actions bound to printable keys only: a text field takes those keys, so they are off while
 #: typing (help stays on: f1 types nothing).
-TYPING_KEY_ACTIONS = frozenset(
-    parse(b.action)[1] for b in ExplorerScreen.BINDINGS if isinstance(b, Binding) and _printable(b)
-)
+TYPING_KEY_ACTIONS = typing_actions(ExplorerScreen.BINDINGS)

@@ -12,7 +12,7 @@ from tui.i18n import t
 from tui.model.pins import Pin, steps_to
 
 
-class PinsTable(DataTable):
+class PinsTable(DataTable[str]):
     """Every pin: schedule, final w, final loss, steps to the tolerance, status, vs baseline."""
 
     BINDINGS = [
@@ -34,7 +34,9 @@ class PinsTable(DataTable):
         row = self.cursor_row
         self.clear()
         base = next((p for p in pins if p.number == baseline and p.result is not None), None)
-        base_steps = steps_to(base.result, tol) if base is not None else None
+        base_steps = (
+            steps_to(base.result, tol) if base is not None and base.result is not None else None
+        )
         for pin in pins:
             base_mark = t("pins.base") if pin.number == baseline else ""
             name = f"{pin.marker} #{pin.number}{base_mark}"
