@@ -114,3 +114,20 @@ async def test_the_forms_error_line_quotes_a_typed_number_whole() -> None:
         assert app.query_one("#lr", Input).has_class("-invalid")
         # The message quotes the text as Python writes it: 'lr: not a number: '[$x]\\[b]''.
         assert f"not a number: {typed!r}" in app.query_one("#field-error", Static).render().plain
+
+
+async def test_an_engine_refusal_is_shown_as_the_engine_worded_it() -> None:
+    """The status line quotes the engine's reason whole: with Rich's escape, ``[$x]`` (a style
+    variable to Textual) vanished from it."""
+    from tui.app.messages import Replied
+    from tui.app.widgets.status import StatusLine
+    from tui.engine.protocol import RunFailed
+
+    app = ExplorerApp(show_timings=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        reason = r"w0 [$x] is \[not] a number"
+        app.explorer.post_message(Replied(RunFailed(app.engine.latest_id, reason)))
+        await pilot.pause()
+        shown = app.explorer.query_one(StatusLine).render()
+        assert reason in str(shown)

@@ -7,7 +7,6 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from rich.markup import escape
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding
@@ -21,6 +20,7 @@ from tui.app import keys
 from tui.app.commands import ExplorerCommands
 from tui.app.engine_client import Engine, EngineClient, EngineStopped, Restarts
 from tui.app.keys import key
+from tui.app.markup import escape
 from tui.app.messages import EngineLost, Replied
 from tui.app.screens.explorer import TYPING_KEY_ACTIONS, ExplorerScreen
 from tui.app.screens.sweep import SweepScreen

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, cast
 
-from rich.markup import escape
 from textual import getters, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -18,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input
 
 from tui.app.keys import key, typing_actions
+from tui.app.markup import escape
 from tui.app.messages import Replied
 from tui.app.screens.sweep import SweepScreen
 from tui.app.widgets.chart import DescentChart
