@@ -271,9 +271,9 @@ PROOFS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "app-stale",
-        "tui/app/app.py",
-        "        if event.request_id != self.engine.latest_id:\n            return  # a newer",
-        "        if False:\n            return  # a newer",
+        "tui/app/screens/explorer.py",
+        "            if reply.request_id == latest:\n                self.run_done(reply)",
+        "            if True:\n                self.run_done(reply)",
         ("tests/test_app.py::test_stale_runs_are_never_shown_after_newer_ones",),
         "item 2: the staleness check removed",
     ),
@@ -295,9 +295,10 @@ PROOFS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "losses-sqrt",
-        "tui/engine/losses.py",
-        '"sqrt": tf.math.sqrt,',
-        '"sqrt": lambda x: tf.math.pow(x, 0.5),',
+        "tui/engine/loss_ir.py",
+        '    square, multiply = ops["square"], ops["mul"]',
+        '    ops["sqrt"] = lambda x: tf.math.pow(x, tf.constant(0.5, x.dtype))\n'
+        '    square, multiply = ops["square"], ops["mul"]',
         (
             "tests/test_engine.py::test_typed_losses_match_the_hand_written_eager_loop_single_and_batched",
         ),
@@ -308,8 +309,8 @@ PROOFS: tuple[Mutant, ...] = (
     # the first mutation check had it and it survived for that reason. This one changes bits:
     Mutant(
         "losses-odd-power-as-pow",
-        "tui/engine/losses.py",
-        "return tf.math.multiply(x, power(x, n - 1))",
+        "tui/engine/loss_ir.py",
+        "return multiply(x, power(x, n - 1))",
         "return tf.math.pow(x, tf.constant(float(n), x.dtype))",
         (
             "tests/test_engine.py::"
@@ -352,17 +353,17 @@ PROOFS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "xla-exact-abs",
-        "tui/engine/losses.py",
-        '{"add", "sub", "mul", "square", "sqrt", "sin", "cos", "atan"}',
-        '{"add", "sub", "mul", "square", "sqrt", "sin", "cos", "atan", "abs"}',
+        "tui/engine/loss_functions.py",
+        '_function("abs", abs, _sign),',
+        '_function("abs", abs, _sign, xla_exact=True),',
         ("tests/test_losses.py::test_xla_exact_property",),
         "item 7: abs let onto the XLA path",
     ),
     Mutant(
         "palette-arguments",
         "tui/app/commands.py",
-        'partial(getattr(app, f"action_{name}"), *arguments)',
-        'partial(getattr(app, f"action_{name}"), *arguments[:0] or [1] * len(arguments))',
+        'partial(getattr(target, f"action_{name}"), *arguments)',
+        'partial(getattr(target, f"action_{name}"), *arguments[:0] or [1] * len(arguments))',
         ("tests/test_app.py::test_every_palette_command_does_what_it_says",),
         "item 7: the palette runs each action with argument 1 (preset 1, lr up, step on...)",
     ),
