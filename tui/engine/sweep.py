@@ -55,7 +55,7 @@ def sweep(
         from tui.engine.descent import run_batch as engine_batch
 
         run_batch = engine_batch
-    return summarize(base, lrs, run_batch(sweep_specs(base, lrs), loss, tol=tol), tol)
+    return summarize(lrs, run_batch(sweep_specs(base, lrs), loss, tol=tol), tol)
 
 
 def sweep_specs(base: RunSpec, lrs: np.ndarray) -> list[RunSpec]:
@@ -63,9 +63,9 @@ def sweep_specs(base: RunSpec, lrs: np.ndarray) -> list[RunSpec]:
     return [replace(base, lr=float(lr)) for lr in lrs]
 
 
-def summarize(base: RunSpec, lrs: np.ndarray, results: Sequence[RunResult], tol: float) -> Sweep:
+def summarize(lrs: np.ndarray, results: Sequence[RunResult], tol: float) -> Sweep:
     """The :class:`Sweep` that the runs of :func:`sweep_specs` (in order) add up to."""
-    steps = np.array([_steps_to_tol(r, tol) for r in results], np.int64)
+    steps = np.array([_steps_to_tol(r) for r in results], np.int64)
     return Sweep(
         tol=tol,
         lrs=np.asarray(lrs, np.float64),
@@ -76,7 +76,7 @@ def summarize(base: RunSpec, lrs: np.ndarray, results: Sequence[RunResult], tol:
     )
 
 
-def _steps_to_tol(result: RunResult, tol: float) -> int:
+def _steps_to_tol(result: RunResult) -> int:
     """The run's steps to the tolerance as its status counts them (one definition), or -1."""
     steps = result.status.steps_to_tol
     return -1 if steps is None else steps

@@ -80,16 +80,6 @@ def shared(pin_spec: RunSpec, current: RunSpec) -> RunSpec:
     return replace(pin_spec, w0=current.w0, epochs=current.epochs)
 
 
-def steps_to(result: RunResult, tol: float) -> int | None:
-    """The steps ``result`` took to reach the tolerance, or ``None``: its status's number.
-
-    The engine measured it with ``tol`` (a change of the tolerance re-runs every pin), by the
-    one definition of :func:`tui.engine.analysis.steps_to_tolerance`, so the table shows the
-    same number as the status line and the theory panel.
-    """
-    return result.status.steps_to_tol
-
-
 @dataclass
 class PinBoard:
     """The pins (oldest first), the baseline (the number of the pin the others are compared

@@ -227,8 +227,7 @@ class ExplorerScreen(Screen[None]):
         self.show_frame()
         table = self.pins_table
         table.set_class(bool(self.pins), "-shown")
-        tol = self.params.tol if self.params is not None else DEFAULT_TOL
-        table.show(self.pins, self.baseline, tol)
+        table.show(self.pins, self.baseline)
 
     @on(PlaybackBar.Frame)
     def show_frame(self) -> None:

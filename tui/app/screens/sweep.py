@@ -147,7 +147,7 @@ class SweepScreen(Screen[float | None]):
             self._send()
         elif isinstance(reply, RunDone) and reply.request_id == self._request:
             assert self._asked is not None  # a request was sent for them
-            self.show(summarize(self.params.spec, self._asked, reply.results, self.params.tol))
+            self.show(summarize(self._asked, reply.results, self.params.tol))
 
     @on(Input.Changed)
     def _range_changed(self) -> None:

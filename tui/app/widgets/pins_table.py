@@ -9,7 +9,7 @@ from textual.widgets import DataTable
 
 from tui.app.keys import key
 from tui.i18n import t
-from tui.model.pins import Pin, steps_to
+from tui.model.pins import Pin
 
 
 class PinsTable(DataTable[str]):
@@ -29,13 +29,18 @@ class PinsTable(DataTable[str]):
         self.cursor_type = "row"
         self.add_columns(*(t(f"pins.{column}") for column in self.COLUMNS))
 
-    def show(self, pins: list[Pin], baseline: int | None, tol: float) -> None:
-        """Fill the table with ``pins``; ``baseline`` is the number of the baseline pin."""
+    def show(self, pins: list[Pin], baseline: int | None) -> None:
+        """Fill the table with ``pins``; ``baseline`` is the number of the baseline pin.
+
+        Each run's steps to the tolerance are its status's (the engine measured them with the
+        tolerance on screen, by the one definition), the number the status line shows."""
         row = self.cursor_row
         self.clear()
         base = next((p for p in pins if p.number == baseline and p.result is not None), None)
         base_steps = (
-            steps_to(base.result, tol) if base is not None and base.result is not None else None
+            base.result.status.steps_to_tol
+            if base is not None and base.result is not None
+            else None
         )
         for pin in pins:
             base_mark = t("pins.base") if pin.number == baseline else ""
@@ -52,7 +57,7 @@ class PinsTable(DataTable[str]):
                     key=str(pin.number),
                 )
                 continue
-            steps = steps_to(pin.result, tol)
+            steps = pin.result.status.steps_to_tol
             versus = ""
             if base_steps and steps is not None and pin.number != baseline:
                 versus = t("pins.times", ratio=steps / base_steps)
