@@ -96,6 +96,7 @@ class ExplorerApp(App[None]):
         show_timings: bool = True,
         language: str | None = None,
         engine: Engine | None = None,
+        visitor: bool = False,
     ) -> None:
         if language is not None:
             i18n.set_language(language)
@@ -108,6 +109,10 @@ class ExplorerApp(App[None]):
         """Whether the status line shows run times (off for reproducible screenshots)."""
         self.engine: Engine = engine if engine is not None else default_engine()
         """The engine this app starts and talks to (by default a process of its own)."""
+        self.visitor = visitor
+        """Whether a browser visitor (``serve``) uses this app: nothing is written on the host
+        (exports and session files are sent to the visitor's browser) and the host's settings
+        are read, never written."""
         self._owners: dict[int, MessagePump] = {}  # request id -> who gets its replies
         self._restarts = Restarts()
         self._engine_state = "loading"  # then "ready"; "restarting"; "stopped" (gave up)
