@@ -22,6 +22,7 @@ from textual.strip import Strip
 from tui.app.keys import key
 from tui.engine.result import RunResult
 from tui.i18n import language, t
+from tui.readable import readable, readable_width
 
 HEADER = ("step", "w", "loss", "lr")
 
@@ -33,8 +34,9 @@ BLOCK = 64
 
 
 def format_row(step: int, w: float, loss: float, lr: float, widths: tuple[int, ...]) -> str:
-    """One row of the log, the numbers exactly as the seed's ``%f`` prints them."""
-    cells = (f"{step}", f"{w:f}", f"{loss:f}", f"{lr:f}")
+    """One row of the log, the numbers as the seed's ``%f`` prints them, unless that would be
+    very wide or show only zeros (:func:`~tui.readable.readable`)."""
+    cells = (f"{step}", readable(w), readable(loss), readable(lr))
     return (" " * GAP).join(cell.rjust(width) for cell, width in zip(cells, widths, strict=True))
 
 
@@ -44,7 +46,8 @@ def header_text(widths: tuple[int, ...]) -> str:
 
 
 def column_width(values: np.ndarray) -> int:
-    """The width of the widest ``%f`` of ``values``, found without formatting them all."""
+    """The width of the widest ``%f`` of ``values`` (a sentence's numbers), found without
+    formatting them all."""
     finite = values[np.isfinite(values)]
     width = 4 if finite.size < values.size else 1  # "-inf"
     if finite.size:
@@ -55,7 +58,7 @@ def column_width(values: np.ndarray) -> int:
 
 def column_widths(result: RunResult, lr: np.ndarray) -> tuple[int, ...]:
     """Widths that fit every row of ``result`` and the titles."""
-    widths = (len(str(len(result.w))), *(column_width(c) for c in (result.w, result.loss, lr)))
+    widths = (len(str(len(result.w))), *(readable_width(c) for c in (result.w, result.loss, lr)))
     return tuple(max(width, len(title)) for width, title in zip(widths, HEADER, strict=True))
 
 

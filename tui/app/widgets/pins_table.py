@@ -10,6 +10,7 @@ from textual.widgets import DataTable
 from tui.app.keys import key
 from tui.i18n import t
 from tui.model.pins import Pin
+from tui.readable import readable
 
 
 class PinsTable(DataTable[str]):
@@ -64,8 +65,8 @@ class PinsTable(DataTable[str]):
             self.add_row(
                 name,
                 pin.schedule_text(),
-                f"{float(pin.result.final_w):f}",
-                f"{float(pin.result.final_loss):f}",
+                readable(float(pin.result.final_w)),
+                readable(float(pin.result.final_loss)),
                 t("pins.never") if steps is None else str(steps),
                 str(pin.result.status),
                 versus,

@@ -7,6 +7,7 @@ from textual.widgets import Static
 from tui.engine.analysis import Outcome
 from tui.engine.result import RunResult
 from tui.i18n import t
+from tui.readable import readable
 
 
 def describe(result: RunResult, timings: bool = True) -> str:
@@ -14,8 +15,8 @@ def describe(result: RunResult, timings: bool = True) -> str:
     text = t(
         "result.line",
         status=result.status,
-        w=float(result.final_w),
-        loss=float(result.final_loss),
+        w=readable(float(result.final_w)),
+        loss=readable(float(result.final_loss)),
         steps=len(result.w),
     )
     if timings:

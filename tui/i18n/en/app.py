@@ -161,7 +161,7 @@ MESSAGES: dict[str, str] = {
     "playback.playing": "playing: {where}, {speed:,} steps/s   space play/pause  , . step  \\[ ] start/end  < > speed",
     "playback.paused": "paused: {where}, {speed:,} steps/s   space play/pause  , . step  \\[ ] start/end  < > speed",
     "playback.stopped": "stopped: {where}, {speed:,} steps/s   space play/pause  , . step  \\[ ] start/end  < > speed",
-    "result.line": "[b]{status}[/b]  w = {w:f}  loss = {loss:f}  {steps:,} steps",
+    "result.line": "[b]{status}[/b]  w = {w}  loss = {loss}  {steps:,} steps",
     "result.time": " in {ms:.1f} ms ({backend})",
     "result.backend.xla": "xla",
     "result.backend.graph": "graph",

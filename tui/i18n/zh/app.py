@@ -161,7 +161,7 @@ MESSAGES: dict[str, str] = {
     "playback.playing": "播放中：{where}，每秒 {speed:,} 步   空格 播放/暂停  , . 单步  \\[ ] 开头/结尾  < > 速度",
     "playback.paused": "已暂停：{where}，每秒 {speed:,} 步   空格 播放/暂停  , . 单步  \\[ ] 开头/结尾  < > 速度",
     "playback.stopped": "已停止：{where}，每秒 {speed:,} 步   空格 播放/暂停  , . 单步  \\[ ] 开头/结尾  < > 速度",
-    "result.line": "[b]{status}[/b]  w = {w:f}  loss = {loss:f}  共 {steps:,} 步",
+    "result.line": "[b]{status}[/b]  w = {w}  loss = {loss}  共 {steps:,} 步",
     "result.time": "，用时 {ms:.1f} 毫秒（{backend}）",
     "result.backend.xla": "XLA",
     "result.backend.graph": "图模式",
