@@ -45,6 +45,18 @@ def test_mypy_passes() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def test_mypy_checks_every_module_of_tui() -> None:
+    """Every module of ``tui/`` is in mypy's files, and no module's errors are ignored."""
+    tomllib = pytest.importorskip("tomllib", reason="tomllib is in Python 3.11 and later")
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mypy"]
+    roots = [ROOT / entry for entry in config["files"]]
+    modules = sorted((ROOT / "tui").rglob("*.py"))
+    unchecked = [m for m in modules if not any(m == r or r in m.parents for r in roots)]
+    assert modules and unchecked == []
+    ignored = [o["module"] for o in config.get("overrides", []) if o.get("ignore_errors")]
+    assert ignored == []
+
+
 def test_import_contracts_hold() -> None:
     require("importlinter")
     proc = run_tool("-c", LINT_IMPORTS, "--no-cache", "--no-logo")

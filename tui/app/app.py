@@ -394,7 +394,7 @@ class ExplorerApp(App[None]):
 
         from tui.app.palette import SafeCommandPalette
 
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
             self.push_screen(SafeCommandPalette(id="--command-palette"))
 
     def action_help(self) -> None:

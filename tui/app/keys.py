@@ -13,6 +13,7 @@ from __future__ import annotations
 import string
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import TypedDict
 
 from textual.actions import parse
 from textual.app import App
@@ -46,7 +47,14 @@ def typing_actions(bindings: Iterable[BindingType]) -> frozenset[str]:
     )
 
 
-def _texts(id: str) -> dict[str, str]:
+class _Texts(TypedDict):
+    """A binding's words: the keyword arguments :class:`~textual.binding.Binding` takes them as."""
+
+    description: str
+    tooltip: str
+
+
+def _texts(id: str) -> _Texts:
     """The description and tooltip of binding ``id`` in the current language."""
     tip = f"key.{id}.tip"
     return {"description": t(f"key.{id}"), "tooltip": t(tip) if tip in catalogue("en") else ""}
@@ -61,8 +69,9 @@ def _translated(bindings: BindingsMap) -> None:
         ]
 
 
-def _subclasses(cls: type) -> list[type]:
-    found = []
+def _subclasses(cls: type[object]) -> list[type[object]]:
+    """Every subclass of ``cls``, its subclasses' too."""
+    found: list[type[object]] = []
     for sub in cls.__subclasses__():
         found.append(sub)
         found += _subclasses(sub)

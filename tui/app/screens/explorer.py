@@ -464,17 +464,14 @@ class ExplorerScreen(Screen[None]):
     async def recompose_in_language(self) -> None:
         """Compose the screen again (in the language just set), with the same fields (as
         typed, even if invalid), view, playback step, pins and results."""
-        form = self.form
-        fields = {w.id: w.value for w in form.query("Input, Select, Checkbox") if w.id}
+        fields = self.form.fields()
         session = self.current_session()  # the view: chart, log scale, playback step
         speed, cursor = self.playback.speed, self.log_table.cursor
         focused = self.focused.id if self.focused is not None else None
         if self.params is not None:
             self._initial = self.params
         await self.recompose()
-        form = self.form
-        for name, value in fields.items():
-            form.query_one(f"#{name}").value = value  # type: ignore[attr-defined]
+        self.form.restore(fields)
         chart, bar = self.chart, self.playback
         chart.view, chart.log_loss, bar.speed = session.view, session.log_loss, speed
         self.log_table.cursor = cursor

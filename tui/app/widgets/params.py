@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from textual import on
@@ -132,14 +133,16 @@ def _number_text(value: float) -> str:
     return f"{value:g}" if value == float(f"{value:g}") else repr(value)
 
 
-def _text(record: Parameter, value: object) -> str:
-    """The text field ``record`` shows for ``value``."""
+def _text(record: Parameter, value: Any) -> str:
+    """The text field ``record`` shows for ``value`` (a value of the record's ``kind``: a list's
+    is a tuple of numbers, a number's a float; the table's values are ``Any``, as its
+    ``default`` and ``read`` are)."""
     if record.kind == "text" or record.kind == "whole":
         return str(value)
     if record.kind == "list":
-        return ", ".join(str(v) if isinstance(v, int) else f"{v:g}" for v in value)  # type: ignore[attr-defined]
+        return ", ".join(str(v) if isinstance(v, int) else f"{v:g}" for v in value)
     if record.name in EXACT_TEXT:
-        return _number_text(float(value))  # type: ignore[arg-type]
+        return _number_text(float(value))
     return f"{value:g}"
 
 
@@ -192,6 +195,15 @@ def _choice(name: str, options: tuple[str, ...], value: str, tooltip: str) -> Se
     select.border_title = t(f"field.{name}")
     select.tooltip = tooltip
     return select
+
+
+@dataclass(frozen=True)
+class Fields:
+    """What the form's widgets hold, valid or not, by id: to put back in a form made anew."""
+
+    texts: dict[str, str]
+    choices: dict[str, object]
+    boxes: dict[str, bool]
 
 
 class ParamsForm(VerticalScroll):
@@ -293,6 +305,23 @@ class ParamsForm(VerticalScroll):
         self.query_one("#staircase", Checkbox).value = staircase
         self.query_one("#cycle", Checkbox).value = cycle
 
+    def fields(self) -> Fields:
+        """What every field holds now, as typed (an invalid text too)."""
+        return Fields(
+            {w.id: w.value for w in self.query(Input) if w.id},
+            {w.id: w.value for w in self.query(Select) if w.id},
+            {w.id: w.value for w in self.query(Checkbox) if w.id},
+        )
+
+    def restore(self, fields: Fields) -> None:
+        """Put back what :meth:`fields` gave (their changes then run as typed ones do)."""
+        for name, text in fields.texts.items():
+            self.query_one(f"#{name}", Input).value = text
+        for name, choice in fields.choices.items():
+            self.query_one(f"#{name}", Select).value = choice
+        for name, box in fields.boxes.items():
+            self.query_one(f"#{name}", Checkbox).value = box
+
     def show_rates(self, rates: np.ndarray) -> None:
         """Preview the current run's rate against step (thinned to the pane's width)."""
         preview = self.query_one("#lr-preview", Sparkline)
@@ -310,7 +339,7 @@ class ParamsForm(VerticalScroll):
         kind = str(self.query_one("#schedule", Select).value)
         optimizer = str(self.query_one("#optimizer", Select).value)
         values: dict[str, object] = {"schedule": kind, "optimizer": optimizer}
-        beside: dict[str, object] = {}
+        beside: dict[str, Any] = {}  # the loss and tolerance (what the table reads is Any)
         for record in self._table:
             if record.kind == "choice" or not record.used(kind, optimizer):
                 continue
@@ -324,7 +353,7 @@ class ParamsForm(VerticalScroll):
             else:
                 values[record.name] = value
         spec = spec_from_values(values, self._table)
-        return Params(spec, **beside)  # type: ignore[arg-type]
+        return Params(spec, **beside)
 
     def nudge(self, name: str, direction: int) -> None:
         """Move field ``name`` a notch up or down, if it holds a valid number."""
