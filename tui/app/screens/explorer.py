@@ -263,6 +263,11 @@ class ExplorerScreen(Screen[None]):
     def _params_changed(self, event: ParamsForm.Changed) -> None:
         self.params = event.params
 
+    @on(ParamsForm.LeaveFields)
+    def _leave_fields(self) -> None:
+        """Escape in a field: the chart takes the focus (the screen's keys work again)."""
+        self.action_focus_chart()
+
     # -- actions ------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

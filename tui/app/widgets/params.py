@@ -117,8 +117,8 @@ class ParamInput(Input):
             self.post_message(self.Nudged(record.name, direction))
 
     def action_leave(self) -> None:
-        """Leave the field for the chart."""
-        self.app.action_focus_chart()  # type: ignore[attr-defined]
+        """Ask to leave the fields (the screen decides where the focus goes)."""
+        self.post_message(ParamsForm.LeaveFields())
 
 
 #: The table's records by field id.
@@ -207,7 +207,8 @@ class Fields:
 
 
 class ParamsForm(VerticalScroll):
-    """The fields; posts :class:`ParamsForm.Changed` for every valid edit, ``Invalid`` otherwise."""
+    """The fields; posts :class:`ParamsForm.Changed` for every valid edit, ``Invalid`` otherwise,
+    and ``LeaveFields`` when the user leaves a field with escape."""
 
     @dataclass
     class Changed(Message):
@@ -221,6 +222,9 @@ class ParamsForm(VerticalScroll):
 
         field: str
         message: str
+
+    class LeaveFields(Message):
+        """The user pressed escape in a field: focus something that is not a field."""
 
     def __init__(
         self,
