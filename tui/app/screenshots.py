@@ -3,7 +3,9 @@
     python -m tui.app.screenshots [--out screenshots]
 
 Each scenario opens the explorer under Pilot, waits for TensorFlow and for the run, and saves
-an SVG of the screen. Run times are left off the status line so the files are reproducible.
+an SVG of the screen, its Chinese text two cells a character (:mod:`tui.app.svg_cells`: Rich
+15.0.0's SVG export gives each character one). Run times are left off the status line so the
+files are reproducible.
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Select
 
 from tui.app.app import ExplorerApp
 from tui.app.pilot_helpers import wait_for_run, wait_until
+from tui.app.svg_cells import fix_cell_widths
+from tui.app.widgets.chart import DescentChart
 from tui.engine.losses import SEED_LOSS
 from tui.engine.spec import RunSpec, Schedule
+from tui.files import write_atomic
 from tui.model.params import PRESETS, Params
 
 SIZE = (120, 40)
@@ -54,8 +59,8 @@ async def _sweep(pilot: Pilot) -> None:
 async def _path(pilot: Pilot) -> None:
     await pilot.press("escape", "p", "1")
     await wait_for_run(pilot)
-    chart = pilot.app.query_one("#chart")
-    while chart.view != "path":  # type: ignore[attr-defined]
+    chart = pilot.app.query_one("#chart", DescentChart)
+    while chart.view != "path":
         await pilot.press("v")
 
 
@@ -64,16 +69,16 @@ async def _optimizers(pilot: Pilot) -> None:
     app = pilot.app
     await pilot.press("escape")
     for optimizer in ("gd", "momentum", "adam"):
-        app.query_one("#optimizer").value = optimizer  # type: ignore[attr-defined]
+        app.query_one("#optimizer", Select).value = optimizer
         await pilot.pause()
         await wait_for_run(pilot)
         await pilot.press("p")
         await wait_for_run(pilot)
-    app.query_one("#optimizer").value = "nesterov"  # type: ignore[attr-defined]
+    app.query_one("#optimizer", Select).value = "nesterov"
     await pilot.pause()
     await wait_for_run(pilot)
-    chart = app.query_one("#chart")
-    while chart.view != "loss":  # type: ignore[attr-defined]
+    chart = app.query_one("#chart", DescentChart)
+    while chart.view != "loss":
         await pilot.press("v")
     await pilot.press("l")
 
@@ -118,7 +123,8 @@ async def render(name: str, out: Path) -> Path:
         await wait_for_run(pilot)
         await after(pilot)
         await pilot.pause()
-        app.save_screenshot(name, str(out))
+        svg = fix_cell_widths(app.export_screenshot())
+    write_atomic(out / name, svg.encode("utf-8"))
     return out / name
 
 
