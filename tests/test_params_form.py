@@ -1,17 +1,19 @@
-"""The parameter pane as a widget: what it keeps across a language switch, and what it says."""
+"""The parameter pane: what it keeps across a language switch, how it asks to be left, and what
+its rate preview says."""
 
 from __future__ import annotations
 
-from app_helpers import type_into
+from app_helpers import table_lines, type_into
 from textual import on
 from textual.app import App, ComposeResult
 from textual.message import Message
-from textual.widgets import Checkbox, Input, Select
+from textual.widgets import Checkbox, Input, Select, Sparkline, Static
 
 from tui.app.app import ExplorerApp
 from tui.app.pilot_helpers import wait_for_run
 from tui.app.widgets.chart import DescentChart
 from tui.app.widgets.params import ParamsForm
+from tui.i18n import t
 from tui.model.params import PRESETS
 
 SIZE = (120, 40)
@@ -68,3 +70,46 @@ async def test_escape_in_a_field_focuses_the_chart() -> None:
         await type_into(pilot, "w0", "4")
         await pilot.press("escape")
         assert isinstance(app.focused, DescentChart)
+
+
+def preview_shown(app: ExplorerApp) -> tuple[bool, bool, str]:
+    """Whether the rate's bars and their range are on screen, and the range's text."""
+    bars, scale = app.query_one("#lr-preview", Sparkline), app.query_one("#lr-range", Static)
+    return bars.display, scale.display, str(scale.render())
+
+
+def log_rates(app: ExplorerApp) -> list[str]:
+    """The lr column of the log, as printed."""
+    return [line.split()[-1] for line in table_lines(app)]
+
+
+async def test_the_rate_preview_says_the_range_its_bars_span_in_the_logs_digits() -> None:
+    app = ExplorerApp(PRESETS[3], show_timings=False)  # 0.2 * 0.99^s: 0.2 down to 0.165
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_run(pilot)
+        printed = log_rates(app)
+        low, high = min(printed, key=float), max(printed, key=float)
+        assert (low, high) == ("0.165234", "0.200000")  # the seed's first and last rates
+        bars, scale, text = preview_shown(app)
+        assert bars and scale
+        assert text == t("field.preview.range", low=low, high=high)
+        # A warm-up from 0 is a ramp from zero, and says so.
+        await type_into(pilot, "warmup", "5")
+        await wait_for_run(pilot)
+        assert preview_shown(app)[2] == t("field.preview.range", low="0.000000", high="0.200000")
+
+
+async def test_a_rate_the_log_prints_the_same_at_every_step_is_not_drawn_as_a_ramp() -> None:
+    app = ExplorerApp(PRESETS[3], show_timings=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_run(pilot)
+        # 0.2 down to 0.19999962: float32 rates that differ, all printed 0.200000.
+        await type_into(pilot, "decay", "0.9999999")
+        await wait_for_run(pilot)
+        rates = app._current.lr
+        assert rates.min() != rates.max() and set(log_rates(app)) == {"0.200000"}
+        assert preview_shown(app) == (False, False, "")
+        # A constant rate: nothing to preview either.
+        app.query_one("#schedule", Select).value = "constant"
+        await wait_for_run(pilot)
+        assert preview_shown(app) == (False, False, "")

@@ -205,7 +205,7 @@ class ExplorerScreen(Screen[None]):
         if result is None:
             return
         self.playback.show_run(result)
-        self.form.show_rates(result.lr)
+        self.form.show_rates(result)
         self.status.show_result(result, self.explorer_app.show_timings)
         self.show_theory(result, self._curvature)
         self.show_pins()

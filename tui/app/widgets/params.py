@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
@@ -25,11 +24,13 @@ from textual.widgets import Checkbox, Input, Select, Sparkline, Static
 from tui.app.keys import key
 from tui.app.markup import escape
 from tui.engine.losses import LossError
+from tui.engine.result import RunResult
 from tui.engine.schedules import formula
 from tui.engine.spec import ParameterError, RunSpec, parse_number
 from tui.i18n import msg, t
 from tui.model.parameters import PARAMETERS, Parameter, by_name, spec_from_values
 from tui.model.params import Params
+from tui.readable import readable
 
 #: The pane's layout: a row of one field, or of several side by side (the table says the rest).
 #: A parameter it leaves out gets a row of its own under the others.
@@ -252,6 +253,8 @@ class ParamsForm(VerticalScroll):
         for row in LAYOUT:
             if len(row) == 1:
                 yield self._widget(row[0], values, chosen)
+                if row[0] == "lr-preview":
+                    yield Static("", id="lr-range")  # the preview's scale, under its bars
                 continue
             with Horizontal(classes="pair"):
                 for name in row:
@@ -326,14 +329,24 @@ class ParamsForm(VerticalScroll):
         for name, box in fields.boxes.items():
             self.query_one(f"#{name}", Checkbox).value = box
 
-    def show_rates(self, rates: np.ndarray) -> None:
-        """Preview the current run's rate against step (thinned to the pane's width)."""
+    def show_rates(self, result: RunResult) -> None:
+        """Preview ``result``'s rate against step (thinned to the pane's width), with the range
+        its bars span in the log's digits.
+
+        A sparkline draws its lowest value at the floor and its highest at the top, so without
+        the range a rate from 0.2 down to 0.165 would look like a fall to zero. A rate the log
+        prints the same at every step drawn (constant, or varying only past its digits) is not
+        previewed: its bars would still span floor to top."""
         preview = self.query_one("#lr-preview", Sparkline)
-        # A constant rate has nothing to preview (a sparkline of equal values is blank).
-        preview.display = bool(rates.size) and bool(rates.min() != rates.max())
+        scale = self.query_one("#lr-range", Static)
         width = max(1, preview.size.width or 28)
-        step = max(1, rates.size // (width * 4))
-        preview.data = rates[::step].tolist()
+        step = max(1, result.lr.size // (width * 4))
+        drawn, printed = result.lr[::step], result.rates[::step]
+        low = readable(float(printed.min())) if printed.size else ""
+        high = readable(float(printed.max())) if printed.size else ""
+        preview.display = scale.display = low != high
+        preview.data = drawn.tolist()
+        scale.update(t("field.preview.range", low=low, high=high) if low != high else "")
 
     def parse(self) -> Params:
         """The parameters the fields describe; raise the first field's error if any is wrong.

@@ -137,6 +137,7 @@ MESSAGES: dict[str, str] = {
     "field.epochs": "epochs",
     "field.schedule.tip": "How lr changes from step to step (formulas: lr-explorer run --help)",
     "field.preview.tip": "lr against step, for the current run",
+    "field.preview.range": "lr ▁ {low} to █ {high}",
     "field.decay": "decay",
     "field.decay-steps": "decay steps",
     "field.steps": "steps T",

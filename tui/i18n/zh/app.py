@@ -137,6 +137,7 @@ MESSAGES: dict[str, str] = {
     "field.epochs": "迭代次数",
     "field.schedule.tip": "lr 如何随步数变化（公式见 lr-explorer run --help）",
     "field.preview.tip": "当前运行的 lr 随步数的变化",
+    "field.preview.range": "lr ▁ {low} 至 █ {high}",
     "field.decay": "衰减率",
     "field.decay-steps": "衰减步长",
     "field.steps": "步数 T",
