@@ -1,0 +1,864 @@
+"""Classroom load bench: simulated visitors on ``lr-explorer serve``, over textual-serve's own
+websocket protocol, as a browser speaks it.
+
+Usage: ``python bench/bench_serve.py [--visitors 1,10,30] [--keys 10] [--stagger 1.0]
+[--arrivals burst,staggered] [--think 0.3] [--timeout 300] [--root CHECKOUT] [--json FILE]``
+
+For each phase a fresh ``python -m tui serve`` starts in a process group of its own (port: a free
+one; ``--lang en``; a config folder of its own; ``--max-visitors`` when the server has it), and
+the bench reads the URL it prints on stderr, with its ``?token=...`` if it has one. It waits for
+the page to answer and for the server's process tree to go quiet (a shared engine loads
+TensorFlow before the first visitor), then measures the idle tree. Each visitor then does what
+the page's ``textual.js`` does: it GETs the page, opens the websocket the page names
+(``/ws?width=..&height=..``, the token carried over, an ``Origin`` header of the page's origin),
+sends ``["resize", {...}]`` and ``["ping", ...]``, and feeds every binary frame of terminal
+output to a terminal emulator (pyte). It reads the screen as a person would:
+
+- time to first results: websocket open to the lesson's first log row at lr 0.01
+  (``1  4.880000  36.000000  0.010000``) on that visitor's screen;
+- key to results: the lr field has the focus at start (README), so the visitor empties it as
+  a keyboard user would, ``ctrl+a`` (home) and ``ctrl+k`` (delete to the end), one
+  ``["stdin", key]`` message a key as xterm.js sends them, waits to see the field's "empty"
+  message (key to echo, also reported), then types a new rate k/100; the clock runs from the
+  last digit sent to the frame that shows the new run's first row (w = 5 - 12 lr, loss 36, that
+  lr). The two steps are apart because Textual 8.2.8 runs an ``Input``'s bound keys (ctrl+a,
+  ctrl+k) only after the printable keys that came in the same burst (Textualize/textual#6605):
+  sent at once, ``ctrl+a ctrl+k 0.05`` types the digits first and then deletes them.
+
+While a phase runs, a thread samples the server's process tree (descendants of the server, from
+``/proc/*/stat``): the number of processes, the sum of PSS from ``/proc/<pid>/smaps_rollup``
+(TensorFlow's libraries are shared, so PSS is what the room really adds) and the sum of RSS for
+reference. Memory and processes added by the room are the peak less the idle tree, per visitor.
+After the visitors leave, the bench waits (at most 15 s) for the tree to be back to its idle
+process count and reports what is left.
+
+Phases: one visitor (the baseline, always measured first in the same run), then each larger
+count in ``--visitors`` for each arrival in ``--arrivals``: ``burst`` (everyone at once) and
+``staggered`` (one every ``--stagger`` seconds). Key latencies are pooled over a phase's
+visitors; median and p90 are given as ratios to the single visitor's median. The bench's own CPU
+time is reported per phase in the JSON (it shares the machine with the server). PSS divides a
+page among all the processes that map it, the machine's other TensorFlow processes too: run it
+on a quiet machine. Every process the bench
+starts is killed at the end, also on Ctrl+C or an error (the server's process group, and any
+process seen in its tree that left the group). The exit status is 0 whatever the figures (a
+benchmark, not a test); 1 if a server could not be started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import html
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import aiohttp
+import pyte
+
+from tui.i18n import catalogue
+
+ROOT = Path(__file__).resolve().parents[1]
+WIDTH, HEIGHT = 120, 36
+#: The lesson's start: lr 0.01 from w0 = 5 on (w + 1)^2, whose first step is w = 4.88.
+LESSON_LR = 0.01
+W0 = 5.0
+#: How long the visitors' leaving may take before the leftover processes are counted.
+LEAVE_WAIT = 15.0
+
+
+# -- pure pieces (tests/test_bench_serve.py) -----------------------------------------------------
+
+
+def parse_smaps_rollup(text: str) -> dict[str, int]:
+    """The fields of a ``/proc/<pid>/smaps_rollup`` in bytes (``Pss``, ``Rss``, ...); the
+    header line (an address range) and anything not ``Name: N kB`` are skipped."""
+    fields: dict[str, int] = {}
+    for line in text.splitlines():
+        name, sep, rest = line.partition(":")
+        parts = rest.split()
+        if sep and len(parts) == 2 and parts[1] == "kB" and parts[0].isdigit():
+            fields[name.strip()] = int(parts[0]) * 1024
+    return fields
+
+
+def parse_stat(text: str) -> tuple[int, int]:
+    """``(ppid, starttime)`` from a ``/proc/<pid>/stat`` line (the command name in parentheses
+    may itself hold spaces and parentheses, so the fields are read after the last ``)``)."""
+    fields = text[text.rindex(")") + 2 :].split()
+    return int(fields[1]), int(fields[19])
+
+
+def descendants(root: int, parents: dict[int, int]) -> list[int]:
+    """``root`` and every process below it, given each process's parent."""
+    children: dict[int, list[int]] = {}
+    for pid, ppid in parents.items():
+        children.setdefault(ppid, []).append(pid)
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, ()))
+    return sorted(tree)
+
+
+#: A URL as printed: ASCII up to a space, a quote or a parenthesis (a Chinese sentence goes
+#: on with a full-width parenthesis right after it).
+_URL = re.compile(r"https?://[^\s\"'<>()\u0080-\uffff]+")
+
+
+def find_url(text: str) -> str | None:
+    """The first http(s) URL in what the server printed (with its query, such as a token),
+    without the punctuation that ends the sentence around it."""
+    match = _URL.search(text)
+    return match.group(0).rstrip(".,;:") if match else None
+
+
+_WS_ATTR = re.compile(r"data-session-websocket-url\s*=\s*\"([^\"]*)\"")
+
+
+def websocket_url(page: str, page_url: str, width: int, height: int) -> str:
+    """The websocket a browser opens for ``page`` (served at ``page_url``): the URL in the
+    page's ``data-session-websocket-url`` (else ``/ws`` on the page's host), with the terminal
+    size added as ``textual.js`` adds it and any ``token`` of the page's URL carried over."""
+    found = _WS_ATTR.search(page)
+    base = urlsplit(page_url)
+    if found:
+        ws = urlsplit(html.unescape(found.group(1)))
+    else:
+        scheme = "wss" if base.scheme == "https" else "ws"
+        ws = urlsplit(urlunsplit((scheme, base.netloc, "/ws", "", "")))
+    query = dict(parse_qsl(ws.query))
+    for name, value in parse_qsl(base.query):
+        if name == "token":
+            query.setdefault(name, value)
+    query.update(width=str(width), height=str(height))
+    return urlunsplit((ws.scheme, ws.netloc, ws.path, urlencode(query), ""))
+
+
+def origin_of(url: str) -> str:
+    """The ``Origin`` a browser sends for a page at ``url``: scheme and host only."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def first_row_pattern(lr: float, w0: float = W0) -> re.Pattern[str]:
+    """The log's first row for a run at ``lr`` from ``w0`` on the lesson's loss (w + 1)^2:
+    step 1, w = w0 - lr * 2 (w0 + 1), the loss at w0, then lr, each with 6 decimals as the log
+    shows them. Rates are hundredths in this bench, so float32's last bits never reach the
+    sixth decimal."""
+    w = w0 - lr * 2 * (w0 + 1)
+    loss = (w0 + 1) ** 2
+    cells = (f"{w:.6f}", f"{loss:.6f}", f"{lr:.6f}")
+    return re.compile(r"(?<![\w.])1\s+" + r"\s+".join(map(re.escape, cells)) + r"(?![\w.])")
+
+
+#: Select Graphic Rendition (colours, bold): no text in it, and most of what pyte would parse.
+_SGR = re.compile(rb"\x1b\[[0-9;:]*m")
+
+
+class ScreenReader:
+    """A terminal screen fed with the websocket's binary frames (textual-serve's terminal
+    output), read as text. Colours are dropped before pyte sees them: they hold no text and
+    are most of the bytes (pyte then takes less than half the time). A sequence or a UTF-8
+    character cut between two frames needs nothing more: pyte's parser and its decoder keep
+    their state from one feed to the next, and a cut colour sequence is left whole to them."""
+
+    def __init__(self, width: int = WIDTH, height: int = HEIGHT) -> None:
+        self.screen = pyte.Screen(width, height)
+        self._stream = pyte.ByteStream(self.screen)
+
+    def feed(self, data: bytes) -> None:
+        """Take one frame of terminal output."""
+        self._stream.feed(_SGR.sub(b"", data))
+
+    def resize(self, width: int, height: int) -> None:
+        """Follow a terminal resize."""
+        self.screen.resize(height, width)
+
+    def lines(self) -> list[str]:
+        """The screen's rows as text."""
+        return list(self.screen.display)
+
+    def text(self) -> str:
+        """The whole screen, one row a line."""
+        return "\n".join(line.rstrip() for line in self.lines())
+
+    def find(self, pattern: re.Pattern[str], dirty_only: bool = False) -> bool:
+        """Whether a row of the screen (or, with ``dirty_only``, a row changed since the last
+        call) matches ``pattern``."""
+        rows = sorted(self.screen.dirty) if dirty_only else range(self.screen.lines)
+        self.screen.dirty.clear()
+        display = self.screen.display
+        return any(pattern.search(display[row]) for row in rows if row < len(display))
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The ``q``-quantile (0..1) of ``values`` by linear interpolation; None if empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    at = (len(ordered) - 1) * q
+    low = int(at)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (at - low)
+
+
+def pack_frames(frames: Iterable[bytes]) -> bytes:
+    """Frames as one recording (each a 4-byte big-endian length, then its bytes), gzipped."""
+    return gzip.compress(b"".join(len(f).to_bytes(4, "big") + f for f in frames), 9, mtime=0)
+
+
+def unpack_frames(recording: bytes) -> list[bytes]:
+    """The frames of a :func:`pack_frames` recording."""
+    data, frames, at = gzip.decompress(recording), [], 0
+    while at < len(data):
+        size = int.from_bytes(data[at : at + 4], "big")
+        frames.append(data[at + 4 : at + 4 + size])
+        at += 4 + size
+    return frames
+
+
+def typed_rate(visitor: int, key: int) -> float:
+    """The rate visitor ``visitor`` types at its ``key``-th key: hundredths from 0.02 to 0.91,
+    never the one before it nor the lesson's 0.01 (so the expected row is always a new one),
+    and different visitors at different rates."""
+    return ((visitor * 37 + key * 13) % 90 + 2) / 100
+
+
+#: What a keyboard user types to empty the focused lr field, one xterm.js ``onData`` each:
+#: ctrl+a (home), ctrl+k (delete to the end).
+CLEAR_KEYS = ("\x01", "\x0b")
+
+
+def digits(lr: float) -> list[str]:
+    """The keys that type ``lr`` into an empty field, one ``onData`` each."""
+    return list(f"{lr:g}")
+
+
+def empty_field_pattern(message: str) -> re.Pattern[str]:
+    """The error line the form shows for an empty field (``message``: the catalogue's)."""
+    return re.compile(re.escape(message))
+
+
+#: The form's error line for an empty field, in English (the server runs with --lang en).
+EMPTIED = empty_field_pattern(catalogue("en")["field.empty"])
+
+
+# -- the server's process tree -------------------------------------------------------------------
+
+
+def _parents() -> dict[int, int]:
+    parents = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            with suppress(OSError, ValueError, IndexError):
+                parents[int(entry.name)] = parse_stat(Path(entry.path, "stat").read_text())[0]
+    return parents
+
+
+def _starttime(pid: int) -> int | None:
+    try:
+        return parse_stat(Path(f"/proc/{pid}/stat").read_text())[1]
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    except OSError:
+        return ""
+
+
+@dataclass
+class TreeSample:
+    """One look at the server's process tree."""
+
+    at: float
+    processes: int
+    pss: int
+    rss: int
+
+
+def sample_tree(root: int, seen: dict[int, int] | None = None) -> TreeSample:
+    """The tree under ``root`` now; each pid met is recorded in ``seen`` with its start time
+    (for the clean-up, which kills only those very processes)."""
+    tree = descendants(root, _parents())
+    pss = rss = 0
+    alive = 0
+    for pid in tree:
+        try:
+            fields = parse_smaps_rollup(Path(f"/proc/{pid}/smaps_rollup").read_text())
+        except OSError:
+            continue
+        alive += 1
+        pss += fields.get("Pss", 0)
+        rss += fields.get("Rss", 0)
+        if seen is not None and pid not in seen and (start := _starttime(pid)) is not None:
+            seen[pid] = start
+    return TreeSample(time.perf_counter(), alive, pss, rss)
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds used so far by the processes now in the tree under ``root``."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in descendants(root, _parents()):
+        with suppress(OSError, ValueError, IndexError):
+            text = Path(f"/proc/{pid}/stat").read_text()
+            fields = text[text.rindex(")") + 2 :].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+class Sampler(threading.Thread):
+    """Samples the tree every ``every`` seconds until stopped; keeps the peak."""
+
+    def __init__(self, root: int, seen: dict[int, int], every: float) -> None:
+        super().__init__(daemon=True)
+        self.root, self.seen, self.every = root, seen, every
+        self.samples: list[TreeSample] = []
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.is_set():
+            self.samples.append(sample_tree(self.root, self.seen))
+            self._done.wait(self.every)
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+        self.samples.append(sample_tree(self.root, self.seen))
+
+    def peak(self) -> TreeSample:
+        """The sample with the most PSS."""
+        return max(self.samples, key=lambda s: s.pss)
+
+
+# -- the server ----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A port nobody listens on now (the kernel's choice)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serve_options(root: Path) -> set[str]:
+    """The options ``lr-explorer serve`` takes (from its ``--help``), so that options added
+    since (``--max-visitors``) are passed only where they exist."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "tui", "serve", "--lang", "en", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=root,
+    )
+    return set(re.findall(r"--[a-z][a-z0-9-]*", proc.stdout))
+
+
+class Server:
+    """``python -m tui serve`` in a process group of its own, with its output in files."""
+
+    def __init__(self, root: Path, workdir: Path, max_visitors: int, options: set[str]) -> None:
+        self.port = free_port()
+        command = [sys.executable, "-m", "tui", "serve", "--port", str(self.port)]
+        command += ["--host", "127.0.0.1", "--lang", "en"]
+        if "--max-visitors" in options:
+            command += ["--max-visitors", str(max_visitors)]
+        self.command = command
+        config = workdir / "config"
+        config.mkdir(exist_ok=True)
+        self.out_path, self.err_path = workdir / "server.out", workdir / "server.err"
+        env = {**os.environ, "LR_EXPLORER_CONFIG_DIR": str(config)}
+        self.seen: dict[int, int] = {}
+        with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
+            self.proc = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                env=env,
+                cwd=root,
+                start_new_session=True,
+            )
+        self.started = time.perf_counter()
+        _SERVERS.append(self)
+
+    def output(self) -> str:
+        """What the server printed so far (stderr, then stdout)."""
+        texts = []
+        for path in (self.err_path, self.out_path):
+            with suppress(OSError):
+                texts.append(path.read_text(errors="replace"))
+        return "\n".join(texts)
+
+    def url(self, timeout: float) -> str:
+        """The URL the server prints on stderr (its token included)."""
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            with suppress(OSError):
+                if found := find_url(self.err_path.read_text(errors="replace")):
+                    return found
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise RuntimeError(f"the server printed no URL:\n{self.output()[-2000:]}")
+
+    def stop(self) -> None:
+        """The whole process group, then any process seen in the tree that left it."""
+        for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+            with suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, sig)
+            with suppress(subprocess.TimeoutExpired):
+                self.proc.wait(wait)
+                if not self._group_alive():
+                    break
+        for pid, start in self.seen.items():
+            if _starttime(pid) == start:
+                with suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
+        with suppress(subprocess.TimeoutExpired):
+            self.proc.wait(5)
+        if self in _SERVERS:
+            _SERVERS.remove(self)
+
+    def _group_alive(self) -> bool:
+        try:
+            os.killpg(self.proc.pid, 0)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+
+
+_SERVERS: list[Server] = []
+
+
+def stop_all_servers() -> None:
+    """Kill every server still running (the clean-up on any way out)."""
+    for server in list(_SERVERS):
+        server.stop()
+
+
+async def wait_for_page(url: str, timeout: float) -> str:
+    """The page at ``url`` once it answers 200."""
+    deadline = time.perf_counter() + timeout
+    async with aiohttp.ClientSession() as http:
+        while True:
+            try:
+                async with http.get(url) as response:
+                    if response.status == 200:
+                        return await response.text()
+            except aiohttp.ClientError:
+                pass
+            if time.perf_counter() > deadline:
+                raise RuntimeError(f"{url} never answered")
+            await asyncio.sleep(0.1)
+
+
+def wait_quiet(root: int, timeout: float, window: float = 1.0, busy: float = 0.1) -> float:
+    """Wait until the tree under ``root`` uses less than ``busy`` of a CPU over ``window``
+    seconds (TensorFlow loaded, nothing starting); returns the seconds waited."""
+    start = time.perf_counter()
+    before = tree_cpu_seconds(root)
+    while time.perf_counter() - start < timeout:
+        time.sleep(window)
+        now = tree_cpu_seconds(root)
+        if now - before < busy * window:
+            break
+        before = now
+    return time.perf_counter() - start
+
+
+# -- a visitor -----------------------------------------------------------------------------------
+
+
+@dataclass
+class VisitorResult:
+    """What one visitor saw (seconds)."""
+
+    visitor: int
+    connect_s: float | None = None
+    first_frame_s: float | None = None
+    first_results_s: float | None = None
+    pong_s: float | None = None
+    key_s: list[float] = field(default_factory=list)
+    echo_s: list[float] = field(default_factory=list)
+    error: str | None = None
+    #: The screen as it last was, kept when something went wrong.
+    screen: str | None = None
+
+
+class Visitor:
+    """One browser tab: a websocket to the server and the screen it draws."""
+
+    def __init__(self, number: int, width: int, height: int, emptied: re.Pattern[str]) -> None:
+        self.result = VisitorResult(number)
+        self.emptied = emptied
+        self.width, self.height = width, height
+        self.reader = ScreenReader(width, height)
+        self.ws: aiohttp.ClientWebSocketResponse | None = None
+        self._opened = 0.0
+        self._ping_sent = 0.0
+        self._want: re.Pattern[str] | None = None
+        #: The frames received until the first results, when they are to be recorded.
+        self.frames: list[bytes] | None = None
+        self._seen: asyncio.Future[float] | None = None
+        self._closed = False
+
+    async def run(
+        self, http: aiohttp.ClientSession, page_url: str, keys: int, think: float, timeout: float
+    ) -> VisitorResult:
+        """Load the page, open the websocket, wait for the lesson's first results, type
+        ``keys`` rates; the websocket is closed on the way out (the visitor leaves)."""
+        result = self.result
+        try:
+            start = time.perf_counter()
+            async with http.get(page_url) as response:
+                response.raise_for_status()
+                page = await response.text()
+            url = websocket_url(page, page_url, self.width, self.height)
+            self.ws = await http.ws_connect(
+                url, origin=origin_of(page_url), max_msg_size=0, autoping=True
+            )
+            self._opened = time.perf_counter()
+            result.connect_s = self._opened - start
+            receiving = asyncio.create_task(self._receive())
+            try:
+                await self._send(["resize", {"width": self.width, "height": self.height}])
+                self._ping_sent = time.perf_counter()
+                await self._send(["ping", str(int(time.time() * 1000))])
+                lesson = self._expect(first_row_pattern(LESSON_LR))
+                result.first_results_s = await asyncio.wait_for(lesson, timeout) - self._opened
+                for key in range(keys):
+                    await asyncio.sleep(think)
+                    lr = typed_rate(result.visitor, key)
+                    result.echo_s.append(await self._type(CLEAR_KEYS, self.emptied, timeout))
+                    typed = await self._type(digits(lr), first_row_pattern(lr), timeout)
+                    result.key_s.append(typed)
+            finally:
+                receiving.cancel()
+                with suppress(asyncio.CancelledError):
+                    await receiving
+                await self.ws.close()
+        except asyncio.TimeoutError:
+            result.error = f"timed out after {timeout:g} s"
+        except (aiohttp.ClientError, OSError, RuntimeError) as err:
+            result.error = f"{type(err).__name__}: {err}"
+        if result.error:
+            result.screen = self.reader.text()
+        return result
+
+    async def _type(self, strokes: Sequence[str], shows: re.Pattern[str], timeout: float) -> float:
+        """Send ``strokes``; the seconds from the last one sent to the frame that shows
+        ``shows``."""
+        waiting = self._expect(shows)
+        for stroke in strokes:
+            await self._send(["stdin", stroke])
+        sent = time.perf_counter()
+        return await asyncio.wait_for(waiting, timeout) - sent
+
+    async def _send(self, envelope: list[object]) -> None:
+        assert self.ws is not None
+        await self.ws.send_str(json.dumps(envelope))
+
+    def _expect(self, pattern: re.Pattern[str]) -> asyncio.Future[float]:
+        """A future set to the arrival time of the first frame after which ``pattern`` is on
+        screen (already set if it is there now)."""
+        self._seen = asyncio.get_running_loop().create_future()
+        self._want = pattern
+        if self.reader.find(pattern):
+            self._seen.set_result(time.perf_counter())
+            self._want = None
+        elif self._closed:
+            self._seen.set_exception(ConnectionError("the server closed the websocket"))
+        return self._seen
+
+    async def _receive(self) -> None:
+        """Read frames until the websocket closes; a wait under way then fails at once."""
+        try:
+            await self._read()
+        finally:
+            self._closed = True
+            if self._seen is not None and not self._seen.done():
+                self._seen.set_exception(ConnectionError("the server closed the websocket"))
+
+    async def _read(self) -> None:
+        assert self.ws is not None
+        async for message in self.ws:
+            arrived = time.perf_counter()
+            if message.type == aiohttp.WSMsgType.BINARY:
+                if self.result.first_frame_s is None and len(message.data) > 10:
+                    self.result.first_frame_s = arrived - self._opened
+                if self.frames is not None and self.result.first_results_s is None:
+                    self.frames.append(message.data)
+                self.reader.feed(message.data)
+                want, seen = self._want, self._seen
+                pending = want is not None and seen is not None and not seen.done()
+                if pending and self.reader.find(want, dirty_only=True):
+                    seen.set_result(arrived)
+                    self._want = None
+            elif message.type == aiohttp.WSMsgType.TEXT:
+                with suppress(ValueError, IndexError, TypeError):
+                    if json.loads(message.data)[0] == "pong" and self.result.pong_s is None:
+                        self.result.pong_s = arrived - self._ping_sent
+            else:
+                break
+
+
+# -- a phase -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Phase:
+    """One server, ``visitors`` visitors arriving as ``arrival``, and what was measured."""
+
+    visitors: int
+    arrival: str
+    stagger: float
+    url: str = ""
+    server_up_s: float | None = None
+    server_quiet_s: float | None = None
+    idle: dict[str, int] = field(default_factory=dict)
+    peak: dict[str, int] = field(default_factory=dict)
+    added: dict[str, float] = field(default_factory=dict)
+    per_visitor: dict[str, float] = field(default_factory=dict)
+    first_results_s: dict[str, float | None] = field(default_factory=dict)
+    key_s: dict[str, float | None] = field(default_factory=dict)
+    echo_s: dict[str, float | None] = field(default_factory=dict)
+    key_ratio: dict[str, float | None] = field(default_factory=dict)
+    left_after_leave: int | None = None
+    #: The command lines of the server's children still there after the visitors left.
+    left_commands: list[str] = field(default_factory=list)
+    leave_s: float | None = None
+    bench_cpu_s: float = 0.0
+    failed: list[str] = field(default_factory=list)
+    results: list[VisitorResult] = field(default_factory=list)
+
+
+def _stats(values: Sequence[float]) -> dict[str, float | None]:
+    return {
+        "n": len(values),
+        "median": statistics.median(values) if values else None,
+        "p90": percentile(values, 0.9),
+        "max": max(values) if values else None,
+    }
+
+
+async def _visit_all(phase: Phase, url: str, args: argparse.Namespace) -> list[VisitorResult]:
+    spacing = phase.stagger if phase.arrival == "staggered" else 0.0
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as http:
+
+        async def arrive(number: int) -> VisitorResult:
+            await asyncio.sleep(number * spacing)
+            visitor = Visitor(number, args.width, args.height, EMPTIED)
+            recording = args.record is not None and phase.arrival == "single"
+            visitor.frames = [] if recording else None
+            result = await visitor.run(http, url, args.keys, args.think, args.timeout)
+            if recording and visitor.frames and result.first_results_s is not None:
+                args.record.write_bytes(pack_frames(visitor.frames))
+            return result
+
+        return list(await asyncio.gather(*(arrive(n) for n in range(phase.visitors))))
+
+
+def run_phase(phase: Phase, args: argparse.Namespace, options: set[str]) -> Phase:
+    """Start a server, measure it idle, send the visitors, measure, let them leave, stop it."""
+    with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp:
+        server = Server(args.root, Path(tmp), max(args.visitors) + 5, options)
+        try:
+            phase.url = server.url(args.timeout)
+            asyncio.run(wait_for_page(phase.url, args.timeout))
+            phase.server_up_s = time.perf_counter() - server.started
+            phase.server_quiet_s = wait_quiet(server.proc.pid, args.timeout)
+            idle = sample_tree(server.proc.pid, server.seen)
+            phase.idle = {"processes": idle.processes, "pss": idle.pss, "rss": idle.rss}
+            sampler = Sampler(server.proc.pid, server.seen, args.sample)
+            sampler.start()
+            cpu = time.process_time()
+            try:
+                phase.results = asyncio.run(_visit_all(phase, phase.url, args))
+            finally:
+                phase.bench_cpu_s = time.process_time() - cpu
+                sampler.stop()
+            peak = sampler.peak()
+            most = max(s.processes for s in sampler.samples)
+            phase.peak = {"processes": most, "pss": peak.pss, "rss": peak.rss}
+            phase.added = {k: phase.peak[k] - phase.idle[k] for k in phase.idle}
+            phase.per_visitor = {k: v / phase.visitors for k, v in phase.added.items()}
+            left = time.perf_counter()
+            while time.perf_counter() - left < LEAVE_WAIT:
+                now = sample_tree(server.proc.pid, server.seen)
+                if now.processes <= idle.processes:
+                    phase.leave_s = time.perf_counter() - left
+                    break
+                time.sleep(0.2)
+            phase.left_after_leave = now.processes - idle.processes
+            if phase.left_after_leave > 0:
+                phase.left_commands = [
+                    _command(pid)
+                    for pid in descendants(server.proc.pid, _parents())
+                    if pid != server.proc.pid
+                ]
+        finally:
+            server.stop()
+    firsts = [r.first_results_s for r in phase.results if r.first_results_s is not None]
+    keys = [k for r in phase.results for k in r.key_s]
+    phase.first_results_s = _stats(firsts)
+    phase.key_s = _stats(keys)
+    phase.echo_s = _stats([e for r in phase.results for e in r.echo_s])
+    phase.failed = [f"visitor {r.visitor}: {r.error}" for r in phase.results if r.error]
+    return phase
+
+
+# -- report --------------------------------------------------------------------------------------
+
+
+def _mib(value: float | None) -> str:
+    return "-" if value is None else f"{value / 2**20:.0f}"
+
+
+def _s(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _x(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}x"
+
+
+def table(phases: Iterable[Phase]) -> Iterator[str]:
+    """The figures, one phase a row."""
+    yield (
+        f"{'visitors':>8} {'arrival':>9} {'procs':>9} {'+/vis':>5} {'PSS+/vis':>8} "
+        f"{'RSS+/vis':>8} {'first med':>9} {'first max':>9} {'key med':>7} {'key p90':>7} "
+        f"{'med/1':>6} {'p90/1':>6} {'echo med':>8} {'left':>4} {'failed':>6}"
+    )
+    yield "".ljust(8, " ") + " " + "(MiB and seconds; procs idle->peak; ratios to 1 visitor)"
+    for p in phases:
+        procs = f"{p.idle.get('processes', 0)}->{p.peak.get('processes', 0)}"
+        yield (
+            f"{p.visitors:>8} {p.arrival:>9} {procs:>9} "
+            f"{p.per_visitor.get('processes', 0):>5.1f} {_mib(p.per_visitor.get('pss')):>8} "
+            f"{_mib(p.per_visitor.get('rss')):>8} {_s(p.first_results_s.get('median')):>9} "
+            f"{_s(p.first_results_s.get('max')):>9} {_s(p.key_s.get('median')):>7} "
+            f"{_s(p.key_s.get('p90')):>7} {_x(p.key_ratio.get('median')):>6} "
+            f"{_x(p.key_ratio.get('p90')):>6} {_s(p.echo_s.get('median')):>8} "
+            f"{'-' if p.left_after_leave is None else p.left_after_leave:>4} {len(p.failed):>6}"
+        )
+
+
+def _counts(text: str) -> list[int]:
+    counts = sorted({int(part) for part in text.split(",") if part.strip()})
+    if not counts or counts[0] < 1:
+        raise argparse.ArgumentTypeError("visitor counts are whole numbers from 1")
+    return counts
+
+
+def _arrivals(text: str) -> list[str]:
+    chosen = [part.strip() for part in text.split(",") if part.strip()]
+    if not chosen or any(a not in ("burst", "staggered") for a in chosen):
+        raise argparse.ArgumentTypeError("arrivals are burst and/or staggered")
+    return chosen
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The bench's command line."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--visitors", type=_counts, default=[1, 10, 30], help="e.g. 1,10,30")
+    parser.add_argument("--keys", type=int, default=10, help="rates each visitor types")
+    parser.add_argument("--stagger", type=float, default=1.0, help="seconds between arrivals")
+    parser.add_argument("--arrivals", type=_arrivals, default=["burst", "staggered"])
+    parser.add_argument("--think", type=float, default=0.3, help="seconds between two rates")
+    parser.add_argument("--timeout", type=float, default=300.0, help="longest wait for a screen")
+    parser.add_argument("--sample", type=float, default=1.0, help="seconds between tree samples")
+    parser.add_argument("--width", type=int, default=WIDTH)
+    parser.add_argument("--height", type=int, default=HEIGHT)
+    parser.add_argument(
+        "--root", type=Path, default=ROOT, help="the checkout to serve (python -m tui there)"
+    )
+    parser.add_argument(
+        "--record",
+        type=Path,
+        default=None,
+        help="save the single visitor's frames up to its first results (tests/data's recording)",
+    )
+    parser.add_argument("--json", type=Path, default=None, help="write the figures here")
+    return parser.parse_args(argv)
+
+
+def _on_signal(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@contextmanager
+def cleaned_up() -> Iterator[None]:
+    """Every server killed on the way out: an error, Ctrl+C, SIGTERM or SIGHUP."""
+    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        stop_all_servers()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the phases, print the table, write the JSON."""
+    args = parse_args(argv)
+    counts = sorted(set(args.visitors) | {1})
+    plan = [Phase(1, "single", 0.0)]
+    plan += [Phase(n, a, args.stagger) for n in counts if n > 1 for a in args.arrivals]
+    phases: list[Phase] = []
+    with cleaned_up():
+        options = serve_options(args.root)
+        for phase in plan:
+            print(f"-- {phase.visitors} visitor(s), {phase.arrival}", file=sys.stderr, flush=True)
+            try:
+                phases.append(run_phase(phase, args, options))
+            except RuntimeError as err:
+                print(f"server failed: {err}", file=sys.stderr)
+                return 1
+            for line in phase.failed:
+                print(f"   {line}", file=sys.stderr)
+            if shown := next((r.screen for r in phase.results if r.screen), None):
+                print(f"   the first failed visitor's screen:\n{shown}", file=sys.stderr)
+    base = phases[0].key_s.get("median")
+    for phase in phases:
+        for name in ("median", "p90"):
+            value = phase.key_s.get(name)
+            phase.key_ratio[name] = value / base if value is not None and base else None
+    print("\n".join(table(phases)))
+    if args.json is not None:
+        figures = {
+            "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+            "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+            "server_options": sorted(options),
+            "phases": [asdict(phase) for phase in phases],
+        }
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("interrupted; every server stopped", file=sys.stderr)
+        sys.exit(130)
