@@ -3,6 +3,7 @@ websocket protocol, as a browser speaks it.
 
 Usage: ``python bench/bench_serve.py [--visitors 1,10,30] [--keys 10] [--stagger 1.0]
 [--arrivals burst,staggered] [--think 0.3] [--timeout 300] [--root CHECKOUT] [--json FILE]``
+(pyte, the terminal emulator, is in the test extra: ``pip install '.[test]'``).
 
 For each phase a fresh ``python -m tui serve`` starts in a process group of its own (port: a free
 one; ``--lang en``; a config folder of its own; ``--max-visitors`` when the server has it), and
@@ -41,7 +42,9 @@ page among all the processes that map it, the machine's other TensorFlow process
 on a quiet machine. Every process the bench
 starts is killed at the end, also on Ctrl+C or an error (the server's process group, and any
 process seen in its tree that left the group). The exit status is 0 whatever the figures (a
-benchmark, not a test); 1 if a server could not be started.
+benchmark, not a test); 1 if a server could not be started. ``--record FILE`` saves the single
+visitor's frames up to its first results (``tests/data/serve_frames_80x24.bin.gz`` was made so,
+at ``--width 80 --height 24``).
 """
 
 from __future__ import annotations
