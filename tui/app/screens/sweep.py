@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from rich.text import Text
@@ -57,6 +57,25 @@ class FiniteNumber(Validator):
         return self.success()
 
 
+def _named(err: ParameterError) -> str:
+    """What is wrong with the range fields, named as the screen names them: the engine names
+    the pair ``range`` and the count ``count``; a field that is no number names itself."""
+    if err.name == "range":
+        return t("sweep.range", why=err.reason)
+    if err.name == "count":
+        return str(ParameterError(t("sweep.sweep-count"), err.reason))
+    return str(err)
+
+
+#: The suggestions: their name in :class:`~tui.engine.sweep.Suggestions`, their binding's id,
+#: and the catalogue key of their words in the readout.
+SUGGESTIONS = (
+    ("best", "sweep-best", "sweep.best"),
+    ("steepest", "sweep-steepest", "sweep.steepest"),
+    ("min_over_10", "sweep-min10", "sweep.min10"),
+)
+
+
 class SweepScreen(Screen[float | None]):
     """Final loss (or steps to the tolerance) against lr, log-spaced; dismissed with a rate."""
 
@@ -67,6 +86,9 @@ class SweepScreen(Screen[float | None]):
         key("shift+right", "move(10)", "sweep-right-10", show=False),
         key("a,enter", "apply", "sweep-apply"),
         key("m", "metric", "sweep-metric"),
+        key("b", "suggestion('best')", "sweep-best", show=False),
+        key("g", "suggestion('steepest')", "sweep-steepest", show=False),
+        key("t", "suggestion('min_over_10')", "sweep-min10", show=False),
         key("escape", "back", "sweep-back"),
     ]
 
@@ -124,7 +146,7 @@ class SweepScreen(Screen[float | None]):
                 raise ParameterError(t("sweep.sweep-count"), msg("sweep.whole"))
             lrs = log_rates(low, high, int(count))
         except ParameterError as err:
-            info.update(Text(t("sweep.range", why=err), style="bold red"))
+            info.update(Text(_named(err), style="bold red"))
             return
         info.update(t("sweep.running"))
         self._asked = lrs
@@ -210,9 +232,15 @@ class SweepScreen(Screen[float | None]):
                     label=t("plot.zero"),
                 )
                 ticks, labels = [floor, *ticks], ["0", *labels]
+                y = np.where(zero, floor, y)
             plt.yticks(ticks, labels)
         ticks, labels = log_ticks(float(x.min()), float(x.max()), most=8)
         plt.xticks(ticks, labels)
+        # The axis spans every rate swept, whichever rates have a point in this metric (the
+        # steps to the tolerance exist only where a run converged: plotext would fit the axis
+        # to those and show a single tick).
+        plt.xlim(float(x.min()), float(x.max()))
+        self._mark_suggestions(plt, x, y, keep | zero, chart.size.width)
         plt.xlabel(t("plot.lr_log"))
         if self.theory is not None:
             for rate, color in (
@@ -224,6 +252,44 @@ class SweepScreen(Screen[float | None]):
         plt.vline(float(x[self.cursor]), "orange")
         chart.refresh()
         self.query_one("#sweep-info", Static).update(self._readout(sweep))
+
+    def _mark_suggestions(
+        self, plt: Any, x: np.ndarray, y: np.ndarray, drawn: np.ndarray, width: int
+    ) -> None:
+        """Label each suggestion on the curve, as lr finders mark theirs: its key at the point
+        of the swept rate nearest to it (where that rate has a point in the metric shown), and
+        its rate just right of it, so that the mark hides no other point than its own. No
+        words: plotext places text by characters, so a Chinese word would shift the frame (the
+        readout says which key is which suggestion)."""
+        sweep = self.sweep
+        assert sweep is not None
+        picks = suggest(sweep)
+        column = (float(x.max()) - float(x.min())) / max(1, width - 10)  # one cell, about
+        for name, binding, _ in SUGGESTIONS:
+            rate = getattr(picks, name)
+            if rate is None:
+                continue
+            i = sweep.result_index(rate)
+            if not drawn[i]:
+                continue
+            shown = self._key_of(binding)
+            at = float(x[i]), float(y[i])
+            plt.scatter([at[0]], [at[1]], marker=shown[:1], color="magenta+", style="bold")
+            plt.text(
+                f"{rate:.3g}",
+                at[0] + column,
+                at[1],
+                color="magenta+",
+                background="default",
+                alignment="left",
+            )
+
+    def _key_of(self, binding_id: str) -> str:
+        """The key bound to ``binding_id`` as the user sees it (their keymap applied)."""
+        for active in self.active_bindings.values():
+            if active.binding.id == binding_id:
+                return self.app.get_key_display(active.binding)
+        return "?"
 
     def _readout(self, sweep: Sweep) -> str:
         i = self.cursor
@@ -237,12 +303,16 @@ class SweepScreen(Screen[float | None]):
                 tol=sweep.tol,
                 steps=t("sweep.never") if steps < 0 else steps,
                 outcome=sweep.outcomes[i].label,
+                apply=self._key_of("sweep-apply"),
+                left=self._key_of("sweep-left"),
+                right=self._key_of("sweep-right"),
+                metric=self._key_of("sweep-metric"),
             )
         ]
         found = [
-            t("sweep.best", lr=picks.best) if picks.best is not None else "",
-            t("sweep.steepest", lr=picks.steepest) if picks.steepest is not None else "",
-            t("sweep.min10", lr=picks.min_over_10) if picks.min_over_10 is not None else "",
+            t(words, lr=rate, key=self._key_of(binding))
+            for name, binding, words in SUGGESTIONS
+            if (rate := getattr(picks, name)) is not None
         ]
         line = t("sweep.found", found=t("sweep.comma").join(part for part in found if part))
         if self.theory is not None:
@@ -265,6 +335,15 @@ class SweepScreen(Screen[float | None]):
         """Back to the explorer with the rate under the cursor."""
         if self.sweep is not None:
             self.dismiss(float(self.sweep.lrs[self.cursor]))
+
+    def action_suggestion(self, name: str) -> None:
+        """Back to the explorer with suggestion ``name`` (``best``, ``steepest``,
+        ``min_over_10``), if the sweep has one."""
+        if self.sweep is None:
+            return
+        rate = getattr(suggest(self.sweep), name, None)
+        if rate is not None:
+            self.dismiss(float(rate))
 
     def action_back(self) -> None:
         """Back to the explorer, rate unchanged."""
