@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import subprocess
 import sys
 
@@ -16,7 +17,8 @@ needs_chromium = needs_tool(CHROMIUM, "chromium", "apt install chromium; .ci/run
 
 @pytest.fixture
 def served(own_config_dir):
-    """``lr-explorer serve`` on a free port, on lr 0.99; stopped afterwards."""
+    """``lr-explorer serve`` on a free port, on lr 0.99: the room's address it printed (with
+    the token); stopped afterwards."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "tui", "serve", "--port", str(port), "--lr", "0.99"],
@@ -25,7 +27,12 @@ def served(own_config_dir):
         env={**os.environ, "LR_EXPLORER_CONFIG_DIR": str(own_config_dir)},
     )
     try:
-        yield f"http://127.0.0.1:{port}/"
+        assert server.stderr is not None
+        # "serving lr-explorer at http://127.0.0.1:PORT/?token=... (ctrl+c stops)"
+        printed = server.stderr.readline().decode()
+        room = re.search(r"http://\S+", printed)
+        assert room, printed
+        yield room.group(0)
     finally:
         server.terminate()
         server.wait(10)

@@ -438,29 +438,23 @@ def test_app_arguments_keep_the_language(
 def test_serve_starts_each_visitor_in_the_chosen_language(
     own_config_dir: Path, no_locale, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
-    import shlex
+    import socket
 
-    import textual_serve.server
+    from tui.serve import address
+    from tui.serve.server import ClassroomServer
 
-    started: list[str] = []
-
-    class Server:
-        """textual-serve's server, not started."""
-
-        def __init__(self, command: str, host: str, port: int, title: str) -> None:
-            started.append(command)
-
-        def serve(self) -> None:
-            pass
-
-    monkeypatch.setattr(textual_serve.server, "Server", Server)
+    started: list[ClassroomServer] = []
+    # The server, not started, on a port of its own.
+    monkeypatch.setattr(ClassroomServer, "serve_on", lambda self, sock: started.append(self))
+    monkeypatch.setattr(address, "bind", lambda host, port: socket.create_server((host, 0)))
     keep_language(own_config_dir, "zh")  # no --lang: the kept setting's
     status, _, err = run_cli(["serve", "--port", "9001", "--lr", "0.5"], capsys)
     assert status == 0
-    assert err == text("zh", "cli.serving", prog="lr-explorer", host="127.0.0.1", port=9001) + "\n"
-    assert shlex.split(started[0])[3:] == ["--lr", "0.5", "--lang", "zh"]
+    url = re.search(r"http://127\.0\.0\.1:\d+/\?token=" + re.escape(started[0].token), err)
+    assert url and err == text("zh", "cli.serving", prog="lr-explorer", url=url.group(0)) + "\n"
+    assert started[0].argv[3:] == ["--lr", "0.5", "--lang", "zh"]
     status, _, _ = run_cli(["serve", "--lang", "en", "--port", "9001"], capsys)
-    assert shlex.split(started[1])[3:] == ["--lang", "en"]
+    assert started[1].argv[3:] == ["--lang", "en"]
 
 
 # ------------------------------------------------------------------------------------------

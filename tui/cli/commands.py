@@ -4,8 +4,9 @@ in browsers) and the explorer itself."""
 from __future__ import annotations
 
 import argparse
+import errno
 import os
-import shlex
+import socket
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -16,6 +17,7 @@ from tui.cli.parser import SERVE_OPTIONS
 from tui.engine.spec import ParameterError
 from tui.files import write_atomic
 from tui.i18n import t
+from tui.serve import VISITOR_ENV
 
 
 def fail(message: str) -> NoReturn:
@@ -67,9 +69,10 @@ def run_command(
 def serve_command(
     args: argparse.Namespace, parser: ArgumentParser, argv: list[str], language: str
 ) -> int:
-    """Serve the explorer to browsers with textual-serve: each visitor gets an app of their own,
-    started with the parameters given here (checked first, so a mistake is one line now) and in
-    ``language``."""
+    """Serve the explorer to the browsers of a room (:mod:`tui.serve`): each visitor gets an
+    app of their own, started with the parameters given here (checked first, so a mistake is
+    one line now) and in ``language``. The address printed carries the room's token; a port
+    in use is one line and status 2, before anything else is printed."""
     try:
         spec_from_args(args)
     except ParameterError as err:
@@ -82,13 +85,55 @@ def serve_command(
         except SessionError as err:
             parser.error(t("cli.error.argument", option="--session", reason=f"{err}"))
         args.session = os.path.abspath(args.session)
-    from textual_serve.server import Server
+    from tui.engine.hub import HubSupervisor
+    from tui.serve import address
+    from tui.serve.server import ClassroomServer
 
     command = [sys.executable, "-m", "tui", *app_arguments(argv, args.session, language)]
-    server = Server(shlex.join(command), host=args.host, port=args.port, title=PROG)
-    print(t("cli.serving", prog=PROG, host=args.host, port=args.port), file=sys.stderr)
-    server.serve()
+    try:
+        sock = address.bind(args.host, args.port)
+    except OSError as err:
+        fail(t("cli.error.bind", host=args.host, port=args.port, why=bind_failure(err)))
+    with sock:
+        # One engine for the room: TensorFlow loads once, before the first visitor.
+        hub = HubSupervisor(os.environ.get("LR_EXPLORER_ENGINE_LOG"))
+        try:
+            hub.start()
+        except OSError as err:
+            fail(t("cli.error.hub", why=err.strerror or str(err)))
+        try:
+            server = ClassroomServer(
+                command,
+                title=PROG,
+                max_visitors=args.max_visitors,
+                public_url=args.public_url,
+                environment=hub.environment,
+            )
+            base = args.public_url or address.base_url(args.host, sock.getsockname()[1])
+            url = server.room_url(base)
+            print(t("cli.serving", prog=PROG, url=url), file=sys.stderr, flush=True)
+            server.serve_on(sock)
+        finally:
+            hub.stop()
     return 0
+
+
+#: Why a socket could not be bound, by errno (the rest in the system's words).
+BIND_FAILURES = {
+    errno.EADDRINUSE: "cli.error.bind.in_use",
+    errno.EACCES: "cli.error.bind.denied",
+    errno.EADDRNOTAVAIL: "cli.error.bind.not_here",
+}
+
+
+def bind_failure(err: OSError) -> str:
+    """Why binding the server's socket failed, in words of the current language."""
+    if isinstance(err, socket.gaierror):
+        return t("cli.error.bind.unknown_host")
+    if err.errno in BIND_FAILURES:
+        return t(BIND_FAILURES[err.errno])
+    # socket.create_server puts the address into strerror; the system's own words are enough.
+    return os.strerror(err.errno) if err.errno else str(err)
 
 
 def _without(tokens: Sequence[str], options: Sequence[str]) -> list[str]:
@@ -127,6 +172,7 @@ def explore_command(args: argparse.Namespace, parser: ArgumentParser, language: 
     except ParameterError as err:
         refuse(parser, err)
     from tui.app import ExplorerApp
+    from tui.app.engine_client import engine_from_environment
     from tui.model.params import Params
     from tui.model.session import SessionError, load
 
@@ -136,6 +182,12 @@ def explore_command(args: argparse.Namespace, parser: ArgumentParser, language: 
             session = load(args.session)
         except SessionError as err:
             parser.error(t("cli.error.argument", option="--session", reason=f"{err}"))
-    app = ExplorerApp(Params(spec, args.loss), session=session, language=language)
+    app = ExplorerApp(
+        Params(spec, args.loss),
+        session=session,
+        language=language,
+        visitor=os.environ.get(VISITOR_ENV) == "1",  # serve sets both for each visitor's app
+        engine=engine_from_environment(),  # the room's engine, or None: one of its own
+    )
     app.run()
     return app.return_code or 0

@@ -10,9 +10,33 @@ from tui.cli.options import PROG, add_language_option, add_parameter_options, nu
 from tui.engine.schedules import FORMULAS, KERAS_CLASSES, WARMUP_FORMULA
 from tui.engine.spec import OPTIMIZER_UPDATES, OPTIMIZERS, SCHEDULE_KINDS
 from tui.i18n import t
+from tui.serve.limits import MAX_VISITORS
 
 #: ``serve``'s own options, which the visitors' apps do not take.
-SERVE_OPTIONS = ("--host", "--port", "--session")
+SERVE_OPTIONS = ("--host", "--port", "--session", "--public-url", "--max-visitors")
+
+#: The most visitors ``--max-visitors`` accepts.
+MOST_VISITORS = 10_000
+
+
+def visitors(text: str) -> int:
+    """The argparse type of ``serve --max-visitors``: a whole number from 1 to 10,000."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MOST_VISITORS:
+        raise argparse.ArgumentTypeError(t("cli.error.max_visitors", most=MOST_VISITORS))
+    return value
+
+
+def public_url(text: str) -> str:
+    """The argparse type of ``serve --public-url``: an http or https address with a host."""
+    from tui.serve.address import is_public_url
+
+    if not is_public_url(text):
+        raise argparse.ArgumentTypeError(t("cli.error.public_url"))
+    return text
 
 
 def schedule_help() -> str:
@@ -58,6 +82,20 @@ def build_parser() -> ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help=t("cli.help.host"))
     serve.add_argument("--port", type=port, default=8000, help=t("cli.help.port"))
     serve.add_argument("--session", metavar="FILE", default=None, help=t("cli.help.serve_session"))
+    serve.add_argument(
+        "--public-url",
+        metavar="URL",
+        type=public_url,
+        default=None,
+        help=t("cli.help.public_url"),
+    )
+    serve.add_argument(
+        "--max-visitors",
+        metavar="N",
+        type=visitors,
+        default=MAX_VISITORS,
+        help=t("cli.help.max_visitors", default=MAX_VISITORS),
+    )
     # A subcommand's --lang leaves the namespace alone unless given (`--lang zh serve` holds).
     add_language_option(serve, default=argparse.SUPPRESS)
     add_parameter_options(run)

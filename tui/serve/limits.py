@@ -1,0 +1,28 @@
+"""The classroom server's numbers: how many visitors, how long an app is given to end.
+
+Kept apart from the server (stdlib only), so that the command line reads the defaults without
+loading aiohttp or textual-serve.
+"""
+
+from __future__ import annotations
+
+#: Visitors at once, by default: a class of about thirty and some room to spare. Each visitor
+#: runs an explorer process of their own (about 270 MiB and seconds of CPU to start), so forty
+#: fit a machine of 16 GiB; ``--max-visitors`` sets another number.
+MAX_VISITORS = 40
+
+#: The terminal size a page asks for is its browser window's; beyond this it is nonsense.
+MAX_CELLS = 1000
+
+#: Seconds a visitor's app is given to quit when asked, before it is terminated.
+QUIT_WAIT = 1.5
+
+#: Seconds a terminated app is given before its process group is killed.
+TERM_WAIT = 1.0
+
+#: Seconds to wait for an app's output to end once its group is killed.
+DRAIN_WAIT = 2.0
+
+#: Seconds aiohttp gives the visitors' handlers at shutdown, before it cancels them: longer
+#: than a visitor's app takes to stop (QUIT_WAIT + TERM_WAIT + DRAIN_WAIT).
+SHUTDOWN_TIMEOUT = 10.0

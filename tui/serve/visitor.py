@@ -1,0 +1,154 @@
+"""One visitor's app: a process that ends with its visitor, and with the server.
+
+textual-serve 1.1.3's :class:`~textual_serve.app_service.AppService` starts the app through a
+shell (``create_subprocess_shell``) and, when the visitor leaves, sends a "quit" meta packet and
+waits for the app for ever. An app still loading (TensorFlow takes seconds) or frozen never
+reads that packet: it outlived its visitor at ~100% of a CPU, and the server too. Here the app
+is started without a shell, in a session (process group) of its own, set to be killed if the
+server dies; leaving asks it to quit, then terminates and kills its whole group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import os
+import shlex
+import signal
+import sys
+from asyncio.subprocess import Process
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+
+from textual_serve.app_service import AppService
+from textual_serve.download_manager import DownloadManager
+
+from tui.serve import VISITOR_ENV
+from tui.serve.limits import DRAIN_WAIT, QUIT_WAIT, TERM_WAIT
+
+#: Linux's prctl option that sends the child a signal when its parent thread ends.
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that has the child killed (SIGKILL) when this process dies (Linux;
+    ``None`` elsewhere).
+
+    The kernel sends the signal when the thread that forked the child ends: the server forks
+    from its event loop's thread, which lives as long as the server.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the server died before prctl took effect
+            os._exit(1)
+
+    return preexec
+
+
+class VisitorApp(AppService):
+    """The app of one visitor, started from ``argv`` (no shell) with ``environment`` added to
+    textual-serve's; :meth:`stop` ends it for certain."""
+
+    def __init__(
+        self,
+        argv: Sequence[str],
+        environment: Mapping[str, str],
+        *,
+        write_bytes: Callable[[bytes], Awaitable[None]],
+        write_str: Callable[[str], Awaitable[None]],
+        close: Callable[[], Awaitable[None]],
+        download_manager: DownloadManager,
+        debug: bool = False,
+    ) -> None:
+        super().__init__(
+            shlex.join(argv),
+            write_bytes=write_bytes,
+            write_str=write_str,
+            close=close,
+            download_manager=download_manager,
+            debug=debug,
+        )
+        self.argv = list(argv)
+        self.environment = dict(environment)
+        self._stopping: asyncio.Task[None] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """The app's process id (also its process group's), once started."""
+        return None if self._process is None else self._process.pid
+
+    def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
+        environment = super()._build_environment(width, height)
+        environment.update(self.environment)
+        environment[VISITOR_ENV] = "1"
+        return environment
+
+    async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
+        self._process = process = await asyncio.create_subprocess_exec(
+            *self.argv,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=self._build_environment(width=width, height=height),
+            start_new_session=True,
+            preexec_fn=die_with_parent(),
+        )
+        assert process.stdin is not None
+        self._stdin = process.stdin
+        return process
+
+    async def run(self) -> None:
+        """Relay the app's output until it ends, then close the visitor's websocket (an app
+        that quits or fails to start ends the visit, freeing its place in the room)."""
+        await super().run()
+        with contextlib.suppress(Exception):
+            await self.remote_close()
+
+    async def stop(self) -> None:
+        """End the app: ask it to quit, then terminate, then kill its process group; wait until
+        its output has ended. Safe to call more than once and from several tasks."""
+        if self._process is None:
+            return  # not started (yet): the handler that starts it stops it
+        if self._stopping is None:
+            self._stopping = asyncio.ensure_future(self._stop())
+        # Shielded: a visitor's handler cancelled at shutdown still leaves no app behind.
+        await asyncio.shield(self._stopping)
+
+    async def _stop(self) -> None:
+        process = self._process
+        assert process is not None
+        await self._download_manager.cancel_app_downloads(app_service_id=self.app_service_id)
+        if process.returncode is None:
+            await self.send_meta({"type": "quit"})
+            if not await _exited(process, QUIT_WAIT):
+                _signal_group(process.pid, signal.SIGTERM)
+                await _exited(process, TERM_WAIT)
+        # Killed if it is still there, and whatever it left in its group (its engine process)
+        # with it. The group's id cannot name another group meanwhile: Linux hands out process
+        # ids in sequence.
+        _signal_group(process.pid, signal.SIGKILL)
+        await process.wait()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.TimeoutError):  # wait_for cancels the reader
+                await asyncio.wait_for(self._task, DRAIN_WAIT)
+            self._task = None
+
+
+async def _exited(process: Process, timeout: float) -> bool:
+    """Whether ``process`` ends within ``timeout`` seconds."""
+    try:
+        await asyncio.wait_for(process.wait(), timeout)
+    except asyncio.TimeoutError:
+        return False
+    return True
+
+
+def _signal_group(group: int, signum: int) -> None:
+    """Send ``signum`` to process group ``group``, if any of it is left."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(group, signum)
