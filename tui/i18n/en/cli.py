@@ -12,7 +12,7 @@ MESSAGES: dict[str, str] = {
     "cli.run.help": "print a descent log without the UI",
     "cli.run.description": "Run the descent and print every step.",
     "cli.serve.help": "serve the explorer to a browser (textual-serve)",
-    "cli.serve.description": "Serve the explorer on a local web page, for rooms where a browser is easier than a terminal. Each visitor gets an explorer of their own, started with the parameters given.",
+    "cli.serve.description": "Serve the explorer on a web page, for rooms where a browser is easier than a terminal. Each visitor gets an explorer of their own, started with the parameters given. The address printed carries the room's token: only those given the whole address get in.",
     # the run parameters
     "cli.group.parameters": "run parameters (the seed's first experiment by default)",
     "cli.help.w0": "starting w (default {default})",

@@ -12,7 +12,7 @@ MESSAGES: dict[str, str] = {
     "cli.run.help": "不打开界面，直接打印梯度下降的日志",
     "cli.run.description": "运行梯度下降，并打印每一步。",
     "cli.serve.help": "在浏览器中使用探索器（textual-serve）",
-    "cli.serve.description": "在本地网页上提供探索器，适合用浏览器比用终端更方便的教室。每位访问者都有一个自己的探索器，以这里给定的参数启动。",
+    "cli.serve.description": "在网页上提供探索器，适合用浏览器比用终端更方便的教室。每位访问者都有一个自己的探索器，以这里给定的参数启动。打印出的地址带有教室的令牌：只有拿到完整地址的人才能进入。",
     # the run parameters
     "cli.group.parameters": "运行参数（默认是课程中的第一个实验）",
     "cli.help.w0": "w 的初始值（默认 {default}）",
