@@ -125,3 +125,16 @@ async def test_the_export_screen_writes_the_log_the_pins_and_a_screenshot(tmp_pa
         await pilot.pause(0.3)
         await pilot.click("#export-go")
         await wait_until(pilot, lambda: "wrote 5 files" in str(message.content), 20, "rewrite")
+
+
+@pytest.mark.parametrize("tol", [1e-6, 1e-2])
+def test_the_json_says_the_tolerance_its_status_was_judged_by(tol: float) -> None:
+    """lr 0.1 for 40 steps converges at a different step to 1e-2 than to 1e-6: the status
+    depends on the tolerance, so the document says which one it was judged by (the app's, or
+    run --tol's)."""
+    result = descent.run(RunSpec(lr=0.1, epochs=40), tol=tol)
+    doc = json.loads(b"".join(export.run_chunks(result, "json")))
+    assert doc["meta"]["tol"] == tol
+    assert doc["meta"]["status"] == str(result.status)
+    converged_at = {t: descent.run(RunSpec(lr=0.1, epochs=40), tol=t).status for t in (1e-6, 1e-2)}
+    assert converged_at[1e-6] != converged_at[1e-2]  # the tolerance matters to this status

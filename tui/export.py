@@ -28,7 +28,8 @@ CHUNK_ROWS = 1 << 18
 
 
 def run_meta(result: RunResult) -> dict[str, Any]:
-    """What produced ``result``: its parameters, schedule, optimizer, loss and outcome."""
+    """What produced ``result``: its parameters, schedule, optimizer, loss, and its outcome with
+    the tolerance it was judged by."""
     spec = result.spec
     return {
         "w0": spec.w0,
@@ -44,6 +45,7 @@ def run_meta(result: RunResult) -> dict[str, Any]:
         "optimizer": spec.optimizer,
         "beta": spec.beta,
         "loss": result.loss_expr,
+        "tol": result.tol,
         "status": str(result.status),
     }
 

@@ -162,6 +162,7 @@ def run_batch(
                     floor,
                 ),
                 backend=backends[lane],
+                tol=tol,
                 seconds=seconds,
             )
         )

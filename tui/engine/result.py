@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from tui.engine.analysis import Status
+from tui.engine.analysis import DEFAULT_TOL, Status
 from tui.engine.spec import RunSpec
 
 
@@ -16,7 +16,8 @@ class RunResult:
 
     ``w``, ``loss`` and ``lr`` are float32 arrays, ``lr`` holding the rate as the update used it;
     ``lr64`` is the float64 rate as Python computed it (what the seed prints). ``final_loss`` and
-    ``final_grad`` are the loss and its gradient at the last w.
+    ``final_grad`` are the loss and its gradient at the last w. ``tol`` is the tolerance the
+    ``status`` was judged by (what "converged" means depends on it).
     """
 
     spec: RunSpec
@@ -30,6 +31,7 @@ class RunResult:
     final_grad: np.float32
     status: Status
     backend: str
+    tol: float = DEFAULT_TOL
     seconds: float = field(default=0.0, compare=False)
 
     @property
