@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from textual import on, work
 from textual.app import App
@@ -348,13 +349,41 @@ class ExplorerApp(App[None]):
                     severity="warning",
                 )
             self.set_keymap({k: v for k, v in kept.keys.items() if k in known})
-        self.theme_changed_signal.subscribe(self, self._keep_theme)
+        if not self.visitor:  # a visitor's theme is theirs alone: the host's file stays as it is
+            self.theme_changed_signal.subscribe(self, self._keep_theme)
 
     def _keep_theme(self, theme: Theme) -> None:
         try:
             settings.update(theme=theme.name)
         except (OSError, settings.NotKept) as err:
             self.notify(t("note.theme_not_kept", why=err), severity="warning")
+
+    # -- deliveries: a visitor's files go to their browser, never onto the host ------------------
+
+    def deliver_text(self, path_or_file: str | Path | TextIO, **options: Any) -> str | None:
+        """Textual's delivery of a text file (the palette's screenshot comes this way); for a
+        visitor only to a browser (see :meth:`_may_deliver`)."""
+        if not self._may_deliver(path_or_file):
+            return None
+        return super().deliver_text(path_or_file, **options)
+
+    def deliver_binary(self, path_or_file: str | Path | BinaryIO, **options: Any) -> str | None:
+        """Textual's delivery of a file (exports, session files); for a visitor only to a
+        browser (see :meth:`_may_deliver`)."""
+        if not self._may_deliver(path_or_file):
+            return None
+        return super().deliver_binary(path_or_file, **options)
+
+    def _may_deliver(self, path_or_file: str | Path | IO[Any]) -> bool:
+        """Whether a delivery may go ahead: always, unless this is a visitor's app; then only
+        the contents of a file in memory (never a host path) and only to a browser: with any
+        other driver Textual 8.2.8 saves the file in the host's downloads folder."""
+        if not self.visitor or (self.is_web and not isinstance(path_or_file, str | Path)):
+            return True
+        if not isinstance(path_or_file, str | Path):
+            path_or_file.close()  # (as Textual does with a file it is given)
+        self.notify(t("visitor.not_sent"), severity="error")
+        return False
 
     # -- screens ------------------------------------------------------------------------------
 
@@ -374,6 +403,8 @@ class ExplorerApp(App[None]):
         """Switch between English and Chinese, and keep the choice for next time."""
         code = "zh" if i18n.language() == "en" else "en"
         await self.switch_language(code)
+        if self.visitor:  # for this visitor only: the host's settings are never written
+            return
         try:
             settings.update(language=code)
         except (OSError, settings.NotKept) as err:

@@ -1,5 +1,7 @@
 """The export screen (``e``): the current log and every pin in the formats of
-:data:`tui.export.EXPORT_FORMATS` that it offers (CSV, JSON, the text log), and a screenshot."""
+:data:`tui.export.EXPORT_FORMATS` that it offers (CSV, JSON, the text log), and a screenshot;
+written into a folder, or, for a browser visitor (:mod:`tui.app.visitor`), sent to their browser
+as downloads and never written on the host."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from textual.widgets import Button, Checkbox, Input, Label
 
 from tui import export
 from tui.app.keys import key
+from tui.app.visitor import is_visitor, send
 from tui.app.widgets.message_line import MessageLine
 from tui.engine.result import RunResult
 from tui.i18n import t
@@ -24,7 +27,8 @@ DEFAULT_NAME = "lr-run"
 
 class ExportScreen(ModalScreen[None]):
     """Choose a folder, a name and what to write; files are written atomically, and an
-    existing file is replaced only after a second press of Export."""
+    existing file is replaced only after a second press of Export. A visitor chooses no
+    folder: the files go to their browser."""
 
     BINDINGS = [key("escape", "dismiss", "close-export")]
 
@@ -44,12 +48,14 @@ class ExportScreen(ModalScreen[None]):
         self._confirmed: list[Path] | None = None
 
     def compose(self) -> ComposeResult:
-        """Folder, name, what to write, the button, and a line for what happened."""
+        """Folder (not for a visitor), name, what to write, the button, and a line for what
+        happened."""
         with Vertical(id="export-dialog", classes="dialog"):
             count = t("export.with_pins", pins=len(self.pins)) if self.pins else t("export.current")
             yield Label(t("export.title", what=count))
-            yield Label(t("export.folder"))
-            yield Input(str(Path.cwd()), id="export-folder")
+            if not is_visitor(self):
+                yield Label(t("export.folder"))
+                yield Input(str(Path.cwd()), id="export-folder")
             yield Label(t("export.name"))
             yield Input(DEFAULT_NAME, id="export-name")
             with Horizontal(classes="buttons"):
@@ -81,8 +87,10 @@ class ExportScreen(ModalScreen[None]):
             if self.query_one(f"#export-{fmt.name}", Checkbox).value
         ]
         svg = self.screenshot if self.query_one("#export-svg", Checkbox).value else None
+        # A visitor's files are named, not placed: only the names of these paths are used.
+        folder = "." if is_visitor(self) else self.query_one("#export-folder", Input).value
         return export.plan(
-            self.query_one("#export-folder", Input).value,
+            folder,
             self.query_one("#export-name", Input).value,
             self.current,
             self.pins,
@@ -100,6 +108,10 @@ class ExportScreen(ModalScreen[None]):
             return
         if not files:
             self._say(t("export.choose"), error=True)
+            return
+        if is_visitor(self):  # no host path is looked at: nothing there exists for a visitor
+            self._say(t("export.preparing"))
+            self._prepare({path.name: make for path, make in files.items()}, self.app)
             return
         try:
             clash = export.existing(files)
@@ -136,6 +148,20 @@ class ExportScreen(ModalScreen[None]):
         names = ", ".join(path.name for path in written)
         wrote = t("export.wrote", count=len(written), folder=folder, names=names)
         app.call_from_thread(self._written, wrote)
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _prepare(self, files: dict[str, Callable[[], bytes]], app: App) -> None:
+        """A visitor's files: their bytes made off the UI thread (the same bytes the writer
+        writes), then sent to the browser from the UI thread."""
+        contents = {name: make() for name, make in files.items()}
+        app.call_from_thread(self._send, contents, app)
+
+    def _send(self, contents: dict[str, bytes], app: App) -> None:
+        """On the UI thread: send the files to the visitor's browser and say which."""
+        if send(app, contents):
+            self._say(t("export.sent", names=", ".join(contents)))
+        else:
+            self._say(t("visitor.not_sent"), error=True)
 
     def _written(self, text: str) -> None:
         """On the UI thread: say what was written; the next clash asks again."""

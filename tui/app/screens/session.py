@@ -1,4 +1,5 @@
-"""The session screen (``ctrl+s``): the one-line session to copy or paste, and session files."""
+"""The session screen (``ctrl+s``): the one-line session to copy or paste, and session files;
+for a browser visitor (:mod:`tui.app.visitor`) the file is a download and no host path is named."""
 
 from __future__ import annotations
 
@@ -12,16 +13,18 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
 from tui.app.keys import key
+from tui.app.visitor import is_visitor, send
 from tui.app.widgets.message_line import MessageLine
 from tui.i18n import t
-from tui.model.session import Session, SessionError, from_line, load, save, to_line
+from tui.model.session import Session, SessionError, dumps, from_line, load, save, to_line
 
 #: The file a session is saved to unless the user names another.
 DEFAULT_FILE = "lr-explorer-session.json"
 
 
 class SessionScreen(ModalScreen[Session | None]):
-    """Copy, paste, save or open a session; dismisses with the session to apply, if any."""
+    """Copy, paste, save or open a session; dismisses with the session to apply, if any. A
+    visitor downloads the file and opens a session by pasting its line."""
 
     BINDINGS = [key("escape", "dismiss_none", "close-session")]
 
@@ -45,6 +48,12 @@ class SessionScreen(ModalScreen[Session | None]):
             with Horizontal(classes="buttons"):
                 yield Button(t("session.copy"), id="copy-line")
                 yield Button(t("session.apply"), id="apply-line")
+            if is_visitor(self):
+                yield Label(t("session.file_download"))
+                with Horizontal(classes="buttons"):
+                    yield Button(t("session.download"), id="download-session", variant="primary")
+                yield MessageLine("", id="session-message", classes="message")
+                return
             yield Label(t("session.file"))
             yield Input(DEFAULT_FILE, id="session-path")
             with Horizontal(classes="buttons"):
@@ -109,6 +118,15 @@ class SessionScreen(ModalScreen[Session | None]):
             return
         self._confirm_overwrite = None
         self._say(t("session.saved", path=path.resolve()))
+
+    @on(Button.Pressed, "#download-session")
+    def _download(self) -> None:
+        """A visitor's Save: the session file's bytes (as :func:`~tui.model.session.save`
+        writes them) sent to their browser."""
+        if send(self.app, {DEFAULT_FILE: dumps(self.session).encode()}):
+            self._say(t("session.sent", name=DEFAULT_FILE))
+        else:
+            self._say(t("visitor.not_sent"), error=True)
 
     @on(Button.Pressed, "#open-session")
     def _open(self) -> None:
