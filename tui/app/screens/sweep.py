@@ -20,6 +20,7 @@ from textual_plotext.plot import Plot
 from tui.app.keys import key
 from tui.app.messages import Replied
 from tui.app.widgets.chart import log_ticks
+from tui.app.widgets.ordered_input import OrderedInput
 from tui.engine.protocol import EngineReady, RunDone
 from tui.engine.spec import ParameterError, parse_number
 from tui.engine.sweep import Sweep, log_rates, suggest, summarize, sweep_specs
@@ -114,7 +115,7 @@ class SweepScreen(Screen[float | None]):
         """Range fields, the plot, the readout and the footer."""
         with Horizontal(id="sweep-range"):
             for name, value in (("sweep-low", "1e-4"), ("sweep-high", "2"), ("sweep-count", "200")):
-                field = Input(
+                field = OrderedInput(  # its keys in the order typed: Textualize/textual#6605
                     value,
                     id=name,
                     restrict=NUMBER_CHARACTERS,

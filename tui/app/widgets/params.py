@@ -23,6 +23,7 @@ from textual.widgets import Checkbox, Input, Select, Sparkline, Static
 
 from tui.app.keys import key
 from tui.app.markup import escape
+from tui.app.widgets.ordered_input import OrderedInput
 from tui.engine.losses import LossError
 from tui.engine.result import RunResult
 from tui.engine.schedules import formula
@@ -95,8 +96,9 @@ class ParsedBy(Validator):
         return self.success()
 
 
-class ParamInput(Input):
-    """A parameter field: up and down nudge it, escape leaves it."""
+class ParamInput(OrderedInput):
+    """A parameter field: up and down nudge it, escape leaves it; its keys act in the order
+    typed (:class:`~tui.app.widgets.ordered_input.OrderedInput`)."""
 
     BINDINGS = [
         key("up", "nudge(1)", "nudge-up"),
