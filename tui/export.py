@@ -71,8 +71,10 @@ def _csv_chunks(result: RunResult) -> Iterator[bytes]:
 
 
 def _json_chunks(result: RunResult) -> Iterator[bytes]:
-    """``result`` as one JSON document, :func:`run_meta` its ``meta``."""
-    yield formats.json_bytes(result.step, result.w, result.loss, result.lr, run_meta(result))
+    """``result`` as one JSON document, :func:`run_meta` its ``meta``, a piece at a time."""
+    yield from formats.json_chunks(
+        result.step, result.w, result.loss, result.lr, run_meta(result), rows=CHUNK_ROWS
+    )
 
 
 def _summary_chunks(result: RunResult) -> Iterator[bytes]:

@@ -11,7 +11,7 @@ import contextlib
 import os
 import secrets
 import stat
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
 __all__ = ["write_all_atomic", "write_atomic"]
@@ -19,9 +19,14 @@ __all__ = ["write_all_atomic", "write_atomic"]
 #: A file's path: a ``Mapping``'s keys are invariant, so ``dict[Path, ...]`` needs a type variable.
 _PathT = TypeVar("_PathT", bound="str | os.PathLike[str]")
 
+#: A file's contents: its bytes whole, or its pieces in order (a long log is written as it is
+#: made, so that only one piece is in memory at a time).
+Contents = bytes | Iterable[bytes]
 
-def write_atomic(path: str | os.PathLike[str], data: bytes, *, overwrite: bool = True) -> None:
-    """Write ``data`` to ``path`` atomically: :func:`write_all_atomic` with one file.
+
+def write_atomic(path: str | os.PathLike[str], data: Contents, *, overwrite: bool = True) -> None:
+    """Write ``data`` (bytes, or pieces of bytes) to ``path`` atomically: :func:`write_all_atomic`
+    with one file.
 
     The bytes go to a temporary file in the same folder, which is flushed, fsynced and then
     renamed over ``path`` with :func:`os.replace`. On any failure the temporary file is removed
@@ -34,14 +39,15 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, *, overwrite: bool =
 
 
 def write_all_atomic(
-    files: Mapping[_PathT, bytes | Callable[[], bytes]],
+    files: Mapping[_PathT, Contents | Callable[[], Contents]],
     *,
     overwrite: bool = True,
 ) -> None:
     """Write a set of files whole or not at all.
 
     Each file's bytes (given, or made by calling its callable just before it is written, so
-    that only one file's bytes are in memory at a time) go to a hidden temporary file in that
+    that only one file's bytes are in memory at a time; given in pieces, each piece is written as
+    it comes, so that only one piece is) go to a hidden temporary file in that
     file's folder, flushed and fsynced. Only when every one is written are they moved into
     place, as :func:`write_atomic` moves one. On any failure nothing of the set is left: the
     temporary files are removed, a file already moved into place is removed again if it is new
@@ -108,8 +114,9 @@ def _hidden_name(target: str, kind: str) -> str:
     return os.path.join(folder, f".{base}.{secrets.token_hex(6)}.{kind}")
 
 
-def _write_temporary(target: str, data: bytes) -> str:
-    """``data`` in a new hidden file beside ``target``, flushed and fsynced; returns its path.
+def _write_temporary(target: str, data: Contents) -> str:
+    """``data`` (bytes, or pieces of bytes written one after another) in a new hidden file
+    beside ``target``, flushed and fsynced; returns its path.
 
     The file gets ``target``'s permission bits if ``target`` exists; nothing is left on failure.
     """
@@ -129,7 +136,8 @@ def _write_temporary(target: str, data: bytes) -> str:
         with os.fdopen(fd, "wb") as f:
             if mode is not None and hasattr(os, "fchmod"):
                 os.fchmod(f.fileno(), mode)
-            f.write(data)
+            for piece in (data,) if isinstance(data, (bytes, bytearray, memoryview)) else data:
+                f.write(piece)
             f.flush()
             os.fsync(f.fileno())
     except BaseException:

@@ -42,7 +42,7 @@ def run_command(
         parser.error(t("cli.error.argument", option="--tol", reason=t("cli.error.tol")))
 
     from tui.engine import tfenv
-    from tui.export import run_bytes, run_chunks
+    from tui.export import run_chunks
 
     if quiet_native_logs:
         tfenv.quiet_native_logs(os.environ.get("LR_EXPLORER_ENGINE_LOG"))
@@ -52,7 +52,7 @@ def run_command(
     result = descent.run(spec, args.loss, tol=args.tol or DEFAULT_TOL)
     if args.out is not None:
         try:
-            write_atomic(args.out, run_bytes(result, args.format), overwrite=args.force)
+            write_atomic(args.out, run_chunks(result, args.format), overwrite=args.force)
         except FileExistsError:
             fail(t("cli.error.exists", path=args.out))
         except OSError as err:

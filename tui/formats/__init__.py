@@ -36,7 +36,7 @@ fields), :mod:`~tui.formats.fixed6` (``%f``), :mod:`~tui.formats.shortest` (shor
 from __future__ import annotations
 
 from tui.formats.fixed6 import fixed6
-from tui.formats.tables import csv_bytes, json_bytes
+from tui.formats.tables import csv_bytes, json_bytes, json_chunks
 from tui.formats.text import (
     EN_SENTENCE,
     SEED_SENTENCE,
@@ -54,6 +54,7 @@ __all__ = [
     "en_lines",
     "fixed6",
     "json_bytes",
+    "json_chunks",
     "seed_lines",
     "sentence_lines",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -50,6 +50,19 @@ def json_bytes(
     read back to the same float32 bits; non-finite values are the strings ``"inf"``, ``"-inf"``,
     ``"nan"``, so the document has no NaN/Infinity tokens.
     """
+    return b"".join(json_chunks(step, w, loss, lr, meta))
+
+
+def json_chunks(
+    step: np.ndarray,
+    w: np.ndarray,
+    loss: np.ndarray,
+    lr: np.ndarray,
+    meta: Mapping[str, Any],
+    rows: int | None = None,
+) -> Iterator[bytes]:
+    """:func:`json_bytes`'s document in pieces of ``rows`` rows (all at once if ``None``): the
+    first piece opens the document, the last closes it, and joined they are its bytes."""
     s, wa, la, ra = _columns(step, w, loss, _required(lr), float32_only=True)
     assert ra is not None  # _required(lr) refused a missing lr
     head = (
@@ -59,17 +72,27 @@ def json_bytes(
     ).encode()
     n = s.shape[0]
     if n == 0:
-        return head + b"]}\n"
-    head += b"\n"
-    parts: list[_Part] = [
-        b"[",
-        (_int_field, s),
-        b", ",
-        (_json_number, wa),
-        b", ",
-        (_json_number, la),
-        b", ",
-        (_json_number, ra),
-        b"],\n",
-    ]
-    return _assemble(parts, n, head=head, tail=b"\n]}\n", cut=2)  # no comma after the last row
+        yield head + b"]}\n"
+        return
+    size = n if rows is None else max(1, rows)
+    for lo in range(0, n, size):
+        hi = min(n, lo + size)
+        last = hi == n
+        parts: list[_Part] = [
+            b"[",
+            (_int_field, s[lo:hi]),
+            b", ",
+            (_json_number, wa[lo:hi]),
+            b", ",
+            (_json_number, la[lo:hi]),
+            b", ",
+            (_json_number, ra[lo:hi]),
+            b"],\n",
+        ]
+        yield _assemble(
+            parts,
+            hi - lo,
+            head=head + b"\n" if lo == 0 else b"",
+            tail=b"\n]}\n" if last else b"",
+            cut=2 if last else 0,  # no comma after the last row
+        )
