@@ -58,3 +58,23 @@ def test_a_failure_while_the_pieces_are_made_leaves_the_old_file(tmp_path) -> No
         write_atomic(target, pieces())
     assert target.read_bytes() == b"before\n"
     assert [p.name for p in tmp_path.iterdir()] == ["log.csv"]  # no temporary file left
+
+
+def test_an_export_plans_the_logs_in_pieces(tmp_path) -> None:
+    """The export screen writes each log as it is made too: its plan gives the pieces, which
+    joined are the format's bytes (a visitor's download joins them)."""
+    from tui import export
+    from tui.engine import descent
+    from tui.engine.spec import RunSpec
+    from tui.files import whole
+
+    result = descent.run(RunSpec(epochs=20))
+    files = export.plan(tmp_path, "r", result, kinds=["csv", "json", "txt"], svg="<svg/>")
+    for path, make in files.items():
+        contents = make()
+        if path.suffix == ".svg":
+            assert contents == b"<svg/>"
+            continue
+        assert not isinstance(contents, bytes)  # pieces, made while they are written
+        fmt = {".csv": "csv", ".json": "json", ".txt": export.text_format()}[path.suffix]
+        assert whole(contents) == export.run_bytes(result, fmt)

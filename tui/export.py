@@ -19,7 +19,7 @@ from typing import Any
 from tui import formats
 from tui.engine.result import RunResult
 from tui.engine.schedules import formula
-from tui.files import write_all_atomic
+from tui.files import Contents, write_all_atomic
 from tui.i18n import language, t
 from tui.summary import summary_line
 
@@ -161,9 +161,10 @@ def plan(
     pins: Sequence[tuple[int, RunResult]] = (),
     kinds: Sequence[str] = ("csv", "json"),
     svg: str | None = None,
-) -> dict[Path, Callable[[], bytes]]:
+) -> dict[Path, Callable[[], Contents]]:
     """The files an export writes (``name.csv``, ``name-pin2.json``, ``name.svg``, ...), each
-    with what makes its bytes, called only when it is written (a long run takes a moment).
+    with what makes its bytes, called only when it is written (a long run takes a moment); a
+    log's come in pieces, written as they are made (:func:`tui.files.whole` joins them).
 
     ``kinds`` are names in :data:`EXPORT_FORMATS`; ``txt``, the text log in the current
     language (:func:`text_format`), is chosen now. ``pins`` are (pin number, result);
@@ -173,24 +174,24 @@ def plan(
     if not stem or os.sep in stem or (os.altsep and os.altsep in stem) or stem in (".", ".."):
         raise ValueError(t("cli.export.not_a_name", name=name))
     base = Path(folder).expanduser()
-    files: dict[Path, Callable[[], bytes]] = {}
+    files: dict[Path, Callable[[], Contents]] = {}
     for label, result in [("", current), *((f"-pin{n}", r) for n, r in pins)]:
         for kind in kinds:
             record = BY_NAME[kind]
             fmt = record.stands_for() if record.stands_for else kind
-            files[base / f"{stem}{label}.{record.suffix}"] = partial(run_bytes, result, fmt)
+            files[base / f"{stem}{label}.{record.suffix}"] = partial(run_chunks, result, fmt)
     if svg is not None:
         files[base / f"{stem}.svg"] = partial(svg.encode, "utf-8")
     return files
 
 
-def existing(files: dict[Path, Callable[[], bytes]]) -> list[Path]:
+def existing(files: dict[Path, Callable[[], Contents]]) -> list[Path]:
     """Which of the planned files already exist. An :class:`OSError` (a name too long for
     the file system, a folder that may not be searched) names the file it was about."""
     return [path for path in files if path.exists()]
 
 
-def write(files: dict[Path, Callable[[], bytes]], *, overwrite: bool = False) -> list[Path]:
+def write(files: dict[Path, Callable[[], Contents]], *, overwrite: bool = False) -> list[Path]:
     """Write the planned files as a set, whole or not at all
     (:func:`tui.files.write_all_atomic`); an existing one only with ``overwrite``. Returns the
     paths written, in order. An :class:`OSError` names the planned file that failed."""

@@ -14,7 +14,7 @@ import stat
 from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
-__all__ = ["write_all_atomic", "write_atomic"]
+__all__ = ["Contents", "whole", "write_all_atomic", "write_atomic"]
 
 #: A file's path: a ``Mapping``'s keys are invariant, so ``dict[Path, ...]`` needs a type variable.
 _PathT = TypeVar("_PathT", bound="str | os.PathLike[str]")
@@ -22,6 +22,11 @@ _PathT = TypeVar("_PathT", bound="str | os.PathLike[str]")
 #: A file's contents: its bytes whole, or its pieces in order (a long log is written as it is
 #: made, so that only one piece is in memory at a time).
 Contents = bytes | Iterable[bytes]
+
+
+def whole(contents: Contents) -> bytes:
+    """``contents`` as one ``bytes`` (its pieces joined), for what cannot take pieces."""
+    return contents if isinstance(contents, bytes) else b"".join(contents)
 
 
 def write_atomic(path: str | os.PathLike[str], data: Contents, *, overwrite: bool = True) -> None:

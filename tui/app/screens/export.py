@@ -19,6 +19,7 @@ from tui.app.keys import key
 from tui.app.visitor import is_visitor, send
 from tui.app.widgets.message_line import MessageLine
 from tui.engine.result import RunResult
+from tui.files import Contents, whole
 from tui.i18n import t
 
 #: The name exported files start with unless the user types another.
@@ -79,7 +80,7 @@ class ExportScreen(ModalScreen[None]):
     def _choice_changed(self) -> None:
         self._confirmed = None
 
-    def planned(self) -> dict[Path, Callable[[], bytes]]:
+    def planned(self) -> dict[Path, Callable[[], Contents]]:
         """The files the choices on screen describe."""
         kinds = [
             fmt.name
@@ -128,7 +129,7 @@ class ExportScreen(ModalScreen[None]):
         self._write(files, bool(clash), self.app)
 
     @work(thread=True, exclusive=True, exit_on_error=False)
-    def _write(self, files: dict[Path, Callable[[], bytes]], overwrite: bool, app: App) -> None:
+    def _write(self, files: dict[Path, Callable[[], Contents]], overwrite: bool, app: App) -> None:
         """Write off the UI thread (a million-row CSV takes a moment): the whole set or, on
         any failure, none of it; the message names the file and says why in words.
 
@@ -150,10 +151,10 @@ class ExportScreen(ModalScreen[None]):
         app.call_from_thread(self._written, wrote)
 
     @work(thread=True, exclusive=True, exit_on_error=False)
-    def _prepare(self, files: dict[str, Callable[[], bytes]], app: App) -> None:
+    def _prepare(self, files: dict[str, Callable[[], Contents]], app: App) -> None:
         """A visitor's files: their bytes made off the UI thread (the same bytes the writer
         writes), then sent to the browser from the UI thread."""
-        contents = {name: make() for name, make in files.items()}
+        contents = {name: whole(make()) for name, make in files.items()}
         app.call_from_thread(self._send, contents, app)
 
     def _send(self, contents: dict[str, bytes], app: App) -> None:
