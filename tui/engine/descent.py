@@ -102,8 +102,11 @@ def run_batch(
         if not spec.plain:
             groups.setdefault((spec.optimizer, spec.beta), []).append(i)
     parts = ([plain] if plain else []) + list(groups.values())
-    w_out = np.empty((epochs, k), np.float32)
-    loss_out = np.empty((epochs, k), np.float32)
+    # One part of every lane, in order (a single run, a range test): its arrays are the log.
+    # Otherwise each part's columns are copied into place.
+    whole = len(parts) == 1
+    w_out = np.empty((0, k) if whole else (epochs, k), np.float32)
+    loss_out = np.empty((0, k) if whole else (epochs, k), np.float32)
     final_loss = np.empty(k, np.float32)
     final_grad = np.empty(k, np.float32)
     backends = [""] * k
@@ -122,8 +125,11 @@ def run_batch(
             should_stop,
             part_progress,
         )
-        w_out[:, lanes] = ws
-        loss_out[:, lanes] = ls
+        if whole:
+            w_out, loss_out = ws, ls
+        else:
+            w_out[:, lanes] = ws
+            loss_out[:, lanes] = ls
         final_loss[lanes] = f_loss
         final_grad[lanes] = f_grad
         for i in lanes:
