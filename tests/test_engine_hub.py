@@ -7,6 +7,7 @@ hub that outlives no supervisor).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing.connection as mpc
 import os
 import secrets
@@ -22,7 +23,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 import pytest
-from app_helpers import seed_row_values, table_lines, wait_for_run
+from app_helpers import seed_row_values, table_lines, wait_for_run, wait_until
 
 from tui import i18n
 from tui.app import ExplorerApp
@@ -81,8 +82,24 @@ class LocalHub:
 @pytest.fixture
 def local_hub() -> Iterator[LocalHub]:
     """A loaded hub in this process, closed (and its threads waited for) after the test."""
+    with serving() as hub:
+        yield hub
+
+
+@contextlib.contextmanager
+def serving() -> Iterator[LocalHub]:
+    """A loaded hub in this process while the block runs; closed, its threads waited for."""
     folder = tempfile.mkdtemp(prefix="hub-")  # a short path: AF_UNIX allows 107 bytes
-    address, authkey = os.path.join(folder, "engine.sock"), secrets.token_bytes(32)
+    try:
+        with serving_at(os.path.join(folder, "engine.sock"), secrets.token_bytes(32)) as hub:
+            yield hub
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def serving_at(address: str, authkey: bytes) -> Iterator[LocalHub]:
+    """:func:`serving` at a given address (a hub restarted where the last one was)."""
     hub = Hub(address, authkey)
     hub.load()
     acceptor = threading.Thread(target=hub.serve_forever, daemon=True)
@@ -94,7 +111,6 @@ def local_hub() -> Iterator[LocalHub]:
         acceptor.join(10)
         for thread in hub.visitors:
             thread.join(WAIT)
-        shutil.rmtree(folder, ignore_errors=True)
         assert not acceptor.is_alive(), "the hub's accepting thread outlived its close"
         assert not any(t.is_alive() for t in hub.visitors), "a visitor's thread outlived it"
 
@@ -119,17 +135,26 @@ def ready(connection: mpc.Connection) -> mpc.Connection:
     return connection
 
 
-def test_results_through_the_hub_are_the_engines_bit_for_bit(local_hub: LocalHub) -> None:
+def test_results_through_the_hub_are_the_engines_bit_for_bit() -> None:
     from tui.engine import descent
 
     specs = tuple(mixed_specs())
-    visitor = ready(local_hub.connect())
-    visitor.send(RunRequest(1, specs, SEED, 1e-6))
-    done = until(visitor, (RunDone, RunFailed))[-1]
-    assert isinstance(done, RunDone) and done.request_id == 1
-    direct = descent.run_batch(specs, SEED, tol=1e-6)
-    assert [raw(r) for r in done.results] == [raw(r) for r in direct]
-    visitor.close()
+    # A range test's worth of rates: more than one lane group of the hub's.
+    rates = tuple(RunSpec(lr=float(lr)) for lr in np.geomspace(1e-3, 1.5, 40))
+    assert len(rates) > hub_module.GROUP_LANES
+    # Run first, with descent's own cached optimizer runners (the hub has a pool of its own).
+    direct = [descent.run_batch(batch, SEED, tol=1e-6) for batch in (specs, rates)]
+    with serving() as local_hub:
+        visitor = ready(local_hub.connect())
+        answers = []
+        for number, batch in enumerate((specs, rates), 1):
+            visitor.send(RunRequest(number, batch, SEED, 1e-6))
+            answers.append(until(visitor, (RunDone, RunFailed))[-1])
+        visitor.close()
+    assert [type(a) for a in answers] == [RunDone, RunDone]
+    assert [a.request_id for a in answers] == [1, 2]
+    for answer, expected in zip(answers, direct, strict=True):
+        assert [raw(r) for r in answer.results] == [raw(r) for r in expected]
 
 
 @pytest.mark.parametrize("loss", [SEED, GRAPH_LOSS])
@@ -149,11 +174,18 @@ def test_lane_groups_give_the_unsplit_batchs_bits(loss: str) -> None:
     assert seen[-1][0] == 3 * steps
 
 
-def test_a_short_run_is_served_between_a_long_runs_chunks(local_hub: LocalHub) -> None:
+@pytest.mark.parametrize(
+    ("optimizer", "loss"),
+    [("gd", GRAPH_LOSS), ("adam", SEED)],  # adam: both runs want the same optimizer runner
+)
+def test_a_short_run_is_served_between_a_long_runs_chunks(
+    local_hub: LocalHub, optimizer: str, loss: str
+) -> None:
     long, short = ready(local_hub.connect()), ready(local_hub.connect())
-    long.send(RunRequest(1, (RunSpec(lr=0.01, epochs=1_000_000),), GRAPH_LOSS, 1e-6))
+    spec = RunSpec(lr=0.01, epochs=1_000_000, optimizer=optimizer)
+    long.send(RunRequest(1, (spec,), loss, 1e-6))
     assert isinstance(reply(long), RunProgress), "the long run is under way"
-    short.send(RunRequest(1, (RunSpec(lr=0.1),), SEED, 1e-6))
+    short.send(RunRequest(1, (RunSpec(lr=0.1, optimizer=optimizer),), loss, 1e-6))
     assert isinstance(until(short, (RunDone, RunFailed))[-1], RunDone)
     # Without turns handed on between chunks, the long run's results would be waiting here.
     early = []
@@ -273,6 +305,23 @@ async def test_the_app_shows_the_lessons_rows_through_the_hub(
     assert engine.join(30.0), "the app's connection outlived it"
 
 
+async def test_the_app_runs_its_screen_again_once_the_hub_is_back(seed_lines_expected) -> None:
+    with serving() as first:
+        engine = RemoteEngine(first.address, first.authkey)
+        app = ExplorerApp(PRESETS[3], engine=engine)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for_run(pilot)
+            shown = engine.latest_id
+            first.hub.close()  # the room's engine goes: the app sees it stop, and reconnects
+            with serving_at(first.address, first.authkey):
+                await wait_until(pilot, lambda: app.shown_request > shown, what="a new run")
+                rows = [tuple(line.split()[:3]) for line in table_lines(app)]
+                notes = [str(n.message) for n in app._notifications]
+    assert rows == [seed_row_values(line) for line in seed_lines_expected[2]]
+    assert any("the room's engine stopped" in note for note in notes), notes
+    assert engine.join(30.0)
+
+
 def replies_until(engine: RemoteEngine, kind: type) -> list[object]:
     """Every reply of ``engine`` up to and including the first of ``kind``."""
     seen: list[object] = []
@@ -343,7 +392,7 @@ def test_the_hub_ends_with_its_supervisors_process() -> None:
     try:
         server.kill()  # SIGKILL: the supervisor cleans nothing up
         server.wait(10)
-        deadline = time.monotonic() + WAIT
+        deadline = time.monotonic() + 30.0  # it goes at once, even while TensorFlow loads
         while not process_gone(hub_pid) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert process_gone(hub_pid), "the hub outlived its supervisor's process"
