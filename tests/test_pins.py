@@ -182,8 +182,9 @@ def test_pin_labels_and_schedule_texts() -> None:
 
 
 async def test_with_colour_the_pins_are_drawn_in_their_colours() -> None:
-    """Two pins on the chart: pin #1's marker (x) in red, pin #2's (+) in green, as the theme
-    shows red and green (reddish: red the largest component; greenish: green)."""
+    """Two pins on the chart: pin #1's loss (x) and w (=) in reds, pin #2's (+, ~) in greens,
+    as the theme shows them (reddish: red the largest component; greenish: green). Their
+    losses coincide (lr 0.01 and 0.99 are mirror images), so pin #2's covers pin #1's."""
     from textual.geometry import Region
 
     app = ExplorerApp()
@@ -199,8 +200,8 @@ async def test_with_colour_the_pins_are_drawn_in_their_colours() -> None:
             (2, "green", "+"),
         ]
         chart = app.query_one(DescentChart)
-        colours: dict[str, set[tuple[int, int, int]]] = {"x": set(), "+": set()}
-        counts = {"x": 0, "+": 0}
+        colours: dict[str, set[tuple[int, int, int]]] = {c: set() for c in "x=+~"}
+        counts = dict.fromkeys("x=+~", 0)
         for strip in chart.render_lines(Region(0, 0, *chart.outer_size)):
             for segment in strip:
                 color = segment.style.color if segment.style else None
@@ -208,8 +209,8 @@ async def test_with_colour_the_pins_are_drawn_in_their_colours() -> None:
                     if char in colours and color is not None and color.triplet is not None:
                         colours[char].add(tuple(color.triplet))
                         counts[char] += 1
-    assert counts["x"] > 5 and counts["+"] > 5, counts
-    red = {rgb for rgb in colours["x"] if rgb[0] > max(rgb[1], rgb[2])}
-    green = {rgb for rgb in colours["+"] if rgb[1] > max(rgb[0], rgb[2])}
+    assert counts["x"] and counts["="] > 5 and counts["+"] > 5 and counts["~"] > 5, counts
+    red = {rgb for rgb in colours["x"] | colours["="] if rgb[0] > max(rgb[1], rgb[2])}
+    green = {rgb for rgb in colours["+"] | colours["~"] if rgb[1] > max(rgb[0], rgb[2])}
     assert red and green, colours
     assert not red & green

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
+from plotext._dict import color_codes as PLOTEXT_COLORS
 from rich.text import Text
 from textual.app import RenderResult
 from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
+from tui.app.widgets.chart_axes import RUN_STYLES, Style, linear_ticks, padded, pin_style
 from tui.engine.losses import LossExpr, parse_loss
 from tui.engine.result import RunResult
 from tui.engine.theory import loss_curve
@@ -131,16 +134,82 @@ def log_ticks(low: float, high: float, most: int = 6) -> tuple[list[float], list
     first, last = math.ceil(low), math.floor(high)
     if last <= first:  # less than a decade: label the ends instead
         ends = [low, high] if high > low else [low]
-        return ends, [f"{10**value:.1e}" for value in ends]
+        return ends, [_compact_number(10**value) for value in ends]
     stride = max(1, math.ceil((last - first) / max(1, most - 1)))
     ticks = list(range(first, last + 1, stride))
     return [float(t) for t in ticks], [f"1e{t}" for t in ticks]
 
 
+@dataclass
+class _Curve:
+    """One series as drawn: its points, style, and its names in the legend (long, short)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    style: Style
+    who: str
+    short: str
+    scatter: bool = False
+
+
+@dataclass
+class _Axis:
+    """The series on one y axis of a panel, headed ``name`` in the legend."""
+
+    name: str
+    curves: list[_Curve]
+    yside: str = "left"
+    log: bool = False
+    span: tuple[float, float] | None = None
+    """During playback: the whole runs' range, so that a frame only adds points."""
+
+
+@dataclass
+class _Panel:
+    """One plot of the figure: its axes, the x range, and what else it draws."""
+
+    axes: list[_Axis]
+    xspan: tuple[float, float] | None = None
+    steps: bool = True
+    """Whether x is the step (whole-number ticks)."""
+    xlabel: str | None = None
+    rates: dict[str, float] = field(default_factory=dict)
+    background: _Curve | None = None
+    """A curve drawn first and named in the legend before the series (the path's loss(w))."""
+
+
+#: The plot keeps at least this many rows before a legend or note line is shown.
+MIN_PLOT_ROWS = 6
+#: At most this many lines of notes under the plot.
+NOTE_LINES = 2
+
+
+def _count(values: np.ndarray, log: bool) -> tuple[int, int]:
+    """How many of ``values`` are inf/nan, and (on a log axis) how many finite ones are <= 0."""
+    finite = np.isfinite(values)
+    bad = int(values.size - np.count_nonzero(finite))
+    nonpositive = int(np.count_nonzero(finite & (values <= 0))) if log else 0
+    return bad, nonpositive
+
+
+def _compact_number(value: float) -> str:
+    """``value`` to two significant digits, as short as it goes: ``36``, ``0.42``, ``3.6e-5``."""
+    text = f"{value:.2g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return f"{mantissa}e{int(exponent)}"
+    return text
+
+
 # mypy sees PlotextPlot as Any (textual-plotext is skipped, see pyproject.toml), so not the
 # can_focus argument Widget takes.
 class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
-    """The run's curves; ``view`` picks which, ``log_loss`` puts the loss on a log scale."""
+    """The run's curves; ``view`` picks which, ``log_loss`` puts the loss on a log scale.
+
+    The legend and the notes on points left out are lines of this widget under the plot, not
+    plotext's legend: that one sat on the first points of every run (the top left corner, where
+    a descent starts) and grew a line per series.
+    """
 
     view: reactive[str] = reactive("loss+w")
     """Which series to draw: one of :data:`tui.model.views.VIEWS`."""
@@ -161,7 +230,13 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
         self._whole: dict[str, tuple[float, float]] = {}
         self._whole_runs: list[RunResult] = []
         self._blocks: list[_Blocks] = []
+        self._results: list[tuple[Pin | None, RunResult]] = []
+        self.panels: list[_Panel] = []
+        """What the plot draws, built by :meth:`replot` (the current run first, then pins)."""
+        self.notes: list[str] = []
+        """One line per series with points left out: which, how many and why."""
         self.note = ""
+        """The notes in one line."""
 
     def show(
         self,
@@ -197,13 +272,15 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
         else:
             self._points = _thin(result)
             self._pin_points = [(pin, _thin(run)) for pin, run in drawn]
+        self._results = [(None, result), *drawn]
         self.loss_expr = parse_loss(result.loss_expr)
         self._path = _path(result)
-        self._pin_paths = [(pin, _path(pin.result)) for pin in pins if pin.result is not None]
+        self._pin_paths = [(pin, _path(run)) for pin, run in drawn]
         self.replot()
 
     def render(self) -> RenderResult:
-        """The plot; at sizes plotext cannot draw, a short note instead of a crash.
+        """The plot with its legend and notes under it; at sizes plotext cannot draw, a short
+        note instead of a crash.
 
         Building a plot costs tens of milliseconds, so the last one is kept for redraws that
         change nothing it shows (focus, a footer update, ...).
@@ -215,12 +292,82 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
         key = (self._version, self.size, self.app.theme, self.theme)
         if self._rendered is not None and self._rendered[0] == key:
             return self._rendered[1]
+        width, height = self.size.width, self.size.height
+        lines = self.under_plot(width, height)
         try:
-            rendered = super().render()
+            plot = self._build(width, height - len(lines))
         except Exception as err:  # noqa: BLE001 - plotext may fail at odd sizes; keep the app
             return Text(t("chart.failed", why=err), no_wrap=True, overflow="ellipsis")
+        rendered = Text("\n").join([plot, *lines])
         self._rendered = (key, rendered)
         return rendered
+
+    def under_plot(self, width: int, height: int) -> list[Text]:
+        """The lines under the plot: the notes first (they say what the plot does not show),
+        then the legend, as many as leave the plot :data:`MIN_PLOT_ROWS` rows."""
+        room = max(0, height - MIN_PLOT_ROWS)
+        notes = [self._line(note, width, warning=True) for note in self.notes]
+        if len(notes) > NOTE_LINES:
+            rest = len(self.notes) - NOTE_LINES + 1
+            more = self._line(t("chart.more_notes", count=rest), width, warning=True)
+            notes = [*notes[: NOTE_LINES - 1], more]
+        notes = notes[: max(0, room - 1)] if room > 1 else []  # a line is kept for the legend
+        return [*notes, *self.legend(width, room - len(notes))]
+
+    def _line(self, text: str, width: int, warning: bool = False) -> Text:
+        """``text`` cut to ``width`` cells; a warning in the theme's warning colour."""
+        style = f"bold {self.app.theme_variables.get('warning', 'yellow')}" if warning else ""
+        line = Text(text, style=style)
+        line.truncate(width, overflow="ellipsis")
+        return line
+
+    def legend(self, width: int, room: int = 99) -> list[Text]:
+        """The legend in at most ``room`` lines of ``width`` cells: a line per series name (its
+        heading, then each run's glyph in its colour and name); the pins by number alone (as
+        the comparison table shows them) where their full names do not fit; all on one line
+        if the lines do not fit."""
+        if room <= 0:
+            return []
+        groups: list[tuple[str, list[_Curve]]] = []
+        for panel in self.panels:
+            for axis in panel.axes:
+                background = [panel.background] if panel.background is not None else []
+                groups.append((axis.name, [*background, *axis.curves]))
+        lines: list[Text] = []
+        for short in (False, True):
+            lines = [
+                self._legend_line(name, curves, short, self.app.no_color) for name, curves in groups
+            ]
+            if all(line.cell_len <= width for line in lines):
+                break
+        if len(lines) > room:  # one line: each run's glyphs side by side (loss/w  ⢕/▞ run)
+            lines = [self._legend_runs(groups, self.app.no_color)]
+        for line in lines:
+            line.truncate(width, overflow="ellipsis")
+        return lines[:room]
+
+    @staticmethod
+    def _legend_runs(groups: list[tuple[str, list[_Curve]]], no_color: bool) -> Text:
+        line = Text("/".join(name for name, _ in groups), style="bold")
+        for curves in zip(*(curves for _, curves in groups), strict=True):
+            line.append("  ")
+            for index, curve in enumerate(curves):
+                if index:
+                    line.append("/")
+                line.append(
+                    curve.style.glyph, style="" if no_color else _rich_color(curve.style.color)
+                )
+            line.append(curves[0].short)
+        return line
+
+    @staticmethod
+    def _legend_line(name: str, curves: list[_Curve], short: bool, no_color: bool) -> Text:
+        line = Text(name, style="bold")
+        for curve in curves:
+            line.append("  ")
+            line.append(curve.style.glyph, style=_rich_color(curve.style.color, no_color))
+            line.append(" " + (curve.short if short else curve.who))
+        return line
 
     def watch_view(self) -> None:
         """Redraw in the new view."""
@@ -231,112 +378,191 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
         self.replot()
 
     def replot(self) -> None:
-        """Clear the plot's data and draw the current result (and the pins) in the current view."""
-        # plotext 5.3's clear_figure() leaves subplots' ticks behind (log labels of one view
-        # showed up in the next), so every replot starts from a new figure.
-        self._plot = Plot()
+        """Lay out what the current result (and the pins) show in the current view, and the
+        notes on what they cannot show; the plot itself is built when it is drawn, at the
+        size it is drawn at (its ticks depend on it)."""
         self._version += 1
-        plt = self.plt
+        self.panels = []
+        self.notes = []
         if not self._points:
+            self.note = ""
             self.refresh()
             return
-        notes: list[str] = []
         if self.view == "all":
-            plt.subplots(3, 1)
-            for row, name in enumerate(("loss", "w", "lr"), start=1):
-                # Draw on the subplot object itself: the figure's own methods would all land
-                # on one of them.
-                self._draw(plt.subplot(row, 1), name, notes)
+            self.panels = [_Panel([self._axis(name)]) for name in ("loss", "w", "lr")]
         elif self.view == "path":
-            self._draw_path(plt, notes)
+            self.panels = [self._path_panel()]
         elif self.view == "loss+w":
-            self._draw(plt, "loss", notes)
-            self._draw(plt, "w", notes, yside="right")
+            self.panels = [_Panel([self._axis("loss"), self._axis("w", yside="right")])]
         else:
-            self._draw(plt, self.view, notes)
-        self.note = "; ".join(dict.fromkeys(notes))
+            self.panels = [_Panel([self._axis(self.view)])]
+        for panel in self.panels:
+            if panel.steps:
+                steps = self._whole.get("steps", (1.0, 1.0))[1] if self._whole else 1.0
+                longest = max([steps, *(float(len(run.w)) for _, run in self._results)])
+                panel.xspan = (1.0, longest)
+            if any(axis.name == "lr" for axis in panel.axes):
+                panel.rates = self.marked_rates
+        self.note = "; ".join(self.notes)
         self.refresh()
 
-    def _draw_path(self, plt: Plot, notes: list[str]) -> None:
+    def _who(self, pin: Pin | None) -> tuple[str, str]:
+        """The legend's long and short name of the current run (``pin`` None) or a pin."""
+        if pin is None:
+            name = t("chart.legend.run")
+            return name, name
+        return pin.label, f"#{pin.number}"
+
+    def _axis(self, name: str, yside: str = "left") -> _Axis:
+        """Series ``name`` of the run and each pin, with the notes on the points left out."""
+        column = {"w": 1, "loss": 2, "lr": 3}[name]
+        log = name == "loss" and self.log_loss
+        runs: list[tuple[Pin | None, list[np.ndarray]]] = [(None, self._points)]
+        runs += self._pin_points
+        curves: list[_Curve] = []
+        for (pin, points), (_, result) in zip(runs, self._results, strict=True):
+            style = RUN_STYLES[name] if pin is None else pin_style(pin, name)
+            who, short = self._who(pin)
+            full = {"w": result.w, "loss": result.loss, "lr": result.rates}[name]
+            self._note_left_out(full.astype(np.float64), log, name, pin)
+            x, y = points[0], points[column]
+            keep = np.isfinite(y) & (y > 0) if log else np.isfinite(y)
+            y = np.log10(y[keep]) if log else y[keep]
+            curves.append(_Curve(x[keep], y, style, who, short))
+        span = self._whole.get(f"log {name}" if log else name) if self._whole else None
+        heading = t("chart.legend.log", name=name) if log else name
+        return _Axis(heading, curves, yside, log, span)
+
+    def _note_left_out(self, values: np.ndarray, log: bool, name: str, pin: Pin | None) -> None:
+        """Note how many of a series' ``values`` are not drawn, and why."""
+        series = name if pin is None else f"#{pin.number} {name}"
+        bad, nonpositive = _count(values, log)
+        total = int(values.size)
+        if bad:
+            self.notes.append(t("chart.not_drawn", series=series, count=bad, total=total))
+        if nonpositive:
+            self.notes.append(
+                t("chart.log_not_drawn", series=series, count=nonpositive, total=total)
+            )
+
+    def _path_panel(self) -> _Panel:
         """The loss as a function of w, with each iterate of the run (and the pins) on it."""
-        if self.loss_expr is None:
-            return
-        paths = [(self._path, "orange", "o", "w_k")]
-        paths += [(path, pin.color, pin.marker, pin.label) for pin, path in self._pin_paths]
-        finite = [p[np.isfinite(p[:, 0]) & np.isfinite(p[:, 1])] for p, *_ in paths]
-        if any(len(p) < len(q) for p, (q, *_) in zip(finite, paths, strict=True)):
-            notes.append(t("chart.path_not_drawn"))
-        ws = np.concatenate([p[:, 0] for p in finite]) if finite else np.empty(0)
-        if not ws.size:
-            return
+        paths: list[tuple[Pin | None, np.ndarray]] = [(None, self._path), *self._pin_paths]
+        curves: list[_Curve] = []
+        for pin, path in paths:
+            keep = np.isfinite(path[:, 0]) & np.isfinite(path[:, 1])
+            left = int(len(path) - np.count_nonzero(keep))
+            who, short = self._who(pin)
+            if left:
+                series = who if pin is None else short
+                self.notes.append(
+                    t("chart.path_not_drawn", series=series, count=left, total=len(path))
+                )
+            style = RUN_STYLES["path"] if pin is None else pin_style(pin, "path")
+            curves.append(_Curve(path[keep, 0], path[keep, 1], style, who, short, scatter=True))
+        panel = _Panel([_Axis("path", curves)], steps=False, xlabel="w")
+        ws = np.concatenate([curve.x for curve in curves])
+        if self.loss_expr is None or not ws.size:
+            return panel
         low, high = float(ws.min()), float(ws.max())
         margin = max((high - low) * 0.1, 1e-3 * max(1.0, abs(high)))
         grid = np.linspace(low - margin, high + margin, 200)
         curve = np.array(loss_curve(self.loss_expr, grid.tolist()))
         keep = np.isfinite(curve)
-        curve_xy = (grid[keep].tolist(), curve[keep].tolist())
-        plt.plot(*curve_xy, color="cyan", marker="braille", label="loss(w)")
-        for index, (points, (_, color, marker, label)) in enumerate(
-            zip(finite, paths, strict=True)
-        ):
-            if len(points):
-                xy = (points[:, 0].tolist(), points[:, 1].tolist())
-                if index == 0:  # the current run's zigzag, in thin lines under its points
-                    plt.plot(*xy, color=color, marker="braille")
-                plt.scatter(*xy, color=color, marker=marker, label=label)
-        plt.xlabel("w")
+        panel.background = _Curve(grid[keep], curve[keep], RUN_STYLES["loss"], "loss(w)", "loss(w)")
+        panel.xspan = (float(grid[keep].min()), float(grid[keep].max())) if keep.any() else None
+        return panel
 
-    def _span(self, plt: Plot, name: str, log: bool, yside: str) -> None:
-        """Axes over the whole runs being played, so that a frame only adds points."""
-        span = self._whole.get(f"log {name}" if log else name)
-        if span is not None:
-            low, high = span
-            pad = (high - low) * 0.02 or max(abs(high) * 0.02, 1e-12)
-            plt.ylim(low - pad, high + pad, yside=yside)
-        plt.xlim(1, max(self._whole["steps"][1], 1.5))
+    def _build(self, width: int, rows: int) -> Text:
+        """The plot of :attr:`panels`, ``width`` by ``rows`` cells, as text."""
+        # plotext 5.3's clear_figure() leaves subplots' ticks behind (log labels of one view
+        # showed up in the next), so every build starts from a new figure.
+        self._plot = plt = Plot()
+        plt.plotsize(width, rows)
+        plt._set_size(width, rows)  # as textual-plotext's render does (its issue #5)
+        if len(self.panels) > 1:
+            plt.subplots(len(self.panels), 1)
+        for row, panel in enumerate(self.panels, start=1):
+            # Draw on the subplot object itself: the figure's own methods would all land on
+            # one of them.
+            target = plt.subplot(row, 1) if len(self.panels) > 1 else plt
+            self._draw(target, panel, width, rows // len(self.panels))
+        plt.theme(self._get_plotext_theme_name(self.app.theme))
+        return Text.from_ansi(plt.build().rstrip("\n"))  # its last line ends in a newline
 
-    def _curves(self, name: str) -> list[tuple[np.ndarray, np.ndarray, str, str, str]]:
-        """(step, values, colour, marker, label) of series ``name`` for the run and each pin."""
-        column = {"w": 1, "loss": 2, "lr": 3}[name]
-        own = {"loss": "cyan", "w": "orange", "lr": "green"}[name]
-        curves = [(self._points[0], self._points[column], own, "braille", name)]
-        for pin, points in self._pin_points:
-            curves.append((points[0], points[column], pin.color, pin.marker, f"{pin.label} {name}"))
-        return curves
+    def _color(self, style: Style) -> str | int:
+        """``style``'s colour; under ``NO_COLOR`` none: Textual 8.2.8 would turn each colour
+        into a grey as dark as its colour (a red pin nearly black on a dark theme), and the
+        markers tell the series apart."""
+        return "default" if self.app.no_color else style.color
 
-    def _draw(self, plt: Plot, name: str, notes: list[str], yside: str = "left") -> None:
-        log = name == "loss" and self.log_loss
-        drawn: list[np.ndarray] = []
-        for step, data, color, marker, label in self._curves(name):
-            keep = np.isfinite(data)
-            if not keep.all():
-                notes.append(t("chart.not_drawn", name=name))
-            if log:
-                positive = keep & (data > 0)
-                if (keep & (data <= 0)).any():
-                    notes.append(t("chart.log_not_drawn"))
-                keep = positive
-                data = np.log10(np.where(positive, data, 1.0))
-                label = label.replace("loss", "loss (log)")
-            x, y = step[keep], data[keep]
-            if x.size:
-                plt.plot(
-                    x.tolist(), y.tolist(), label=label, color=color, marker=marker, yside=yside
-                )
-                drawn.append(y)
-        if self._whole and drawn:
-            self._span(plt, name, log, yside)
-        if name == "lr" and drawn:
-            for (label, rate), color in zip(
-                self.marked_rates.items(), ("red", "green"), strict=False
-            ):
+    def _draw(self, plt: Plot, panel: _Panel, width: int, rows: int) -> None:
+        """Draw ``panel`` on ``plt``, ``rows`` tall, with ticks of our own on every axis."""
+        if panel.background is not None:
+            back = panel.background
+            plt.plot(
+                back.x.tolist(), back.y.tolist(), color=self._color(back.style), marker="braille"
+            )
+        for axis in panel.axes:
+            for index, curve in enumerate(axis.curves):
+                if not curve.x.size:
+                    continue
+                xy = (curve.x.tolist(), curve.y.tolist())
+                color, marker = self._color(curve.style), curve.style.marker
+                if curve.scatter:
+                    if index == 0:  # the current run's zigzag, in thin lines under its points
+                        plt.plot(*xy, color=color, marker="braille")
+                    plt.scatter(*xy, color=color, marker=marker)
+                else:
+                    plt.plot(*xy, color=color, marker=marker, yside=axis.yside)
+        usable = max(1, rows - 3)  # the frame and the x axis' ticks
+        most_y = max(2, min(8, usable // 2 + 1))
+        for axis in panel.axes:
+            ys = [curve.y for curve in axis.curves if curve.y.size]
+            if not ys:
+                continue
+            low = min(float(y.min()) for y in ys)
+            high = max(float(y.max()) for y in ys)
+            if axis.span is not None:
+                low, high = min(low, axis.span[0]), max(high, axis.span[1])
+            if panel.background is not None:
+                low = min(low, float(panel.background.y.min()))
+                high = max(high, float(panel.background.y.max()))
+            if panel.rates:  # the critical and optimal rates' lines stay on the plot
+                low = min(low, *panel.rates.values())
+                high = max(high, *panel.rates.values())
+            bottom, top = padded(low, high)
+            plt.ylim(bottom, top, yside=axis.yside)
+            if axis.log:
+                ticks, labels = log_ticks(low, high, most=most_y)
+            else:
+                ticks, labels = linear_ticks(bottom, top, most_y)
+            plt.yticks(ticks, labels, yside=axis.yside)
+        if panel.xspan is not None:
+            left, right = panel.xspan
+            if panel.steps:
+                left, right = (left - 0.5, right + 0.5) if right <= left else (left, right)
+                ticks, labels = linear_ticks(left, right, max(2, min(10, width // 10)), whole=True)
+            else:
+                left, right = padded(left, right, 0.0)
+                ticks, labels = linear_ticks(left, right, max(2, min(8, width // 12)))
+            plt.xlim(left, right)
+            plt.xticks(ticks, labels)
+        if panel.xlabel:
+            plt.xlabel(panel.xlabel)
+        if panel.rates and panel.xspan is not None:
+            for (label, rate), color in zip(panel.rates.items(), ("red", "green"), strict=False):
                 plt.hline(rate, color)
-                # At the right end: the legend holds the top left corner.
-                last_step = float(self._points[0][-1])
-                plt.text(label, last_step, rate, color=color, yside=yside, alignment="right")
-        if log and drawn:
-            low = min(float(y.min()) for y in drawn)
-            high = max(float(y.max()) for y in drawn)
-            rows = self.size.height // (3 if self.view == "all" else 1) - 3
-            ticks, labels = log_ticks(low, high, most=max(2, rows // 2))
-            plt.yticks(ticks, labels, yside=yside)
+                # At the right end of the steps, where a descent has settled.
+                plt.text(label, panel.xspan[1], rate, color=color, alignment="right")
+
+
+def _rich_color(color: str | int, no_color: bool = False) -> str:
+    """A plotext colour as a Rich style (``color(n)``), the same the plot is drawn in (none
+    under ``NO_COLOR``, as the plot)."""
+    if no_color:
+        return ""
+    if isinstance(color, int):
+        return f"color({color})"
+    code = PLOTEXT_COLORS.get(color)
+    return f"color({code})" if code is not None else ""
