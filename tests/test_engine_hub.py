@@ -207,6 +207,18 @@ def test_a_newer_request_makes_the_running_one_stale(local_hub: LocalHub) -> Non
     visitor.close()
 
 
+def test_a_visitor_who_does_not_read_holds_up_nobody(local_hub: LocalHub) -> None:
+    deaf = ready(local_hub.connect())
+    # Results of some 28 MB: far more than a socket holds, so the hub waits to send them.
+    deaf.send(RunRequest(1, (RunSpec(lr=0.1, epochs=1_000_000),), SEED, 1e-6))
+    other = ready(local_hub.connect())
+    for number in range(1, 4):
+        other.send(RunRequest(number, (RunSpec(lr=0.1 * number),), SEED, 1e-6))
+        assert until(other, RunDone)[-1].request_id == number
+    other.close()
+    deaf.close()
+
+
 def test_a_visitor_who_leaves_mid_run_stops_only_their_run(
     local_hub: LocalHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -231,10 +231,11 @@ class _RunnerPool:
 def _writable(connection: Connection) -> bool:
     """Whether a small reply can be written to ``connection`` without waiting."""
     try:
-        _, ready, _ = select.select([], [connection.fileno()], [], 0)
+        poller = select.poll()  # not select.select: no limit on the descriptor's number
+        poller.register(connection.fileno(), select.POLLOUT)
+        return bool(poller.poll(0))
     except (OSError, ValueError):
         return True  # the send itself then fails, and the visitor's loop ends
-    return bool(ready)
 
 
 class _VisitorHooks(LoopHooks):
