@@ -243,6 +243,21 @@ async def test_the_note_on_the_log_scale_counts_each_series_left_out() -> None:
     assert "#1" not in chart.note  # pin 1 has no zero to leave out
 
 
+async def test_a_short_chart_keeps_a_note_that_points_are_left_out() -> None:
+    """Two notes, room for one line of notes under the plot: both in it, cut at its end."""
+    nan = np.full(5, np.nan)
+    app = ChartApp()
+    async with app.run_test(size=(50, 8)) as pilot:
+        chart = app.query_one(DescentChart)
+        chart.show(made(1.0, nan, nan))
+        await pilot.pause()
+        lines = lines_of(chart)
+    assert len(chart.notes) == 2
+    assert lines[6].startswith("loss: inf/nan not drawn (5/5 steps); w: inf"), lines
+    assert lines[6].rstrip().endswith("…"), lines
+    assert lines[7].startswith("loss/w  ⢕/•run"), lines
+
+
 async def test_more_notes_than_lines_say_how_many_more() -> None:
     nan = np.full(5, np.nan)
     runs = [made(lr, nan, nan) for lr in (1.0, 2.0, 3.0)]
@@ -271,3 +286,18 @@ async def test_a_small_chart_keeps_its_plot_rows(width: int) -> None:
     bottom = max(i for i, line in enumerate(lines) if "└" in line)
     assert bottom + 2 == 6  # the plot's rows, its x tick labels included
     assert lines[6].startswith("loss/w  ⢕/•run  x/=#1  +/~#2"), lines  # one line for both
+
+
+async def test_the_lr_plot_keeps_the_critical_and_optimal_rates_in_view() -> None:
+    """The rates' lines lie outside the range of a run's rates (0.2 against 0.5 and 1):
+    the axis takes them in, or the lines and their labels would be drawn off the plot."""
+    app = ChartApp()
+    async with app.run_test(size=(100, 24)) as pilot:
+        chart = app.query_one(DescentChart)
+        chart.view = "lr"
+        chart.show(lesson(0.2), (), {"critical 2/L": 1.0, "optimal 1/L": 0.5})
+        await pilot.pause()
+        lines = lines_of(chart)
+    bottom = max(i for i, line in enumerate(lines) if "└" in line)
+    plot = "\n".join(lines[:bottom])
+    assert "critical 2/L" in plot and "optimal 1/L" in plot, plot

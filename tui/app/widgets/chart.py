@@ -306,12 +306,14 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
         """The lines under the plot: the notes first (they say what the plot does not show),
         then the legend, as many as leave the plot :data:`MIN_PLOT_ROWS` rows."""
         room = max(0, height - MIN_PLOT_ROWS)
-        notes = [self._line(note, width, warning=True) for note in self.notes]
-        if len(notes) > NOTE_LINES:
-            rest = len(self.notes) - NOTE_LINES + 1
-            more = self._line(t("chart.more_notes", count=rest), width, warning=True)
-            notes = [*notes[: NOTE_LINES - 1], more]
-        notes = notes[: max(0, room - 1)] if room > 1 else []  # a line is kept for the legend
+        allowed = min(NOTE_LINES, room - 1)  # a line is kept for the legend
+        texts = self.notes[: max(0, allowed)]
+        if len(self.notes) > allowed == 1:  # all in one line, cut where it must be
+            texts = [self.note]
+        elif len(self.notes) > allowed > 1:  # the last line says how many more were left out
+            rest = len(self.notes) - allowed + 1
+            texts = [*self.notes[: allowed - 1], t("chart.more_notes", count=rest)]
+        notes = [self._line(text, width, warning=True) for text in texts]
         return [*notes, *self.legend(width, room - len(notes))]
 
     def _line(self, text: str, width: int, warning: bool = False) -> Text:
