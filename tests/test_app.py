@@ -22,10 +22,10 @@ def assert_table_is_seed_table(app: ExplorerApp, seed_table: list[str]) -> None:
     assert [tuple(row[:3]) for row in rows] == [seed_row_values(line) for line in seed_table]
 
 
-async def test_opens_on_the_first_experiment_with_the_rate_focused(seed_lines_expected) -> None:
+async def test_opens_on_the_first_experiment_with_the_chart_focused(seed_lines_expected) -> None:
     app = ExplorerApp()
     async with app.run_test(size=(120, 40)) as pilot:
-        assert app.focused is app.query_one("#lr", Input)
+        assert isinstance(app.focused, DescentChart)  # the keys work at once (1, 2, 3...)
         await wait_for_run(pilot)
         assert_table_is_seed_table(app, seed_lines_expected[0])
         assert "still descending" in str(app.query_one("#status", Static).content)
@@ -139,7 +139,7 @@ async def test_nudge_and_mirror_keys() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for_run(pilot)
         lr = app.query_one("#lr", Input)
-        await pilot.press("up")  # in the field: nudge it
+        await pilot.press("f", "up")  # in the field: nudge it
         assert float(lr.value) == pytest.approx(0.01 * 10**0.1, rel=1e-5)
         await pilot.press("down")
         assert float(lr.value) == pytest.approx(0.01, rel=1e-5)

@@ -18,7 +18,7 @@ from tui.app.app import ExplorerApp
 from tui.app.pilot_helpers import wait_for_run, wait_until
 from tui.app.widgets.chart import DescentChart
 from tui.app.widgets.log_table import LogTable
-from tui.app.widgets.playback import PlaybackBar
+from tui.app.widgets.playback import PLAYBACK_KEYS, PlaybackBar
 from tui.engine.losses import CONSTANTS, FUNCTIONS
 from tui.engine.schedules import KERAS_CLASSES
 from tui.engine.spec import OPTIMIZERS, SCHEDULE_KINDS
@@ -111,7 +111,8 @@ async def test_switching_language_keeps_everything_on_screen(
         assert rows_en != app.query_one(LogTable).row_text(0)
         assert app.query_one("#lr", Input).border_title == zh("field.lr")
         state = str(app.query_one("#playback-state", Label).render())
-        paused = zh("playback.paused", where=zh("playback.at", step=18, total=20), speed=5)
+        where = zh("playback.at", step=18, total=20)
+        paused = zh("playback.paused", where=where, speed=5, **dict.fromkeys(PLAYBACK_KEYS, ""))
         assert state.startswith(paused.split("   ")[0])
         footer = app.query_one(Footer)
         words = {str(key.description) for key in footer.query("FooterKey")}  # type: ignore[attr-defined]
@@ -132,6 +133,7 @@ async def test_switching_language_keeps_a_field_being_typed() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_run(pilot)
         field = app.query_one("#lr", Input)
+        field.focus()
         field.value = "0.5x"
         await pilot.pause()
         english_error = str(app.query_one("#field-error", Static).render())
@@ -174,6 +176,7 @@ ALLOWED = {
     # key names, as the keyboard and the footer show them
     *("space", "ctrl", "shift", "tab", "esc", "escape", "enter", "delete", "up", "down"),
     *("left", "right", "pageup", "pagedown", "home", "end"),
+    *("pgup", "pgdn", "del", "f1"),  # and as Textual shows them (the help reads the keys bound)
 }
 
 #: A word: Latin letters, digits and ``_`` (``float32``, ``beta_1``), hyphenated parts kept

@@ -123,7 +123,7 @@ async def test_demo_mode_hides_the_fields_and_shows_the_readout() -> None:
         await wait_for_run(pilot)
         assert app.query_one("#params").display
         assert not bar(app).display
-        await pilot.press("d")  # the focus is in the lr field: d is typed there, not a key
+        await pilot.press("f", "d")  # in the lr field: d is typed there, not a key
         assert app.query_one("#params").display
         await pilot.press("escape", "d")
         assert not app.query_one("#params").display

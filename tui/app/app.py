@@ -348,7 +348,7 @@ class ExplorerApp(App[None]):
                     t("note.unknown_keys", names=", ".join(unknown)),
                     severity="warning",
                 )
-            self.set_keymap({k: v for k, v in kept.keys.items() if k in known})
+            keys.set_keymap(self, {k: v for k, v in kept.keys.items() if k in known})
         if not self.visitor:  # a visitor's theme is theirs alone: the host's file stays as it is
             self.theme_changed_signal.subscribe(self, self._keep_theme)
 

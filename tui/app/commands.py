@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.dom import DOMNode
 
+from tui.app.keys import bound_key
 from tui.i18n import t
 
 
@@ -37,15 +38,13 @@ class ExplorerCommands(Provider):
 
     def _commands(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
         app = self.app
-        keymap = getattr(app, "_keymap", {})
         for node, binding in self._bindings():
-            if not binding.tooltip:
+            if not binding.tooltip or not binding.id:
                 continue
             if binding.action == "command_palette":
                 continue  # the palette is open already
             title = t(f"key.{binding.id}.tip")  # the class's binding may be in another language
-            key = keymap.get(binding.id, binding.key).split(",")[0]
-            shown = app.get_key_display(Binding(key, ""))
+            shown = bound_key(app, binding.id)
             namespace, name, arguments = parse(binding.action)
             target = app if namespace == "app" else node
             # Called directly: the guard that keeps printable keys for a focused text field

@@ -11,7 +11,7 @@ rebound stay rebound, since Textual's keymap is applied by id afterwards.
 from __future__ import annotations
 
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import TypedDict
 
@@ -93,3 +93,99 @@ def retranslate(app: App | None = None) -> None:
         for node in screen.query("*"):
             _translated(node._bindings)
     app.refresh_bindings()
+
+
+# -- the keys as the user has them ------------------------------------------------------------
+
+
+_DEFAULT_KEYS: dict[str, str] = {}  # binding id -> its keys, once found
+
+
+def default_keys(binding_id: str) -> str:
+    """The keys (comma-separated, Textual's names) the explorer binds ``binding_id`` to before any
+    keymap: those of the first binding with that id in the classes of ``tui`` (``""`` if none)."""
+    if binding_id in _DEFAULT_KEYS:
+        return _DEFAULT_KEYS[binding_id]
+    for cls in _subclasses(DOMNode):
+        if not cls.__module__.startswith("tui."):
+            continue
+        for binding in cls.__dict__.get("BINDINGS", ()):
+            if isinstance(binding, Binding) and binding.id == binding_id:
+                _DEFAULT_KEYS[binding_id] = binding.key
+                return binding.key
+    return ""  # not cached: the class that binds it may not be loaded yet
+
+
+def bound_keys(app: App, binding_id: str) -> list[str]:
+    """Every key bound to ``binding_id`` as the user sees it: their keymap applied, each key
+    shown as the footer shows it (``space``, ``?``, ``^s``)."""
+    keys = app._keymap.get(binding_id) or default_keys(binding_id)
+    return [app.get_key_display(Binding(k.strip(), "")) for k in keys.split(",") if k.strip()]
+
+
+def bound_key(app: App, binding_id: str) -> str:
+    """The first key bound to ``binding_id`` as the user sees it (``?`` if none is)."""
+    return next(iter(bound_keys(app, binding_id)), "?")
+
+
+class KeysShown(Mapping[str, str]):
+    """The keys bound to each binding id as Markdown, for a page's ``{key[ID]}`` (the first
+    key, as code) and ``{keys[ID]}`` (every key, ``a`` / ``b``) fields."""
+
+    def __init__(self, app: App, every: bool = False) -> None:
+        self._app = app
+        self._every = every
+
+    def __getitem__(self, binding_id: str) -> str:
+        shown = bound_keys(self._app, binding_id) or ["?"]
+        return " / ".join(f"`{k}`" for k in (shown if self._every else shown[:1]))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())  # looked up by id only
+
+    def __len__(self) -> int:
+        return 0
+
+
+def page_keys(app: App) -> dict[str, KeysShown]:
+    """The fields a help page formats its keys with: ``key`` and ``keys`` (:class:`KeysShown`)."""
+    return {"key": KeysShown(app), "keys": KeysShown(app, every=True)}
+
+
+#: Keys a keymap may not take, with the catalogue key of what each does. Each is the only way
+#: to do that from the keyboard, and Textual 8.2.8 either runs its own binding first (ctrl+q
+#: quits with priority: a binding moved there never runs) or lets the keymap replace it
+#: (the palette's binding moved onto ctrl+q removed quitting).
+RESERVED = {
+    "ctrl+q": "keymap.reserved.quit",  # Textual's quit, with priority
+    "ctrl+c": "keymap.reserved.copy",  # copies in a field (Screen), else says how to quit (App)
+    "ctrl+p": "keymap.reserved.palette",  # the command palette (the palette's own id may move it)
+    "tab": "keymap.reserved.focus",  # the next widget: the fields, the chart and the tables
+    "shift+tab": "keymap.reserved.focus",
+}
+
+
+def refused_keys(keymap: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    """The entries of ``keymap`` that take a reserved key: binding id -> (the key, what it is
+    kept for, in the current language). The palette may move off ``ctrl+p``."""
+    refused: dict[str, tuple[str, str]] = {}
+    for binding_id, keys in App._normalize_keymap(dict(keymap)).items():
+        for k in keys.split(","):
+            reason = RESERVED.get(k)
+            if reason is not None and not (binding_id == "palette" and k == "ctrl+p"):
+                refused[binding_id] = (k, t(reason))
+                break
+    return refused
+
+
+def set_keymap(app: App, keymap: Mapping[str, str]) -> None:
+    """Apply the user's ``keymap`` to ``app``, less any entry that takes a reserved key: that
+    binding keeps its own key, with a message naming the binding and the key."""
+    refused = refused_keys(keymap)
+    for binding_id, (taken, why) in refused.items():
+        app.notify(
+            t("note.key_reserved", binding=binding_id, key=taken, why=why),
+            severity="warning",
+            timeout=15,
+        )
+    app.set_keymap({k: v for k, v in keymap.items() if k not in refused})

@@ -14,13 +14,14 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from tui.app.keys import key, typing_actions
 from tui.app.markup import escape
 from tui.app.messages import Replied
 from tui.app.screens.sweep import SweepScreen
 from tui.app.widgets.chart import DescentChart
+from tui.app.widgets.footer import FittedFooter
 from tui.app.widgets.log_table import LogTable
 from tui.app.widgets.params import ParamsForm
 from tui.app.widgets.pins_table import PinsTable
@@ -45,37 +46,39 @@ if TYPE_CHECKING:
 class ExplorerScreen(Screen[None]):
     """The live explorer: every valid edit re-runs the seed's loop in the engine."""
 
+    # Most used first: the footer shows as many whole keys as fit, in this order (a class's
+    # first minute: 1 2 3, play, pin, the range test, demo, help); all are in help and palette.
     BINDINGS = [
         key("1", "preset(1)", "preset-1"),
         key("2", "preset(2)", "preset-2"),
         key("3", "preset(3)", "preset-3"),
+        key("space", "play", "play"),
+        key("p", "pin", "pin"),
+        key("s", "sweep", "sweep"),
+        key("d", "demo", "demo"),
+        # help, session and restart-engine are the app's too (for the other screens); here
+        # they keep their place in the footer, among the explorer's own keys.
+        key("question_mark,f1", "app.help", "help"),
+        key("f", "focus_fields", "focus-fields"),
+        key("e", "export", "export"),
+        key("ctrl+s", "app.session", "session"),
+        key("ctrl+l", "language", "language"),
+        key("v", "cycle_view", "view"),
+        key("l", "toggle_log", "log-scale"),
         key("plus,equals_sign", "nudge_lr(1)", "lr-up"),
         key("minus", "nudge_lr(-1)", "lr-down"),
         key("m", "mirror", "mirror"),
-        key("l", "toggle_log", "log-scale"),
-        key("v", "cycle_view", "view"),
-        key("f", "focus_fields", "focus-fields"),
-        key("c", "focus_chart", "focus-chart", show=False),
         key("t", "focus_table", "focus-table"),
-        key("p", "pin", "pin"),
         key("x", "unpin", "unpin"),
         key("X", "clear_pins", "clear-pins"),
-        key("s", "sweep", "sweep"),
-        key("space", "play", "play"),
+        key("c", "focus_chart", "focus-chart", show=False),
         key("comma", "step(-1)", "step-back", show=False),
         key("full_stop", "step(1)", "step-on", show=False),
         key("left_square_bracket", "play_start", "play-start", show=False),
         key("right_square_bracket", "play_end", "play-end", show=False),
         key("less_than_sign", "speed(-1)", "slower", show=False),
         key("greater_than_sign", "speed(1)", "faster", show=False),
-        key("d", "demo", "demo"),
-        key("e", "export", "export"),
-        # The app binds these three too (for the other screens); here they keep their place
-        # in the footer, between the explorer's own keys.
-        key("ctrl+s", "app.session", "session"),
-        key("ctrl+l", "language", "language"),
         key("ctrl+r", "app.restart_engine", "restart-engine", show=False),
-        key("question_mark,f1", "app.help", "help"),
     ]
 
     params: var[Params | None] = var(None)
@@ -135,11 +138,12 @@ class ExplorerScreen(Screen[None]):
                 yield LogTable(id="log")
         yield TheoryPanel("", id="theory")
         yield StatusLine(t("status.starting"), id="status")
-        yield Footer()
+        yield FittedFooter()
 
     def on_mount(self) -> None:
-        """Focus the learning rate; show the session the explorer opened with, if any."""
-        self.lr_field.focus()
+        """Focus the chart, so that the keys work at once (``f`` goes to the fields); show the
+        session the explorer opened with, if any."""
+        self.chart.focus()
         self.status.show_busy(t("status.loading"))
         if self._opening is not None:
             self.apply_session(self._opening)
@@ -420,6 +424,8 @@ class ExplorerScreen(Screen[None]):
         chart.view = session.view
         chart.log_loss = session.log_loss
         self.set_class(session.demo, "-demo")
+        if session.demo and isinstance(self.focused, Input):
+            self.action_focus_chart()  # the fields are hidden: the demo's keys work at once
         bar = self.playback
         bar.playing = False
         bar.shown = session.step  # kept when the run arrives, as a new run keeps the step
@@ -485,7 +491,7 @@ class ExplorerScreen(Screen[None]):
         self.show_current()
         bar.shown = session.step  # once the bar holds the run, so that the step is within it
         target = self.query(f"#{focused}") if focused else None
-        (target.first() if target else self.lr_field).focus()
+        (target.first() if target else self.chart).focus()
 
 
 #: Actions bound to printable keys only: a text field takes those keys, so they are off while

@@ -7,7 +7,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
-from tui.app.keys import key
+from tui.app.keys import key, page_keys
 from tui.engine.losses import FUNCTIONS
 from tui.engine.schedules import FORMULAS, KERAS_CLASSES, WARMUP_FORMULA
 from tui.engine.spec import OPTIMIZERS
@@ -36,6 +36,7 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help-body"):
             yield Markdown(
                 page("help.md").format(
+                    **page_keys(self.app),  # the keys as bound (the user's keymap applied)
                     functions=", ".join(f"`{name}`" for name in FUNCTIONS),
                     schedules=schedule_table(),
                     optimizers=", ".join(f"`{name}`" for name in OPTIMIZERS[1:]),

@@ -17,7 +17,7 @@ from textual.widgets import Footer, Input, Static
 from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
-from tui.app.keys import key
+from tui.app.keys import bound_key, key
 from tui.app.messages import Replied
 from tui.app.widgets.chart import log_ticks
 from tui.app.widgets.ordered_input import OrderedInput
@@ -287,10 +287,7 @@ class SweepScreen(Screen[float | None]):
 
     def _key_of(self, binding_id: str) -> str:
         """The key bound to ``binding_id`` as the user sees it (their keymap applied)."""
-        for active in self.active_bindings.values():
-            if active.binding.id == binding_id:
-                return self.app.get_key_display(active.binding)
-        return "?"
+        return bound_key(self.app, binding_id)
 
     def _readout(self, sweep: Sweep) -> str:
         i = self.cursor

@@ -306,7 +306,9 @@ class ParamsForm(VerticalScroll):
     def set_params(self, params: Params) -> None:
         """Show ``params`` in the fields (their changes then run as typed ones do)."""
         for name, value in params_values(params, self._table).items():
-            self.query_one(f"#{name}", Input).value = value
+            field = self.query_one(f"#{name}", Input)
+            field.value = value
+            field.cursor_position = len(value)  # typing goes on after the new value
         spec = params.spec
         self.query_one("#schedule", Select).value = spec.schedule_kind
         self.query_one("#optimizer", Select).value = spec.optimizer

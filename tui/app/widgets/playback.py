@@ -13,6 +13,8 @@ from textual.reactive import var
 from textual.renderables.digits import Digits as DigitsRenderable
 from textual.widgets import Digits, Label
 
+from tui.app.keys import bound_key
+from tui.app.markup import escape
 from tui.engine.result import RunResult
 from tui.i18n import t
 
@@ -21,6 +23,17 @@ SPEEDS = (1, 2, 5, 10, 20, 50, 100, 1_000, 10_000)
 
 #: The speed playback starts at (an index into :data:`SPEEDS`): 5 steps a second.
 DEFAULT_SPEED = 2
+
+#: The playback line's keys: its words' names for them, and their bindings' ids.
+PLAYBACK_KEYS = {
+    "play": "play",
+    "back": "step-back",
+    "on": "step-on",
+    "start": "play-start",
+    "end": "play-end",
+    "slower": "slower",
+    "faster": "faster",
+}
 
 #: Seconds between two frames; faster speeds take several steps a frame.
 TICK = 0.05
@@ -118,6 +131,7 @@ class PlaybackBar(Vertical):
         if self.shown is not None and self.shown >= self.total:
             self.shown = None
         self._show_values()
+        self._show_state()  # the run's length
 
     def toggle(self) -> None:
         """Play or pause; playing from the end starts again from the first step."""
@@ -219,9 +233,12 @@ class PlaybackBar(Vertical):
             return
         if self.shown is None:
             where = t("playback.all", total=self.total)
+        elif self.result is None:  # a session's step, its run still on the way
+            where = t("playback.at_waiting", step=self.shown)
         else:
             where = t("playback.at", step=self.shown, total=self.total)
         state = "playing" if self.playing else "paused" if self.shown is not None else "stopped"
+        keys = {name: escape(bound_key(self.app, id)) for name, id in PLAYBACK_KEYS.items()}
         self.query_one("#playback-state", Label).update(
-            t(f"playback.{state}", where=where, speed=SPEEDS[self.speed])
+            t(f"playback.{state}", where=where, speed=SPEEDS[self.speed], **keys)
         )

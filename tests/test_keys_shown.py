@@ -1,0 +1,137 @@
+"""The footer, the playback line and the help name the keys actually bound (issue 13 item 4).
+
+Textual 8.2.8's footer lays out every key of the focused chain and cuts the row at the
+screen's edge: the explorer's keys took 199 cells, so ``s``, ``space``, ``d``, ``e`` and ``?``
+never showed, even at 120 columns. The playback line and the help said ``space`` whatever the
+keymap, and a rebinding onto ``ctrl+q`` was taken silently.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from app_helpers import wait_for_run, wait_until
+from textual.widgets import Label, Markdown
+
+from tui import settings
+from tui.app import ExplorerApp
+from tui.app.keys import RESERVED, bound_key, refused_keys
+from tui.app.screens.help import HelpScreen
+from tui.app.widgets.footer import FittedFooter
+from tui.model.params import PRESETS
+
+#: The keys a class needs first, as the footer shows them, in the order it shows them.
+FIRST_KEYS = ["1", "2", "3", "space", "p", "s", "d", "?"]
+
+
+def footer_keys(app: ExplorerApp) -> list[str]:
+    """The keys the explorer's footer shows, in order (the palette's last)."""
+    return [k.key_display for k in app.explorer.query_one(FittedFooter).shown()]
+
+
+async def settled_footer(app: ExplorerApp, pilot) -> FittedFooter:
+    """The footer once its keys are made and fitted to its width."""
+    footer = app.explorer.query_one(FittedFooter)
+    await wait_until(pilot, lambda: "1" in footer_keys(app), what="the footer's keys")
+    for _ in range(5):
+        await pilot.pause()
+    return footer
+
+
+def assert_whole(footer: FittedFooter) -> None:
+    """Every key shown ends before the palette's key begins: none is cut at the edge."""
+    *keys, palette = footer.shown()
+    assert palette.has_class("-command-palette")
+    for footer_key in keys:
+        assert footer_key.region.right <= palette.region.x, footer_key.key_display
+
+
+@pytest.mark.parametrize(
+    ("width", "expected"),
+    [
+        (120, [*FIRST_KEYS, "f", "e", "^s", "^l", "^p"]),
+        (80, [*FIRST_KEYS, "^p"]),
+    ],
+)
+async def test_the_footer_shows_the_first_keys_whole(width: int, expected: list[str]) -> None:
+    app = ExplorerApp(PRESETS[1], show_timings=False)
+    async with app.run_test(size=(width, 36)) as pilot:
+        footer = await settled_footer(app, pilot)
+        assert footer_keys(app) == expected
+        assert_whole(footer)
+
+
+async def test_the_footer_shows_more_keys_when_the_screen_widens() -> None:
+    app = ExplorerApp(PRESETS[1], show_timings=False)
+    async with app.run_test(size=(80, 36)) as pilot:
+        footer = await settled_footer(app, pilot)
+        assert "e" not in footer_keys(app)
+        await pilot.resize_terminal(120, 36)
+        await wait_until(pilot, lambda: "e" in footer_keys(app), what="e in the footer")
+        assert_whole(footer)
+
+
+async def test_rebound_keys_are_named_in_the_footer_playback_line_and_help(own_config_dir) -> None:
+    keys = {"play": "k", "step-back": "j", "pin": "P"}
+    (own_config_dir / settings.FILE_NAME).write_text(json.dumps({"keys": keys}))
+    app = ExplorerApp(PRESETS[1], show_timings=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for_run(pilot)
+        await settled_footer(app, pilot)
+        shown = footer_keys(app)
+        assert "k" in shown and "space" not in shown
+        assert "P" in shown and "p" not in shown
+        state = str(app.query_one("#playback-state", Label).content)
+        assert "k play/pause" in state and "space" not in state
+        assert "j . step" in state
+        await pilot.press("k")
+        await wait_until(pilot, lambda: "playing" in str(app.query_one("#playback-state").content))
+        app.action_help()
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, HelpScreen) and bool(app.screen.query(Markdown))
+        )
+        source = app.screen.query_one(Markdown).source
+        assert "| `k` | play the run step by step, or pause |" in source
+        assert "| `j` / `.` | one step back / on (pauses) |" in source
+        assert "| `P` | pin this run" in source
+        assert "`space`" not in source
+
+
+def test_bound_key_reads_the_keymap_and_the_defaults() -> None:
+    app = ExplorerApp(PRESETS[1])
+    assert bound_key(app, "play") == "space"
+    assert bound_key(app, "help") == "?"
+    assert bound_key(app, "session") == "^s"
+    assert bound_key(app, "sweep-best") == "b"  # the range test's, as its readout says
+    app.set_keymap({"play": "k", "help": "h,f2"})
+    assert bound_key(app, "play") == "k"
+    assert bound_key(app, "help") == "h"
+
+
+@pytest.mark.parametrize("taken", sorted(RESERVED))
+def test_a_reserved_key_is_refused_whatever_binding_asks(taken: str) -> None:
+    assert set(refused_keys({"play": taken, "pin": "P"})) == {"play"}
+
+
+def test_the_palette_may_move_off_its_key_but_nothing_may_take_it() -> None:
+    assert refused_keys({"palette": "ctrl+p"}) == {}
+    assert set(refused_keys({"palette": "ctrl+q"})) == {"palette"}
+    assert set(refused_keys({"pin": "ctrl+p"})) == {"pin"}
+    assert set(refused_keys({"pin": "P,ctrl+c"})) == {"pin"}
+
+
+async def test_a_rebinding_onto_ctrl_q_is_refused_with_a_message_and_the_rest_applies(
+    own_config_dir,
+) -> None:
+    keys = {"palette": "ctrl+q", "play": "k"}
+    (own_config_dir / settings.FILE_NAME).write_text(json.dumps({"keys": keys}))
+    app = ExplorerApp(PRESETS[1], show_timings=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        messages = [str(n.message) for n in app._notifications]
+        assert any("palette" in m and "ctrl+q" in m and "quits" in m for m in messages), messages
+        assert "palette" not in app._keymap
+        assert app._keymap.get("play") == "k"
+        assert app.screen.active_bindings["ctrl+q"].binding.action == "quit"
+        assert app.screen.active_bindings["ctrl+p"].binding.action == "command_palette"
