@@ -244,7 +244,7 @@ async def test_the_note_on_the_log_scale_counts_each_series_left_out() -> None:
 
 
 async def test_a_short_chart_keeps_a_note_that_points_are_left_out() -> None:
-    """Two notes, room for one line of notes under the plot: both in it, cut at its end."""
+    """Room for one line of notes under the plot: the first, cut with an ellipsis."""
     nan = np.full(5, np.nan)
     app = ChartApp()
     async with app.run_test(size=(50, 8)) as pilot:
@@ -253,24 +253,26 @@ async def test_a_short_chart_keeps_a_note_that_points_are_left_out() -> None:
         await pilot.pause()
         lines = lines_of(chart)
     assert len(chart.notes) == 2
-    assert lines[6].startswith("loss: inf/nan not drawn (5/5 steps); w: inf"), lines
+    assert lines[6].startswith("loss: inf/nan not drawn (5/5 steps)"), lines
     assert lines[6].rstrip().endswith("…"), lines
     assert lines[7].startswith("loss/w  ⢕/•run"), lines
 
 
-async def test_more_notes_than_lines_say_how_many_more() -> None:
+async def test_notes_wrap_at_words_and_more_than_fit_end_in_an_ellipsis() -> None:
     nan = np.full(5, np.nan)
     runs = [made(lr, nan, nan) for lr in (1.0, 2.0, 3.0)]
     pins = [Pin(n, run.spec, run) for n, run in enumerate(runs[1:], start=1)]
     app = ChartApp()
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(30, 40)) as pilot:
         chart = app.query_one(DescentChart)
         chart.show(runs[0], pins)
         await pilot.pause()
-        text = "\n".join(lines_of(chart))
+        lines = [line.rstrip() for line in lines_of(chart)]
     assert len(chart.notes) == 6  # loss and w of three runs
-    assert "loss: inf/nan not drawn (5/5 steps)" in text
-    assert "… and 5 more series with points not drawn" in text
+    first = lines.index("loss: inf/nan not drawn (5/5")
+    notes = lines[first : first + 4]
+    assert notes[3].startswith("loss"), lines  # the legend
+    assert notes[:3] == ["loss: inf/nan not drawn (5/5", "steps)", "#1 loss: inf/nan not drawn…"]
 
 
 @pytest.mark.parametrize("width", [80, 120])

@@ -181,7 +181,7 @@ class _Panel:
 #: The plot keeps at least this many rows before a legend or note line is shown.
 MIN_PLOT_ROWS = 6
 #: At most this many lines of notes under the plot.
-NOTE_LINES = 2
+NOTE_LINES = 3
 
 
 def _count(values: np.ndarray, log: bool) -> tuple[int, int]:
@@ -304,24 +304,21 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
 
     def under_plot(self, width: int, height: int) -> list[Text]:
         """The lines under the plot: the notes first (they say what the plot does not show),
-        then the legend, as many as leave the plot :data:`MIN_PLOT_ROWS` rows."""
+        wrapped at words, then the legend, as many as leave the plot :data:`MIN_PLOT_ROWS`
+        rows; notes cut short end in an ellipsis."""
         room = max(0, height - MIN_PLOT_ROWS)
         allowed = min(NOTE_LINES, room - 1)  # a line is kept for the legend
-        texts = self.notes[: max(0, allowed)]
-        if len(self.notes) > allowed == 1:  # all in one line, cut where it must be
-            texts = [self.note]
-        elif len(self.notes) > allowed > 1:  # the last line says how many more were left out
-            rest = len(self.notes) - allowed + 1
-            texts = [*self.notes[: allowed - 1], t("chart.more_notes", count=rest)]
-        notes = [self._line(text, width, warning=True) for text in texts]
+        notes: list[Text] = []
+        if allowed > 0:
+            style = f"bold {self.app.theme_variables.get('warning', 'yellow')}"
+            for note in self.notes:
+                notes.extend(Text(note, style=style).wrap(self.app.console, width))
+            if len(notes) > allowed:
+                notes = notes[:allowed]
+                notes[-1].truncate(width - 1)
+                notes[-1].rstrip()
+                notes[-1].append("…")
         return [*notes, *self.legend(width, room - len(notes))]
-
-    def _line(self, text: str, width: int, warning: bool = False) -> Text:
-        """``text`` cut to ``width`` cells; a warning in the theme's warning colour."""
-        style = f"bold {self.app.theme_variables.get('warning', 'yellow')}" if warning else ""
-        line = Text(text, style=style)
-        line.truncate(width, overflow="ellipsis")
-        return line
 
     def legend(self, width: int, room: int = 99) -> list[Text]:
         """The legend in at most ``room`` lines of ``width`` cells: a line per series name (its
