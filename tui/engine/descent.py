@@ -217,25 +217,32 @@ def _run_optimizer(
     should_stop: Callable[[], bool] | None,
     progress: Callable[[int, int], None],
 ) -> tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """K lanes of one ``tf.keras`` optimizer (same kind and beta), as :func:`_run_plain`."""
-    from tui.engine.optimizers import lanes_runner
+    """K lanes of one ``tf.keras`` optimizer (same kind and beta), as :func:`_run_plain`.
+
+    XLA runs them when the loss is XLA-exact and both probes trust XLA here: the seed's loop
+    (:func:`_xla_trusted`) and this optimizer's (:func:`tui.engine.optimizers.xla_trusted`).
+    """
+    from tui.engine import optimizers
 
     k = len(specs)
+    kind = specs[0].optimizer
+    xla = expr.xla_exact and _xla_trusted() and optimizers.xla_trusted(kind)
+    backend = "xla" if xla else "graph"
     lanes = tfenv.bucket(k, 1)
-    runner = lanes_runner(str(expr), specs[0].optimizer, specs[0].beta, lanes)
+    runner = optimizers.lanes_runner(str(expr), kind, specs[0].beta, lanes, backend)
     w_out = np.empty((epochs, k), np.float32)
     loss_out = np.empty((epochs, k), np.float32)
     ends = np.array([spec.epochs for spec in specs], np.int32)
     with runner.lock:
         runner.reset([spec.w0 for spec in specs], ends)
-        for start, stop in _chunks(epochs, GRAPH_CHUNK, should_stop):
+        for start, stop in _chunks(epochs, XLA_CHUNK if xla else GRAPH_CHUNK, should_stop):
             lrs = _chunk_rates(lr32, start, stop, lanes)
             ws, ls = runner.steps(lrs, start, stop - start)
             w_out[start:stop] = ws[:, :k]
             loss_out[start:stop] = ls[:, :k]
             progress(stop, epochs)
         final_loss, final_grad = runner.final()
-    return "graph", w_out, loss_out, final_loss[:k], final_grad[:k]
+    return backend, w_out, loss_out, final_loss[:k], final_grad[:k]
 
 
 def _chunks(

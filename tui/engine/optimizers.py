@@ -13,10 +13,22 @@ The reference is the seed's loop with the update handed to a keras optimizer::
 Here the lanes of one optimizer kind share one float32 vector variable and one keras optimizer,
 whose learning rate is a schedule returning a per-lane vector of rates. The optimizers' updates
 are element-wise products, sums, square roots and quotients, which IEEE arithmetic rounds the
-same for a vector as for a scalar (0 mismatches over 57,600 updates of every optimizer in our
-trial); the loss is taken lane by lane, as scalars, unless all its ops are exact as vectors
-(:data:`tui.engine.losses.XLA_EXACT_OPS`). The loop runs in graph mode, with the eager kernels:
-about 10 us a step.
+same for a vector as for a scalar; Adam's ``beta ** step`` is one scalar for all lanes.
+
+Two backends run keras's own ``apply_gradients`` in a ``tf.while_loop``:
+
+- ``"xla"`` (``jit_compile=True``), for losses whose ops XLA computes as the eager kernels do
+  (:data:`tui.engine.losses.XLA_EXACT_OPS`): the loss is taken on the vector of lanes. With FMA
+  contraction and fast math ruled out (:mod:`tui.engine.tfenv`), XLA's multiplies, adds,
+  square roots, quotients and ``pow`` round as the eager kernels do: 0 mismatches against the
+  eager ``apply_gradients`` loop for every optimizer in our trials, at 0.05 to 0.3 us a lane
+  step against about 1 ms eager. :func:`xla_trusted` checks it once per optimizer on this
+  machine, against graph mode bit for bit, and the engine falls back to graph mode otherwise.
+- ``"graph"``, the eager kernels without XLA: about 50 us a step. The loss is taken lane by
+  lane, as scalars, unless its ops are the IEEE-rounded ones (:data:`GRAPH_VECTOR_OPS`): Eigen's
+  vectorised sin, cos, atan... differ in the last bit from the scalar path that a one-element
+  eager tensor takes (a vector of 8 lanes of ``sin(3*w) + 0.1*w**2`` under Adam differed from
+  the eager loop in 248 of 512 values).
 """
 
 from __future__ import annotations
@@ -28,9 +40,16 @@ from typing import Any
 import numpy as np
 
 from tui.engine import tfenv
-from tui.engine.losses import parse_loss
+from tui.engine.losses import SEED_LOSS, parse_loss
 
 tf = tfenv.load()
+
+#: The backends a :class:`LanesRunner` compiles for (see the module docstring).
+BACKENDS = ("xla", "graph")
+
+#: The loss ops graph mode may take on a vector of lanes: IEEE arithmetic, rounded the same for
+#: a vector as for a scalar. Any other op makes graph mode go lane by lane.
+GRAPH_VECTOR_OPS = frozenset({"add", "sub", "mul", "div", "neg", "square"})
 
 
 def keras_optimizer(kind: str, beta: float, learning_rate: Any) -> Any:
@@ -75,11 +94,18 @@ class LanesRunner:
     :meth:`final`.
     """
 
-    def __init__(self, expr: str, kind: str, beta: float, lanes: int) -> None:
+    def __init__(self, expr: str, kind: str, beta: float, lanes: int, backend: str) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"not a backend: {backend!r}")
         self.lock = threading.Lock()
         self.lanes = lanes
-        fn = parse_loss(expr).tf_function()
-        vector = parse_loss(expr).xla_exact
+        self.backend = backend
+        loss = parse_loss(expr)
+        fn = loss.tf_function()
+        if backend == "xla" and not loss.xla_exact:
+            raise ValueError(f"not an XLA-exact loss: {expr!r}")
+        vector = loss.xla_exact if backend == "xla" else loss.ops <= GRAPH_VECTOR_OPS
+        jit = backend == "xla"
         self.w = tf.Variable(tf.zeros([lanes]), name="w")
         self.rates = tf.Variable(tf.zeros([lanes]), name="rates")
         self.ends = tf.Variable(tf.zeros([lanes], tf.int32), name="ends")
@@ -98,7 +124,7 @@ class LanesRunner:
             grad = tape.gradient(value, w, unconnected_gradients=tf.UnconnectedGradients.ZERO)
             return value, grad
 
-        @tf.function(autograph=False)
+        @tf.function(autograph=False, jit_compile=jit)
         def steps(lrs: Any, start: Any, n: Any) -> tuple[Any, Any]:
             w_ta = tf.TensorArray(tf.float32, size=tf.shape(lrs)[0], element_shape=[lanes])
             loss_ta = tf.TensorArray(tf.float32, size=tf.shape(lrs)[0], element_shape=[lanes])
@@ -120,7 +146,7 @@ class LanesRunner:
             )
             return w_ta.stack(), loss_ta.stack()
 
-        @tf.function(autograph=False)
+        @tf.function(autograph=False, jit_compile=jit)
         def final() -> tuple[Any, Any]:
             return loss_and_grad()
 
@@ -151,6 +177,50 @@ class LanesRunner:
 
 
 @lru_cache(maxsize=16)
-def lanes_runner(expr: str, kind: str, beta: float, lanes: int) -> LanesRunner:
-    """The cached :class:`LanesRunner` for this loss, optimizer and lane count."""
-    return LanesRunner(expr, kind, beta, lanes)
+def lanes_runner(
+    expr: str, kind: str, beta: float, lanes: int, backend: str = "graph"
+) -> LanesRunner:
+    """The cached :class:`LanesRunner` for this loss, optimizer, lane count and backend."""
+    return LanesRunner(expr, kind, beta, lanes, backend)
+
+
+#: The probe's battery: lanes of w0 and rates, steps; rates up to 9 make some lanes overflow.
+_PROBE_LANES = 8
+_PROBE_STEPS = tfenv.MIN_BUCKET
+_PROBE_BETA = 0.9
+
+_probe_lock = threading.Lock()
+_probe_results: dict[str, bool] = {}
+
+
+def xla_trusted(kind: str) -> bool:
+    """Whether XLA runs optimizer ``kind`` bit for bit as graph mode does on this machine.
+
+    Checked once per kind, on the seed's loss: w and the loss after each of 64 steps on 8 lanes
+    with varied rates (some overflowing to inf and nan), and the final loss and gradient. Any bit
+    that differs, or any error from XLA, turns XLA off for that kind.
+    """
+    with _probe_lock:
+        if kind not in _probe_results:
+            _probe_results[kind] = tfenv.xla_allowed() and _probe(kind)
+        return _probe_results[kind]
+
+
+def _probe(kind: str) -> bool:
+    """Run the battery of :func:`xla_trusted` on both backends and compare their bits."""
+    rng = np.random.default_rng(14)
+    w0 = np.linspace(-7.3, 5.0, _PROBE_LANES).astype(np.float32).tolist()
+    rates = (10 ** rng.uniform(-4, 0.95, (_PROBE_STEPS, _PROBE_LANES))).astype(np.float32)
+    ends = np.array([_PROBE_STEPS] * (_PROBE_LANES - 1) + [_PROBE_STEPS // 3], np.int32)
+    outputs = []
+    try:
+        for backend in BACKENDS:
+            runner = LanesRunner(SEED_LOSS, kind, _PROBE_BETA, _PROBE_LANES, backend)
+            runner.reset(w0, ends)
+            outputs.append((*runner.steps(rates, 0, _PROBE_STEPS), *runner.final()))
+    except Exception:  # noqa: BLE001 - any failure of XLA here means: do not use it
+        return False
+    xla, graph = outputs
+    return all(
+        np.array_equal(a.view(np.int32), b.view(np.int32)) for a, b in zip(xla, graph, strict=True)
+    )

@@ -1,6 +1,6 @@
 """Import TensorFlow once, configured for exact, quiet runs.
 
-Three settings must be in place before TensorFlow is first imported or first compiles:
+These settings must be in place before TensorFlow is first imported or first compiles:
 
 - ``TF_CPP_MIN_LOG_LEVEL=3`` keeps TensorFlow's native log lines off the user's terminal.
 - ``XLA_FLAGS=--xla_cpu_max_isa=AVX``: XLA's CPU backend always lets LLVM contract ``w - lr * g``
@@ -11,6 +11,9 @@ Three settings must be in place before TensorFlow is first imported or first com
 - ``--xla_disable_hlo_passes=algsimp``: XLA's algebraic simplifier regroups products with
   constants (``0.01*(2*s)*(2*w)`` becomes ``(s*w)*0.04``), which changes the last bit of
   polynomial losses on small shapes; without it the loop runs at the same speed.
+- ``--xla_cpu_enable_fast_math=false`` (TensorFlow 2.21's default, pinned here): fast math would
+  let XLA divide by a reciprocal and approximate ``sqrt`` and ``pow``, which the keras optimizers
+  run on (:mod:`tui.engine.optimizers`).
 - Grappler is switched off: its arithmetic rewrites (e.g. regrouping the sums of the product
   rule) change the last bit of graph-mode results for some losses; eager runs never see them.
 
@@ -29,6 +32,7 @@ from typing import cast
 _XLA_FLAGS = {
     "--xla_cpu_max_isa": "--xla_cpu_max_isa=AVX",
     "--xla_disable_hlo_passes": "--xla_disable_hlo_passes=algsimp",
+    "--xla_cpu_enable_fast_math": "--xla_cpu_enable_fast_math=false",
 }
 
 
