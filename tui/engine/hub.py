@@ -196,34 +196,32 @@ class Turns:
 class _RunnerPool:
     """``tui.engine.optimizers.lanes_runner`` for interleaved runs: a free runner of the kind.
 
-    ``lanes_runner`` caches one :class:`~tui.engine.optimizers.LanesRunner` per loss, optimizer
-    and lane count, and ``descent`` holds its lock for a whole run. Two visitors' runs of the
-    same kind, interleaved chunk by chunk, would wait for each other's lock while each holds
-    what the other needs (the turn, the runner); so each run gets a runner nobody is using,
-    made if need be. A runner starts every run from its ``reset``, so which one runs a
-    request changes no bit. Called only under the turn, as ``descent`` then takes the lock at
-    once, in the same thread: no other run can take the same free runner in between.
+    ``lanes_runner`` caches one :class:`~tui.engine.optimizers.LanesRunner` per kind (loss,
+    optimizer, beta, lane count, ...: whatever its arguments are), and ``descent`` holds the
+    runner's lock for a whole run. Two visitors' runs of the same kind, interleaved chunk by
+    chunk, would wait for each other's lock while each holds what the other needs (the turn,
+    the runner); so each run gets a runner nobody is using, made if need be. A runner starts
+    every run from its ``reset``, so which one runs a request changes no bit. Called only under
+    the turn, as ``descent`` then takes the lock at once, in the same thread: no other run can
+    take the same free runner in between.
     """
 
-    #: The kinds (loss, optimizer, beta, lanes) kept, least recently used dropped first.
+    #: The kinds kept, least recently used dropped first (as ``lanes_runner``'s cache).
     KINDS = 16
 
-    def __init__(self, make: Callable[[str, str, float, int], Any]) -> None:
+    def __init__(self, make: Callable[..., Any]) -> None:
         self._make = make
-        self._kinds: collections.OrderedDict[tuple[str, str, float, int], list[Any]] = (
-            collections.OrderedDict()
-        )
+        self._kinds: collections.OrderedDict[tuple[Any, ...], list[Any]] = collections.OrderedDict()
 
-    def __call__(self, expr: str, kind: str, beta: float, lanes: int) -> Any:
-        key = (expr, kind, beta, lanes)
-        runners = self._kinds.setdefault(key, [])
-        self._kinds.move_to_end(key)
+    def __call__(self, *kind: Any) -> Any:
+        runners = self._kinds.setdefault(kind, [])
+        self._kinds.move_to_end(kind)
         while len(self._kinds) > self.KINDS:
             self._kinds.popitem(last=False)
         for runner in runners:
             if not runner.lock.locked():
                 return runner
-        runner = self._make(expr, kind, beta, lanes)
+        runner = self._make(*kind)
         runners.append(runner)
         return runner
 
@@ -307,9 +305,13 @@ class Hub:
             time.perf_counter() - started, descent.xla_in_use(), descent.tf.__version__
         )
         original = optimizers.lanes_runner
-        # descent looks lanes_runner up in its module at every run: the pool takes its place.
-        setattr(optimizers, "lanes_runner", _RunnerPool(optimizers.LanesRunner))  # noqa: B010
-        self._restore = lambda: setattr(optimizers, "lanes_runner", original)
+        # The uncached function under lanes_runner's cache makes each new runner (none: the
+        # pool of another hub in this process is in place, and serves this one too).
+        make = getattr(original, "__wrapped__", None)
+        if make is not None:
+            # descent looks lanes_runner up in its module at every run: the pool takes its place.
+            setattr(optimizers, "lanes_runner", _RunnerPool(make))  # noqa: B010
+            self._restore = lambda: setattr(optimizers, "lanes_runner", original)
         self._ready = ready
         self._loaded.set()
         return ready
