@@ -190,7 +190,7 @@ def test_help_states_every_schedules_formula_and_every_optimizer(capsys) -> None
         below = lines[lines.index(f"  {kind:<15}  {SCHEDULE_FORMULAS[kind]}") + 1]
         assert below.strip() == f"tf.keras.optimizers.schedules.{name}", kind
     optimizers = {
-        "gd": "the seed's w -= lr * grads (default; bit-exact with the lesson)",
+        "gd": "the lesson's w -= lr * grads (default; bit-exact)",
         "momentum": "tf.keras.optimizers.SGD(momentum=beta)",
         "nesterov": "tf.keras.optimizers.SGD(momentum=beta, nesterov=True)",
         "adagrad": "tf.keras.optimizers.Adagrad()",

@@ -17,6 +17,7 @@ from tui import cli, export, i18n, summary
 from tui.cli import argparse_i18n
 from tui.engine.losses import FUNCTIONS, SEED_LOSS
 from tui.engine.spec import MAX_EPOCHS, ParameterError, parse_number
+from tui.files import whole
 from tui.i18n import catalogue
 
 #: The arguments of the help texts that have placeholders.
@@ -229,7 +230,7 @@ def test_a_bad_value_with_lang_zh_is_one_chinese_line_and_status_2(capsys) -> No
 @pytest.mark.parametrize(
     ("argv", "prog", "option", "reason"),
     [
-        (["run", "--tol", "0"], "lr-explorer", "--tol", ("cli.error.tol", {})),
+        (["run", "--tol", "0"], "lr-explorer run", "--tol", ("field.above_0", {})),
         (["serve", "--port", "0"], "lr-explorer serve", "--port", ("cli.error.port", {})),
         (
             ["run", "--schedule", "cosine", "--decay", "0.9"],
@@ -477,6 +478,6 @@ def test_export_names_refusals_in_the_current_language_and_text_logs_follow_it(
     files = export.plan(tmp_path, "r", result, kinds=["txt"])
     i18n.set_language("en")  # the language of the moment the export was planned holds
     assert [path.name for path in files] == ["r.txt"]
-    assert files[tmp_path / "r.txt"]() == export.run_bytes(result, "seed")
+    assert whole(files[tmp_path / "r.txt"]()) == export.run_bytes(result, "seed")
     files = export.plan(tmp_path, "r", result, kinds=["txt"])
-    assert files[tmp_path / "r.txt"]() == export.run_bytes(result, "en")
+    assert whole(files[tmp_path / "r.txt"]()) == export.run_bytes(result, "en")

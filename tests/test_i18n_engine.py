@@ -367,7 +367,7 @@ def test_the_local_theory_says_where_its_curvature_was_taken_in_chinese() -> Non
 def test_the_optimizer_and_schedule_help_is_read_in_the_current_language() -> None:
     english = dict(FORMULAS)
     assert english["exponential"] == "lr * decay^(s / T), floor(s / T) with staircase"
-    assert f"{OPTIMIZER_UPDATES['gd']}".startswith("the seed's w -= lr * grads")
+    assert f"{OPTIMIZER_UPDATES['gd']}".startswith("the lesson's w -= lr * grads")
     assert str(WARMUP_FORMULA).startswith("lr * s / W for s < W")
     i18n.set_language("zh")
     assert FORMULAS["exponential"] == zh("schedule.exponential")

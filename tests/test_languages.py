@@ -35,8 +35,9 @@ def zh(key: str, **args: object) -> str:
     return text.format(**args) if args else text
 
 
-#: Fields that hold the user's data, not words of ours: a folder, a file, a session line.
-DATA_FIELDS = {"export-folder", "export-name", "session-path", "session-line"}
+#: Fields that hold the user's data, not words of ours: a folder, a file, a session line, and
+#: the names the export makes of the name typed.
+DATA_FIELDS = {"export-folder", "export-name", "export-files", "session-path", "session-line"}
 
 
 def screen_text(app: ExplorerApp) -> str:

@@ -110,10 +110,10 @@ def test_each_option_is_the_tables_and_reaches_the_run(record: Parameter) -> Non
     assert getattr(holder, record.attribute) == wanted
 
 
-def test_the_tolerance_is_the_run_commands_own_option() -> None:
-    (tol,) = [p for p in PARAMETERS if p.flag is None]
-    assert tol.name == "tol"
-    assert build_parser().parse_args(["run", "--tol", "0.001"]).tol == 0.001
+@pytest.mark.parametrize("command", [[], ["run"], ["serve"]])
+def test_the_tolerance_is_one_option_of_every_command(command: list[str]) -> None:
+    assert [p.name for p in PARAMETERS if p.flag is None] == [], "every parameter has its option"
+    assert build_parser().parse_args([*command, "--tol", "0.001"]).tol == 0.001
 
 
 def test_a_default_changed_in_the_table_is_the_command_lines() -> None:

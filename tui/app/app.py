@@ -3,6 +3,7 @@ which screen is shown; the explorer itself is :class:`~tui.app.screens.explorer.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO, TextIO
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.message_pump import MessagePump
 from textual.reactive import var
 from textual.theme import Theme
@@ -119,6 +121,12 @@ class ExplorerApp(App[None]):
         self._engine_state = "loading"  # then "ready"; "restarting"; "stopped" (gave up)
         self._restart_asked = False
         self._quitting = False
+        self.last_session: Session | None = None
+        """The session on screen when the app was asked to exit (``--print-session`` prints
+        it once the terminal is restored)."""
+        self.wrote: list[tuple[Path, tuple[str, ...]]] = []
+        """What this app wrote on the host, by folder and file names, a save or an export at a
+        time (``--print-session`` says it too)."""
 
     def get_default_screen(self) -> ExplorerScreen:
         """The explorer."""
@@ -203,6 +211,19 @@ class ExplorerApp(App[None]):
         """Stop the engine at once: quitting never waits for TensorFlow."""
         self._quitting = True
         self.engine.stop()
+
+    def note_written(self, folder: Path, names: Sequence[str]) -> None:
+        """Note files this app wrote into ``folder`` (see :attr:`wrote`)."""
+        self.wrote.append((folder, tuple(names)))
+
+    def exit(self, result: None = None, return_code: int = 0, message: Any | None = None) -> None:
+        """Exit, keeping the session on screen first (:attr:`last_session`): once Textual has
+        torn the screen down, it can no longer be read."""
+        if self.last_session is None:
+            # An exit before the explorer was composed has shown nothing: nothing is kept.
+            with contextlib.suppress(NoMatches):
+                self.last_session = self.current_session()
+        super().exit(result, return_code, message)
 
     async def action_quit(self) -> None:
         """Quit: the engine is killed first, so nothing waits for a run or for TensorFlow."""

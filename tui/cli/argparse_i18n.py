@@ -110,6 +110,8 @@ class HelpFormatter(argparse.HelpFormatter):
         return wrap(text, width)
 
     def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:  # laid out by hand (an epilog's table of formulas): kept as written
+            return "\n".join(indent + line for line in text.splitlines())
         if not _has_wide(text):
             return super()._fill_text(text, width, indent)
         return "\n".join(indent + line for line in wrap(text, width - len(indent)))

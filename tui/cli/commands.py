@@ -9,7 +9,8 @@ import os
 import socket
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 from tui.cli.argparse_i18n import ArgumentParser
 from tui.cli.options import LANG_OPTION, PROG, is_option, refuse, spec_from_args
@@ -18,6 +19,9 @@ from tui.engine.spec import ParameterError
 from tui.files import write_atomic
 from tui.i18n import t
 from tui.serve import VISITOR_ENV
+
+if TYPE_CHECKING:
+    from tui.model.session import Session
 
 
 def fail(message: str) -> NoReturn:
@@ -34,12 +38,11 @@ def run_command(
     With ``quiet_native_logs``, what TensorFlow's C++ prints goes to ``LR_EXPLORER_ENGINE_LOG``
     or nowhere (the console script sets it; tests running in-process do not).
     """
+    explorer_only(parser, args, "run", session=True)
     try:
         spec = spec_from_args(args)
     except ParameterError as err:
         refuse(parser, err)
-    if args.tol is not None and args.tol <= 0:
-        parser.error(t("cli.error.argument", option="--tol", reason=t("cli.error.tol")))
 
     from tui.engine import tfenv
     from tui.export import run_chunks
@@ -47,9 +50,8 @@ def run_command(
     if quiet_native_logs:
         tfenv.quiet_native_logs(os.environ.get("LR_EXPLORER_ENGINE_LOG"))
     from tui.engine import descent  # TensorFlow loads here, after the arguments are known good
-    from tui.engine.analysis import DEFAULT_TOL
 
-    result = descent.run(spec, args.loss, tol=args.tol or DEFAULT_TOL)
+    result = descent.run(spec, args.loss, tol=args.tol)
     if args.out is not None:
         try:
             write_atomic(args.out, run_chunks(result, args.format), overwrite=args.force)
@@ -73,18 +75,14 @@ def serve_command(
     app of their own, started with the parameters given here (checked first, so a mistake is
     one line now) and in ``language``. The address printed carries the room's token; a port
     in use is one line and status 2, before anything else is printed."""
+    explorer_only(parser, args, "serve")
     try:
         spec_from_args(args)
     except ParameterError as err:
         refuse(parser, err)
     if args.session is not None:
-        from tui.model.session import SessionError, load
-
-        try:
-            load(args.session)
-        except SessionError as err:
-            parser.error(t("cli.error.argument", option="--session", reason=f"{err}"))
-        args.session = os.path.abspath(args.session)
+        open_session(parser, args.session)  # checked here: a mistake is one line now
+        args.session = session_argument(args.session)
     from tui.engine.hub import HubSupervisor
     from tui.serve import address
     from tui.serve.server import ClassroomServer
@@ -116,6 +114,44 @@ def serve_command(
         finally:
             hub.stop()
     return 0
+
+
+def explorer_only(
+    parser: ArgumentParser, args: argparse.Namespace, command: str, *, session: bool = False
+) -> None:
+    """Refuse the explorer's own options that ``command`` cannot honour (given before it):
+    ``--print-session`` (``serve``'s visitors have no terminal to print on, ``run`` no
+    session) and, with ``session``, ``--session``."""
+    if args.print_session:
+        why = t("cli.error.print_session", command=command)
+        parser.error(t("cli.error.argument", option="--print-session", reason=why))
+    if session and args.session is not None:
+        why = t("cli.error.session_command", command=command)
+        parser.error(t("cli.error.argument", option="--session", reason=why))
+
+
+def open_session(parser: ArgumentParser, value: str) -> Session:
+    """The session ``--session value`` names: a one-line session (``lrx1:...``, see
+    :func:`~tui.model.session.is_line`) or a session file; refused in one line naming what is
+    wrong."""
+    from tui.model.session import LINE_PREFIX, SessionError, from_line, is_line, load
+
+    try:
+        if is_line(value):
+            return from_line(value)
+        if not os.path.lexists(value):
+            raise SessionError(t("cli.error.no_session", path=value, prefix=LINE_PREFIX))
+        return load(value)
+    except SessionError as err:
+        parser.error(t("cli.error.argument", option="--session", reason=f"{err}"))
+
+
+def session_argument(value: str) -> str:
+    """``--session value`` as the visitors' apps are given it: a line as it is (spaces around
+    it dropped), a file's path made absolute."""
+    from tui.model.session import is_line
+
+    return value.strip() if is_line(value) else os.path.abspath(value)
 
 
 #: Why a socket could not be bound, by errno (the rest in the system's words).
@@ -158,7 +194,8 @@ def app_arguments(argv: list[str], session: str | None, language: str | None = N
     the session's path made absolute), and ``--lang language`` if a language is given (in
     place of any ``--lang`` there)."""
     at = argv.index("serve")
-    kept = list(argv[:at]) + _without(argv[at + 1 :], SERVE_OPTIONS)
+    # A --session before the command is serve's too: it is given once, at the end.
+    kept = _without(argv[:at], ["--session"]) + _without(argv[at + 1 :], SERVE_OPTIONS)
     if language is not None:
         kept = [*_without(kept, [LANG_OPTION]), LANG_OPTION, language]
     return kept + (["--session", session] if session else [])
@@ -166,7 +203,8 @@ def app_arguments(argv: list[str], session: str | None, language: str | None = N
 
 def explore_command(args: argparse.Namespace, parser: ArgumentParser, language: str) -> int:
     """Open the terminal UI on the parameters given, in ``language`` (TensorFlow loads in the
-    engine process)."""
+    engine process). With ``--print-session``, once the terminal is restored, print the
+    session it closed on (:func:`print_session`)."""
     try:
         spec = spec_from_args(args)
     except ParameterError as err:
@@ -174,20 +212,33 @@ def explore_command(args: argparse.Namespace, parser: ArgumentParser, language: 
     from tui.app import ExplorerApp
     from tui.app.engine_client import engine_from_environment
     from tui.model.params import Params
-    from tui.model.session import SessionError, load
 
-    session = None
-    if args.session is not None:
-        try:
-            session = load(args.session)
-        except SessionError as err:
-            parser.error(t("cli.error.argument", option="--session", reason=f"{err}"))
+    session = None if args.session is None else open_session(parser, args.session)
     app = ExplorerApp(
-        Params(spec, args.loss),
+        Params(spec, args.loss, args.tol),
         session=session,
         language=language,
         visitor=os.environ.get(VISITOR_ENV) == "1",  # serve sets both for each visitor's app
         engine=engine_from_environment(),  # the room's engine, or None: one of its own
     )
-    app.run()
+    app.run()  # returns once Textual has given the terminal back
+    if args.print_session:
+        print_session(app.last_session, app.wrote)
     return app.return_code or 0
+
+
+def print_session(session: Session | None, wrote: Sequence[tuple[Path, tuple[str, ...]]]) -> None:
+    """What ``--print-session`` prints when the explorer has closed: where the app wrote files
+    (exports, session files), then a note and the one-line session, for sharing over SSH
+    without a clipboard. Only the line goes to standard output, so that
+    ``s=$(lr-explorer --print-session)`` keeps just it (the app draws on standard error)."""
+    from tui.model.session import to_line
+
+    for folder, names in wrote:
+        note = t("export.wrote", count=len(names), folder=folder, names=", ".join(names))
+        print(note, file=sys.stderr)
+    if session is None:  # the app ended before it showed anything (it failed to start)
+        print(t("cli.no_session", prog=PROG), file=sys.stderr, flush=True)
+        return
+    print(t("cli.session_line", prog=PROG), file=sys.stderr, flush=True)
+    print(to_line(session), flush=True)

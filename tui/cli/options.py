@@ -111,10 +111,17 @@ def _sharing(record: Parameter, table: tuple[Parameter, ...]) -> list[Parameter]
 
 
 def add_parameter_options(
-    parser: argparse.ArgumentParser, table: tuple[Parameter, ...] = PARAMETERS
+    parser: argparse.ArgumentParser,
+    table: tuple[Parameter, ...] = PARAMETERS,
+    *,
+    given_only: bool = False,
 ) -> None:
     """Add the run parameters of ``table`` that have an option: start, rate, steps, schedule,
-    optimizer and loss, each with its parser, default and help from the table."""
+    optimizer, loss and tolerance, each with its parser, default and help from the table.
+
+    With ``given_only`` (a command's copy of the options), an option not given leaves the
+    namespace alone, so that the same option given before the command holds.
+    """
     group = parser.add_argument_group(t("cli.group.parameters"))
     added: set[str] = set()
     for record in table:
@@ -139,6 +146,8 @@ def add_parameter_options(
             # None when not given: spec_from_args then gives the parameter in use its default.
             alone = len(_sharing(record, table)) == 1 and not record.nullable
             options["default"] = record.default if alone else None
+        if given_only:
+            options["default"] = argparse.SUPPRESS
         group.add_argument(record.flag, **options)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from tui import export
-from tui.cli.argparse_i18n import ArgumentParser, RawDescriptionHelpFormatter
-from tui.cli.options import PROG, add_language_option, add_parameter_options, number, port
+from tui.cli.argparse_i18n import ArgumentParser
+from tui.cli.options import PROG, add_language_option, add_parameter_options, port
 from tui.engine.schedules import FORMULAS, KERAS_CLASSES, WARMUP_FORMULA
 from tui.engine.spec import OPTIMIZER_UPDATES, OPTIMIZERS, SCHEDULE_KINDS
 from tui.i18n import t
@@ -40,7 +40,8 @@ def public_url(text: str) -> str:
 
 
 def schedule_help() -> str:
-    """The epilog of ``lr-explorer run --help``: every schedule's formula, and the optimizers."""
+    """The epilog of the help (the explorer's, ``run``'s and ``serve``'s): every schedule's
+    formula, and the optimizers."""
     width = max(map(len, SCHEDULE_KINDS))
     lines = [t("cli.epilog.schedules")]
     indent = " " * (width + 4)
@@ -62,10 +63,16 @@ def schedule_help() -> str:
 
 
 def build_parser() -> ArgumentParser:
-    """The whole ``lr-explorer`` command line, in the current language."""
-    parser = ArgumentParser(prog=PROG, description=t("cli.description"))
+    """The whole ``lr-explorer`` command line, in the current language.
+
+    The run parameters are options of the explorer, ``run`` and ``serve`` alike. Given before
+    the command (``lr-explorer --lr 0.5 run``), they hold for it: the commands' own copies
+    default to nothing (argparse would otherwise put their defaults over the values given).
+    """
+    parser = ArgumentParser(prog=PROG, description=t("cli.description"), epilog=schedule_help())
     add_parameter_options(parser)
-    parser.add_argument("--session", metavar="FILE", default=None, help=t("cli.help.session"))
+    parser.add_argument("--session", metavar="FILE|LINE", default=None, help=t("cli.help.session"))
+    parser.add_argument("--print-session", action="store_true", help=t("cli.help.print_session"))
     add_language_option(parser)
     sub = parser.add_subparsers(dest="command", parser_class=ArgumentParser)
     run = sub.add_parser(
@@ -73,15 +80,22 @@ def build_parser() -> ArgumentParser:
         help=t("cli.run.help"),
         description=t("cli.run.description"),
         epilog=schedule_help(),
-        formatter_class=RawDescriptionHelpFormatter,
     )
     serve = sub.add_parser(
-        "serve", help=t("cli.serve.help"), description=t("cli.serve.description")
+        "serve",
+        help=t("cli.serve.help"),
+        description=t("cli.serve.description"),
+        epilog=schedule_help(),
     )
-    add_parameter_options(serve)
+    add_parameter_options(serve, given_only=True)
     serve.add_argument("--host", default="127.0.0.1", help=t("cli.help.host"))
     serve.add_argument("--port", type=port, default=8000, help=t("cli.help.port"))
-    serve.add_argument("--session", metavar="FILE", default=None, help=t("cli.help.serve_session"))
+    serve.add_argument(
+        "--session",
+        metavar="FILE|LINE",
+        default=argparse.SUPPRESS,
+        help=t("cli.help.serve_session"),
+    )
     serve.add_argument(
         "--public-url",
         metavar="URL",
@@ -98,9 +112,8 @@ def build_parser() -> ArgumentParser:
     )
     # A subcommand's --lang leaves the namespace alone unless given (`--lang zh serve` holds).
     add_language_option(serve, default=argparse.SUPPRESS)
-    add_parameter_options(run)
+    add_parameter_options(run, given_only=True)
     run.add_argument("--format", choices=export.FORMATS, default="seed", help=t("cli.help.format"))
-    run.add_argument("--tol", type=number("tol"), default=None, help=t("cli.help.tol"))
     run.add_argument("--out", metavar="FILE", default=None, help=t("cli.help.out"))
     run.add_argument("--force", action="store_true", help=t("cli.help.force"))
     add_language_option(run, default=argparse.SUPPRESS)

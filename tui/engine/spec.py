@@ -261,8 +261,11 @@ def check_epochs(epochs: int) -> int:
 
 
 def parse_number(name: str, text: str) -> float:
-    """Parse a typed number for option ``name``; refuse words, nan and inf with a clear reason."""
+    """Parse a typed number for option ``name``; refuse nothing typed, words, nan and inf with
+    a clear reason."""
     stripped = text.strip()
+    if not stripped:
+        raise ParameterError(name, msg("spec.empty"))
     try:
         value = float(stripped)
     except ValueError:
@@ -273,6 +276,8 @@ def parse_number(name: str, text: str) -> float:
 def parse_epochs(text: str) -> int:
     """Parse a typed step count: a whole number from 1 to :data:`MAX_EPOCHS` (``1e3`` allowed)."""
     stripped = text.strip().replace("_", "")
+    if not stripped:
+        raise ParameterError("epochs", msg("spec.empty"))
     try:
         value = int(stripped)
     except ValueError:

@@ -373,7 +373,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         help_args=(("default", SEED_LOSS), ("functions", ", ".join(FUNCTIONS))),
         title="loss(w)",
     ),
-    # The tolerance is only `run`'s option (`tui/cli/parser.py`): it means nothing to `serve`.
+    # The tolerance judges a run (status, steps to it), not the run itself: it goes to Params.
     Parameter(
         "tol",
         "params",
@@ -381,6 +381,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         "number",
         DEFAULT_TOL,
         read=parse_tolerance,
+        flag="--tol",
+        help="cli.help.tol",
         label="field.tol",
         nudge=None,
     ),

@@ -177,6 +177,18 @@ def from_line(line: str) -> Session:
     return loads(text)
 
 
+def is_line(text: str) -> bool:
+    """Whether ``text`` (a command line's ``--session`` value) is a one-line session rather
+    than a file's name: it starts with :data:`LINE_PREFIX`, spaces around it aside.
+
+    The text alone decides, never what is on the disk: the same command means the same on
+    every machine, a line shared by a colleague never opens a local file that happens to bear
+    its name, and a line damaged in the copy is said to be one. A file whose name starts with
+    the prefix is opened as ``./lrx1:...``.
+    """
+    return text.strip().startswith(LINE_PREFIX)
+
+
 def save(path: str | os.PathLike[str], session: Session, *, overwrite: bool = False) -> None:
     """Write the session file atomically; an existing file only with ``overwrite``."""
     write_atomic(path, dumps(session).encode(), overwrite=overwrite)

@@ -25,6 +25,19 @@ from tui.i18n import t
 #: The name exported files start with unless the user types another.
 DEFAULT_NAME = "lr-run"
 
+#: The most file names the dialog lists before it says how many there are in all.
+MOST_NAMES = 5
+
+
+def names_text(paths: list[Path]) -> str:
+    """The line under the name: the names of the files an export would write, in the order it
+    writes them (at most :data:`MOST_NAMES`, then how many in all)."""
+    names = [path.name for path in paths]
+    joiner = t("export.joiner")
+    if len(names) <= MOST_NAMES:
+        return t("export.files", names=joiner.join(names))
+    return t("export.files_more", names=joiner.join(names[:MOST_NAMES]), count=len(names))
+
 
 class ExportScreen(ModalScreen[None]):
     """Choose a folder, a name and what to write; files are written atomically, and an
@@ -59,6 +72,7 @@ class ExportScreen(ModalScreen[None]):
                 yield Input(str(Path.cwd()), id="export-folder")
             yield Label(t("export.name"))
             yield Input(DEFAULT_NAME, id="export-name")
+            yield Label("", id="export-files", markup=False)
             with Horizontal(classes="buttons"):
                 for fmt in export.SCREEN_FORMATS:
                     yield Checkbox(t(str(fmt.label)), True, id=f"export-{fmt.name}")
@@ -75,10 +89,26 @@ class ExportScreen(ModalScreen[None]):
             return
         self.query_one("#export-message", MessageLine).say(text, error)
 
+    def on_mount(self) -> None:
+        """Name the files the choices on screen would write."""
+        self._show_names()
+
     @on(Input.Changed)
     @on(Checkbox.Changed)
     def _choice_changed(self) -> None:
         self._confirmed = None
+        self._show_names()
+
+    def _show_names(self) -> None:
+        """The line under the name: what :meth:`planned` would write, as it writes them (the
+        same plan, so the names shown are the names written), or why there is nothing."""
+        try:
+            files = self.planned()
+        except ValueError as err:
+            text = str(err)
+        else:
+            text = names_text(list(files)) if files else t("export.choose")
+        self.query_one("#export-files", Label).update(text)
 
     def planned(self) -> dict[Path, Callable[[], Contents]]:
         """The files the choices on screen describe."""
@@ -146,9 +176,9 @@ class ExportScreen(ModalScreen[None]):
             app.call_from_thread(self._say, why, True)
             return
         folder = written[0].parent.resolve()
-        names = ", ".join(path.name for path in written)
-        wrote = t("export.wrote", count=len(written), folder=folder, names=names)
-        app.call_from_thread(self._written, wrote)
+        names = [path.name for path in written]
+        wrote = t("export.wrote", count=len(written), folder=folder, names=", ".join(names))
+        app.call_from_thread(self._written, wrote, app, folder, names)
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _prepare(self, files: dict[str, Callable[[], Contents]], app: App) -> None:
@@ -164,7 +194,12 @@ class ExportScreen(ModalScreen[None]):
         else:
             self._say(t("visitor.not_sent"), error=True)
 
-    def _written(self, text: str) -> None:
-        """On the UI thread: say what was written; the next clash asks again."""
+    def _written(self, text: str, app: App, folder: Path, names: list[str]) -> None:
+        """On the UI thread: say what was written, and note it for the app (it can say so when
+        it exits); the next clash asks again."""
+        from tui.app.app import ExplorerApp  # the screen is loaded by the app's module
+
         self._confirmed = None
+        if isinstance(app, ExplorerApp):
+            app.note_written(folder, names)
         self._say(text)

@@ -22,6 +22,7 @@ MESSAGES: dict[str, str] = {
     "spec.whole": "must be a whole number, not {value}",
     "spec.warmup_range": "must be from 0 to {max:,} steps",
     "spec.beta_range": "must be from 0 up to, not including, 1",
+    "spec.empty": "empty; type a number",
     "spec.not_number": "not a number: {value}",
     "spec.not_finite": "must be finite, not {value}",
     "spec.steps_range": "must be a whole number of steps from 0 to {max:,}",
@@ -31,7 +32,7 @@ MESSAGES: dict[str, str] = {
     "spec.hub_runs": "the classroom server runs at most {most:,} runs (rates) at once; this asks for {count:,}",
     "spec.hub_cells": "the classroom server runs at most {most:,} steps x runs at once; this asks for {runs:,} x {steps:,} = {cells:,}",
     # spec.py: OPTIMIZER_UPDATES (the others are code)
-    "optimizer.gd": "the seed's w -= lr * grads (default; bit-exact with the lesson)",
+    "optimizer.gd": "the lesson's w -= lr * grads (default; bit-exact)",
     # sweep.py
     "sweep.low_high": "needs 0 < low < high, not {low:g} .. {high:g}",
     "sweep.rates_count": "must be from 2 to {max}, not {count}",

@@ -22,6 +22,7 @@ MESSAGES: dict[str, str] = {
     "spec.whole": "必须是整数，而不是 {value}",
     "spec.warmup_range": "必须在 0 到 {max:,} 步之间",
     "spec.beta_range": "必须大于或等于 0 且小于 1",
+    "spec.empty": "为空；请输入一个数",
     "spec.not_number": "不是数字：{value}",
     "spec.not_finite": "必须是有限的数，而不是 {value}",
     "spec.steps_range": "必须是 0 到 {max:,} 之间的整数步数",
