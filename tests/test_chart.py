@@ -303,3 +303,29 @@ async def test_the_lr_plot_keeps_the_critical_and_optimal_rates_in_view() -> Non
     bottom = max(i for i, line in enumerate(lines) if "└" in line)
     plot = "\n".join(lines[:bottom])
     assert "critical 2/L" in plot and "optimal 1/L" in plot, plot
+
+
+async def test_a_playback_frame_counts_the_points_left_out_so_far() -> None:
+    """During playback the note counts the steps shown, from counts kept per block of the
+    whole run (a frame of a long run makes no pass over all its steps)."""
+    steps = 1000
+    w = np.linspace(5.0, -1.0, steps)
+    loss = (w + 1) ** 2
+    w[[3, 300, 301, 650, 900]] = np.nan  # 4 of them in the first 700 steps
+    loss[[10, 699]] = np.inf
+    run = made(0.1, w, loss)
+    app = ChartApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        chart = app.query_one(DescentChart)
+        chart.show(run.prefix(700), whole=[run])
+        await pilot.pause()
+        frame = chart.note
+        chart.show(run)
+        await pilot.pause()
+        whole = chart.note
+    assert frame == ("loss: inf/nan not drawn (2/700 steps); w: inf/nan not drawn (4/700 steps)"), (
+        frame
+    )
+    assert whole == (
+        "loss: inf/nan not drawn (2/1000 steps); w: inf/nan not drawn (5/1000 steps)"
+    ), whole

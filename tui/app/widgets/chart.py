@@ -184,12 +184,32 @@ MIN_PLOT_ROWS = 6
 NOTE_LINES = 3
 
 
-def _count(values: np.ndarray, log: bool) -> tuple[int, int]:
-    """How many of ``values`` are inf/nan, and (on a log axis) how many finite ones are <= 0."""
-    finite = np.isfinite(values)
-    bad = int(values.size - np.count_nonzero(finite))
-    nonpositive = int(np.count_nonzero(finite & (values <= 0))) if log else 0
-    return bad, nonpositive
+class _LeftOut:
+    """How many of a run's first n steps each series cannot draw: inf/nan, and (``loss <= 0``)
+    finite losses with no log. Counted per block of :data:`BLOCK` steps once, so that a
+    playback frame of a long run costs a block's worth of steps, not the run's."""
+
+    def __init__(self, result: RunResult) -> None:
+        loss = result.loss
+        self.series = {"w": result.w, "loss": loss, "lr": result.rates, "loss <= 0": loss}
+        self.sums: dict[str, np.ndarray] = {}
+        whole = len(result.w) // BLOCK * BLOCK
+        for key in self.series:
+            blocks = self._mask(key, whole).reshape(-1, BLOCK).sum(axis=1)
+            self.sums[key] = np.concatenate([[0], np.cumsum(blocks)])
+
+    def _mask(self, key: str, stop: int, start: int = 0) -> np.ndarray:
+        """Which of steps ``start``..``stop`` of series ``key`` are left out."""
+        values = self.series[key][start:stop]
+        if key == "loss <= 0":
+            return np.isfinite(values) & (values <= 0)
+        return ~np.isfinite(values)
+
+    def count(self, key: str, n: int) -> int:
+        """Of the first ``n`` steps of series ``key``, how many are left out."""
+        full = min(n // BLOCK, len(self.sums[key]) - 1)
+        tail = int(np.count_nonzero(self._mask(key, n, full * BLOCK)))
+        return int(self.sums[key][full]) + tail
 
 
 def _compact_number(value: float) -> str:
@@ -231,6 +251,8 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
         self._whole_runs: list[RunResult] = []
         self._blocks: list[_Blocks] = []
         self._results: list[tuple[Pin | None, RunResult]] = []
+        self._left_out: list[_LeftOut] = []
+        self._whole_left_out: list[_LeftOut] = []
         self.panels: list[_Panel] = []
         """What the plot draws, built by :meth:`replot` (the current run first, then pins)."""
         self.notes: list[str] = []
@@ -260,6 +282,7 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
             self._whole_runs = list(whole)
             self._whole = _spans(whole)
             self._blocks = [_Blocks(run) for run in whole]
+            self._whole_left_out = [_LeftOut(run) for run in whole]
         drawn = [(pin, pin.result) for pin in pins if pin.result is not None]
         if whole:
             # Playback: ``whole`` is the run then each drawn pin's, in order; thin the prefixes
@@ -273,6 +296,8 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
             self._points = _thin(result)
             self._pin_points = [(pin, _thin(run)) for pin, run in drawn]
         self._results = [(None, result), *drawn]
+        runs = [run for _, run in self._results]
+        self._left_out = self._whole_left_out if whole else [_LeftOut(run) for run in runs]
         self.loss_expr = parse_loss(result.loss_expr)
         self._path = _path(result)
         self._pin_paths = [(pin, _path(run)) for pin, run in drawn]
@@ -419,11 +444,12 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
         runs: list[tuple[Pin | None, list[np.ndarray]]] = [(None, self._points)]
         runs += self._pin_points
         curves: list[_Curve] = []
-        for (pin, points), (_, result) in zip(runs, self._results, strict=True):
+        for (pin, points), (_, result), left_out in zip(
+            runs, self._results, self._left_out, strict=True
+        ):
             style = RUN_STYLES[name] if pin is None else pin_style(pin, name)
             who, short = self._who(pin)
-            full = {"w": result.w, "loss": result.loss, "lr": result.rates}[name]
-            self._note_left_out(full.astype(np.float64), log, name, pin)
+            self._note_left_out(left_out, len(result.w), log, name, pin)
             x, y = points[0], points[column]
             keep = np.isfinite(y) & (y > 0) if log else np.isfinite(y)
             y = np.log10(y[keep]) if log else y[keep]
@@ -432,11 +458,13 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
         heading = t("chart.legend.log", name=name) if log else name
         return _Axis(heading, curves, yside, log, span)
 
-    def _note_left_out(self, values: np.ndarray, log: bool, name: str, pin: Pin | None) -> None:
-        """Note how many of a series' ``values`` are not drawn, and why."""
+    def _note_left_out(
+        self, left_out: _LeftOut, total: int, log: bool, name: str, pin: Pin | None
+    ) -> None:
+        """Note how many of the first ``total`` steps of a series are not drawn, and why."""
         series = name if pin is None else f"#{pin.number} {name}"
-        bad, nonpositive = _count(values, log)
-        total = int(values.size)
+        bad = left_out.count(name, total)
+        nonpositive = left_out.count("loss <= 0", total) if log else 0
         if bad:
             self.notes.append(t("chart.not_drawn", series=series, count=bad, total=total))
         if nonpositive:
