@@ -45,9 +45,7 @@ def x_ticks(text: str) -> list[str]:
     return re.findall(r"1e-?\d+", rows[-1]) if rows else []
 
 
-@pytest.mark.parametrize(
-    ("key", "name"), [("b", "best"), ("g", "steepest"), ("t", "min_over_10")]
-)
+@pytest.mark.parametrize(("key", "name"), [("b", "best"), ("g", "steepest"), ("t", "min_over_10")])
 async def test_one_key_applies_each_suggestion(key: str, name: str) -> None:
     app = ExplorerApp(show_timings=False)
     async with app.run_test(size=(120, 40)) as pilot:
