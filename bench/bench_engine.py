@@ -1,12 +1,17 @@
 """Engine speed against the seed's eager loop, per step, measured in the same run.
 
     python bench/bench_engine.py [--epochs 1000000] [--eager-steps 2000]
+                                 [--opt-epochs 100000] [--opt-eager-steps 300]
 
 Prints the eager loop's cost per step (the baseline), the engine's at ``--epochs`` (cold: first
 call, with compilation; warm: best of 5, compiled, but the learning-rates computed anew each time),
 the ratio, and checks bit-exactness: the engine's first
 ``--eager-steps`` steps against the eager loop, and the whole run against graph mode (the same
 kernels as eager, without XLA).
+
+Then the same for each keras optimizer (lr 0.01 from w0 5 on the lesson's loss): keras's eager
+``apply_gradients`` loop per step (the baseline), the engine at ``--opt-epochs`` on its backend
+and in graph mode, the ratios, and bit-exactness against both.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from tui.engine import tfenv  # noqa: E402
 tfenv.configure_environment()
 
 import tensorflow as tf  # noqa: E402
-from eager_reference import eager_run  # noqa: E402
+from eager_reference import eager_run, eager_run_spec  # noqa: E402
 
 from tui.engine import descent, schedules  # noqa: E402
 from tui.engine.spec import RunSpec  # noqa: E402
@@ -47,6 +52,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=1_000_000)
     parser.add_argument("--eager-steps", type=int, default=2000)
+    parser.add_argument("--opt-epochs", type=int, default=100_000)
+    parser.add_argument("--opt-eager-steps", type=int, default=300)
     args = parser.parse_args()
     cases = {
         "constant lr 0.01": dict(w0=5.0, lr=0.01),
@@ -83,6 +90,37 @@ def main() -> None:
             f"| ratio {eager_step / per_step:,.0f}x | exact vs eager (first {args.eager_steps}): "
             f"{head_exact}, vs graph mode (all): {whole_exact}"
         )
+    for kind in ("momentum", "nesterov", "adagrad", "rmsprop", "adam"):
+        bench_optimizer(kind, args.opt_epochs, args.opt_eager_steps)
+
+
+def bench_optimizer(kind: str, epochs: int, eager_steps: int) -> None:
+    """Print one keras optimizer's figures (see the module docstring)."""
+    eager_spec = RunSpec(w0=5.0, lr=0.01, epochs=eager_steps, optimizer=kind)
+    start = time.perf_counter()
+    ws, losses, _ = eager_run_spec(lambda w: tf.square(w + 1), eager_spec)
+    eager_step = (time.perf_counter() - start) / eager_steps
+    spec = RunSpec(w0=5.0, lr=0.01, epochs=epochs, optimizer=kind)
+    start = time.perf_counter()
+    result = descent.run(spec)
+    cold = time.perf_counter() - start
+    warm = best_of(3, lambda: _uncached_run(spec)) / epochs
+    head_exact = np.array_equal(result.w[:eager_steps].view(np.int32), ws.view(np.int32))
+    head_exact &= np.array_equal(result.loss[:eager_steps].view(np.int32), losses.view(np.int32))
+    _graph_run(spec)  # compiled once, then timed
+    start = time.perf_counter()
+    graph = _graph_run(spec)
+    graph_step = (time.perf_counter() - start) / epochs
+    whole_exact = np.array_equal(result.w.view(np.int32), graph.w.view(np.int32))
+    whole_exact &= np.array_equal(result.loss.view(np.int32), graph.loss.view(np.int32))
+    print(
+        f"{kind:9s} eager apply_gradients {eager_step * 1e6:8.1f} us/step | engine "
+        f"({result.backend}) {epochs:,} steps: cold {cold * 1e3:7.1f} ms, "
+        f"warm {warm * 1e6:.3f} us/step = {eager_step / warm:,.0f}x eager | graph mode "
+        f"{graph_step * 1e6:.1f} us/step = {eager_step / graph_step:,.0f}x eager, "
+        f"{graph_step / warm:,.0f}x slower than {result.backend} | exact vs eager (first "
+        f"{eager_steps}): {head_exact}, vs graph mode (all): {whole_exact}"
+    )
 
 
 def _uncached_run(spec: RunSpec) -> descent.RunResult:
