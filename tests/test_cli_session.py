@@ -266,6 +266,26 @@ async def test_the_app_keeps_the_session_it_closes_on_and_the_files_it_wrote(
     assert sorted(names) == sorted(p.name for p in tmp_path.iterdir())
 
 
+async def test_the_app_keeps_the_session_files_it_saved(tmp_path: Path, monkeypatch) -> None:
+    """A session saved with ctrl+s is among the files --print-session names."""
+    from textual.widgets import Button, Input
+
+    from tui.app import ExplorerApp
+
+    monkeypatch.chdir(tmp_path)
+    app = ExplorerApp(PRESETS[2])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        app.screen.query_one("#session-path", Input).value = "lesson.json"
+        app.screen.query_one("#save-session", Button).press()
+        await pilot.pause()
+        await pilot.press("escape", "ctrl+q")
+    assert (tmp_path / "lesson.json").is_file()
+    assert app.wrote == [(tmp_path.resolve(), ("lesson.json",))]
+
+
 # -- the export dialog names what it writes ----------------------------------------------------
 
 

@@ -117,6 +117,10 @@ class SessionScreen(ModalScreen[Session | None]):
             self._say(t("session.not_saved", path=path, why=err.strerror), error=True)
             return
         self._confirm_overwrite = None
+        from tui.app.app import ExplorerApp  # the screen is loaded by the app's module
+
+        if isinstance(self.app, ExplorerApp):  # said when it exits, with --print-session
+            self.app.note_written(path.resolve().parent, [path.name])
         self._say(t("session.saved", path=path.resolve()))
 
     @on(Button.Pressed, "#download-session")
