@@ -31,16 +31,25 @@ class Pin:
     number: int
     spec: RunSpec
     result: RunResult | None = None
+    slot: int | None = None
+    """Its place in :data:`STYLES` (``None``: by its number). A board gives each pin a slot no
+    other pin on it has: numbers are never reused, so #1 and #9 would share a style."""
+
+    @property
+    def style(self) -> tuple[str, str]:
+        """Its plotext colour and marker."""
+        slot = self.number - 1 if self.slot is None else self.slot
+        return STYLES[slot % len(STYLES)]
 
     @property
     def color(self) -> str:
         """Its plotext colour."""
-        return STYLES[(self.number - 1) % len(STYLES)][0]
+        return self.style[0]
 
     @property
     def marker(self) -> str:
         """Its plotext marker."""
-        return STYLES[(self.number - 1) % len(STYLES)][1]
+        return self.style[1]
 
     @property
     def label(self) -> str:
@@ -103,11 +112,13 @@ class PinBoard:
         return next((pin for pin in self.pins if pin.number == number), None)
 
     def add(self, spec: RunSpec, result: RunResult | None) -> Pin:
-        """Pin ``spec`` (and its ``result``); the first pin becomes the baseline. The caller
-        checks :attr:`full` first."""
+        """Pin ``spec`` (and its ``result``) in the first style no pin on the board has; the
+        first pin becomes the baseline. The caller checks :attr:`full` first."""
         if self.full:
             raise ValueError(f"at most {MAX_PINS} pins")
-        pin = Pin(self.next_number, spec, result)
+        taken = {p.style for p in self.pins}
+        slot = next(i for i in range(len(STYLES)) if STYLES[i] not in taken)
+        pin = Pin(self.next_number, spec, result, slot)
         self.next_number += 1
         self.pins = [*self.pins, pin]
         if self.baseline is None:
