@@ -406,6 +406,7 @@ def test_the_hub_ends_with_its_supervisors_process() -> None:
         while not process_gone(hub_pid) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert process_gone(hub_pid), "the hub outlived its supervisor's process"
+        assert not os.path.exists(os.path.dirname(address)), "it removed its socket's folder"
     finally:
         if not process_gone(hub_pid):
             os.kill(hub_pid, signal.SIGKILL)

@@ -371,11 +371,18 @@ class Hub:
             self._restore = None
 
 
-def _exit_when_orphaned(pipe: Any) -> None:
-    """The hub's watch on its supervisor: the pipe ends when the supervisor's process ends."""
+def _exit_when_orphaned(pipe: Any, address: str) -> None:
+    """The hub's watch on its supervisor: the pipe ends when the supervisor's process ends.
+
+    A supervisor that was killed could not remove the hub's socket and folder: the hub does
+    (the folder only if nothing else is in it).
+    """
     with contextlib.suppress(OSError, ValueError):
         while pipe.read(4096):
             pass
+    with contextlib.suppress(OSError):
+        os.unlink(address)
+        os.rmdir(os.path.dirname(address))
     os._exit(0)
 
 
@@ -387,7 +394,7 @@ def main(argv: list[str] | None = None) -> None:
     if not line.endswith(b"\n"):
         os._exit(0)  # the supervisor went before it gave the key
     authkey = bytes.fromhex(line.decode("ascii"))
-    threading.Thread(target=_exit_when_orphaned, args=(pipe,), daemon=True).start()
+    threading.Thread(target=_exit_when_orphaned, args=(pipe, address), daemon=True).start()
     hub = Hub(address, authkey)
     threading.Thread(target=hub.serve_forever, name="lr-explorer-hub-accept", daemon=True).start()
     hub.load()
