@@ -111,6 +111,18 @@ def test_chunk_seams_under_xla_are_exact(monkeypatch: pytest.MonkeyPatch) -> Non
     """A run longer than a chunk (7 steps here): the optimizer's state carries over each seam,
     and lanes of different lengths stop where they should."""
     monkeypatch.setattr(descent, "XLA_CHUNK", 7)
+    check_seams()
+
+
+def test_chunk_seams_of_the_graph_fallback_are_exact(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As above with XLA not trusted (test_schedules_optimizers' seam test now runs XLA)."""
+    monkeypatch.setattr(descent, "GRAPH_CHUNK", 7)
+    monkeypatch.setattr(optimizers, "_probe_results", {"adam": False, "momentum": False})
+    check_seams()
+
+
+def check_seams() -> None:
+    """Three adam and momentum lanes of different lengths, 33 steps at most, on a sin loss."""
     base = RunSpec(lr=0.3, epochs=33, optimizer="adam", warmup=4)
     specs = [
         dataclasses.replace(base, schedule=Schedule("cosine", steps=20.0)),
