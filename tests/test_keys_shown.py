@@ -12,6 +12,7 @@ import json
 
 import pytest
 from app_helpers import wait_for_run, wait_until
+from textual.content import Content
 from textual.widgets import Label, Markdown
 
 from tui import settings
@@ -19,7 +20,9 @@ from tui.app import ExplorerApp
 from tui.app.keys import RESERVED, bound_key, refused_keys
 from tui.app.screens.help import HelpScreen
 from tui.app.widgets.footer import FittedFooter
+from tui.app.widgets.playback import PlaybackBar
 from tui.model.params import PRESETS
+from tui.model.session import Session
 
 #: The keys a class needs first, as the footer shows them, in the order it shows them.
 FIRST_KEYS = ["1", "2", "3", "space", "p", "s", "d", "?"]
@@ -135,3 +138,20 @@ async def test_a_rebinding_onto_ctrl_q_is_refused_with_a_message_and_the_rest_ap
         assert app._keymap.get("play") == "k"
         assert app.screen.active_bindings["ctrl+q"].binding.action == "quit"
         assert app.screen.active_bindings["ctrl+p"].binding.action == "command_palette"
+
+
+@pytest.mark.parametrize(("width", "with_keys"), [(80, False), (120, True)])
+async def test_the_playback_line_names_its_keys_only_where_they_fit_whole(
+    width: int, with_keys: bool
+) -> None:
+    app = ExplorerApp(session=Session(PRESETS[1], step=5), show_timings=False)
+    async with app.run_test(size=(width, 30)) as pilot:
+        await wait_for_run(pilot)
+        await pilot.pause()
+        label = app.query_one("#playback-state", Label)
+        text = str(label.content)
+        assert text.startswith("paused: step 5 of 20, 5 steps/s")
+        assert ("space play/pause" in text) is with_keys
+        assert text.endswith("< > speed") is with_keys  # whole, or not at all
+        width_shown = Content.from_markup(text).cell_length
+        assert width_shown <= app.query_one(PlaybackBar).content_size.width

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.reactive import var
 from textual.renderables.digits import Digits as DigitsRenderable
@@ -198,8 +199,9 @@ class PlaybackBar(Vertical):
         self._show_state()
 
     def on_resize(self) -> None:
-        """Fit the numbers to the new width."""
+        """Fit the numbers, and the playback line, to the new width."""
         self._show_values()
+        self._show_state()
 
     @property
     def _showing(self) -> bool:
@@ -238,7 +240,11 @@ class PlaybackBar(Vertical):
         else:
             where = t("playback.at", step=self.shown, total=self.total)
         state = "playing" if self.playing else "paused" if self.shown is not None else "stopped"
+        line = t(f"playback.{state}", where=where, speed=SPEEDS[self.speed])
         keys = {name: escape(bound_key(self.app, id)) for name, id in PLAYBACK_KEYS.items()}
-        self.query_one("#playback-state", Label).update(
-            t(f"playback.{state}", where=where, speed=SPEEDS[self.speed], **keys)
-        )
+        with_keys = f"{line}   {t('playback.keys', **keys)}"
+        room = self.content_size.width
+        # The keys only where they fit whole (the help lists them): never cut mid-word.
+        if not room or Content.from_markup(with_keys).cell_length <= room:
+            line = with_keys
+        self.query_one("#playback-state", Label).update(line)
