@@ -75,6 +75,16 @@ async def test_a_demo_session_opened_from_a_dialog_leaves_no_focus_in_a_hidden_f
         assert not isinstance(app.focused, Input)
 
 
+async def test_the_fields_key_in_demo_mode_brings_the_fields_back() -> None:
+    app = ExplorerApp(session=Session(PRESETS[1], demo=True), show_timings=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await pilot.press("f")
+        assert app.focused is app.query_one("#lr", Input)
+        assert not app.explorer.has_class("-demo")
+        assert app.query_one("#params").display  # the field that takes the keys is seen
+
+
 class OneBar(App[None]):
     """A playback bar alone, no run yet."""
 

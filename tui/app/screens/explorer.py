@@ -370,7 +370,9 @@ class ExplorerScreen(Screen[None]):
         chart.view = VIEWS[(VIEWS.index(chart.view) + 1) % len(VIEWS)]
 
     def action_focus_fields(self) -> None:
-        """Focus the learning-rate field."""
+        """Focus the learning-rate field (in demo mode, the fields come back first: focused while
+        hidden, it took the keys typed, unseen)."""
+        self.remove_class("-demo")
         self.lr_field.focus()
 
     def action_focus_chart(self) -> None:
