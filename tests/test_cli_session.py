@@ -79,7 +79,7 @@ def made(monkeypatch: pytest.MonkeyPatch) -> Made:
 def served(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """``serve`` with no server started and no engine: returns each visitor's command line
     (their explorer's arguments) as the server was given it."""
-    from tui.engine import hub
+    from tui.engine import hub_supervisor
     from tui.serve import address
     from tui.serve.server import ClassroomServer
 
@@ -100,7 +100,7 @@ def served(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
         def stop(self) -> None:
             pass
 
-    monkeypatch.setattr(hub, "HubSupervisor", Hub)
+    monkeypatch.setattr(hub_supervisor, "HubSupervisor", Hub)
     monkeypatch.setattr(
         ClassroomServer, "serve_on", lambda self, sock: commands.append(self.argv[3:])
     )

@@ -30,7 +30,8 @@ from tui.app import ExplorerApp
 from tui.app.app import PRESETS
 from tui.app.engine_client import EngineStopped, RemoteEngine, engine_from_environment
 from tui.engine import hub as hub_module
-from tui.engine.hub import Hub, HubSupervisor, Turns, refusal, run_in_groups
+from tui.engine.hub import Hub, Turns, refusal, run_in_groups
+from tui.engine.hub_supervisor import HubSupervisor
 from tui.engine.protocol import EngineReady, RunDone, RunFailed, RunProgress, RunRequest
 from tui.engine.result import RunResult
 from tui.engine.server import HUB_ENV, KEY_ENV
@@ -389,7 +390,7 @@ def process_gone(pid: int) -> bool:
 def test_the_hub_ends_with_its_supervisors_process() -> None:
     code = (
         "import time\n"
-        "from tui.engine.hub import HubSupervisor\n"
+        "from tui.engine.hub_supervisor import HubSupervisor\n"
         "s = HubSupervisor()\n"
         "s.start()\n"
         "print(s.pid, s.address, flush=True)\n"

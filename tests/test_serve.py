@@ -248,7 +248,7 @@ async def test_each_visitors_app_gets_the_rooms_engine() -> None:
 def test_serve_starts_the_rooms_engine_first_and_stops_it_last(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tui.engine import hub
+    from tui.engine import hub_supervisor
 
     events: list[str] = []
 
@@ -270,7 +270,7 @@ def test_serve_starts_the_rooms_engine_first_and_stops_it_last(
     def serve_on(self: ClassroomServer, sock: socket.socket) -> None:
         events.append(f"served with {self.environment()[HUB_ENV]}")
 
-    monkeypatch.setattr(hub, "HubSupervisor", Hub)
+    monkeypatch.setattr(hub_supervisor, "HubSupervisor", Hub)
     monkeypatch.setattr(ClassroomServer, "serve_on", serve_on)
     monkeypatch.setattr(address, "bind", lambda host, port: socket.create_server((host, 0)))
     assert cli.main(["serve", "--lr", "0.5"]) == 0

@@ -83,7 +83,7 @@ def serve_command(
     if args.session is not None:
         open_session(parser, args.session)  # checked here: a mistake is one line now
         args.session = session_argument(args.session)
-    from tui.engine.hub import HubSupervisor
+    from tui.engine.hub_supervisor import HubSupervisor
     from tui.serve import address
     from tui.serve.server import ClassroomServer
 

@@ -24,11 +24,10 @@ start an engine process of its own (about 270 MiB and 9 CPU-seconds each). The h
 - never blocks on a visitor who does not read: results are sent after the turn is handed on,
   and a progress reply is skipped while that visitor's socket is full.
 
-:class:`HubSupervisor` (in the server's process) starts the hub, restarts it at the same address
-when it dies, and hands visitors' apps the environment that points them at it
-(:data:`~tui.engine.server.HUB_ENV`, :data:`~tui.engine.server.KEY_ENV`). The hub reads its key
-from a pipe on its standard input and exits when that pipe ends, that is when the supervisor's
-process has gone, however it went: never an orphan.
+:class:`~tui.engine.hub_supervisor.HubSupervisor` (in the server's process) starts the hub,
+restarts it at the same address when it dies, and hands visitors' apps the environment that
+points them at it. The hub reads its key from a pipe on its standard input and exits when that
+pipe ends, that is when the supervisor's process has gone, however it went: never an orphan.
 """
 
 from __future__ import annotations
@@ -36,13 +35,9 @@ from __future__ import annotations
 import collections
 import contextlib
 import os
-import secrets
 import select
-import shutil
 import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -51,7 +46,7 @@ from multiprocessing.connection import Connection, Listener, answer_challenge, d
 from typing import TYPE_CHECKING, Any
 
 from tui.engine.protocol import EngineReady, RunRequest
-from tui.engine.server import HUB_ENV, KEY_ENV, LoopHooks, serve_loop, shut
+from tui.engine.server import LoopHooks, serve_loop, shut
 from tui.engine.sweep import MAX_RATES
 from tui.i18n import Msg, msg
 
@@ -77,16 +72,6 @@ MAX_CELLS = 2_000_000
 #: groups of 16 took as long in all as in groups of 32, with chunks half as long (2.5 s
 #: against 5.0 s at the longest).
 GROUP_LANES = 16
-
-#: Seconds the supervisor waits before its first restart of a hub that died, and at most.
-RESTART_FIRST = 0.25
-RESTART_MOST = 8.0
-
-#: Seconds a hub must have run for its next death to be restarted after the shortest wait.
-RESTART_STABLE = 60.0
-
-#: The socket's name in the hub's private folder.
-SOCKET_NAME = "engine.sock"
 
 
 def refusal(specs: tuple[RunSpec, ...]) -> Msg | None:
@@ -399,107 +384,6 @@ def main(argv: list[str] | None = None) -> None:
     threading.Thread(target=hub.serve_forever, name="lr-explorer-hub-accept", daemon=True).start()
     hub.load()
     threading.Event().wait()  # until the supervisor goes (_exit_when_orphaned) or kills us
-
-
-class HubSupervisor:
-    """The classroom's engine, seen from the server: start it, restart it, point apps at it.
-
-    The socket lives in a private folder made for this supervisor; the key is 32 random
-    bytes, handed to the hub on its standard input (never on its command line, which any
-    user of the machine can read). A supervisor thread restarts a hub that died, at the same
-    address, after a wait that doubles from :data:`RESTART_FIRST` to :data:`RESTART_MOST`.
-    """
-
-    def __init__(self, log_path: str | None = None) -> None:
-        self.log_path = log_path
-        self._folder = tempfile.mkdtemp(prefix="lr-explorer-hub-")  # mode 0700
-        self.address = os.path.join(self._folder, SOCKET_NAME)
-        """The hub's socket."""
-        self.authkey = secrets.token_bytes(32)
-        """The key every connection to the hub proves."""
-        self.restarts = 0
-        """How many times the hub was restarted after it died."""
-        self._process: subprocess.Popen[bytes] | None = None
-        self._stopped = threading.Event()
-        self._lock = threading.Lock()
-        self._watcher: threading.Thread | None = None
-
-    @property
-    def pid(self) -> int | None:
-        """The running hub's process id (``None`` before :meth:`start`)."""
-        process = self._process
-        return None if process is None else process.pid
-
-    def environment(self) -> dict[str, str]:
-        """The variables a visitor's app needs to use this hub (``engine_from_environment``)."""
-        return {HUB_ENV: self.address, KEY_ENV: self.authkey.hex()}
-
-    def start(self) -> None:
-        """Start the hub and its supervisor thread; returns at once (TensorFlow loads in the
-        hub, which accepts connections meanwhile). Raises ``OSError`` if no process starts."""
-        with self._lock:
-            self._process = self._spawn()
-        self._watcher = threading.Thread(
-            target=self._watch, name="lr-explorer-hub-supervisor", daemon=True
-        )
-        self._watcher.start()
-
-    def _spawn(self) -> subprocess.Popen[bytes]:
-        log = open(self.log_path or os.devnull, "ab")  # noqa: SIM115 - handed to the child
-        try:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "tui.engine.hub", self.address],
-                stdin=subprocess.PIPE,
-                stdout=log,
-                stderr=log,
-                close_fds=True,
-                start_new_session=True,  # a ctrl+c at the server's terminal is the server's
-            )
-        finally:
-            log.close()
-        assert process.stdin is not None
-        process.stdin.write(self.authkey.hex().encode("ascii") + b"\n")
-        process.stdin.flush()
-        return process
-
-    def _watch(self) -> None:
-        """Restart the hub whenever it dies, until :meth:`stop`."""
-        wait = RESTART_FIRST
-        while True:
-            process = self._process
-            assert process is not None
-            started = time.monotonic()
-            process.wait()
-            if time.monotonic() - started > RESTART_STABLE:
-                wait = RESTART_FIRST
-            if self._stopped.wait(wait):
-                return
-            wait = min(wait * 2, RESTART_MOST)
-            with self._lock:
-                if self._stopped.is_set():
-                    return
-                with contextlib.suppress(OSError):  # no process now: tried again after a wait
-                    old, self._process = self._process, self._spawn()
-                    if old is not None and old.stdin is not None:
-                        old.stdin.close()
-                    self.restarts += 1
-
-    def stop(self) -> None:
-        """Stop the hub (killed: nothing of it is worth waiting for) and remove its folder."""
-        self._stopped.set()
-        with self._lock:
-            process = self._process
-        if process is not None:
-            with contextlib.suppress(OSError):
-                process.kill()
-            if process.stdin is not None:
-                with contextlib.suppress(OSError):
-                    process.stdin.close()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(2.0)
-        if self._watcher is not None:
-            self._watcher.join(2.0)
-        shutil.rmtree(self._folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
