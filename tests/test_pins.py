@@ -16,7 +16,7 @@ from tui.model.params import PRESETS
 def pin_cells(app: ExplorerApp) -> list[list[str]]:
     """The comparison table's rows, as text."""
     table = app.query_one(PinsTable)
-    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+    return [list(table.row_cells(i)) for i in range(table.row_count)]  # shown or left out
 
 
 async def test_pin_compare_rerun_and_unpin() -> None:

@@ -81,6 +81,9 @@ class ExplorerScreen(Screen[None]):
         key("ctrl+r", "app.restart_engine", "restart-engine", show=False),
     ]
 
+    VERTICAL_BREAKPOINTS = [(0, "-tiny"), (24, "-short"), (30, "-medium"), (40, "-tall")]
+    """Classes by the terminal's height: what gives way on a small screen (explorer.tcss)."""
+
     params: var[Params | None] = var(None)
     """The last valid parameters: what the screen shows, or is about to."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -23,46 +24,56 @@ class PinsTable(DataTable[str]):
     ]
 
     COLUMNS = ("pin", "schedule", "final-w", "final-loss", "steps", "status", "versus")
-    """The columns, by their catalogue names (``pins.<column>``)."""
+    """The columns, by their catalogue names (``pins.<column>``), in their order on screen."""
+
+    PRIORITY = ("pin", "schedule", "steps", "versus", "status", "final-loss", "final-w")
+    """The columns by how much they matter to a comparison: when the table is too narrow for
+    all of them, each in this order is shown if it still fits (the pin always is), so the
+    steps and the speed against the baseline stay in view while the final values give way.
+    The border title names the columns left out."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._cells: list[tuple[str, tuple[str, ...]]] = []  # (row key, every column's text)
+        self.shown_columns: tuple[str, ...] = ()
+        """The columns on screen (a subset of :attr:`COLUMNS`, in their order)."""
 
     def on_mount(self) -> None:
         """Set up the columns."""
         self.cursor_type = "row"
-        self.add_columns(*(t(f"pins.{column}") for column in self.COLUMNS))
+        self._fill()
+
+    def on_resize(self) -> None:
+        """Show the columns that fit the new width."""
+        if self.fitting() != self.shown_columns:
+            self._fill()
+        else:
+            self.border_title = self._left_out(self.shown_columns)
 
     def show(self, pins: list[Pin], baseline: int | None) -> None:
         """Fill the table with ``pins``; ``baseline`` is the number of the baseline pin.
 
         Each run's steps to the tolerance are its status's (the engine measured them with the
         tolerance on screen, by the one definition), the number the status line shows."""
-        row = self.cursor_row
-        self.clear()
         base = next((p for p in pins if p.number == baseline and p.result is not None), None)
         base_steps = (
             base.result.status.steps_to_tol
             if base is not None and base.result is not None
             else None
         )
+        cells: list[tuple[str, tuple[str, ...]]] = []
         for pin in pins:
             base_mark = t("pins.base") if pin.number == baseline else ""
             name = f"{pin.marker} #{pin.number}{base_mark}"
             if pin.result is None:
-                self.add_row(
-                    name,
-                    pin.schedule_text(),
-                    "…",
-                    "…",
-                    "…",
-                    t("pins.running"),
-                    "",
-                    key=str(pin.number),
-                )
+                row = (name, pin.schedule_text(), "…", "…", "…", t("pins.running"), "")
+                cells.append((str(pin.number), row))
                 continue
             steps = pin.result.status.steps_to_tol
             versus = ""
             if base_steps and steps is not None and pin.number != baseline:
                 versus = t("pins.times", ratio=steps / base_steps)
-            self.add_row(
+            row = (
                 name,
                 pin.schedule_text(),
                 readable(float(pin.result.final_w)),
@@ -70,10 +81,70 @@ class PinsTable(DataTable[str]):
                 t("pins.never") if steps is None else str(steps),
                 str(pin.result.status),
                 versus,
-                key=str(pin.number),
             )
-        if pins:
-            self.move_cursor(row=min(max(row, 0), len(pins) - 1))
+            cells.append((str(pin.number), row))
+        self._cells = cells
+        self._fill()
+
+    def fitting(self, width: int | None = None) -> tuple[str, ...]:
+        """The columns that fit in ``width`` cells (default: the table's own, less a vertical
+        scrollbar if its rows scroll), chosen in :attr:`PRIORITY` order; every column before
+        the table is laid out."""
+        if width is None:
+            width = self.size.width
+            limit = self.styles.max_height
+            if limit is None or not limit.is_cells or len(self._cells) + 2 > limit.value:
+                width -= self.styles.scrollbar_size_vertical  # the rows scroll (border, header)
+        if width <= 0:
+            return self.COLUMNS
+        chosen: set[str] = set()
+        used = 0
+        for column in self.PRIORITY:
+            needed = self._width(column)
+            if not chosen or used + needed <= width:
+                chosen.add(column)
+                used += needed
+        return tuple(column for column in self.COLUMNS if column in chosen)
+
+    def _width(self, column: str) -> int:
+        """The cells ``column`` takes: its widest text or header, and the padding each side."""
+        index = self.COLUMNS.index(column)
+        texts = [t(f"pins.{column}"), *(row[index] for _, row in self._cells)]
+        return max(cell_len(text) for text in texts) + 2 * self.cell_padding
+
+    def _fill(self) -> None:
+        """Put the rows in the table, in the columns that fit; the cursor stays on its row."""
+        row = self.cursor_row
+        columns = self.fitting()
+        if columns != self.shown_columns:
+            self.clear(columns=True)
+            for column in columns:
+                self.add_column(t(f"pins.{column}"), key=column)
+            self.shown_columns = columns
+        else:
+            self.clear()
+        indexes = [self.COLUMNS.index(column) for column in columns]
+        for key_, cells in self._cells:
+            self.add_row(*(cells[i] for i in indexes), key=key_)
+        self.border_title = self._left_out(columns)
+        if self._cells:
+            self.move_cursor(row=min(max(row, 0), len(self._cells) - 1))
+
+    def _left_out(self, columns: tuple[str, ...]) -> str | None:
+        """The border title naming the columns not shown (their count, if the names do not fit
+        the border: Textual would cut them)."""
+        left_out = [column for column in self.COLUMNS if column not in columns]
+        if not left_out:
+            return None
+        names = t("pins.joiner").join(t(f"pins.{column}") for column in left_out)
+        title = t("pins.left_out", columns=names)
+        if self.size.width and cell_len(title) > self.size.width - 4:
+            return t("pins.left_out_count", count=len(left_out))
+        return title
+
+    def row_cells(self, index: int) -> tuple[str, ...]:
+        """Every column's text in row ``index``, in :attr:`COLUMNS` order, shown or left out."""
+        return self._cells[index][1]
 
     def selected_number(self) -> int | None:
         """The number of the pin under the cursor."""

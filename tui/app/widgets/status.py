@@ -27,11 +27,14 @@ def describe(result: RunResult, timings: bool = True) -> str:
 
 
 class StatusLine(Static):
-    """The line under the panes; its class follows the outcome (converged, diverged, ...)."""
+    """The line under the panes; its class follows the outcome (converged, diverged, ...).
+
+    One row as a rule; on a narrow screen a long line wraps at words to the next rows."""
 
     DEFAULT_CSS = """
     StatusLine {
-        height: 1;
+        height: auto;  /* a long line wraps at words rather than being cut at the edge */
+        max-height: 3;
         padding: 0 1;
         background: $panel;
         &.-converged { color: $text-success; }

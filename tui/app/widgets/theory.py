@@ -8,6 +8,8 @@ calls the regime unknown, and the measured steps are the status line's (one defi
 
 from __future__ import annotations
 
+from textual.content import Content
+from textual.geometry import Size
 from textual.widgets import Static
 
 from tui.engine.losses import parse_loss
@@ -73,12 +75,18 @@ def _unmodeled(spec: RunSpec) -> str:
 
 
 class TheoryPanel(Static):
-    """What theory says of the current rate, beside what the run did."""
+    """What theory says of the current rate, beside what the run did.
+
+    The theory is a few statements, one a line of its markup. The panel shows the first and
+    then as many more, whole, as fit in its ``max-height`` (the stylesheet lowers it on a short
+    screen), so a sentence is never cut off at the bottom: a statement that does not fit gives
+    way entirely. ``content`` stays the whole theory.
+    """
 
     DEFAULT_CSS = """
     TheoryPanel {
         height: auto;
-        max-height: 5;  /* a local estimate the run contradicts takes 5 lines at 80 columns */
+        max-height: 5;
         padding: 0 1;
         color: $text-muted;
     }
@@ -89,3 +97,41 @@ class TheoryPanel(Static):
     ) -> None:
         """Show the theory of ``result``'s rate (``curvature``: the engine's, at w0)."""
         self.update(describe(theory, result, tol, curvature))
+
+    def statements(self) -> list[str]:
+        """The theory's statements (markup), one a line, all of them."""
+        return str(self.content).split("\n")
+
+    def shown_statements(self, width: int | None = None) -> list[str]:
+        """The statements the panel shows at ``width`` cells of text (default: its own): the
+        first, then each next one while the lines wrapped at words fit in ``max-height``."""
+        width = self.size.width if width is None else width
+        statements = self.statements()
+        if width <= 0:
+            return statements[:1]
+        limit = self.styles.max_height
+        budget = int(limit.value) if limit is not None and limit.is_cells else None
+        shown = statements[:1]
+        rows = self._rows(shown[0], width)
+        for statement in statements[1:]:
+            rows += self._rows(statement, width)
+            if budget is not None and rows > budget:
+                break
+            shown.append(statement)
+        return shown
+
+    def _rows(self, statement: str, width: int) -> int:
+        """How many lines ``statement`` (markup) takes, wrapped at words at ``width`` cells
+        (the panel's default wrapping, as it renders)."""
+        return len(Content.from_markup(statement).wrap(width))
+
+    def _shown(self, width: int) -> Content:
+        return Content.from_markup("\n".join(self.shown_statements(width)))
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """The height of the statements shown at ``width``."""
+        return len(self._shown(width).wrap(width)) if width else 0
+
+    def render(self) -> Content:
+        """The statements that fit, wrapped at words."""
+        return self._shown(self.size.width)
