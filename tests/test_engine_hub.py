@@ -28,7 +28,8 @@ from app_helpers import seed_row_values, table_lines, wait_for_run, wait_until
 from tui import i18n
 from tui.app import ExplorerApp
 from tui.app.app import PRESETS
-from tui.app.engine_client import EngineStopped, RemoteEngine, engine_from_environment
+from tui.app.engine_client import EngineStopped
+from tui.app.room_engine import RemoteEngine, engine_from_environment
 from tui.engine import hub as hub_module
 from tui.engine.hub import Hub, Turns, refusal, run_in_groups
 from tui.engine.hub_supervisor import HubSupervisor

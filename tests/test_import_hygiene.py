@@ -34,6 +34,7 @@ def test_engine_never_imports_textual() -> None:
         "tui.app",
         "tui.app.app",
         "tui.app.engine_client",
+        "tui.app.room_engine",
         "tui.cli",
         "tui.engine.spec",
         "tui.engine.losses",

@@ -282,7 +282,7 @@ def test_a_visitors_explorer_is_in_visitor_mode_on_the_rooms_engine(
     visiting: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import tui.app
-    from tui.app.engine_client import RemoteEngine
+    from tui.app.room_engine import RemoteEngine
 
     made: list[dict[str, Any]] = []
 

@@ -23,27 +23,25 @@ bounds how often the app restarts it.
 for tests, which then load TensorFlow once instead of once per app. It imports the engine only
 when started.
 
-:class:`RemoteEngine` has the same interface too, over one connection to the classroom's shared
-engine (:mod:`tui.engine.hub`), which ``lr-explorer serve`` starts once for every visitor;
-:func:`engine_from_environment` makes one when the server's variables say where the hub is.
+:class:`~tui.app.room_engine.RemoteEngine` has the same interface too, over one connection to
+the classroom's shared engine (:mod:`tui.engine.hub`); all three are a :class:`LinkClient` of
+their kind of :class:`Link`.
 """
 
 from __future__ import annotations
 
 import collections
 import multiprocessing as mp
-import multiprocessing.connection as mpc
 import os
 import signal
 import sys
 import threading
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from typing import Any, Generic, Protocol, TypeVar
 
 from tui.engine.protocol import EngineReply, RunRequest
-from tui.engine.server import HUB_ENV, KEY_ENV, serve, serve_loop, shut
+from tui.engine.server import serve, serve_loop
 from tui.engine.spec import RunSpec
 from tui.i18n import Msg, msg
 
@@ -53,16 +51,12 @@ LOG_ENV = "LR_EXPLORER_ENGINE_LOG"
 #: Seconds the reader waits for a dead engine's exit status (it comes within milliseconds).
 EXIT_WAIT = 2.0
 
-#: Seconds a :class:`RemoteEngine` keeps trying to connect (a restarted hub is listening within
-#: about a second), and the pause between two tries.
-CONNECT_FOR = 10.0
-CONNECT_PAUSE = 0.1
-
 T = TypeVar("T")
 
 
 class Engine(Protocol):
-    """What the app needs of an engine: :class:`EngineClient` or :class:`ThreadEngine`."""
+    """What the app needs of an engine: :class:`EngineClient`, :class:`ThreadEngine` or
+    :class:`~tui.app.room_engine.RemoteEngine`."""
 
     @property
     def latest_id(self) -> int:
@@ -145,15 +139,19 @@ def death_reason(exitcode: int | None) -> Msg:
     return msg("engine.exit", code=exitcode)
 
 
-class _Sink(Protocol):
+class Sink(Protocol):
     """Where the sender thread writes requests: a pipe's end, or a duplex connection's."""
 
-    def send(self, obj: Any) -> None: ...
+    def send(self, obj: Any) -> None:
+        """Write one request (may block while the pipe is full)."""
+        ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Close this end (the sender is done)."""
+        ...
 
 
-def _send_all(mailbox: Mailbox[RunRequest], requests: _Sink) -> None:
+def send_all(mailbox: Mailbox[RunRequest], requests: Sink) -> None:
     """The sender thread: write each newest request; stop when closed or the engine is gone."""
     try:
         while (request := mailbox.take()) is not None:
@@ -195,7 +193,7 @@ class _Link:
         self.replies = replies_in
         self.mailbox: Mailbox[RunRequest] = Mailbox()
         self.sender = threading.Thread(
-            target=_send_all,
+            target=send_all,
             args=(self.mailbox, requests_out),
             name="lr-explorer-engine-sender",
             daemon=True,  # never waited for: after the engine is killed, its write fails
@@ -245,7 +243,7 @@ class _ThreadLink:
         self.replies = replies_in
         self.mailbox: Mailbox[RunRequest] = Mailbox()
         self.sender = threading.Thread(
-            target=_send_all,
+            target=send_all,
             args=(self.mailbox, requests_out),
             name="lr-explorer-engine-sender",
             daemon=True,
@@ -267,131 +265,52 @@ class _ThreadLink:
         return death_reason(None)
 
 
-class _Replies:
-    """A remote link's reply end, as the reader sees it: no reply while the connection is being
-    made, end-of-file once it failed or ended."""
-
-    def __init__(self, link: _RemoteLink) -> None:
-        self._link = link
+class Replies(Protocol):
+    """A link's reply end as the reader uses it: a pipe's end, or a remote link's."""
 
     def poll(self, timeout: float) -> bool:
-        link = self._link
-        deadline = time.monotonic() + timeout
-        if not link.settled.wait(timeout):
-            return False  # still connecting
-        connection = link.connection
-        if connection is None:
-            return True  # never connected: recv says so
-        return connection.poll(max(0.0, deadline - time.monotonic()))
+        """Whether a reply (or end-of-file) is there within ``timeout`` seconds."""
+        ...
 
     def recv(self) -> Any:
-        connection = self._link.connection
-        if connection is None:
-            raise EOFError("not connected")
-        return connection.recv()
+        """The next reply; ``EOFError`` once the engine has gone."""
+        ...
 
     def close(self) -> None:
-        self._link.close()
+        """Close this end (the reader is done)."""
+        ...
 
 
-class _Sending:
-    """The sender thread's end of a duplex connection: closing it only shuts the socket, so
-    that the reader, which holds the same descriptor, sees end-of-file and closes it."""
+class Link(Protocol):
+    """One engine, however it runs: its mailbox (read by a sender thread) and its replies."""
 
-    def __init__(self, link: _RemoteLink, connection: Connection) -> None:
-        self.link = link
-        self.connection = connection
+    @property
+    def mailbox(self) -> Mailbox[RunRequest]:
+        """Where :meth:`LinkClient.submit` leaves the newest request."""
+        ...
 
-    def send(self, obj: Any) -> None:
-        self.connection.send(obj)
-
-    def close(self) -> None:
-        self.link.shut()
-
-
-class _RemoteLink:
-    """One connection to the classroom's engine, made and written by its sender thread."""
-
-    def __init__(self, address: str, authkey: bytes, connect_for: float) -> None:
-        self.address = address
-        self.authkey = authkey
-        self.connect_for = connect_for
-        self.connection: Connection | None = None
-        """The connection, once made (the sender thread sets it before :attr:`settled`)."""
-        self.settled = threading.Event()
-        """Set once the connection is made, or given up."""
-        self.mailbox: Mailbox[RunRequest] = Mailbox()
-        self.replies = _Replies(self)
-        self.failure: Msg | None = None
-        self._stopped = threading.Event()
-        self._closing = threading.Lock()  # a shut never meets a close (a descriptor reused)
-        self._closed = False
-        self.sender = threading.Thread(
-            target=self._run, name="lr-explorer-engine-sender", daemon=True
-        )
-        self.sender.start()
-
-    def _connect(self) -> Connection | None:
-        """Connect, trying again while a (re)started hub comes up; ``None`` if it never does."""
-        deadline = time.monotonic() + self.connect_for
-        while not self._stopped.is_set():
-            try:
-                return mpc.Client(self.address, family="AF_UNIX", authkey=self.authkey)
-            except mp.AuthenticationError:
-                break  # a wrong key: trying again will not help
-            except (OSError, EOFError):
-                # No socket yet, or nobody listening; or a hub dying as we connected (its
-                # listening socket, closed last, took the connection, then reset it).
-                if time.monotonic() >= deadline:
-                    break
-                self._stopped.wait(CONNECT_PAUSE)
-        if not self._stopped.is_set():
-            self.failure = msg("engine.hub_unreachable")
-        return None
-
-    def _run(self) -> None:
-        """The sender thread: connect, then write each newest request (:func:`_send_all`)."""
-        connection = self._connect()
-        if connection is not None and self._stopped.is_set():
-            connection.close()
-            connection = None
-        self.connection = connection
-        self.settled.set()
-        if connection is not None:
-            _send_all(self.mailbox, _Sending(self, connection))
-
-    def shut(self) -> None:
-        """End the connection both ways, so that the reader sees end-of-file."""
-        with self._closing:
-            if self.connection is not None and not self._closed:
-                shut(self.connection)
-
-    def close(self) -> None:
-        """Close the connection (the reader's part, once it has seen it end)."""
-        with self._closing:
-            if self.connection is not None and not self._closed:
-                self._closed = True
-                self.connection.close()
+    @property
+    def replies(self) -> Replies:
+        """Where the engine's replies come from."""
+        ...
 
     def alive(self) -> bool:
-        """Whether the connection is being made or is open."""
-        return not self.settled.is_set() or self.connection is not None
+        """Whether the engine is still there."""
+        ...
 
     def stop(self) -> None:
-        """End the connection (the reader sees end-of-file) and the sender thread."""
-        self._stopped.set()
-        self.mailbox.close()  # the sender ends, shutting the connection
+        """Stop the engine without waiting for it."""
+        ...
 
     def reason(self) -> Msg:
-        """Why the connection has gone: never made, or the hub stopped (or was stopped)."""
-        self.stop()
-        return self.failure or msg("engine.hub_stopped")
+        """Why the engine has gone, once its replies have ended."""
+        ...
 
 
-L = TypeVar("L", _Link, _ThreadLink, _RemoteLink)
+L = TypeVar("L", bound=Link)
 
 
-class _Client(Generic[L]):
+class LinkClient(Generic[L]):
     """Start (again), submit, receive and stop, whatever the engine runs in."""
 
     def __init__(self) -> None:
@@ -454,7 +373,7 @@ class _Client(Generic[L]):
         # The reply pipe is left to the reader, which sees end-of-file and returns.
 
 
-class EngineClient(_Client[_Link]):
+class EngineClient(LinkClient[_Link]):
     """A handle on the engine process: start (again), submit, receive and stop."""
 
     def __init__(self) -> None:
@@ -470,7 +389,7 @@ class EngineClient(_Client[_Link]):
         return None if self._link is None else self._link.process.pid
 
 
-class ThreadEngine(_Client[_ThreadLink]):
+class ThreadEngine(LinkClient[_ThreadLink]):
     """The engine in a thread of this process, over the same pipes and serving loop as
     :class:`EngineClient`'s process: for tests. :meth:`stop` takes effect at the running
     run's next chunk (a thread cannot be killed); :meth:`join` waits for that."""
@@ -493,52 +412,6 @@ class ThreadEngine(_Client[_ThreadLink]):
             link.thread.join(timeout)
             link.sender.join(timeout)
         return not any(link.thread.is_alive() or link.sender.is_alive() for link in self.links)
-
-
-class RemoteEngine(_Client[_RemoteLink]):
-    """The classroom's shared engine (:mod:`tui.engine.hub`), over one connection.
-
-    :meth:`start` returns at once: the connection is made in the sender thread, tried again
-    for :data:`CONNECT_FOR` seconds while a restarted hub comes up. :meth:`receive` returns
-    ``None`` while connecting, then the hub's replies (an :class:`EngineReady` first), and
-    raises :class:`EngineStopped` once the connection has gone; :meth:`start` then connects
-    again, and the hub says it is ready again.
-    """
-
-    def __init__(self, address: str, authkey: bytes, connect_for: float = CONNECT_FOR) -> None:
-        super().__init__()
-        self.address = address
-        self.authkey = authkey
-        self.connect_for = connect_for
-        self.links: list[_RemoteLink] = []
-        """Every connection made, oldest first (restarts make new ones)."""
-
-    def _new_link(self) -> _RemoteLink:
-        link = _RemoteLink(self.address, self.authkey, self.connect_for)
-        self.links = [old for old in self.links if old.sender.is_alive()] + [link]
-        return link
-
-    def join(self, timeout: float) -> bool:
-        """Stop every connection and wait up to ``timeout`` seconds for each sender thread to
-        end; whether all have."""
-        for link in self.links:
-            link.stop()
-            link.sender.join(timeout)
-        return not any(link.sender.is_alive() for link in self.links)
-
-
-def engine_from_environment(environ: Mapping[str, str] | None = None) -> Engine | None:
-    """The classroom's engine when the server's variables name it (:data:`HUB_ENV`,
-    :data:`KEY_ENV`), else ``None`` (the app then starts an engine of its own)."""
-    environ = os.environ if environ is None else environ
-    address, key = environ.get(HUB_ENV), environ.get(KEY_ENV)
-    if not address or not key:
-        return None
-    try:
-        authkey = bytes.fromhex(key)
-    except ValueError:
-        authkey = b""  # refused by the hub: the app says it could not reach the room's engine
-    return RemoteEngine(address, authkey)
 
 
 class Restarts:

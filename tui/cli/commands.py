@@ -210,7 +210,7 @@ def explore_command(args: argparse.Namespace, parser: ArgumentParser, language: 
     except ParameterError as err:
         refuse(parser, err)
     from tui.app import ExplorerApp
-    from tui.app.engine_client import engine_from_environment
+    from tui.app.room_engine import engine_from_environment
     from tui.model.params import Params
 
     session = None if args.session is None else open_session(parser, args.session)

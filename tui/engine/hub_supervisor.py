@@ -62,7 +62,8 @@ class HubSupervisor:
         return None if process is None else process.pid
 
     def environment(self) -> dict[str, str]:
-        """The variables a visitor's app needs to use this hub (``engine_from_environment``)."""
+        """The variables a visitor's app needs to use this hub (read by
+        ``tui.app.room_engine.engine_from_environment``)."""
         return {HUB_ENV: self.address, KEY_ENV: self.authkey.hex()}
 
     def start(self) -> None:
