@@ -12,13 +12,15 @@ from typing import TYPE_CHECKING, cast
 from textual import getters, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Input
 
-from tui.app.keys import key, typing_actions
+from tui.app.keys import typing_actions
 from tui.app.markup import escape
 from tui.app.messages import Replied
+from tui.app.screens.explorer_keys import EXPLORER_BINDINGS
 from tui.app.screens.sweep import SweepScreen
 from tui.app.widgets.chart import DescentChart
 from tui.app.widgets.footer import FittedFooter
@@ -46,40 +48,7 @@ if TYPE_CHECKING:
 class ExplorerScreen(Screen[None]):
     """The live explorer: every valid edit re-runs the seed's loop in the engine."""
 
-    # Most used first: the footer shows as many whole keys as fit, in this order (a class's
-    # first minute: 1 2 3, play, pin, the range test, demo, help); all are in help and palette.
-    BINDINGS = [
-        key("1", "preset(1)", "preset-1"),
-        key("2", "preset(2)", "preset-2"),
-        key("3", "preset(3)", "preset-3"),
-        key("space", "play", "play"),
-        key("p", "pin", "pin"),
-        key("s", "sweep", "sweep"),
-        key("d", "demo", "demo"),
-        # help, session and restart-engine are the app's too (for the other screens); here
-        # they keep their place in the footer, among the explorer's own keys.
-        key("question_mark,f1", "app.help", "help"),
-        key("f", "focus_fields", "focus-fields"),
-        key("e", "export", "export"),
-        key("ctrl+s", "app.session", "session"),
-        key("ctrl+l", "language", "language"),
-        key("v", "cycle_view", "view"),
-        key("l", "toggle_log", "log-scale"),
-        key("plus,equals_sign", "nudge_lr(1)", "lr-up"),
-        key("minus", "nudge_lr(-1)", "lr-down"),
-        key("m", "mirror", "mirror"),
-        key("t", "focus_table", "focus-table"),
-        key("x", "unpin", "unpin"),
-        key("X", "clear_pins", "clear-pins"),
-        key("c", "focus_chart", "focus-chart", show=False),
-        key("comma", "step(-1)", "step-back", show=False),
-        key("full_stop", "step(1)", "step-on", show=False),
-        key("left_square_bracket", "play_start", "play-start", show=False),
-        key("right_square_bracket", "play_end", "play-end", show=False),
-        key("less_than_sign", "speed(-1)", "slower", show=False),
-        key("greater_than_sign", "speed(1)", "faster", show=False),
-        key("ctrl+r", "app.restart_engine", "restart-engine", show=False),
-    ]
+    BINDINGS = EXPLORER_BINDINGS
 
     VERTICAL_BREAKPOINTS = [(0, "-tiny"), (24, "-short"), (30, "-medium"), (40, "-tall")]
     """Classes by the terminal's height: what gives way on a small screen (explorer.tcss)."""
@@ -145,9 +114,18 @@ class ExplorerScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Focus the chart, so that the keys work at once (``f`` goes to the fields); show the
-        session the explorer opened with, if any."""
-        self.chart.focus()
-        self.status.show_busy(t("status.loading"))
+        session the explorer opened with, if any.
+
+        A quit that lands between compose and mount (a browser visitor who leaves in the first
+        second, ``ctrl+q`` at once) has Textual 8.2.8 remove the children first and deliver
+        the mount after: then there is nothing to show, and nothing is done.
+        """
+        try:
+            chart, status = self.chart, self.status
+        except NoMatches:
+            return
+        chart.focus()
+        status.show_busy(t("status.loading"))
         if self._opening is not None:
             self.apply_session(self._opening)
 
