@@ -111,3 +111,21 @@ async def test_the_lr_field_takes_a_burst_and_the_run_uses_it() -> None:
         burst(app, [*EMPTY_THEN, *typed("0.001")])
         await settled(pilot)
         assert low.value == "0.001"
+
+
+async def test_the_dialogs_fields_take_a_burst_in_order() -> None:
+    """The export dialog's name and the session dialog's file name are ordered fields too."""
+    app = ExplorerApp(PRESETS[1])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        for opener, field_id in (("e", "#export-name"), ("ctrl+s", "#session-path")):
+            await pilot.press(opener)
+            await wait_until(pilot, lambda field_id=field_id: bool(app.screen.query(field_id)))
+            field = app.screen.query_one(field_id, Input)
+            field.focus()
+            await pilot.pause()
+            burst(app, [*EMPTY_THEN, *typed("lesson")])
+            await settled(pilot)
+            assert field.value == "lesson", field_id
+            await pilot.press("escape")
+            await pilot.pause()

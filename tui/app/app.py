@@ -340,8 +340,7 @@ class ExplorerApp(App[None]):
 
     def _restart_key(self) -> str:
         """The key that restarts the engine, as the user sees it (after their keymap)."""
-        bound = self._keymap.get("restart-engine", "ctrl+r").split(",")[0]
-        return self.get_key_display(Binding(bound, ""))
+        return keys.bound_key(self, "restart-engine")
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:

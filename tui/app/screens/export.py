@@ -18,6 +18,7 @@ from tui import export
 from tui.app.keys import key
 from tui.app.visitor import is_visitor, send
 from tui.app.widgets.message_line import MessageLine
+from tui.app.widgets.ordered_input import OrderedInput
 from tui.engine.result import RunResult
 from tui.files import Contents, whole
 from tui.i18n import t
@@ -69,9 +70,9 @@ class ExportScreen(ModalScreen[None]):
             yield Label(t("export.title", what=count))
             if not is_visitor(self):
                 yield Label(t("export.folder"))
-                yield Input(str(Path.cwd()), id="export-folder")
+                yield OrderedInput(str(Path.cwd()), id="export-folder")
             yield Label(t("export.name"))
-            yield Input(DEFAULT_NAME, id="export-name")
+            yield OrderedInput(DEFAULT_NAME, id="export-name")
             yield Label("", id="export-files", markup=False)
             with Horizontal(classes="buttons"):
                 for fmt in export.SCREEN_FORMATS:

@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Label
 from tui.app.keys import key
 from tui.app.visitor import is_visitor, send
 from tui.app.widgets.message_line import MessageLine
+from tui.app.widgets.ordered_input import OrderedInput
 from tui.i18n import t
 from tui.model.session import Session, SessionError, dumps, from_line, load, save, to_line
 
@@ -44,7 +45,7 @@ class SessionScreen(ModalScreen[Session | None]):
         with Vertical(id="session-dialog", classes="dialog"):
             yield Label(t("session.title"))
             yield Label(t("session.line"))
-            yield Input(to_line(self.session), id="session-line", select_on_focus=True)
+            yield OrderedInput(to_line(self.session), id="session-line", select_on_focus=True)
             with Horizontal(classes="buttons"):
                 yield Button(t("session.copy"), id="copy-line")
                 yield Button(t("session.apply"), id="apply-line")
@@ -55,7 +56,7 @@ class SessionScreen(ModalScreen[Session | None]):
                 yield MessageLine("", id="session-message", classes="message")
                 return
             yield Label(t("session.file"))
-            yield Input(DEFAULT_FILE, id="session-path")
+            yield OrderedInput(DEFAULT_FILE, id="session-path")
             with Horizontal(classes="buttons"):
                 yield Button(t("session.save"), id="save-session", variant="primary")
                 yield Button(t("session.open"), id="open-session")

@@ -13,13 +13,14 @@ from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.validation import ValidationResult, Validator
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
 from tui.app.keys import bound_key, key
 from tui.app.messages import Replied
 from tui.app.widgets.chart import log_ticks
+from tui.app.widgets.footer import FittedFooter
 from tui.app.widgets.ordered_input import OrderedInput
 from tui.engine.protocol import EngineReady, RunDone
 from tui.engine.spec import ParameterError, parse_number
@@ -126,7 +127,7 @@ class SweepScreen(Screen[float | None]):
                 yield field
         yield PlotextPlot(id="sweep-chart")
         yield Static(t("sweep.running"), id="sweep-info")
-        yield Footer()
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         """Ask for the sweep at once; the chart takes the focus so the arrows move the cursor."""
