@@ -147,10 +147,10 @@ async def test_space_in_a_text_field_is_a_space_not_play() -> None:
 
 @pytest.mark.parametrize("shown", [1, 700, 5_000, 65_537, 200_000])
 def test_a_long_runs_prefix_is_thinned_keeping_its_extremes(shown: int) -> None:
-    from tui.app.widgets.chart import MAX_POINTS, _Blocks
+    from tui.app.widgets.chart_points import MAX_POINTS, Blocks
 
     result = descent.run(RunSpec(lr=0.999, epochs=200_000, w0=3.0), "sin(5*w) + 0.01*w**2")
-    step, w, loss, _ = _Blocks(result).points(shown)
+    step, w, loss, _ = Blocks(result).points(shown)
     assert len(step) <= max(MAX_POINTS + 3, shown) and step[-1] == shown
     assert np.all(np.diff(step) > 0) and step.max() <= shown
     assert w.min() == result.w[:shown].min() and w.max() == result.w[:shown].max()

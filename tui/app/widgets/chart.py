@@ -1,13 +1,16 @@
-"""The chart pane: loss, w and lr against the step, drawn with textual-plotext."""
+"""The chart pane: loss, w and lr against the step, drawn with textual-plotext.
+
+What it draws of the runs is in :mod:`~tui.app.widgets.chart_points`, laid out as the panels
+of :mod:`~tui.app.widgets.chart_panels`, with ticks from :mod:`~tui.app.widgets.chart_axes`
+and the lines under the plot (notes and legend) from :mod:`~tui.app.widgets.chart_legend`.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
-from plotext._dict import color_codes as PLOTEXT_COLORS
 from rich.text import Text
 from textual.app import RenderResult
 from textual.reactive import reactive
@@ -15,114 +18,14 @@ from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
 from tui.app.widgets.chart_axes import RUN_STYLES, Style, linear_ticks, padded, pin_style
+from tui.app.widgets.chart_legend import left_out_notes, under_plot
+from tui.app.widgets.chart_panels import Axis, Curve, Panel
+from tui.app.widgets.chart_points import Blocks, LeftOut, path_points, spans, thin
 from tui.engine.losses import LossExpr, parse_loss
 from tui.engine.result import RunResult
 from tui.engine.theory import loss_curve
 from tui.i18n import t
 from tui.model.pins import Pin
-
-#: At most this many points per series are drawn; the data itself is never cut.
-MAX_POINTS = 2000
-
-
-def downsample(x: np.ndarray, *ys: np.ndarray, limit: int = MAX_POINTS) -> list[np.ndarray]:
-    """Keep at most about ``limit`` points, keeping each bucket's first, lowest and highest.
-
-    An oscillation stays visible as the envelope it draws; the last step is always kept.
-    """
-    n = len(x)
-    if n <= limit:
-        return [x, *ys]
-    size = -(-n // (limit // 3))  # steps per bucket, rounded up
-    buckets = -(-n // size)
-    picks = [np.arange(0, n, size), np.array([n - 1])]
-    for y in ys:
-        cells = np.full(buckets * size, np.nan)
-        cells[:n] = np.where(np.isfinite(y), y, np.nan)
-        grid = cells.reshape(buckets, size)
-        rows = np.nonzero(~np.isnan(grid).all(axis=1))[0]
-        if rows.size:
-            picks.append(rows * size + np.nanargmin(grid[rows], axis=1))
-            picks.append(rows * size + np.nanargmax(grid[rows], axis=1))
-    index = np.unique(np.concatenate(picks))
-    return [x[index], *(y[index] for y in ys)]
-
-
-def _thin(result: RunResult) -> list[np.ndarray]:
-    """Step, w, loss and lr of ``result`` as float64, thinned for drawing."""
-    return downsample(
-        result.step.astype(np.float64),
-        result.w.astype(np.float64),
-        result.loss.astype(np.float64),
-        result.rates.astype(np.float64),
-    )
-
-
-#: The most iterates the path view draws (the first ones: where the story happens).
-PATH_POINTS = 200
-
-
-#: Steps per block when a playback thins the first steps of a long run.
-BLOCK = 256
-
-
-class _Blocks:
-    """Each block's first step and extremes in one whole run, to thin any of its prefixes in
-    time proportional to the blocks, not the steps (a playback frame of a long run)."""
-
-    def __init__(self, result: RunResult) -> None:
-        self.result = result
-        arrays = (result.step, result.w, result.loss, result.rates)
-        self.columns = [np.asarray(a, np.float64) for a in arrays]
-        blocks = len(result.w) // BLOCK
-        starts = np.arange(blocks) * BLOCK
-        picks = [starts]
-        for y in self.columns[1:]:
-            grid = y[: blocks * BLOCK].reshape(blocks, BLOCK)
-            finite = np.isfinite(grid)
-            picks.append(starts + np.where(finite, grid, np.inf).argmin(axis=1))
-            picks.append(starts + np.where(finite, grid, -np.inf).argmax(axis=1))
-        self.picks = np.stack(picks, axis=1)
-
-    def points(self, n: int) -> list[np.ndarray]:
-        """The first ``n`` steps, thinned as :func:`downsample` would, keeping extremes."""
-        if n <= MAX_POINTS:
-            return [column[:n] for column in self.columns]
-        full = n // BLOCK
-        index = np.unique(
-            np.concatenate([self.picks[:full].ravel(), np.arange(full * BLOCK, n), [n - 1]])
-        )
-        return downsample(*(column[index] for column in self.columns))
-
-
-def _spans(runs: Sequence[RunResult]) -> dict[str, tuple[float, float]]:
-    """The range of each series over ``runs`` (finite values; ``log loss`` over positive ones),
-    and of the steps: the axes a playback keeps while it fills in."""
-    spans: dict[str, tuple[float, float]] = {}
-    if not runs:
-        return spans
-    spans["steps"] = (1.0, float(max(len(run.w) for run in runs)))
-    columns = {
-        "w": [run.w for run in runs],
-        "loss": [run.loss for run in runs],
-        "lr": [run.rates for run in runs],
-    }
-    for name, arrays in columns.items():
-        values = np.concatenate([a.astype(np.float64) for a in arrays])
-        values = values[np.isfinite(values)]
-        if values.size:
-            spans[name] = (float(values.min()), float(values.max()))
-        if name == "loss" and (values > 0).any():
-            positive = np.log10(values[values > 0])
-            spans["log loss"] = (float(positive.min()), float(positive.max()))
-    return spans
-
-
-def _path(result: RunResult) -> np.ndarray:
-    """(w before each step, the loss there) for the first :data:`PATH_POINTS` steps."""
-    n = min(len(result.w), PATH_POINTS)
-    before = np.concatenate([[np.float32(result.spec.w0)], result.w[: n - 1]]).astype(np.float64)
-    return np.column_stack([before, result.loss[:n].astype(np.float64)])
 
 
 def log_ticks(low: float, high: float, most: int = 6) -> tuple[list[float], list[str]]:
@@ -138,78 +41,6 @@ def log_ticks(low: float, high: float, most: int = 6) -> tuple[list[float], list
     stride = max(1, math.ceil((last - first) / max(1, most - 1)))
     ticks = list(range(first, last + 1, stride))
     return [float(t) for t in ticks], [f"1e{t}" for t in ticks]
-
-
-@dataclass
-class _Curve:
-    """One series as drawn: its points, style, and its names in the legend (long, short)."""
-
-    x: np.ndarray
-    y: np.ndarray
-    style: Style
-    who: str
-    short: str
-    scatter: bool = False
-
-
-@dataclass
-class _Axis:
-    """The series on one y axis of a panel, headed ``name`` in the legend."""
-
-    name: str
-    curves: list[_Curve]
-    yside: str = "left"
-    log: bool = False
-    span: tuple[float, float] | None = None
-    """During playback: the whole runs' range, so that a frame only adds points."""
-
-
-@dataclass
-class _Panel:
-    """One plot of the figure: its axes, the x range, and what else it draws."""
-
-    axes: list[_Axis]
-    xspan: tuple[float, float] | None = None
-    steps: bool = True
-    """Whether x is the step (whole-number ticks)."""
-    xlabel: str | None = None
-    rates: dict[str, float] = field(default_factory=dict)
-    background: _Curve | None = None
-    """A curve drawn first and named in the legend before the series (the path's loss(w))."""
-
-
-#: The plot keeps at least this many rows before a legend or note line is shown.
-MIN_PLOT_ROWS = 6
-#: At most this many lines of notes under the plot.
-NOTE_LINES = 3
-
-
-class _LeftOut:
-    """How many of a run's first n steps each series cannot draw: inf/nan, and (``loss <= 0``)
-    finite losses with no log. Counted per block of :data:`BLOCK` steps once, so that a
-    playback frame of a long run costs a block's worth of steps, not the run's."""
-
-    def __init__(self, result: RunResult) -> None:
-        loss = result.loss
-        self.series = {"w": result.w, "loss": loss, "lr": result.rates, "loss <= 0": loss}
-        self.sums: dict[str, np.ndarray] = {}
-        whole = len(result.w) // BLOCK * BLOCK
-        for key in self.series:
-            blocks = self._mask(key, whole).reshape(-1, BLOCK).sum(axis=1)
-            self.sums[key] = np.concatenate([[0], np.cumsum(blocks)])
-
-    def _mask(self, key: str, stop: int, start: int = 0) -> np.ndarray:
-        """Which of steps ``start``..``stop`` of series ``key`` are left out."""
-        values = self.series[key][start:stop]
-        if key == "loss <= 0":
-            return np.isfinite(values) & (values <= 0)
-        return ~np.isfinite(values)
-
-    def count(self, key: str, n: int) -> int:
-        """Of the first ``n`` steps of series ``key``, how many are left out."""
-        full = min(n // BLOCK, len(self.sums[key]) - 1)
-        tail = int(np.count_nonzero(self._mask(key, n, full * BLOCK)))
-        return int(self.sums[key][full]) + tail
 
 
 def _compact_number(value: float) -> str:
@@ -249,11 +80,11 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
         self._rendered: tuple[tuple[object, ...], RenderResult] | None = None
         self._whole: dict[str, tuple[float, float]] = {}
         self._whole_runs: list[RunResult] = []
-        self._blocks: list[_Blocks] = []
+        self._blocks: list[Blocks] = []
         self._results: list[tuple[Pin | None, RunResult]] = []
-        self._left_out: list[_LeftOut] = []
-        self._whole_left_out: list[_LeftOut] = []
-        self.panels: list[_Panel] = []
+        self._left_out: list[LeftOut] = []
+        self._whole_left_out: list[LeftOut] = []
+        self.panels: list[Panel] = []
         """What the plot draws, built by :meth:`replot` (the current run first, then pins)."""
         self.notes: list[str] = []
         """One line per series with points left out: which, how many and why."""
@@ -280,9 +111,9 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
         )
         if not same:  # frame after frame of one playback: the same whole runs, done once
             self._whole_runs = list(whole)
-            self._whole = _spans(whole)
-            self._blocks = [_Blocks(run) for run in whole]
-            self._whole_left_out = [_LeftOut(run) for run in whole]
+            self._whole = spans(whole)
+            self._blocks = [Blocks(run) for run in whole]
+            self._whole_left_out = [LeftOut(run) for run in whole]
         drawn = [(pin, pin.result) for pin in pins if pin.result is not None]
         if whole:
             # Playback: ``whole`` is the run then each drawn pin's, in order; thin the prefixes
@@ -293,14 +124,14 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
                 for (pin, run), blocks in zip(drawn, self._blocks[1:], strict=True)
             ]
         else:
-            self._points = _thin(result)
-            self._pin_points = [(pin, _thin(run)) for pin, run in drawn]
+            self._points = thin(result)
+            self._pin_points = [(pin, thin(run)) for pin, run in drawn]
         self._results = [(None, result), *drawn]
         runs = [run for _, run in self._results]
-        self._left_out = self._whole_left_out if whole else [_LeftOut(run) for run in runs]
+        self._left_out = self._whole_left_out if whole else [LeftOut(run) for run in runs]
         self.loss_expr = parse_loss(result.loss_expr)
-        self._path = _path(result)
-        self._pin_paths = [(pin, _path(run)) for pin, run in drawn]
+        self._path = path_points(result)
+        self._pin_paths = [(pin, path_points(run)) for pin, run in drawn]
         self.replot()
 
     def render(self) -> RenderResult:
@@ -318,7 +149,15 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
         if self._rendered is not None and self._rendered[0] == key:
             return self._rendered[1]
         width, height = self.size.width, self.size.height
-        lines = self.under_plot(width, height)
+        lines = under_plot(
+            self.notes,
+            self.panels,
+            width,
+            height,
+            console=self.app.console,
+            warning=self.app.theme_variables.get("warning", "yellow"),
+            no_color=self.app.no_color,
+        )
         try:
             plot = self._build(width, height - len(lines))
         except Exception as err:  # noqa: BLE001 - plotext may fail at odd sizes; keep the app
@@ -326,72 +165,6 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
         rendered = Text("\n").join([plot, *lines])
         self._rendered = (key, rendered)
         return rendered
-
-    def under_plot(self, width: int, height: int) -> list[Text]:
-        """The lines under the plot: the notes first (they say what the plot does not show),
-        wrapped at words, then the legend, as many as leave the plot :data:`MIN_PLOT_ROWS`
-        rows; notes cut short end in an ellipsis."""
-        room = max(0, height - MIN_PLOT_ROWS)
-        allowed = min(NOTE_LINES, room - 1)  # a line is kept for the legend
-        notes: list[Text] = []
-        if allowed > 0:
-            style = f"bold {self.app.theme_variables.get('warning', 'yellow')}"
-            for note in self.notes:
-                notes.extend(Text(note, style=style).wrap(self.app.console, width))
-            if len(notes) > allowed:
-                notes = notes[:allowed]
-                notes[-1].truncate(width - 1)
-                notes[-1].rstrip()
-                notes[-1].append("…")
-        return [*notes, *self.legend(width, room - len(notes))]
-
-    def legend(self, width: int, room: int = 99) -> list[Text]:
-        """The legend in at most ``room`` lines of ``width`` cells: a line per series name (its
-        heading, then each run's glyph in its colour and name); the pins by number alone (as
-        the comparison table shows them) where their full names do not fit; all on one line
-        if the lines do not fit."""
-        if room <= 0:
-            return []
-        groups: list[tuple[str, list[_Curve]]] = []
-        for panel in self.panels:
-            for axis in panel.axes:
-                background = [panel.background] if panel.background is not None else []
-                groups.append((axis.name, [*background, *axis.curves]))
-        lines: list[Text] = []
-        for short in (False, True):
-            lines = [
-                self._legend_line(name, curves, short, self.app.no_color) for name, curves in groups
-            ]
-            if all(line.cell_len <= width for line in lines):
-                break
-        if len(lines) > room:  # one line: each run's glyphs side by side (loss/w  ⢕/▞ run)
-            lines = [self._legend_runs(groups, self.app.no_color)]
-        for line in lines:
-            line.truncate(width, overflow="ellipsis")
-        return lines[:room]
-
-    @staticmethod
-    def _legend_runs(groups: list[tuple[str, list[_Curve]]], no_color: bool) -> Text:
-        line = Text("/".join(name for name, _ in groups), style="bold")
-        for curves in zip(*(curves for _, curves in groups), strict=True):
-            line.append("  ")
-            for index, curve in enumerate(curves):
-                if index:
-                    line.append("/")
-                line.append(
-                    curve.style.glyph, style="" if no_color else _rich_color(curve.style.color)
-                )
-            line.append(curves[0].short)
-        return line
-
-    @staticmethod
-    def _legend_line(name: str, curves: list[_Curve], short: bool, no_color: bool) -> Text:
-        line = Text(name, style="bold")
-        for curve in curves:
-            line.append("  ")
-            line.append(curve.style.glyph, style=_rich_color(curve.style.color, no_color))
-            line.append(" " + (curve.short if short else curve.who))
-        return line
 
     def watch_view(self) -> None:
         """Redraw in the new view."""
@@ -413,13 +186,13 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
             self.refresh()
             return
         if self.view == "all":
-            self.panels = [_Panel([self._axis(name)]) for name in ("loss", "w", "lr")]
+            self.panels = [Panel([self._axis(name)]) for name in ("loss", "w", "lr")]
         elif self.view == "path":
             self.panels = [self._path_panel()]
         elif self.view == "loss+w":
-            self.panels = [_Panel([self._axis("loss"), self._axis("w", yside="right")])]
+            self.panels = [Panel([self._axis("loss"), self._axis("w", yside="right")])]
         else:
-            self.panels = [_Panel([self._axis(self.view)])]
+            self.panels = [Panel([self._axis(self.view)])]
         for panel in self.panels:
             if panel.steps:
                 steps = self._whole.get("steps", (1.0, 1.0))[1] if self._whole else 1.0
@@ -437,45 +210,32 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
             return name, name
         return pin.label, f"#{pin.number}"
 
-    def _axis(self, name: str, yside: str = "left") -> _Axis:
+    def _axis(self, name: str, yside: str = "left") -> Axis:
         """Series ``name`` of the run and each pin, with the notes on the points left out."""
         column = {"w": 1, "loss": 2, "lr": 3}[name]
         log = name == "loss" and self.log_loss
         runs: list[tuple[Pin | None, list[np.ndarray]]] = [(None, self._points)]
         runs += self._pin_points
-        curves: list[_Curve] = []
+        curves: list[Curve] = []
         for (pin, points), (_, result), left_out in zip(
             runs, self._results, self._left_out, strict=True
         ):
             style = RUN_STYLES[name] if pin is None else pin_style(pin, name)
             who, short = self._who(pin)
-            self._note_left_out(left_out, len(result.w), log, name, pin)
+            series = name if pin is None else f"#{pin.number} {name}"
+            self.notes += left_out_notes(left_out, len(result.w), log, name, series)
             x, y = points[0], points[column]
             keep = np.isfinite(y) & (y > 0) if log else np.isfinite(y)
             y = np.log10(y[keep]) if log else y[keep]
-            curves.append(_Curve(x[keep], y, style, who, short))
+            curves.append(Curve(x[keep], y, style, who, short))
         span = self._whole.get(f"log {name}" if log else name) if self._whole else None
         heading = t("chart.legend.log", name=name) if log else name
-        return _Axis(heading, curves, yside, log, span)
+        return Axis(heading, curves, yside, log, span)
 
-    def _note_left_out(
-        self, left_out: _LeftOut, total: int, log: bool, name: str, pin: Pin | None
-    ) -> None:
-        """Note how many of the first ``total`` steps of a series are not drawn, and why."""
-        series = name if pin is None else f"#{pin.number} {name}"
-        bad = left_out.count(name, total)
-        nonpositive = left_out.count("loss <= 0", total) if log else 0
-        if bad:
-            self.notes.append(t("chart.not_drawn", series=series, count=bad, total=total))
-        if nonpositive:
-            self.notes.append(
-                t("chart.log_not_drawn", series=series, count=nonpositive, total=total)
-            )
-
-    def _path_panel(self) -> _Panel:
+    def _path_panel(self) -> Panel:
         """The loss as a function of w, with each iterate of the run (and the pins) on it."""
         paths: list[tuple[Pin | None, np.ndarray]] = [(None, self._path), *self._pin_paths]
-        curves: list[_Curve] = []
+        curves: list[Curve] = []
         for pin, path in paths:
             keep = np.isfinite(path[:, 0]) & np.isfinite(path[:, 1])
             left = int(len(path) - np.count_nonzero(keep))
@@ -486,8 +246,8 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
                     t("chart.path_not_drawn", series=series, count=left, total=len(path))
                 )
             style = RUN_STYLES["path"] if pin is None else pin_style(pin, "path")
-            curves.append(_Curve(path[keep, 0], path[keep, 1], style, who, short, scatter=True))
-        panel = _Panel([_Axis("path", curves)], steps=False, xlabel="w")
+            curves.append(Curve(path[keep, 0], path[keep, 1], style, who, short, scatter=True))
+        panel = Panel([Axis("path", curves)], steps=False, xlabel="w")
         ws = np.concatenate([curve.x for curve in curves])
         if self.loss_expr is None or not ws.size:
             return panel
@@ -496,7 +256,7 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
         grid = np.linspace(low - margin, high + margin, 200)
         curve = np.array(loss_curve(self.loss_expr, grid.tolist()))
         keep = np.isfinite(curve)
-        panel.background = _Curve(grid[keep], curve[keep], RUN_STYLES["loss"], "loss(w)", "loss(w)")
+        panel.background = Curve(grid[keep], curve[keep], RUN_STYLES["loss"], "loss(w)", "loss(w)")
         panel.xspan = (float(grid[keep].min()), float(grid[keep].max())) if keep.any() else None
         return panel
 
@@ -523,7 +283,7 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
         markers tell the series apart."""
         return "default" if self.app.no_color else style.color
 
-    def _draw(self, plt: Plot, panel: _Panel, width: int, rows: int) -> None:
+    def _draw(self, plt: Plot, panel: Panel, width: int, rows: int) -> None:
         """Draw ``panel`` on ``plt``, ``rows`` tall, with ticks of our own on every axis."""
         if panel.background is not None:
             back = panel.background
@@ -582,14 +342,3 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
                 plt.hline(rate, color)
                 # At the right end of the steps, where a descent has settled.
                 plt.text(label, panel.xspan[1], rate, color=color, alignment="right")
-
-
-def _rich_color(color: str | int, no_color: bool = False) -> str:
-    """A plotext colour as a Rich style (``color(n)``), the same the plot is drawn in (none
-    under ``NO_COLOR``, as the plot)."""
-    if no_color:
-        return ""
-    if isinstance(color, int):
-        return f"color({color})"
-    code = PLOTEXT_COLORS.get(color)
-    return f"color({code})" if code is not None else ""
