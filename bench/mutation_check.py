@@ -391,6 +391,39 @@ PROOFS: tuple[Mutant, ...] = (
         ("tests/test_snapshots.py::test_the_sweep_views_numbers",),
         "item 8: the sweep screen shows the best rate as the steepest",
     ),
+    # --- code split out of long modules (chart_legend, chart_points, room_engine)
+    Mutant(
+        "legend-long-names-only",
+        "tui/app/widgets/chart_legend.py",
+        'line.append(" " + (curve.short if short else curve.who))',
+        'line.append(" " + curve.who)',
+        ("tests/test_chart.py::test_a_narrow_chart_names_the_pins_by_number_as_their_table_does",),
+        "a narrow legend cuts the pins' full names instead of naming them by number",
+    ),
+    Mutant(
+        "playback-thin-drops-highs",
+        "tui/app/widgets/chart_points.py",
+        "            picks.append(starts + np.where(finite, grid, -np.inf).argmax(axis=1))\n",
+        "",
+        ("tests/test_playback.py::test_a_long_runs_prefix_is_thinned_keeping_its_extremes",),
+        "a playback frame of a long run loses each block's highest point",
+    ),
+    Mutant(
+        "room-unreachable-as-stopped",
+        "tui/app/room_engine.py",
+        'return self.failure or msg("engine.hub_stopped")',
+        'return msg("engine.hub_stopped")',
+        ("tests/test_room_engine.py",),
+        "a hub never reached is said to have stopped",
+    ),
+    Mutant(
+        "room-wrong-key-as-stopped",
+        "tui/app/room_engine.py",
+        "                break  # a wrong key: trying again will not help",
+        "                return None",
+        ("tests/test_room_engine.py::test_a_wrong_key_is_a_hub_out_of_reach",),
+        "a hub refusing the key is said to have stopped",
+    ),
 )
 
 
