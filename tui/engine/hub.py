@@ -379,8 +379,10 @@ def main(argv: list[str] | None = None) -> None:
     if not line.endswith(b"\n"):
         os._exit(0)  # the supervisor went before it gave the key
     authkey = bytes.fromhex(line.decode("ascii"))
-    threading.Thread(target=_exit_when_orphaned, args=(pipe, address), daemon=True).start()
+    # The socket first: a watch that saw the supervisor gone before the hub had bound it
+    # would find no socket to remove, and leave its folder behind.
     hub = Hub(address, authkey)
+    threading.Thread(target=_exit_when_orphaned, args=(pipe, address), daemon=True).start()
     threading.Thread(target=hub.serve_forever, name="lr-explorer-hub-accept", daemon=True).start()
     hub.load()
     threading.Event().wait()  # until the supervisor goes (_exit_when_orphaned) or kills us
