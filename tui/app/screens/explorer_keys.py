@@ -4,12 +4,12 @@ order; all of them are in the help and the command palette (their words are the 
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from textual.binding import BindingType
 
 from tui.app.keys import key
 
 #: A class's first minute comes first: 1 2 3, play, pin, the range test, demo, help.
-EXPLORER_BINDINGS: list[Binding] = [
+EXPLORER_BINDINGS: list[BindingType] = [
     key("1", "preset(1)", "preset-1"),
     key("2", "preset(2)", "preset-2"),
     key("3", "preset(3)", "preset-3"),
