@@ -27,6 +27,7 @@ from tui.app.markup import escape
 from tui.app.messages import EngineLost, Replied
 from tui.app.screens.explorer import TYPING_KEY_ACTIONS, ExplorerScreen
 from tui.app.screens.sweep import SweepScreen
+from tui.app.svg_cells import fix_cell_widths
 from tui.app.themes import HIGH_CONTRAST
 from tui.app.widgets.pins_table import PinsTable
 from tui.engine.protocol import EngineReady, RunDone, RunFailed
@@ -211,6 +212,11 @@ class ExplorerApp(App[None]):
         """Stop the engine at once: quitting never waits for TensorFlow."""
         self._quitting = True
         self.engine.stop()
+
+    def export_screenshot(self, *, title: str | None = None, simplify: bool = False) -> str:
+        """Textual's screenshot with every Chinese character two cells wide, as on the screen
+        (:mod:`tui.app.svg_cells`): the export screen's SVG, the palette's screenshot."""
+        return fix_cell_widths(super().export_screenshot(title=title, simplify=simplify))
 
     def note_written(self, folder: Path, names: Sequence[str]) -> None:
         """Note files this app wrote into ``folder`` (see :attr:`wrote`)."""
