@@ -71,6 +71,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import aiohttp
+import numpy as np
 import pyte
 
 from tui.i18n import catalogue
@@ -162,11 +163,12 @@ def origin_of(url: str) -> str:
 def first_row_pattern(lr: float, w0: float = W0) -> re.Pattern[str]:
     """The log's first row for a run at ``lr`` from ``w0`` on the lesson's loss (w + 1)^2:
     step 1, w = w0 - lr * 2 (w0 + 1), the loss at w0, then lr, each with 6 decimals as the log
-    shows them. Rates are hundredths in this bench, so float32's last bits never reach the
-    sixth decimal."""
-    w = w0 - lr * 2 * (w0 + 1)
-    loss = (w0 + 1) ** 2
-    cells = (f"{w:.6f}", f"{loss:.6f}", f"{lr:.6f}")
+    shows them, computed in float32 as the lesson's loop computes them: lr 0.88 gives
+    w = -5.559999, not -5.560000 (float32's 0.88 is 0.87999999523)."""
+    f32 = np.float32
+    w = f32(w0) - f32(f32(lr) * f32(f32(2) * (f32(w0) + f32(1))))
+    loss = f32(f32(w0) + f32(1)) ** 2
+    cells = (f"{float(w):.6f}", f"{float(loss):.6f}", f"{float(f32(lr)):.6f}")
     return re.compile(r"(?<![\w.])1\s+" + r"\s+".join(map(re.escape, cells)) + r"(?![\w.])")
 
 
