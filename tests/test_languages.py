@@ -113,7 +113,8 @@ async def test_switching_language_keeps_everything_on_screen(
         assert app.query_one("#lr", Input).border_title == zh("field.lr")
         state = str(app.query_one("#playback-state", Label).render())
         where = zh("playback.at", step=18, total=20)
-        paused = zh("playback.paused", where=where, speed=5, **dict.fromkeys(PLAYBACK_KEYS, ""))
+        speed = zh("playback.speed", count=5)
+        paused = zh("playback.paused", where=where, speed=speed, **dict.fromkeys(PLAYBACK_KEYS, ""))
         assert state.startswith(paused.split("   ")[0])
         footer = app.query_one(Footer)
         words = {str(key.description) for key in footer.query("FooterKey")}  # type: ignore[attr-defined]

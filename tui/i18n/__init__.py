@@ -98,6 +98,14 @@ def t(key: str, /, **args: Any) -> str:
     return template.format(**args) if args else template
 
 
+def counted(key: str, count: int, /, **args: Any) -> str:
+    """:func:`t` of ``key``, or of ``key.one`` for a count of one where the catalogue has it
+    (English: ``1 pin``, ``2 pins``); ``count`` fills ``{count}``."""
+    one = f"{key}.one"
+    chosen = one if count == 1 and one in catalogue("en") else key
+    return t(chosen, count=count, **args)
+
+
 @cache
 def _page(code: str, name: str) -> str:
     return resources.files(f"tui.i18n.{code}").joinpath(name).read_text(encoding="utf-8")

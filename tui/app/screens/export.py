@@ -21,7 +21,7 @@ from tui.app.widgets.message_line import MessageLine
 from tui.app.widgets.ordered_input import OrderedInput
 from tui.engine.result import RunResult
 from tui.files import Contents, whole
-from tui.i18n import t
+from tui.i18n import counted, t
 
 #: The name exported files start with unless the user types another.
 DEFAULT_NAME = "lr-run"
@@ -66,7 +66,9 @@ class ExportScreen(ModalScreen[None]):
         """Folder (not for a visitor), name, what to write, the button, and a line for what
         happened."""
         with Vertical(id="export-dialog", classes="dialog"):
-            count = t("export.with_pins", pins=len(self.pins)) if self.pins else t("export.current")
+            count = (
+                counted("export.with_pins", len(self.pins)) if self.pins else t("export.current")
+            )
             yield Label(t("export.title", what=count))
             if not is_visitor(self):
                 yield Label(t("export.folder"))

@@ -17,7 +17,7 @@ from textual.widgets import Digits, Label
 from tui.app.keys import bound_key
 from tui.app.markup import escape
 from tui.engine.result import RunResult
-from tui.i18n import t
+from tui.i18n import counted, t
 
 #: Playback speeds, in steps a second; ``>`` and ``<`` move along them.
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 1_000, 10_000)
@@ -240,7 +240,8 @@ class PlaybackBar(Vertical):
         else:
             where = t("playback.at", step=self.shown, total=self.total)
         state = "playing" if self.playing else "paused" if self.shown is not None else "stopped"
-        line = t(f"playback.{state}", where=where, speed=SPEEDS[self.speed])
+        speed = counted("playback.speed", SPEEDS[self.speed])
+        line = t(f"playback.{state}", where=where, speed=speed)
         keys = {name: escape(bound_key(self.app, id)) for name, id in PLAYBACK_KEYS.items()}
         with_keys = f"{line}   {t('playback.keys', **keys)}"
         room = self.content_size.width
