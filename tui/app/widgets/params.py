@@ -191,9 +191,14 @@ def _flags(spec: RunSpec) -> tuple[bool, bool]:
 
 
 def _choice(name: str, options: tuple[str, ...], value: str, tooltip: str) -> Select[str]:
-    """A drop-down of ``options`` titled ``name`` (the title goes on in ``on_mount``)."""
+    """A drop-down of ``options`` titled ``name`` (the title goes on in ``on_mount``), each
+    shown in the current language (``choice.<option>``), its value the option's own name (the
+    one ``--schedule`` and ``--optimizer`` take)."""
     select: Select[str] = Select(
-        [(option, option) for option in options], value=value, allow_blank=False, id=name
+        [(t(f"choice.{option}"), option) for option in options],
+        value=value,
+        allow_blank=False,
+        id=name,
     )
     select.border_title = t(f"field.{name}")
     select.tooltip = tooltip
