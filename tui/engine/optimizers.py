@@ -25,10 +25,11 @@ Two backends run keras's own ``apply_gradients`` in a ``tf.while_loop``:
   step against about 1 ms eager. :func:`xla_trusted` checks it once per optimizer on this
   machine, against graph mode bit for bit, and the engine falls back to graph mode otherwise.
 - ``"graph"``, the eager kernels without XLA: about 50 us a step. The loss is taken lane by
-  lane, as scalars, unless its ops are the IEEE-rounded ones (:data:`GRAPH_VECTOR_OPS`): Eigen's
-  vectorised sin, cos, atan... differ in the last bit from the scalar path that a one-element
-  eager tensor takes (a vector of 8 lanes of ``sin(3*w) + 0.1*w**2`` under Adam differed from
-  the eager loop in 248 of 512 values).
+  lane, as scalars, unless its ops are the IEEE-rounded ones (``LossExpr.vector_exact``, from
+  the function registry's ``vector_exact``): Eigen's vectorised sin, cos, atan... differ in
+  the last bit from the scalar path that a one-element eager tensor takes (a vector of 8
+  lanes of ``sin(3*w) + 0.1*w**2`` under Adam differed from the eager loop in 248 of 512
+  values).
 """
 
 from __future__ import annotations
@@ -46,10 +47,6 @@ tf = tfenv.load()
 
 #: The backends a :class:`LanesRunner` compiles for (see the module docstring).
 BACKENDS = ("xla", "graph")
-
-#: The loss ops graph mode may take on a vector of lanes: IEEE arithmetic, rounded the same for
-#: a vector as for a scalar. Any other op makes graph mode go lane by lane.
-GRAPH_VECTOR_OPS = frozenset({"add", "sub", "mul", "div", "neg", "square"})
 
 
 def keras_optimizer(kind: str, beta: float, learning_rate: Any) -> Any:
@@ -104,7 +101,7 @@ class LanesRunner:
         fn = loss.tf_function()
         if backend == "xla" and not loss.xla_exact:
             raise ValueError(f"not an XLA-exact loss: {expr!r}")
-        vector = loss.xla_exact if backend == "xla" else loss.ops <= GRAPH_VECTOR_OPS
+        vector = loss.xla_exact if backend == "xla" else loss.vector_exact
         jit = backend == "xla"
         self.w = tf.Variable(tf.zeros([lanes]), name="w")
         self.rates = tf.Variable(tf.zeros([lanes]), name="rates")
