@@ -42,13 +42,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tui.engine.loss_errors import NAME_HINTS, REFUSED_NODES, LossError, python_syntax
-from tui.engine.loss_functions import (
-    BINARY_OPERATORS,
-    FUNCTIONS,
-    REGISTRY,
-    VECTOR_EXACT_OPS,
-    XLA_EXACT_OPS,
-)
+from tui.engine.loss_functions import BINARY_OPERATORS, FUNCTIONS, REGISTRY, XLA_EXACT_OPS
 from tui.engine.loss_ir import IntPow, Node, Num, Op, W, builder, ops_of
 from tui.engine.loss_syntax import (
     ATOM_PRECEDENCE,
@@ -141,12 +135,6 @@ class LossExpr:
     def xla_exact(self) -> bool:
         """Whether every op is in :data:`XLA_EXACT_OPS`, so XLA reproduces the eager loop's bits."""
         return self.ops <= XLA_EXACT_OPS
-
-    @property
-    def vector_exact(self) -> bool:
-        """Whether every op is in :data:`VECTOR_EXACT_OPS`, so graph mode may take it on a
-        vector of lanes and still give each lane the eager loop's bits."""
-        return self.ops <= VECTOR_EXACT_OPS
 
     def tf_function(self) -> Callable[[tf.Tensor], tf.Tensor]:
         """Build the elementwise TensorFlow loss ``w -> loss(w)`` (imports TensorFlow).

@@ -25,8 +25,8 @@ Two backends run keras's own ``apply_gradients`` in a ``tf.while_loop``:
   step against about 1 ms eager. :func:`xla_trusted` checks it once per optimizer on this
   machine, against graph mode bit for bit, and the engine falls back to graph mode otherwise.
 - ``"graph"``, the eager kernels without XLA: about 50 us a step. The loss is taken lane by
-  lane, as scalars, unless its ops are the IEEE-rounded ones (``LossExpr.vector_exact``, from
-  the function registry's ``vector_exact``): Eigen's vectorised sin, cos, atan... differ in
+  lane, as scalars, unless its ops are the IEEE-rounded ones (the function
+  registry's ``VECTOR_EXACT_OPS``): Eigen's vectorised sin, cos, atan... differ in
   the last bit from the scalar path that a one-element eager tensor takes (a vector of 8
   lanes of ``sin(3*w) + 0.1*w**2`` under Adam differed from the eager loop in 248 of 512
   values).
@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from tui.engine import tfenv
+from tui.engine.loss_functions import VECTOR_EXACT_OPS
 from tui.engine.losses import SEED_LOSS, parse_loss
 
 tf = tfenv.load()
@@ -101,7 +102,7 @@ class LanesRunner:
         fn = loss.tf_function()
         if backend == "xla" and not loss.xla_exact:
             raise ValueError(f"not an XLA-exact loss: {expr!r}")
-        vector = loss.xla_exact if backend == "xla" else loss.vector_exact
+        vector = loss.xla_exact if backend == "xla" else loss.ops <= VECTOR_EXACT_OPS
         jit = backend == "xla"
         self.w = tf.Variable(tf.zeros([lanes]), name="w")
         self.rates = tf.Variable(tf.zeros([lanes]), name="rates")
