@@ -106,8 +106,11 @@ def test_the_lessons_three_tables_on_the_graph_path() -> None:
     assert {result.backend for result in batch} == {"graph"}
 
 
-def spec_of(rng: np.random.Generator, schedule: str, optimizer: str) -> RunSpec:
-    """A random run with ``schedule`` and ``optimizer`` (warm-up sometimes, any beta)."""
+def spec_of(
+    rng: np.random.Generator, schedule: str, optimizer: str, beta: float | None = None
+) -> RunSpec:
+    """A random run with ``schedule`` and ``optimizer`` (warm-up sometimes), at ``beta`` if
+    given, else at a random one."""
     return RunSpec(
         w0=float(rng.choice([5.0, rng.uniform(-10, 10)])),
         lr=float(10 ** rng.uniform(-3, 0.1)),
@@ -118,7 +121,7 @@ def spec_of(rng: np.random.Generator, schedule: str, optimizer: str) -> RunSpec:
         schedule=random_schedule(rng, schedule) if schedule in KERAS_SCHEDULES else None,
         warmup=int(rng.choice([0, rng.integers(1, 12)])),
         optimizer=optimizer,
-        beta=float(rng.choice([0.9, rng.uniform(0, 0.99)])),
+        beta=float(rng.choice([0.9, rng.uniform(0, 0.99)])) if beta is None else beta,
     ).validate()
 
 

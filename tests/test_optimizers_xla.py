@@ -14,7 +14,7 @@ import pytest
 import tensorflow as tf
 from conftest import bits
 from eager_reference import eager_run_spec
-from test_schedules_optimizers import random_schedule
+from test_graph_path import spec_of
 
 from tui.engine import descent, optimizers, tfenv
 from tui.engine.losses import parse_loss
@@ -38,22 +38,6 @@ LOSSES = (
 def xla_expected(kind: str) -> bool:
     """Whether the engine should run ``kind`` under XLA here (both probes trust it)."""
     return descent.xla_in_use() and optimizers.xla_trusted(kind)
-
-
-def spec_of(rng: np.random.Generator, schedule: str, kind: str, beta: float) -> RunSpec:
-    """A random run with ``schedule``, ``kind`` and ``beta`` (warm-up sometimes)."""
-    return RunSpec(
-        w0=float(rng.choice([5.0, rng.uniform(-10, 10)])),
-        lr=float(10 ** rng.uniform(-3, 0.1)),
-        epochs=int(rng.integers(1, 40)),
-        decay=float(rng.uniform(0.8, 1.0)) if schedule == "exponential" else None,
-        decay_steps=float(rng.choice([1.0, rng.uniform(0.5, 5)])),
-        staircase=bool(rng.random() < 0.3),
-        schedule=random_schedule(rng, schedule) if schedule in KERAS_SCHEDULES else None,
-        warmup=int(rng.choice([0, rng.integers(1, 12)])),
-        optimizer=kind,
-        beta=beta,
-    ).validate()
 
 
 def assert_same_as_eager(result: descent.RunResult, spec: RunSpec, text: str) -> None:
