@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from app_helpers import wait_until
+from test_sweep_screen import open_sweep
 from textual.widgets import Input, Static
 
 from tui import settings
@@ -17,15 +17,6 @@ from tui.app import ExplorerApp
 from tui.app.pilot_helpers import wait_for_run
 from tui.app.screens.sweep import SweepScreen
 from tui.engine.sweep import suggest
-
-
-async def open_sweep(pilot) -> SweepScreen:
-    """Open the range test on the lesson's loss and wait for its results."""
-    app = pilot.app
-    await wait_for_run(pilot)
-    await pilot.press("escape", "s")
-    await wait_until(pilot, lambda: isinstance(app.screen, SweepScreen) and app.screen.sweep)
-    return app.screen
 
 
 def mark(key: str, rate: float) -> str:
