@@ -162,6 +162,17 @@ def send_all(mailbox: Mailbox[RunRequest], requests: Sink) -> None:
         requests.close()
 
 
+def start_sender(requests: Sink) -> tuple[Mailbox[RunRequest], threading.Thread]:
+    """A mailbox and the sender thread that writes what it holds to ``requests`` (started;
+    never waited for: after the engine is killed, or its pipes are closed, its write fails)."""
+    mailbox: Mailbox[RunRequest] = Mailbox()
+    sender = threading.Thread(
+        target=send_all, args=(mailbox, requests), name="lr-explorer-engine-sender", daemon=True
+    )
+    sender.start()
+    return mailbox, sender
+
+
 class _Link:
     """One engine process with its pipes and its sender thread."""
 
@@ -191,14 +202,7 @@ class _Link:
         requests_in.close()
         replies_out.close()
         self.replies = replies_in
-        self.mailbox: Mailbox[RunRequest] = Mailbox()
-        self.sender = threading.Thread(
-            target=send_all,
-            args=(self.mailbox, requests_out),
-            name="lr-explorer-engine-sender",
-            daemon=True,  # never waited for: after the engine is killed, its write fails
-        )
-        self.sender.start()
+        self.mailbox, self.sender = start_sender(requests_out)
 
     def alive(self) -> bool:
         """Whether the engine process is still running."""
@@ -241,14 +245,7 @@ class _ThreadLink:
         )
         self.thread.start()
         self.replies = replies_in
-        self.mailbox: Mailbox[RunRequest] = Mailbox()
-        self.sender = threading.Thread(
-            target=send_all,
-            args=(self.mailbox, requests_out),
-            name="lr-explorer-engine-sender",
-            daemon=True,
-        )
-        self.sender.start()
+        self.mailbox, self.sender = start_sender(requests_out)
 
     def alive(self) -> bool:
         """Whether the serving loop is still running."""
