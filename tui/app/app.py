@@ -203,7 +203,7 @@ class ExplorerApp(App[None]):
         except (OSError, ValueError) as err:  # no process could be made (limits, memory)
             self._engine_state = "stopped"
             why = t("status.not_started", why=escape(str(err)), key=self._restart_key())
-            self.explorer.status.show_busy(why)
+            self._show_busy(why)
             self.notify(why, title=t("note.lost"), severity="error", timeout=60)
             return
         self.read_engine()
@@ -307,13 +307,12 @@ class ExplorerApp(App[None]):
         self._owners.clear()
         if self._quitting:
             return
-        status = self.explorer.status
         why = escape(str(event.reason))
         asked, self._restart_asked = self._restart_asked, False
         if asked:
-            status.show_busy(t("status.restart_asked"))
+            self._show_busy(t("status.restart_asked"))
         elif self._restarts.died(time.monotonic()):
-            status.show_busy(t("status.restarting", why=why))
+            self._show_busy(t("status.restarting", why=why))
             self.notify(
                 t("note.restarting", why=why), title=t("note.lost"), severity="warning", timeout=15
             )
@@ -326,17 +325,27 @@ class ExplorerApp(App[None]):
                 why=why,
                 key=self._restart_key(),
             )
-            status.show_busy(text)
+            self._show_busy(text)
             self.notify(text, title=t("note.lost"), severity="error", timeout=60)
             return
         self._engine_state = "restarting"
         self._start_engine()
 
+    def _show_busy(self, text: str) -> None:
+        """Say ``text`` on the explorer's status line, if it is there: it is not while the
+        explorer is composed again in the other language, nor while the app tears it down at
+        exit, and an engine's news may arrive then (the engine is restarted all the same)."""
+        try:
+            status = self.explorer.status
+        except NoMatches:
+            return
+        status.show_busy(text)
+
     def action_restart_engine(self) -> None:
         """Restart the engine (after it kept stopping, or if it seems stuck) and run again."""
         self._restarts.reset()
         if self._engine_state == "stopped":  # no engine and no reader: start afresh
-            self.explorer.status.show_busy(t("status.restart_asked"))
+            self._show_busy(t("status.restart_asked"))
             self._engine_state = "restarting"
             self._start_engine()
         else:  # the reader sees this one stop, and _engine_lost starts the next
