@@ -464,6 +464,8 @@ CODE_WORDS = {
     "staircase",
     "t_mul",
     "w0",
+    "w1",
+    "w2",
 }
 
 

@@ -4,7 +4,8 @@
 lowers powers, giving a tree of these nodes as :attr:`~tui.engine.losses.LossExpr.program`:
 
 * :class:`Num`: a folded constant (float64; it enters TensorFlow rounded to float32);
-* :class:`W`: the parameter ``w``;
+* :class:`W`: a parameter: ``w`` of a one-parameter loss, or ``w1``/``w2`` of a two-parameter
+  loss (``index`` 0 or 1);
 * :class:`Op`: an operation of :data:`~tui.engine.loss_functions.REGISTRY` (``add``, ``neg``,
   ``square``, ``pow``, ``sin``, ``min``...) applied to its arguments, in Python's operand order;
 * :class:`IntPow`: ``base ** n`` for a whole ``3 <= n <= 16``, built by binary exponentiation
@@ -39,7 +40,9 @@ class Num:
 
 @dataclass(frozen=True)
 class W:
-    """The parameter ``w``."""
+    """A parameter: ``index`` 0 is ``w`` (one-parameter loss) or ``w1``, 1 is ``w2``."""
+
+    index: int = 0
 
 
 @dataclass(frozen=True)
@@ -81,11 +84,13 @@ def ops_of(node: Node) -> frozenset[str]:
     return frozenset()
 
 
-def builder(tf: Any, node: Node) -> Callable[[tf.Tensor], tf.Tensor]:
-    """A function building the program ``node`` on a tensor ``w`` with the ``tensorflow`` module.
+def builder(tf: Any, node: Node) -> Callable[..., tf.Tensor]:
+    """A function building the program ``node`` with the ``tensorflow`` module, on one tensor
+    per parameter: ``build(w)``, or ``build(w1, w2)`` (:class:`W` ``index`` picks the argument).
 
     The TensorFlow ops are looked up once, here. Constants enter as
-    ``tf.constant(value, w.dtype)``, which rounds them as eager Python would.
+    ``tf.constant(value, w.dtype)`` (the first tensor's dtype), which rounds them as eager
+    Python would.
     """
     ops = {name: record.tf_op(tf) for name, record in REGISTRY.items()}
     square, multiply = ops["square"], ops["mul"]
@@ -97,12 +102,14 @@ def builder(tf: Any, node: Node) -> Callable[[tf.Tensor], tf.Tensor]:
             return square(power(x, n // 2))
         return multiply(x, power(x, n - 1))
 
-    def build(w: tf.Tensor) -> tf.Tensor:
+    def build(*ws: tf.Tensor) -> tf.Tensor:
+        dtype = ws[0].dtype
+
         def emit(node: Node) -> Any:
             if isinstance(node, W):
-                return w
+                return ws[node.index]
             if isinstance(node, Num):
-                return tf.constant(node.value, dtype=w.dtype)
+                return tf.constant(node.value, dtype=dtype)
             if isinstance(node, Op):
                 return ops[node.name](*(emit(arg) for arg in node.args))
             return power(emit(node.base), node.n)

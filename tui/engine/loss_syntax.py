@@ -35,7 +35,7 @@ class Number:
 
 @dataclass(frozen=True)
 class Name:
-    """``w``, ``pi`` or ``e``."""
+    """``w``, ``w1``, ``w2``, ``pi`` or ``e``."""
 
     name: str
     column: int

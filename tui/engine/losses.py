@@ -1,7 +1,8 @@
-"""Loss expressions of one parameter ``w``: a safe parser and the TensorFlow function they build.
+"""Loss expressions of ``w``, or of ``w1`` and ``w2``: a safe parser and the TensorFlow function.
 
 Typed text such as ``(w + 1)**2`` or ``sin(3*w) + 0.1*w^2`` is parsed with :mod:`ast` and checked
-against a whitelist: numbers, the parameter ``w``, the constants ``pi`` and ``e``, unary ``+ -``,
+against a whitelist: numbers, the parameter ``w`` (or the two parameters ``w1`` and ``w2``, as in
+``(w1 + 1)**2 + 10*(w2 - 1)**2``), the constants ``pi`` and ``e``, unary ``+ -``,
 binary ``+ - * /``, powers written ``**`` or ``^``, parentheses, and calls of the functions in
 :data:`FUNCTIONS`. Nothing typed is ever evaluated or compiled by Python.
 
@@ -20,6 +21,10 @@ Integer powers ``X**n`` with a constant whole ``n``:
   rest of the expression like any constant, so ``w**0`` alone is refused as not depending on ``w``;
 * any other exponent (fractional, beyond 16, or containing ``w``): ``tf.pow(X, Y)``.
 
+A loss is of one parameter, ``w``, or of two, ``w1`` and ``w2`` (:attr:`LossExpr.params`); a loss
+naming only ``w1`` or only ``w2`` is still of two parameters, the other one's gradient being 0.
+``w`` mixed with ``w1``/``w2`` is refused, and so is any other name such as ``w3``.
+
 This module is the parser. What it builds lives beside it: the typed syntax tree and its
 canonical text in :mod:`tui.engine.loss_syntax`, the folded program (the public IR, as
 :attr:`LossExpr.program`) in :mod:`tui.engine.loss_ir`, and what each operation and function is
@@ -35,6 +40,7 @@ from __future__ import annotations
 import ast
 import functools
 import math
+import re
 import unicodedata
 import warnings
 from collections.abc import Callable
@@ -67,7 +73,10 @@ __all__ = [
     "FUNCTIONS",
     "MAX_DEPTH",
     "MAX_LENGTH",
+    "ONE_PARAMETER",
+    "PARAMETERS",
     "SEED_LOSS",
+    "TWO_PARAMETERS",
     "XLA_EXACT_OPS",
     "LossError",
     "LossExpr",
@@ -83,6 +92,14 @@ MAX_LENGTH: int = 500
 #: The deepest nesting of operators and calls accepted (parentheses alone do not count).
 MAX_DEPTH: int = 100
 
+#: The names of the parameters a loss may use, each with its :class:`~tui.engine.loss_ir.W`
+#: index: ``w`` alone, or ``w1`` and ``w2``.
+PARAMETERS: dict[str, int] = {"w": 0, "w1": 0, "w2": 1}
+
+#: The parameters of a loss of ``w`` and of a loss of ``w1`` and ``w2``.
+ONE_PARAMETER: tuple[str, ...] = ("w",)
+TWO_PARAMETERS: tuple[str, ...] = ("w1", "w2")
+
 #: The named constants a loss may use.
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 
@@ -91,6 +108,10 @@ _ALLOWED_FUNCTIONS = ", ".join(FUNCTIONS)
 
 #: Largest magnitude that rounds to a finite float32 (float32 max plus half an ulp, exclusive).
 _FLOAT32_LIMIT = 2.0**128 - 2.0**103
+
+#: Names that look like a parameter but are none (``w3``, ``w0``, ``W1``, ``x1``): their refusal
+#: says which the parameters are.
+_PARAMETER_LIKE = re.compile(r"[wWxX]_?[0-9]+")
 
 #: The symbol of each Python binary operator, for messages (only some are allowed).
 _AST_SYMBOLS: dict[type, str] = {
@@ -112,7 +133,11 @@ _AST_SYMBOLS: dict[type, str] = {
 
 @dataclass(frozen=True)
 class LossExpr:
-    """A validated loss expression of ``w``; build it with :func:`parse_loss`.
+    """A validated loss of ``w``, or of ``w1`` and ``w2``; build it with :func:`parse_loss`.
+
+    ``params`` names its parameters in order: :data:`ONE_PARAMETER` ``("w",)`` or
+    :data:`TWO_PARAMETERS` ``("w1", "w2")`` (also when the text names only one of ``w1``, ``w2``:
+    both exist, and the gradient of the one the loss does not use is 0).
 
     ``source`` is the text as typed (stripped), ``ops`` the TensorFlow-level operations the
     expression uses (``"add"``, ``"sub"``, ``"mul"``, ``"div"``, ``"neg"``, ``"square"``,
@@ -130,30 +155,41 @@ class LossExpr:
     ops: frozenset[str]
     program: Node = field(repr=False)
     _canonical: str = field(repr=False, compare=False)
+    params: tuple[str, ...] = ONE_PARAMETER
 
     @property
     def xla_exact(self) -> bool:
         """Whether every op is in :data:`XLA_EXACT_OPS`, so XLA reproduces the eager loop's bits."""
         return self.ops <= XLA_EXACT_OPS
 
-    def tf_function(self) -> Callable[[tf.Tensor], tf.Tensor]:
-        """Build the elementwise TensorFlow loss ``w -> loss(w)`` (imports TensorFlow).
+    def tf_function(self) -> Callable[..., tf.Tensor]:
+        """Build the elementwise TensorFlow loss (imports TensorFlow): ``w -> loss(w)`` for one
+        parameter, ``(w1, w2) -> loss(w1, w2)`` for two (one tensor per name of :attr:`params`).
 
-        ``w`` is a float32 tensor (or variable) of any shape; folded constants enter as
-        ``tf.constant(value, w.dtype)``, which rounds them to float32 as eager Python would.
-        The callable is plain Python: call it eagerly, under a ``GradientTape`` or inside a
-        ``tf.function``.
+        Each argument is a float32 tensor (or variable), all of one shape; folded constants
+        enter as ``tf.constant(value, w.dtype)``, which rounds them to float32 as eager Python
+        would. The callable is plain Python: call it eagerly, under a ``GradientTape`` or inside
+        a ``tf.function``. A parameter the text does not name is an argument all the same; its
+        gradient is then unconnected: take it with
+        ``unconnected_gradients=tf.UnconnectedGradients.ZERO`` (0, as the engine does).
         """
         import tensorflow as tf
 
         build = builder(tf, self.program)
+        names = ", ".join(self.params)
+        if len(self.params) == 1:
 
-        def loss(w: tf.Tensor) -> tf.Tensor:
-            return build(tf.convert_to_tensor(w))
+            def loss(w: tf.Tensor) -> tf.Tensor:
+                return build(tf.convert_to_tensor(w))
+
+        else:
+
+            def loss(w1: tf.Tensor, w2: tf.Tensor) -> tf.Tensor:  # type: ignore[misc]
+                return build(tf.convert_to_tensor(w1), tf.convert_to_tensor(w2))
 
         loss.__name__ = "loss"
         loss.__qualname__ = "loss"
-        loss.__doc__ = f"loss(w) = {self._canonical}"
+        loss.__doc__ = f"loss({names}) = {self._canonical}"
         return loss
 
     def __str__(self) -> str:
@@ -166,7 +202,7 @@ CACHE_SIZE: int = 256
 
 
 def parse_loss(text: str) -> LossExpr:
-    """Parse and validate a typed loss expression of ``w``; raise :class:`LossError` if refused.
+    """Parse and validate a typed loss of ``w`` (or ``w1``, ``w2``); raise :class:`LossError`.
 
     Whatever the input, this raises nothing but :class:`LossError`, and it never evaluates the
     text: it is parsed with :func:`ast.parse` and walked against a whitelist.
@@ -218,6 +254,8 @@ class _Parser:
         self.index = index
         self.ascii = self.prepared.isascii()
         self.encoded = b"" if self.ascii else self.prepared.encode("utf-8", "replace")
+        #: The parameter names met so far, in the order met, with the column of the first.
+        self.names: dict[str, int] = {}
 
     # Columns ---------------------------------------------------------------------------------
 
@@ -266,14 +304,17 @@ class _Parser:
         tree = self.parse_ast()
         syntax = self.convert(tree.body, 1)
         program = self.lower(syntax)
+        params = ONE_PARAMETER if "w" in self.names or not self.names else TWO_PARAMETERS
         if isinstance(program, Num):
-            reason = msg("loss.constant", expression=render(syntax), value=repr(program.value))
+            key = "loss.constant" if params == ONE_PARAMETER else "loss.constant_two"
+            reason = msg(key, expression=render(syntax), value=repr(program.value))
             raise self.error(reason, None)
         return LossExpr(
             source=stripped,
             ops=ops_of(program),
             program=program,
             _canonical=self.canonical(syntax),
+            params=params,
         )
 
     def canonical(self, syntax: Syntax) -> str:
@@ -320,7 +361,10 @@ class _Parser:
         if isinstance(node, ast.Constant):
             return self.number(node, col)
         if isinstance(node, ast.Name):
-            if node.id in ("w", *CONSTANTS):
+            if node.id in PARAMETERS:
+                self.parameter(node.id, col)
+                return Name(node.id, col)
+            if node.id in CONSTANTS:
                 return Name(node.id, col)
             if node.id in FUNCTIONS:
                 raise self.error(msg("loss.uncalled", name=node.id), col)
@@ -350,6 +394,13 @@ class _Parser:
         kind = type(node).__name__
         raise self.error(REFUSED_NODES.get(kind) or msg("loss.node", kind=kind), col)
 
+    def parameter(self, name: str, col: int) -> None:
+        """Note the parameter ``name`` at ``col``; refuse ``w`` mixed with ``w1``/``w2``."""
+        clash = [seen for seen in self.names if (seen == "w") != (name == "w")]
+        if clash:
+            raise self.error(msg("loss.mixed_parameters", name=name, other=clash[0]), col)
+        self.names.setdefault(name, col)
+
     def number(self, node: ast.Constant, col: int) -> Number:
         value = node.value
         if isinstance(value, bool) or value is None or value is Ellipsis:
@@ -378,6 +429,8 @@ class _Parser:
 
     def name_reason(self, name: str) -> Msg:
         hint = NAME_HINTS.get(name)
+        if hint is None and _PARAMETER_LIKE.fullmatch(name):
+            hint = msg("loss.hint.parameters")
         if hint is None:
             return msg("loss.name", name=name, functions=_ALLOWED_FUNCTIONS)
         return msg("loss.name_hint", name=name, functions=_ALLOWED_FUNCTIONS, hint=hint)
@@ -392,7 +445,7 @@ class _Parser:
             raise self.error(msg("loss.not_function", callee=callee), col)
         name = func.id
         if name not in FUNCTIONS:
-            if name in ("w", *CONSTANTS):
+            if name in PARAMETERS or name in CONSTANTS:
                 raise self.error(msg("loss.not_function", callee=name), col)
             raise self.error(self.name_reason(name), col)
         if node.keywords:
@@ -415,7 +468,9 @@ class _Parser:
         if isinstance(node, Number):
             return Num(node.value)
         if isinstance(node, Name):
-            return W() if node.name == "w" else Num(CONSTANTS[node.name])
+            if node.name in PARAMETERS:
+                return W(PARAMETERS[node.name])
+            return Num(CONSTANTS[node.name])
         if isinstance(node, Unary):
             operand = self.lower(node.operand)
             if node.op == "+":

@@ -33,6 +33,9 @@ MESSAGES: dict[str, str] = {
     "spec.hub_cells": "the classroom server runs at most {most:,} steps x runs at once; this asks for {runs:,} x {steps:,} = {cells:,}",
     # spec.py: OPTIMIZER_UPDATES (the others are code)
     "optimizer.gd": "the lesson's w -= lr * grads (default; bit-exact)",
+    # gradients.py, server.py: playback's written-out update
+    "gradients.one_parameter": "the update is written out for a loss of w alone",
+    "gradients.too_many": "at most {most} values of w at once, not {count:,}",
     # sweep.py
     "sweep.low_high": "needs 0 < low < high, not {low:g} .. {high:g}",
     "sweep.rates_count": "must be from 2 to {max}, not {count}",
@@ -172,6 +175,12 @@ MESSAGES: dict[str, str] = {
     "loss.line_break": "line breaks are not allowed; write the loss on one line",
     "loss.character": "the character U+{code} is not allowed",
     "loss.constant": "the loss must depend on w, but {expression} is the constant {value}",
+    "loss.constant_two": (
+        "the loss must depend on w1 or w2, but {expression} is the constant {value}"
+    ),
+    "loss.mixed_parameters": (
+        "'{name}' cannot be used with '{other}': a loss has one parameter, w, or two, w1 and w2"
+    ),
     "loss.syntax": "syntax error: {message}",
     "loss.incomplete": "the expression is incomplete",
     # Python's own syntax errors (Python 3.11's words); others are shown as Python says them
@@ -197,11 +206,15 @@ MESSAGES: dict[str, str] = {
     "loss.python.binary_digit": "invalid digit '{digit}' in binary literal",
     "loss.python.continuation": "unexpected character after line continuation character",
     "loss.uncalled": "function '{name}' must be called with an argument, as {name}(w)",
-    "loss.name": "name '{name}' is not allowed (use w, pi, e and the functions {functions})",
+    "loss.name": (
+        "name '{name}' is not allowed (use w, or w1 and w2, pi, e and the functions {functions})"
+    ),
     "loss.name_hint": (
-        "name '{name}' is not allowed (use w, pi, e and the functions {functions}); {hint}"
+        "name '{name}' is not allowed (use w, or w1 and w2, pi, e and the functions"
+        " {functions}); {hint}"
     ),
     "loss.hint.parameter": "the parameter is called w",
+    "loss.hint.parameters": "the parameters are w alone, or w1 and w2",
     "loss.hint.lower_w": "the parameter is called w (lower case)",
     "loss.hint.ln": "use log for the natural logarithm",
     "loss.hint.pow": "write a**b or a^b",

@@ -33,6 +33,9 @@ MESSAGES: dict[str, str] = {
     "spec.hub_cells": "课堂服务器一次最多运行 {most:,} 步 x 次；这次要求 {runs:,} x {steps:,} = {cells:,}",
     # spec.py: OPTIMIZER_UPDATES (the others are code)
     "optimizer.gd": "课程代码里的 w -= lr * grads（默认；与课程的结果逐位相同）",
+    # gradients.py, server.py: playback's written-out update
+    "gradients.one_parameter": "只为单个参数 w 的损失写出更新式",
+    "gradients.too_many": "一次最多 {most} 个 w 值，而不是 {count:,} 个",
     # sweep.py
     "sweep.low_high": "需要满足 0 < 下限 < 上限，而不是 {low:g} .. {high:g}",
     "sweep.rates_count": "必须在 2 到 {max} 之间，而不是 {count}",
@@ -161,6 +164,8 @@ MESSAGES: dict[str, str] = {
     "loss.line_break": "不能换行；请把 loss 写在一行里",
     "loss.character": "不允许使用字符 U+{code}",
     "loss.constant": "loss 必须依赖于 w，但 {expression} 是常数 {value}",
+    "loss.constant_two": "loss 必须依赖于 w1 或 w2，但 {expression} 是常数 {value}",
+    "loss.mixed_parameters": "'{name}' 不能与 '{other}' 同时使用：loss 只有一个参数 w，或两个参数 w1 和 w2",
     "loss.syntax": "语法错误：{message}",
     "loss.incomplete": "表达式不完整",
     # Python's own syntax errors (Python 3.11's words); others are shown as Python says them
@@ -181,9 +186,12 @@ MESSAGES: dict[str, str] = {
     "loss.python.binary_digit": "二进制数里有无效的数字 '{digit}'",
     "loss.python.continuation": "续行符后面出现了意外的字符",
     "loss.uncalled": "函数 '{name}' 必须带参数调用，例如 {name}(w)",
-    "loss.name": "不允许使用名称 '{name}'（请使用 w、pi、e 和函数 {functions}）",
-    "loss.name_hint": "不允许使用名称 '{name}'（请使用 w、pi、e 和函数 {functions}）；{hint}",
+    "loss.name": "不允许使用名称 '{name}'（请使用 w，或 w1 和 w2，以及 pi、e 和函数 {functions}）",
+    "loss.name_hint": (
+        "不允许使用名称 '{name}'（请使用 w，或 w1 和 w2，以及 pi、e 和函数 {functions}）；{hint}"
+    ),
     "loss.hint.parameter": "参数叫 w",
+    "loss.hint.parameters": "参数只能是 w，或者 w1 和 w2",
     "loss.hint.lower_w": "参数叫 w（小写）",
     "loss.hint.ln": "自然对数请用 log",
     "loss.hint.pow": "请写成 a**b 或 a^b",
