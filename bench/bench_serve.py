@@ -35,7 +35,13 @@ process count and reports what is left.
 
 Phases: one visitor (the baseline, always measured first in the same run), then each larger
 count in ``--visitors`` for each arrival in ``--arrivals``: ``burst`` (everyone at once) and
-``staggered`` (one every ``--stagger`` seconds). Key latencies are pooled over a phase's
+``staggered`` (one every ``--stagger`` seconds). ``--ways spawn,fork`` runs the whole plan once
+per way, back to back: ``fork``, visitors' apps forked by the server's fork server (as
+``serve`` runs), ``spawn``, each a fresh interpreter (``LR_EXPLORER_ZYGOTE=0``, as before the
+fork server); each way's ratios are to its own single visitor, and ``forked`` counts the apps
+seen as children of the fork server. ``--hold S`` keeps every visitor of a phase connected and
+idle for S seconds once they all typed their rates: the room's CPU over that time (in cores)
+and its memory held per visitor are reported. Key latencies are pooled over a phase's
 visitors; median and p90 are given as ratios to the single visitor's median. The bench's own CPU
 time is reported per phase in the JSON (it shares the machine with the server). PSS divides a
 page among all the processes that map it, the machine's other TensorFlow processes too: run it
@@ -64,7 +70,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -77,6 +83,10 @@ import pyte
 from tui.i18n import catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
+#: ``0`` in the server's environment: no fork server (``tui.serve.server.ZYGOTE_ENV``).
+ZYGOTE_ENV = "LR_EXPLORER_ZYGOTE"
+#: What the fork server's command line holds.
+ZYGOTE_MODULE = "tui.serve.zygote"
 WIDTH, HEIGHT = 120, 36
 #: The lesson's start: lr 0.01 from w0 = 5 on (w + 1)^2, whose first step is w = 4.88.
 LESSON_LR = 0.01
@@ -331,6 +341,15 @@ def tree_cpu_seconds(root: int) -> float:
     return total / ticks
 
 
+def forked_apps(root: int) -> int:
+    """How many children the fork server under ``root`` has now (0: none, or no fork
+    server)."""
+    parents = _parents()
+    tree = descendants(root, parents)
+    zygotes = {pid for pid in tree if ZYGOTE_MODULE in _command(pid)}
+    return sum(1 for pid in tree if parents.get(pid) in zygotes)
+
+
 class Sampler(threading.Thread):
     """Samples the tree every ``every`` seconds until stopped; keeps the peak."""
 
@@ -338,11 +357,14 @@ class Sampler(threading.Thread):
         super().__init__(daemon=True)
         self.root, self.seen, self.every = root, seen, every
         self.samples: list[TreeSample] = []
+        #: The most apps seen forked by the fork server at once.
+        self.forked = 0
         self._done = threading.Event()
 
     def run(self) -> None:
         while not self._done.is_set():
             self.samples.append(sample_tree(self.root, self.seen))
+            self.forked = max(self.forked, forked_apps(self.root))
             self._done.wait(self.every)
 
     def stop(self) -> None:
@@ -381,7 +403,9 @@ def serve_options(root: Path) -> set[str]:
 class Server:
     """``python -m tui serve`` in a process group of its own, with its output in files."""
 
-    def __init__(self, root: Path, workdir: Path, max_visitors: int, options: set[str]) -> None:
+    def __init__(
+        self, root: Path, workdir: Path, max_visitors: int, options: set[str], way: str = "fork"
+    ) -> None:
         self.port = free_port()
         command = [sys.executable, "-m", "tui", "serve", "--port", str(self.port)]
         command += ["--host", "127.0.0.1", "--lang", "en"]
@@ -392,6 +416,7 @@ class Server:
         config.mkdir(exist_ok=True)
         self.out_path, self.err_path = workdir / "server.out", workdir / "server.err"
         env = {**os.environ, "LR_EXPLORER_CONFIG_DIR": str(config)}
+        env[ZYGOTE_ENV] = "0" if way == "spawn" else "1"
         self.seen: dict[int, int] = {}
         with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
             self.proc = subprocess.Popen(
@@ -526,12 +551,21 @@ class Visitor:
         self.frames: list[bytes] | None = None
         self._seen: asyncio.Future[float] | None = None
         self._closed = False
+        #: Whether the visitor typed its rates and stayed (``stay`` was awaited).
+        self.stayed = False
 
     async def run(
-        self, http: aiohttp.ClientSession, page_url: str, keys: int, think: float, timeout: float
+        self,
+        http: aiohttp.ClientSession,
+        page_url: str,
+        keys: int,
+        think: float,
+        timeout: float,
+        stay: Callable[[], Awaitable[None]] | None = None,
     ) -> VisitorResult:
         """Load the page, open the websocket, wait for the lesson's first results, type
-        ``keys`` rates; the websocket is closed on the way out (the visitor leaves)."""
+        ``keys`` rates, await ``stay`` if given (idle, connected); the websocket is closed on
+        the way out (the visitor leaves)."""
         result = self.result
         try:
             start = time.perf_counter()
@@ -558,6 +592,9 @@ class Visitor:
                     result.echo_s.append(await self._type(CLEAR_KEYS, self.emptied, timeout))
                     typed = await self._type(digits(lr), first_row_pattern(lr), timeout)
                     result.key_s.append(typed)
+                if stay is not None:
+                    self.stayed = True
+                    await stay()
             finally:
                 receiving.cancel()
                 with suppress(asyncio.CancelledError):
@@ -638,7 +675,13 @@ class Phase:
     visitors: int
     arrival: str
     stagger: float
+    #: ``fork`` (the fork server forks the apps) or ``spawn`` (each a fresh interpreter).
+    way: str = "fork"
     url: str = ""
+    #: The most visitors' apps seen forked at once.
+    forked: int = 0
+    #: The room held idle (``--hold``): seconds, cores busy, PSS at its start and end.
+    hold: dict[str, float] = field(default_factory=dict)
     server_up_s: float | None = None
     server_quiet_s: float | None = None
     idle: dict[str, int] = field(default_factory=dict)
@@ -667,9 +710,54 @@ def _stats(values: Sequence[float]) -> dict[str, float | None]:
     }
 
 
-async def _visit_all(phase: Phase, url: str, args: argparse.Namespace) -> list[VisitorResult]:
+class Gate:
+    """Where a phase's visitors stay once they typed their rates, until all are there and
+    the room was measured idle for ``hold`` seconds."""
+
+    def __init__(self, visitors: int) -> None:
+        self.visitors = visitors
+        self.there = 0
+        self.all_there = asyncio.Event()
+        self.leave = asyncio.Event()
+
+    def arrived(self) -> None:
+        """One more visitor is there (or will never be: it failed)."""
+        self.there += 1
+        if self.there >= self.visitors:
+            self.all_there.set()
+
+    async def stay(self) -> None:
+        """Arrive, and wait until the room is let go."""
+        self.arrived()
+        await self.leave.wait()
+
+
+async def _hold(phase: Phase, root: int, gate: Gate, hold: float) -> None:
+    """Once every visitor is there, measure the room for ``hold`` seconds, then let it go."""
+    try:
+        await gate.all_there.wait()
+        start, cpu = time.perf_counter(), tree_cpu_seconds(root)
+        first = sample_tree(root)
+        await asyncio.sleep(hold)
+        last = sample_tree(root)
+        seconds = time.perf_counter() - start
+        phase.hold = {
+            "seconds": seconds,
+            "cores": (tree_cpu_seconds(root) - cpu) / seconds,
+            "pss_start": first.pss,
+            "pss_end": last.pss,
+            "processes": last.processes,
+        }
+    finally:
+        gate.leave.set()
+
+
+async def _visit_all(
+    phase: Phase, url: str, args: argparse.Namespace, root: int
+) -> list[VisitorResult]:
     spacing = phase.stagger if phase.arrival == "staggered" else 0.0
     connector = aiohttp.TCPConnector(limit=0)
+    gate = Gate(phase.visitors) if args.hold > 0 else None
     async with aiohttp.ClientSession(connector=connector) as http:
 
         async def arrive(number: int) -> VisitorResult:
@@ -677,18 +765,27 @@ async def _visit_all(phase: Phase, url: str, args: argparse.Namespace) -> list[V
             visitor = Visitor(number, args.width, args.height, EMPTIED)
             recording = args.record is not None and phase.arrival == "single"
             visitor.frames = [] if recording else None
-            result = await visitor.run(http, url, args.keys, args.think, args.timeout)
+            stay = None if gate is None else gate.stay
+            try:
+                result = await visitor.run(http, url, args.keys, args.think, args.timeout, stay)
+            finally:
+                if gate is not None and not visitor.stayed:
+                    gate.arrived()
             if recording and visitor.frames and result.first_results_s is not None:
                 args.record.write_bytes(pack_frames(visitor.frames))
             return result
 
-        return list(await asyncio.gather(*(arrive(n) for n in range(phase.visitors))))
+        holding = None if gate is None else asyncio.create_task(_hold(phase, root, gate, args.hold))
+        results = list(await asyncio.gather(*(arrive(n) for n in range(phase.visitors))))
+        if holding is not None:
+            await holding
+        return results
 
 
 def run_phase(phase: Phase, args: argparse.Namespace, options: set[str]) -> Phase:
     """Start a server, measure it idle, send the visitors, measure, let them leave, stop it."""
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp:
-        server = Server(args.root, Path(tmp), max(args.visitors) + 5, options)
+        server = Server(args.root, Path(tmp), max(args.visitors) + 5, options, phase.way)
         try:
             phase.url = server.url(args.timeout)
             asyncio.run(wait_for_page(phase.url, args.timeout))
@@ -700,10 +797,11 @@ def run_phase(phase: Phase, args: argparse.Namespace, options: set[str]) -> Phas
             sampler.start()
             cpu = time.process_time()
             try:
-                phase.results = asyncio.run(_visit_all(phase, phase.url, args))
+                phase.results = asyncio.run(_visit_all(phase, phase.url, args, server.proc.pid))
             finally:
                 phase.bench_cpu_s = time.process_time() - cpu
                 sampler.stop()
+            phase.forked = sampler.forked
             peak = sampler.peak()
             most = max(s.processes for s in sampler.samples)
             phase.peak = {"processes": most, "pss": peak.pss, "rss": peak.rss}
@@ -752,21 +850,27 @@ def _x(value: float | None) -> str:
 def table(phases: Iterable[Phase]) -> Iterator[str]:
     """The figures, one phase a row."""
     yield (
+        f"{'way':>5} {'forked':>6} "
         f"{'visitors':>8} {'arrival':>9} {'procs':>9} {'+/vis':>5} {'PSS+/vis':>8} "
         f"{'RSS+/vis':>8} {'first med':>9} {'first max':>9} {'key med':>7} {'key p90':>7} "
-        f"{'med/1':>6} {'p90/1':>6} {'echo med':>8} {'left':>4} {'failed':>6}"
+        f"{'med/1':>6} {'p90/1':>6} {'echo med':>8} {'left':>4} {'failed':>6} "
+        f"{'held cores':>10} {'held PSS+/vis':>13}"
     )
     yield "".ljust(8, " ") + " " + "(MiB and seconds; procs idle->peak; ratios to 1 visitor)"
     for p in phases:
         procs = f"{p.idle.get('processes', 0)}->{p.peak.get('processes', 0)}"
+        held = "-" if not p.hold else f"{p.hold['cores']:.3f}"
+        held_pss = None if not p.hold else (p.hold["pss_end"] - p.idle.get("pss", 0)) / p.visitors
         yield (
+            f"{p.way:>5} {p.forked:>6} "
             f"{p.visitors:>8} {p.arrival:>9} {procs:>9} "
             f"{p.per_visitor.get('processes', 0):>5.1f} {_mib(p.per_visitor.get('pss')):>8} "
             f"{_mib(p.per_visitor.get('rss')):>8} {_s(p.first_results_s.get('median')):>9} "
             f"{_s(p.first_results_s.get('max')):>9} {_s(p.key_s.get('median')):>7} "
             f"{_s(p.key_s.get('p90')):>7} {_x(p.key_ratio.get('median')):>6} "
             f"{_x(p.key_ratio.get('p90')):>6} {_s(p.echo_s.get('median')):>8} "
-            f"{'-' if p.left_after_leave is None else p.left_after_leave:>4} {len(p.failed):>6}"
+            f"{'-' if p.left_after_leave is None else p.left_after_leave:>4} {len(p.failed):>6} "
+            f"{held:>10} {_mib(held_pss):>13}"
         )
 
 
@@ -784,6 +888,13 @@ def _arrivals(text: str) -> list[str]:
     return chosen
 
 
+def _ways(text: str) -> list[str]:
+    chosen = [part.strip() for part in text.split(",") if part.strip()]
+    if not chosen or any(w not in ("fork", "spawn") for w in chosen):
+        raise argparse.ArgumentTypeError("ways are fork and/or spawn")
+    return chosen
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The bench's command line."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
@@ -794,6 +905,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--think", type=float, default=0.3, help="seconds between two rates")
     parser.add_argument("--timeout", type=float, default=300.0, help="longest wait for a screen")
     parser.add_argument("--sample", type=float, default=1.0, help="seconds between tree samples")
+    parser.add_argument(
+        "--ways", type=_ways, default=["fork"], help="fork and/or spawn (e.g. spawn,fork)"
+    )
+    parser.add_argument(
+        "--hold", type=float, default=0.0, help="seconds the visitors stay idle, measured"
+    )
     parser.add_argument("--width", type=int, default=WIDTH)
     parser.add_argument("--height", type=int, default=HEIGHT)
     parser.add_argument(
@@ -829,13 +946,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the phases, print the table, write the JSON."""
     args = parse_args(argv)
     counts = sorted(set(args.visitors) | {1})
-    plan = [Phase(1, "single", 0.0)]
-    plan += [Phase(n, a, args.stagger) for n in counts if n > 1 for a in args.arrivals]
+    plan = []
+    for way in args.ways:
+        plan += [Phase(1, "single", 0.0, way)]
+        plan += [Phase(n, a, args.stagger, way) for n in counts if n > 1 for a in args.arrivals]
     phases: list[Phase] = []
     with cleaned_up():
         options = serve_options(args.root)
         for phase in plan:
-            print(f"-- {phase.visitors} visitor(s), {phase.arrival}", file=sys.stderr, flush=True)
+            print(
+                f"-- {phase.way}: {phase.visitors} visitor(s), {phase.arrival}",
+                file=sys.stderr,
+                flush=True,
+            )
             try:
                 phases.append(run_phase(phase, args, options))
             except RuntimeError as err:
@@ -845,8 +968,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"   {line}", file=sys.stderr)
             if shown := next((r.screen for r in phase.results if r.screen), None):
                 print(f"   the first failed visitor's screen:\n{shown}", file=sys.stderr)
-    base = phases[0].key_s.get("median")
     for phase in phases:
+        single = next(p for p in phases if p.way == phase.way and p.arrival == "single")
+        base = single.key_s.get("median")
         for name in ("median", "p90"):
             value = phase.key_s.get(name)
             phase.key_ratio[name] = value / base if value is not None and base else None

@@ -3,7 +3,9 @@ it: aiohttp's client fetches the page and speaks textual-serve's websocket proto
 (``["stdin", text]`` in, binary frames out).
 
 Most tests serve a stand-in app (``serve_stand_in.py``): they are about the server, and the
-explorer takes seconds to start (TensorFlow). One test serves the real explorer.
+explorer takes seconds to start (TensorFlow). A few serve the real explorer. Apps here start
+afresh, each a child of the server; ``test_serve_zygote.py`` tests them forked by the fork
+server (as ``serve`` starts the explorer).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from tui.engine.server import HUB_ENV, KEY_ENV
 from tui.i18n import catalogue
 from tui.serve import VISITOR_ENV, address
 from tui.serve.limits import MAX_CELLS
-from tui.serve.server import ClassroomServer
+from tui.serve.server import ZYGOTE_ENV, ClassroomServer
 
 #: Seconds a test waits for something that takes a moment (a process to end, an app to
 #: start); generous, since the machine may be busy: these are not timings.
@@ -420,14 +422,20 @@ async def test_a_leaving_visitors_app_is_asked_to_quit_then_terminated(
     assert mark.read_text() == word
 
 
-async def test_the_explorer_ends_when_its_visitor_leaves_during_load() -> None:
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "spawned"])
+async def test_the_explorer_ends_when_its_visitor_leaves_during_load(fork: bool) -> None:
     """The real explorer, its visitor gone right after the websocket opened (the app and its
-    engine still loading): nothing of its process group is left."""
-    async with serving(serve_stand_in.EXPLORER) as (room, base), aiohttp.ClientSession() as http:
+    engine still loading): nothing of its process group is left, whether the fork server
+    forked it or it started afresh."""
+    async with (
+        serving(serve_stand_in.EXPLORER, fork=fork) as (room, base),
+        aiohttp.ClientSession() as http,
+    ):
         ws = await http.ws_connect(ws_url(base, room.token))
         visitor = next(iter(room.visitors))
         await ws.close()
         assert await eventually(lambda: visitor.pid is not None)
+        assert visitor.forked is fork
         pgid = visitor.pid
         assert pgid is not None
         try:
@@ -444,6 +452,8 @@ async def served_stand_in(mode: str) -> AsyncIterator[tuple[subprocess.Popen[byt
         [sys.executable, serve_stand_in.__file__, "server", mode],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
+        # Every app a child of the server, started afresh (test_serve_zygote.py forks them).
+        env={**os.environ, ZYGOTE_ENV: "0"},
     )
     try:
         assert server.stdout is not None

@@ -26,3 +26,14 @@ DRAIN_WAIT = 2.0
 #: Seconds aiohttp gives the visitors' handlers at shutdown, before it cancels them: longer
 #: than a visitor's app takes to stop (QUIT_WAIT + TERM_WAIT + DRAIN_WAIT).
 SHUTDOWN_TIMEOUT = 10.0
+
+#: Seconds a visitor's app waits for the fork server to be ready (its imports done) before it
+#: is started without it.
+ZYGOTE_READY_WAIT = 10.0
+
+#: Seconds the fork server is given to answer a request (a fork takes milliseconds).
+ZYGOTE_ANSWER_WAIT = 5.0
+
+#: Seconds before a fork server that failed is replaced, doubling to the most.
+ZYGOTE_RESTART_FIRST = 1.0
+ZYGOTE_RESTART_MOST = 60.0

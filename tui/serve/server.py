@@ -8,7 +8,9 @@ open to a room.
   request's ``Host``) or the public URL, never from the address the server listens on (which
   may be ``0.0.0.0``).
 - Each visitor's app is a :class:`~tui.serve.visitor.VisitorApp`: it ends with its visitor and
-  with the server.
+  with the server. For the explorer, a fork server (:mod:`tui.serve.fork_server`) started with
+  the server forks it with its imports done (thirty visitors arriving at once no longer wait
+  for thirty interpreters to import Textual); ``LR_EXPLORER_ZYGOTE=0`` turns it off.
 
 Downloads (``/download/{key}``) take no token: textual.js opens them in a new tab from the
 bare key, and a key is a uuid4 that only the visitor's own (token-checked) websocket learns,
@@ -20,9 +22,11 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import os
 import secrets
 import signal
 import socket
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qs, quote
@@ -32,10 +36,20 @@ from aiohttp import web
 from textual_serve.server import Server, to_int
 
 from tui.serve import address, pages
+from tui.serve.fork_server import EXPLORER_PRELOAD, ForkServer
 from tui.serve.limits import MAX_CELLS, MAX_VISITORS, SHUTDOWN_TIMEOUT
-from tui.serve.visitor import VisitorApp
+from tui.serve.visitor import VisitorApp, app_environment
 
 log = logging.getLogger("textual-serve")
+
+#: Set to ``0`` in the server's environment, visitors' apps start without a fork server (each
+#: a fresh interpreter, as before it: the bench's baseline).
+ZYGOTE_ENV = "LR_EXPLORER_ZYGOTE"
+
+
+def is_explorer(argv: Sequence[str]) -> bool:
+    """Whether ``argv`` starts the explorer with this interpreter (``python -m tui ...``)."""
+    return list(argv[:3]) == [sys.executable, "-m", "tui"]
 
 
 class ClassroomServer(Server):
@@ -43,7 +57,10 @@ class ClassroomServer(Server):
 
     ``public_url`` is the address visitors use when it is not this machine's (a proxy, a
     name); ``environment`` is added to every visitor's app's environment (a call, read as each
-    visitor arrives).
+    visitor arrives). ``fork``: whether visitors' apps are forked by a fork server (started
+    with the server); by default, for the explorer unless :data:`ZYGOTE_ENV` is ``0``. The
+    fork server imports ``preload`` first: by default
+    :data:`~tui.serve.fork_server.EXPLORER_PRELOAD` for the explorer, nothing for another app.
     """
 
     def __init__(
@@ -55,6 +72,8 @@ class ClassroomServer(Server):
         public_url: str | None = None,
         environment: Callable[[], Mapping[str, str]] = dict,
         token: str | None = None,
+        fork: bool | None = None,
+        preload: Sequence[str] | None = None,
     ) -> None:
         # host and port are unused: the socket is bound before serving (see serve()).
         super().__init__(" ".join(argv), title=title, public_url=public_url)
@@ -64,6 +83,14 @@ class ClassroomServer(Server):
         self.environment = environment
         self.token = token or secrets.token_urlsafe(32)
         self.visitors: set[VisitorApp] = set()
+        if fork is None:
+            fork = is_explorer(argv) and os.environ.get(ZYGOTE_ENV) != "0"
+        self.fork = fork
+        if preload is None:
+            preload = EXPLORER_PRELOAD if is_explorer(argv) else ()
+        self.preload = list(preload)
+        self.fork_server: ForkServer | None = None
+        """The fork server, while the server runs with one."""
 
     # ---------------------------------------------------------------------------------------
     # who gets in
@@ -151,6 +178,7 @@ class ClassroomServer(Server):
             close=close,
             download_manager=self.download_manager,
             debug=self.debug,
+            fork_server=self.fork_server,
         )
         self.visitors.add(visitor)  # before any await: the room's count holds at once
         try:
@@ -171,14 +199,29 @@ class ClassroomServer(Server):
     # ---------------------------------------------------------------------------------------
 
     async def on_startup(self, app: web.Application) -> None:
-        """Nothing to print: the command line printed the room's address.
+        """Start the fork server, if visitors' apps are forked (nothing to print: the command
+        line printed the room's address).
 
         (At shutdown, aiohttp 3.14 closes every connection first: each visitor's websocket
-        ends, and its handler stops the app as when the visitor leaves.)"""
+        ends, and its handler stops the app as when the visitor leaves; then the fork server
+        is stopped.)"""
+        if self.fork:
+            self.fork_server = ForkServer(
+                self.preload, app_environment(self.environment(), debug=self.debug)
+            )
+            self.fork_server.start()  # from the loop's thread: the zygote dies with it
+
+    async def on_cleanup(self, app: web.Application) -> None:
+        """Stop the fork server."""
+        fork_server, self.fork_server = self.fork_server, None
+        if fork_server is not None:
+            fork_server.stop()
 
     async def make_app(self) -> web.Application:
         """The aiohttp application (textual-serve's routes, our handlers)."""
-        return await self._make_app()
+        app = await self._make_app()
+        app.on_cleanup.append(self.on_cleanup)
+        return app
 
     def serve_on(self, sock: socket.socket) -> None:
         """Serve on the bound socket ``sock`` until SIGINT or SIGTERM, then stop every

@@ -6,6 +6,11 @@ waits for the app for ever. An app still loading (TensorFlow takes seconds) or f
 reads that packet: it outlived its visitor at ~100% of a CPU, and the server too. Here the app
 is started without a shell, in a session (process group) of its own, set to be killed if the
 server dies; leaving asks it to quit, then terminates and kills its whole group.
+
+With a fork server (:mod:`tui.serve.fork_server`), the app is forked from the zygote, which
+has its imports done, instead: the same app in the same environment, in a session of its own
+that ends with the server (its lifeline), stopped the same way. Without one, or when it
+cannot give an app, the app is started as above.
 """
 
 from __future__ import annotations
@@ -19,15 +24,37 @@ import signal
 import sys
 from asyncio.subprocess import Process
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import cast
 
 from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
 
 from tui.serve import VISITOR_ENV
+from tui.serve.fork_server import ForkedApp, ForkServer
 from tui.serve.limits import DRAIN_WAIT, QUIT_WAIT, TERM_WAIT
 
 #: Linux's prctl option that sends the child a signal when its parent thread ends.
 _PR_SET_PDEATHSIG = 1
+
+#: Set in every visitor's app: one BLAS thread. A visitor's app does no heavy arithmetic (the
+#: room's engine does), and numpy's OpenBLAS otherwise starts a thread per core at import:
+#: thirty apps would hold sixty idle threads, and the fork server could not fork with one
+#: alive.
+APP_THREADS = {"OPENBLAS_NUM_THREADS": "1"}
+
+
+def app_environment(
+    environment: Mapping[str, str], width: int = 80, height: int = 24, debug: bool = False
+) -> dict[str, str]:
+    """The environment of a visitor's app: textual-serve's (the web driver, the size), then
+    ``environment``, the visitor mode and :data:`APP_THREADS`."""
+    service = AppService.__new__(AppService)  # textual-serve builds it from its debug flag only
+    service.debug = debug
+    built = AppService._build_environment(service, width, height)
+    built.update(environment)
+    built[VISITOR_ENV] = "1"
+    built.update(APP_THREADS)
+    return built
 
 
 def die_with_parent() -> Callable[[], None] | None:
@@ -52,7 +79,8 @@ def die_with_parent() -> Callable[[], None] | None:
 
 class VisitorApp(AppService):
     """The app of one visitor, started from ``argv`` (no shell) with ``environment`` added to
-    textual-serve's; :meth:`stop` ends it for certain."""
+    textual-serve's (:func:`app_environment`), forked by ``fork_server`` when there is one and
+    it can; :meth:`stop` ends it for certain."""
 
     def __init__(
         self,
@@ -64,6 +92,7 @@ class VisitorApp(AppService):
         close: Callable[[], Awaitable[None]],
         download_manager: DownloadManager,
         debug: bool = False,
+        fork_server: ForkServer | None = None,
     ) -> None:
         super().__init__(
             shlex.join(argv),
@@ -75,7 +104,14 @@ class VisitorApp(AppService):
         )
         self.argv = list(argv)
         self.environment = dict(environment)
+        self.fork_server = fork_server
+        self._forked: ForkedApp | None = None
         self._stopping: asyncio.Task[None] | None = None
+
+    @property
+    def forked(self) -> bool:
+        """Whether the app was forked by the fork server."""
+        return self._forked is not None
 
     @property
     def pid(self) -> int | None:
@@ -83,18 +119,25 @@ class VisitorApp(AppService):
         return None if self._process is None else self._process.pid
 
     def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
-        environment = super()._build_environment(width, height)
-        environment.update(self.environment)
-        environment[VISITOR_ENV] = "1"
-        return environment
+        return app_environment(self.environment, width, height, self.debug)
 
     async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
+        environment = self._build_environment(width=width, height=height)
+        if self.fork_server is not None:
+            forked = await self.fork_server.fork(self.argv, environment)
+            if forked is not None:
+                self._forked = forked
+                # What textual-serve's AppService reads of its process (stdout, stderr), and
+                # what stop() does (pid, returncode, wait), a ForkedApp has.
+                self._process = cast(Process, forked)
+                self._stdin = forked.stdin
+                return self._process
         self._process = process = await asyncio.create_subprocess_exec(
             *self.argv,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
-            env=self._build_environment(width=width, height=height),
+            env=environment,
             start_new_session=True,
             preexec_fn=die_with_parent(),
         )
@@ -133,6 +176,8 @@ class VisitorApp(AppService):
         # ids in sequence.
         _signal_group(process.pid, signal.SIGKILL)
         await process.wait()
+        if self._forked is not None:
+            self._forked.close()
         if self._task is not None:
             with contextlib.suppress(asyncio.TimeoutError):  # wait_for cancels the reader
                 await asyncio.wait_for(self._task, DRAIN_WAIT)
