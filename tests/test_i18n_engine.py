@@ -24,6 +24,7 @@ from tui.engine import schedules, sweep
 from tui.engine.analysis import Outcome, Status, classify
 from tui.engine.loss_errors import python_syntax
 from tui.engine.losses import FUNCTIONS, LossError, parse_loss
+from tui.engine.plane_quadratic import Landscape
 from tui.engine.protocol import RunFailed
 from tui.engine.schedules import FORMULAS, WARMUP_FORMULA, formula
 from tui.engine.spec import (
@@ -44,6 +45,7 @@ from tui.i18n.en import engine as en_engine
 from tui.i18n.zh import engine as zh_engine
 
 ENGINE = Path(__file__).resolve().parents[1] / "tui" / "engine"
+PLANE_PARTS = ("landscape", "kind", "model")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -523,7 +525,7 @@ def test_no_engine_refusal_is_worded_in_code() -> None:
 
 #: A string in the engine's code that looks like a key of its catalogue.
 KEY = re.compile(
-    r'"((?:spec|loss|fn|outcome|status|regime|why|optimizer|schedule|sweep)\.[\w.-]+)"'
+    r'"((?:spec|loss|fn|outcome|status|regime|why|optimizer|schedule|sweep|plane)\.[\w.-]+)"'
 )
 
 
@@ -537,5 +539,7 @@ def test_the_engine_names_every_key_of_its_catalogue_and_no_other() -> None:
     named |= {f"regime.{r.name.lower()}" for r in Regime}
     named |= {f"why.{r.name.lower()}" for r in Regime}
     named |= {f"why.{r.name.lower()}_local" for r in Regime if r is not Regime.STILL}
+    # ... and plane.landscape.<landscape>, plane.kind.<landscape>, plane.model.<landscape>.
+    named |= {f"plane.{part}.{x.name.lower()}" for part in PLANE_PARTS for x in Landscape}
     assert named - set(en_engine.MESSAGES) == set(), "keys missing from the catalogue"
     assert set(en_engine.MESSAGES) - named == {"i18n.unknown"}, "keys nothing uses"

@@ -1,49 +1,134 @@
-"""Exact polynomial arithmetic over a loss's program: which losses are polynomials in ``w``.
+"""Exact polynomial arithmetic over a loss's program: which losses are polynomials in w (or w1, w2).
 
-:func:`polynomial` walks the folded tree (:mod:`tui.engine.loss_ir`) with exact rational
+:func:`polynomial_in` walks the folded tree (:mod:`tui.engine.loss_ir`) with exact rational
 arithmetic: sums, differences, products, negation, whole powers of polynomials and division by
-a constant are followed; a function of w, a division by an expression in w, a fractional power
-or a power whose exponent contains w are not polynomials. The theory
-(:mod:`tui.engine.theory`) recognizes quadratics and losses without a minimum with it.
+a constant are followed; a function of a parameter, a division by an expression in one, a
+fractional power or a power whose exponent contains one are not polynomials. It gives a
+:class:`MultiPoly` in as many parameters as asked (``w``, or ``w1`` and ``w2``: the parameter
+of index i is the i-th variable). :func:`polynomial` is the one-parameter case as a tuple of
+coefficients. The theories (:mod:`tui.engine.theory`, :mod:`tui.engine.theory_plane`)
+recognize quadratics and losses without a minimum with them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 
 from tui.engine.loss_ir import IntPow, Node, Num, Op, W
 
-__all__ = ["MAX_DEGREE", "NotPolynomial", "Poly", "polynomial"]
+__all__ = [
+    "MAX_DEGREE",
+    "Monomial",
+    "MultiPoly",
+    "NotPolynomial",
+    "Poly",
+    "polynomial",
+    "polynomial_in",
+]
 
-#: The highest polynomial degree followed while a loss is checked for being quadratic. Terms of
-#: higher degree may cancel out (``w**3 - w**3 + w**2`` is quadratic), so intermediate degrees up
-#: to this are kept; beyond it (``(w**16)**16``) the loss is reported as not quadratic.
+#: The highest (total) polynomial degree followed while a loss is checked for being quadratic.
+#: Terms of higher degree may cancel out (``w**3 - w**3 + w**2`` is quadratic), so intermediate
+#: degrees up to this are kept; beyond it (``(w**16)**16``) the loss is reported as not quadratic.
 MAX_DEGREE: int = 64
 
 #: A polynomial in w as its exact coefficients, constant term first, no trailing zeros.
 Poly = tuple[Fraction, ...]
 
+#: A monomial as the exponent of each parameter: ``(2, 1)`` is ``w1**2 * w2``.
+Monomial = tuple[int, ...]
+
+_Terms = dict[Monomial, Fraction]
+
 
 class NotPolynomial(Exception):
-    """The expression is not a polynomial in w (or goes beyond :data:`MAX_DEGREE`)."""
+    """The expression is not a polynomial in the parameters (or goes beyond :data:`MAX_DEGREE`)."""
+
+
+@dataclass(frozen=True)
+class MultiPoly:
+    """A polynomial in ``variables`` parameters with exact rational coefficients.
+
+    ``terms`` are its monomials with their coefficients, none of them zero, sorted by monomial:
+    two equal polynomials have equal ``terms``. The zero polynomial has no terms.
+    """
+
+    variables: int
+    terms: tuple[tuple[Monomial, Fraction], ...]
+
+    @property
+    def degree(self) -> int:
+        """The total degree: the largest sum of exponents of a term (-1 for the zero polynomial)."""
+        return max((sum(mono) for mono, _ in self.terms), default=-1)
+
+    def coefficient(self, *exponents: int) -> Fraction:
+        """The coefficient of the monomial with these exponents (0 if it has none)."""
+        if len(exponents) != self.variables:
+            raise ValueError(f"need {self.variables} exponents, not {len(exponents)}")
+        return dict(self.terms).get(tuple(exponents), Fraction(0))
+
+    def derivative(self, index: int) -> MultiPoly:
+        """The exact partial derivative with respect to parameter ``index``."""
+        out: _Terms = {}
+        for mono, coef in self.terms:
+            if mono[index]:
+                lowered = mono[:index] + (mono[index] - 1,) + mono[index + 1 :]
+                out[lowered] = coef * mono[index]
+        return _poly(self.variables, out)
+
+    def __call__(self, *point: Fraction | int) -> Fraction:
+        """The exact value at ``point``, one rational (or whole) number per parameter."""
+        if len(point) != self.variables:
+            raise ValueError(f"need {self.variables} values, not {len(point)}")
+        total = Fraction(0)
+        for mono, coef in self.terms:
+            term = coef
+            for x, n in zip(point, mono, strict=True):
+                term *= Fraction(x) ** n
+            total += term
+        return total
+
+
+def polynomial_in(node: Node, variables: int) -> MultiPoly:
+    """The exact polynomial ``node`` computes in ``variables`` parameters, or raise
+    :class:`NotPolynomial` (also for a parameter of index ``variables`` or more)."""
+    return _poly(variables, _terms(node, variables))
 
 
 def polynomial(node: Node) -> Poly:
-    """The exact polynomial ``node`` computes, or raise :class:`NotPolynomial`."""
+    """The exact polynomial ``node`` computes in w, or raise :class:`NotPolynomial`."""
+    terms = _terms(node, 1)
+    if not terms:
+        return ()
+    coefficients = [Fraction(0)] * (max(mono[0] for mono in terms) + 1)
+    for (n,), coef in terms.items():
+        coefficients[n] = coef
+    return tuple(coefficients)
+
+
+def _poly(variables: int, terms: _Terms) -> MultiPoly:
+    return MultiPoly(variables, tuple(sorted(terms.items())))
+
+
+def _terms(node: Node, variables: int) -> _Terms:
+    """The terms of the polynomial ``node`` computes, none of them zero."""
     if isinstance(node, Num):
-        return _trim((Fraction(node.value),))
+        return _constant(Fraction(node.value), variables)
     if isinstance(node, W):
-        return (Fraction(0), Fraction(1))
+        index = node.index
+        if not 0 <= index < variables:
+            raise NotPolynomial  # a parameter outside those asked for
+        return {tuple(int(i == index) for i in range(variables)): Fraction(1)}
     if isinstance(node, IntPow):
-        return _power(polynomial(node.base), node.n)
+        return _power(_terms(node.base, variables), node.n, variables)
     if not isinstance(node, Op):  # pragma: no cover - the tree has no other node types
         raise NotPolynomial
     name, args = node.name, node.args
     if name == "pow":
-        return _pow_op(args[0], args[1])
+        return _pow_op(args[0], args[1], variables)
     if name not in ("add", "sub", "mul", "div", "neg", "square"):
-        raise NotPolynomial  # a function of w
-    polys = [polynomial(arg) for arg in args]
+        raise NotPolynomial  # a function of a parameter
+    polys = [_terms(arg, variables) for arg in args]
     if name == "add":
         return _add(polys[0], polys[1])
     if name == "sub":
@@ -51,70 +136,86 @@ def polynomial(node: Node) -> Poly:
     if name == "neg":
         return _scale(polys[0], Fraction(-1))
     if name == "square":
-        return _power(polys[0], 2)
+        return _power(polys[0], 2, variables)
     if name == "mul":
         return _mul(polys[0], polys[1])
-    divisor = polys[1]
-    if len(divisor) != 1:  # 0 (a division by zero) or an expression in w
+    divisor = _constant_of(polys[1])
+    if divisor is None:  # 0 (a division by zero) or an expression in a parameter
         raise NotPolynomial
-    return _scale(polys[0], 1 / divisor[0])
+    return _scale(polys[0], 1 / divisor)
 
 
-def _pow_op(base: Node, exponent: Node) -> Poly:
+def _pow_op(base: Node, exponent: Node, variables: int) -> _Terms:
     """``base ** exponent`` through ``tf.pow``: a polynomial only for a whole constant exponent."""
     if not isinstance(exponent, Num):
-        raise NotPolynomial  # the exponent contains w
+        raise NotPolynomial  # the exponent contains a parameter
     n = exponent.value
     if n != int(n) or abs(n) > MAX_DEGREE:
         raise NotPolynomial
-    poly = polynomial(base)
+    poly = _terms(base, variables)
     if n >= 0:
-        return _power(poly, int(n))
-    if len(poly) != 1:  # 1 / (an expression in w), or 1 / 0
+        return _power(poly, int(n), variables)
+    constant = _constant_of(poly)
+    if constant is None:  # 1 / (an expression in a parameter), or 1 / 0
         raise NotPolynomial
-    return (poly[0] ** int(n),)
+    return _constant(constant ** int(n), variables)
 
 
-def _trim(poly: Poly) -> Poly:
-    end = len(poly)
-    while end and poly[end - 1] == 0:
-        end -= 1
-    return poly[:end]
+def _constant(value: Fraction, variables: int) -> _Terms:
+    return {(0,) * variables: value} if value else {}
 
 
-def _add(p: Poly, q: Poly) -> Poly:
-    if len(p) < len(q):
-        p, q = q, p
-    return _trim(tuple(x + (q[i] if i < len(q) else 0) for i, x in enumerate(p)))
+def _constant_of(poly: _Terms) -> Fraction | None:
+    """The polynomial's value if it is a constant other than 0, else ``None``."""
+    if len(poly) != 1:
+        return None
+    ((mono, coef),) = poly.items()
+    return coef if not any(mono) else None
 
 
-def _scale(p: Poly, k: Fraction) -> Poly:
-    return _trim(tuple(x * k for x in p))
+def _degree(poly: _Terms) -> int:
+    return max(sum(mono) for mono in poly)
 
 
-def _mul(p: Poly, q: Poly) -> Poly:
+def _add(p: _Terms, q: _Terms) -> _Terms:
+    out = dict(p)
+    for mono, coef in q.items():
+        total = out.get(mono, Fraction(0)) + coef
+        if total:
+            out[mono] = total
+        else:
+            out.pop(mono, None)
+    return out
+
+
+def _scale(p: _Terms, k: Fraction) -> _Terms:
+    return {mono: coef * k for mono, coef in p.items()} if k else {}
+
+
+def _mul(p: _Terms, q: _Terms) -> _Terms:
     if not p or not q:
-        return ()
-    if len(p) + len(q) - 2 > MAX_DEGREE:
+        return {}
+    if _degree(p) + _degree(q) > MAX_DEGREE:
         raise NotPolynomial
-    out = [Fraction(0)] * (len(p) + len(q) - 1)
-    for i, x in enumerate(p):
-        for j, y in enumerate(q):
-            out[i + j] += x * y
-    return _trim(tuple(out))
+    out: _Terms = {}
+    for m1, c1 in p.items():
+        for m2, c2 in q.items():
+            mono = tuple(a + b for a, b in zip(m1, m2, strict=True))
+            out[mono] = out.get(mono, Fraction(0)) + c1 * c2
+    return {mono: coef for mono, coef in out.items() if coef}
 
 
-def _power(p: Poly, n: int) -> Poly:
+def _power(p: _Terms, n: int, variables: int) -> _Terms:
     if n == 0:
-        return (Fraction(1),)
-    if p and (len(p) - 1) * n > MAX_DEGREE:
+        return _constant(Fraction(1), variables)  # 0 ** 0 is 1 too, as in TensorFlow
+    if p and _degree(p) * n > MAX_DEGREE:
         raise NotPolynomial
-    result: Poly = (Fraction(1),)
+    result: _Terms | None = None
     base = p
     while n:
         if n & 1:
-            result = _mul(result, base)
+            result = base if result is None else _mul(result, base)
         n >>= 1
         if n:
             base = _mul(base, base)
-    return result
+    return {} if result is None else result
