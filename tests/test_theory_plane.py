@@ -32,6 +32,7 @@ from tui.engine.plane_quadratic import (
     local_hessian,
     plane_quadratic,
     quadratic_of,
+    start_hessian,
 )
 from tui.engine.polynomials import NotPolynomial, polynomial, polynomial_in
 from tui.engine.result import RunResult
@@ -525,6 +526,17 @@ def test_local_hessian_against_finite_differences(text: str, start: tuple[float,
     assert words[0].startswith("not a quadratic: these figures are local")
     assert words[1].startswith("its quadratic model at the start")
     assert pickle.loads(pickle.dumps(local)) == local
+
+
+def test_the_engine_sends_a_hessian_only_for_a_loss_of_w1_w2_that_is_not_quadratic() -> None:
+    rosenbrock = "(1 - w1)**2 + 100*(w2 - w1**2)**2"
+    sent = start_hessian(rosenbrock, (-1.2, 1.0))
+    assert sent == local_hessian(parse_loss(rosenbrock), -1.2, 1.0)
+    assert sent is not None and sent.hessian == pytest.approx((1330.0, 480.0, 200.0), rel=1e-6)
+    assert start_hessian("(w1 + 1)**2 + 10*(w2 - 1)**2", (5.0, 5.0)) is None  # exact theory
+    assert start_hessian("sin(w)", (0.5,)) is None  # one parameter: the curvature's job
+    assert start_hessian(rosenbrock, (1.0,)) is None
+    assert start_hessian("w1 +", (1.0, 2.0)) is None  # refused: no Hessian, no failure
 
 
 def test_no_local_theory_without_the_hessian() -> None:

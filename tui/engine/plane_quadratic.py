@@ -41,6 +41,7 @@ __all__ = [
     "local_hessian",
     "plane_quadratic",
     "quadratic_of",
+    "start_hessian",
 ]
 
 #: Digits of the decimal arithmetic the eigenvalues and the rates are computed in before they
@@ -314,3 +315,22 @@ def local_hessian(expr: LossExpr, w1: float, w2: float) -> LocalHessian:
             float(h22.numpy()),
         ),
     )
+
+
+def start_hessian(loss: str, starts: tuple[float, ...]) -> LocalHessian | None:
+    """What the engine sends beside a run of a loss of w1, w2 that is not quadratic: the
+    :func:`local_hessian` at ``starts`` (w1's and w2's), for the local theory.
+
+    ``None`` for a loss of ``w``, for a quadratic (its theory is exact and needs none), for
+    starts that are not two, and when TensorFlow cannot compute it: no Hessian means no local
+    theory, never a failed run.
+    """
+    from tui.engine.losses import parse_loss
+
+    try:
+        expr = parse_loss(loss)
+        if len(expr.params) != 2 or len(starts) != 2 or plane_quadratic(expr) is not None:
+            return None
+        return local_hessian(expr, starts[0], starts[1])
+    except Exception:  # noqa: BLE001 - no Hessian means no theory, never a failed run
+        return None
