@@ -268,6 +268,10 @@ def _chunk_rates(lr32: list[np.ndarray], start: int, stop: int, lanes: int) -> n
 @lru_cache(maxsize=32)
 def _compiled_loop(expr: str, backend: str) -> Callable[..., Any]:
     """The compiled loop for one loss: ``loop(w0[K], lrs[N, K], n) -> (w, loss, w_n, L_n, g_n)``."""
+    if backend == "graph":  # every lane on the scalar kernels, all in one loop (tui.engine.lanes)
+        from tui.engine import lanes
+
+        return lanes.graph_loop(expr)
     fn = parse_loss(expr).tf_function()
 
     def step(w: Any, lr: Any) -> tuple[Any, Any, Any]:
