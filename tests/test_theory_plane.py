@@ -34,7 +34,7 @@ from tui.engine.plane_quadratic import (
     quadratic_of,
     start_hessian,
 )
-from tui.engine.polynomials import NotPolynomial, polynomial, polynomial_in
+from tui.engine.polynomials import MAX_WORK, NotPolynomial, polynomial, polynomial_in
 from tui.engine.result import RunResult
 from tui.engine.spec import RunSpec
 from tui.engine.theory_plane import (
@@ -90,6 +90,23 @@ def test_non_polynomials_of_two_parameters(text: str) -> None:
     with pytest.raises(NotPolynomial):
         polynomial_in(parse_loss(text).program, 2)
     assert plane_quadratic(parse_loss(text)) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "((w1 + w2 + 1)**16)**4",  # one product of 153 x 153 terms
+        " + ".join(["(w1*3.7 + w2/3.3 + 1.1)**16"] * 16),  # products within a cap, but many
+    ],
+)
+def test_too_much_exact_arithmetic_is_refused(text: str) -> None:
+    # Each would take seconds (a minute with such coefficients) of exact arithmetic, on the
+    # UI's thread: refused as not a polynomial, and so not an exact quadratic.
+    with pytest.raises(NotPolynomial):
+        polynomial_in(parse_loss(text).program, 2)
+    assert MAX_WORK < 153 * 153
+    # The one-parameter reading keeps its limits: degree 64, and no budget.
+    assert len(polynomial(parse_loss(" + ".join(["((w + 0.3)**8)**8"] * 12)).program)) == 65
 
 
 def test_one_parameter_polynomials_refuse_a_second_parameter() -> None:

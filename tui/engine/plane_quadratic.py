@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from enum import Enum
 from fractions import Fraction
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from tui.engine.loss_ir import Node
@@ -163,9 +164,12 @@ class PlaneQuadratic:
         return g1 + h11 * d1 + h12 * d2, g2 + h12 * d1 + h22 * d2
 
 
+@lru_cache(maxsize=64)
 def quadratic_of(program: Node) -> PlaneQuadratic | None:
     """The program as a :class:`PlaneQuadratic` in w1, w2, if it is a polynomial of total degree
-    at most 2 once terms cancel (``w1**3 - w1**3 + w2**2`` is); ``None`` for any other loss."""
+    at most 2 once terms cancel (``w1**3 - w1**3 + w2**2`` is); ``None`` for any other loss.
+
+    Cached by program (the theory is asked again at every change of the rate or the start)."""
     try:
         poly = polynomial_in(program, 2)
     except NotPolynomial:

@@ -19,6 +19,7 @@ from tui.engine.loss_ir import IntPow, Node, Num, Op, W
 
 __all__ = [
     "MAX_DEGREE",
+    "MAX_WORK",
     "Monomial",
     "MultiPoly",
     "NotPolynomial",
@@ -32,6 +33,14 @@ __all__ = [
 #: degrees up to this are kept; beyond it (``(w**16)**16``) the loss is reported as not quadratic.
 MAX_DEGREE: int = 64
 
+#: The most pairs of terms all the products of one polynomial in several parameters may multiply
+#: (four products of 65 x 65 terms, a polynomial in w's largest). Their terms grow with the square
+#: of the degree: ``((w1 + w2 + 1)**16)**4`` alone would take seconds of exact arithmetic (a minute
+#: with fractional coefficients), and so would a long sum of smaller powers. Beyond this, the
+#: expression is reported as not a polynomial (so not an exact quadratic). Polynomials in w alone
+#: keep their limit of :data:`MAX_DEGREE` only.
+MAX_WORK: int = 4 * (MAX_DEGREE + 1) ** 2
+
 #: A polynomial in w as its exact coefficients, constant term first, no trailing zeros.
 Poly = tuple[Fraction, ...]
 
@@ -42,7 +51,8 @@ _Terms = dict[Monomial, Fraction]
 
 
 class NotPolynomial(Exception):
-    """The expression is not a polynomial in the parameters (or goes beyond :data:`MAX_DEGREE`)."""
+    """The expression is not a polynomial in the parameters (or goes beyond :data:`MAX_DEGREE`
+    or :data:`MAX_WORK`)."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +84,7 @@ class MultiPoly:
             if mono[index]:
                 lowered = mono[:index] + (mono[index] - 1,) + mono[index + 1 :]
                 out[lowered] = coef * mono[index]
-        return _poly(self.variables, out)
+        return MultiPoly(self.variables, tuple(sorted(out.items())))
 
     def __call__(self, *point: Fraction | int) -> Fraction:
         """The exact value at ``point``, one rational (or whole) number per parameter."""
@@ -91,13 +101,15 @@ class MultiPoly:
 
 def polynomial_in(node: Node, variables: int) -> MultiPoly:
     """The exact polynomial ``node`` computes in ``variables`` parameters, or raise
-    :class:`NotPolynomial` (also for a parameter of index ``variables`` or more)."""
-    return _poly(variables, _terms(node, variables))
+    :class:`NotPolynomial` (also for a parameter of index ``variables`` or more, and for more
+    than :data:`MAX_WORK` products of terms in all when there are several parameters)."""
+    walk = _Walk(variables, MAX_WORK if variables > 1 else None)
+    return MultiPoly(variables, tuple(sorted(walk.terms(node).items())))
 
 
 def polynomial(node: Node) -> Poly:
     """The exact polynomial ``node`` computes in w, or raise :class:`NotPolynomial`."""
-    terms = _terms(node, 1)
+    terms = _Walk(1, None).terms(node)
     if not terms:
         return ()
     coefficients = [Fraction(0)] * (max(mono[0] for mono in terms) + 1)
@@ -106,59 +118,97 @@ def polynomial(node: Node) -> Poly:
     return tuple(coefficients)
 
 
-def _poly(variables: int, terms: _Terms) -> MultiPoly:
-    return MultiPoly(variables, tuple(sorted(terms.items())))
+class _Walk:
+    """One walk of a program in ``variables`` parameters, multiplying at most ``budget``
+    pairs of terms in all (``None``: no limit)."""
 
+    def __init__(self, variables: int, budget: int | None) -> None:
+        self.variables = variables
+        self.budget = budget
 
-def _terms(node: Node, variables: int) -> _Terms:
-    """The terms of the polynomial ``node`` computes, none of them zero."""
-    if isinstance(node, Num):
-        return _constant(Fraction(node.value), variables)
-    if isinstance(node, W):
-        index = node.index
-        if not 0 <= index < variables:
-            raise NotPolynomial  # a parameter outside those asked for
-        return {tuple(int(i == index) for i in range(variables)): Fraction(1)}
-    if isinstance(node, IntPow):
-        return _power(_terms(node.base, variables), node.n, variables)
-    if not isinstance(node, Op):  # pragma: no cover - the tree has no other node types
-        raise NotPolynomial
-    name, args = node.name, node.args
-    if name == "pow":
-        return _pow_op(args[0], args[1], variables)
-    if name not in ("add", "sub", "mul", "div", "neg", "square"):
-        raise NotPolynomial  # a function of a parameter
-    polys = [_terms(arg, variables) for arg in args]
-    if name == "add":
-        return _add(polys[0], polys[1])
-    if name == "sub":
-        return _add(polys[0], _scale(polys[1], Fraction(-1)))
-    if name == "neg":
-        return _scale(polys[0], Fraction(-1))
-    if name == "square":
-        return _power(polys[0], 2, variables)
-    if name == "mul":
-        return _mul(polys[0], polys[1])
-    divisor = _constant_of(polys[1])
-    if divisor is None:  # 0 (a division by zero) or an expression in a parameter
-        raise NotPolynomial
-    return _scale(polys[0], 1 / divisor)
+    def terms(self, node: Node) -> _Terms:
+        """The terms of the polynomial ``node`` computes, none of them zero."""
+        if isinstance(node, Num):
+            return _constant(Fraction(node.value), self.variables)
+        if isinstance(node, W):
+            index = node.index
+            if not 0 <= index < self.variables:
+                raise NotPolynomial  # a parameter outside those asked for
+            return {tuple(int(i == index) for i in range(self.variables)): Fraction(1)}
+        if isinstance(node, IntPow):
+            return self.power(self.terms(node.base), node.n)
+        if not isinstance(node, Op):  # pragma: no cover - the tree has no other node types
+            raise NotPolynomial
+        name, args = node.name, node.args
+        if name == "pow":
+            return self.pow_op(args[0], args[1])
+        if name not in ("add", "sub", "mul", "div", "neg", "square"):
+            raise NotPolynomial  # a function of a parameter
+        polys = [self.terms(arg) for arg in args]
+        if name == "add":
+            return _add(polys[0], polys[1])
+        if name == "sub":
+            return _add(polys[0], _scale(polys[1], Fraction(-1)))
+        if name == "neg":
+            return _scale(polys[0], Fraction(-1))
+        if name == "square":
+            return self.power(polys[0], 2)
+        if name == "mul":
+            return self.mul(polys[0], polys[1])
+        divisor = _constant_of(polys[1])
+        if divisor is None:  # 0 (a division by zero) or an expression in a parameter
+            raise NotPolynomial
+        return _scale(polys[0], 1 / divisor)
 
+    def pow_op(self, base: Node, exponent: Node) -> _Terms:
+        """``base ** exponent`` through ``tf.pow``: a polynomial only for a whole constant
+        exponent."""
+        if not isinstance(exponent, Num):
+            raise NotPolynomial  # the exponent contains a parameter
+        n = exponent.value
+        if n != int(n) or abs(n) > MAX_DEGREE:
+            raise NotPolynomial
+        poly = self.terms(base)
+        if n >= 0:
+            return self.power(poly, int(n))
+        constant = _constant_of(poly)
+        if constant is None:  # 1 / (an expression in a parameter), or 1 / 0
+            raise NotPolynomial
+        return _constant(constant ** int(n), self.variables)
 
-def _pow_op(base: Node, exponent: Node, variables: int) -> _Terms:
-    """``base ** exponent`` through ``tf.pow``: a polynomial only for a whole constant exponent."""
-    if not isinstance(exponent, Num):
-        raise NotPolynomial  # the exponent contains a parameter
-    n = exponent.value
-    if n != int(n) or abs(n) > MAX_DEGREE:
-        raise NotPolynomial
-    poly = _terms(base, variables)
-    if n >= 0:
-        return _power(poly, int(n), variables)
-    constant = _constant_of(poly)
-    if constant is None:  # 1 / (an expression in a parameter), or 1 / 0
-        raise NotPolynomial
-    return _constant(constant ** int(n), variables)
+    def mul(self, p: _Terms, q: _Terms) -> _Terms:
+        """The product, refused beyond :data:`MAX_DEGREE` or the walk's budget."""
+        if not p or not q:
+            return {}
+        pairs = len(p) * len(q)
+        if _degree(p) + _degree(q) > MAX_DEGREE:
+            raise NotPolynomial
+        if self.budget is not None:
+            self.budget -= pairs
+            if self.budget < 0:
+                raise NotPolynomial
+        out: _Terms = {}
+        for m1, c1 in p.items():
+            for m2, c2 in q.items():
+                mono = tuple(a + b for a, b in zip(m1, m2, strict=True))
+                out[mono] = out.get(mono, Fraction(0)) + c1 * c2
+        return {mono: coef for mono, coef in out.items() if coef}
+
+    def power(self, p: _Terms, n: int) -> _Terms:
+        """``p ** n`` by binary exponentiation."""
+        if n == 0:
+            return _constant(Fraction(1), self.variables)  # 0 ** 0 is 1 too, as in TensorFlow
+        if p and _degree(p) * n > MAX_DEGREE:
+            raise NotPolynomial
+        result: _Terms | None = None
+        base = p
+        while n:
+            if n & 1:
+                result = base if result is None else self.mul(result, base)
+            n >>= 1
+            if n:
+                base = self.mul(base, base)
+        return {} if result is None else result
 
 
 def _constant(value: Fraction, variables: int) -> _Terms:
@@ -190,32 +240,3 @@ def _add(p: _Terms, q: _Terms) -> _Terms:
 
 def _scale(p: _Terms, k: Fraction) -> _Terms:
     return {mono: coef * k for mono, coef in p.items()} if k else {}
-
-
-def _mul(p: _Terms, q: _Terms) -> _Terms:
-    if not p or not q:
-        return {}
-    if _degree(p) + _degree(q) > MAX_DEGREE:
-        raise NotPolynomial
-    out: _Terms = {}
-    for m1, c1 in p.items():
-        for m2, c2 in q.items():
-            mono = tuple(a + b for a, b in zip(m1, m2, strict=True))
-            out[mono] = out.get(mono, Fraction(0)) + c1 * c2
-    return {mono: coef for mono, coef in out.items() if coef}
-
-
-def _power(p: _Terms, n: int, variables: int) -> _Terms:
-    if n == 0:
-        return _constant(Fraction(1), variables)  # 0 ** 0 is 1 too, as in TensorFlow
-    if p and _degree(p) * n > MAX_DEGREE:
-        raise NotPolynomial
-    result: _Terms | None = None
-    base = p
-    while n:
-        if n & 1:
-            result = base if result is None else _mul(result, base)
-        n >>= 1
-        if n:
-            base = _mul(base, base)
-    return {} if result is None else result
