@@ -596,6 +596,25 @@ def test_what_the_theory_does_not_model_is_said() -> None:
         )
 
 
+def test_an_unmodelled_run_gets_the_loss_but_no_prediction() -> None:
+    expr = parse_loss("(w1 + 1)**2 + 10*(w2 - 1)**2")
+    adam = plane_theory_for(expr, RunSpec(w0=5.0, lr=0.05, optimizer="adam"), (5.0, 5.0))
+    warm = plane_theory_for(expr, RunSpec(w0=5.0, lr=0.05, warmup=3), (5.0, 5.0))
+    plain = plane_theory_for(expr, RunSpec(w0=5.0, lr=0.05), (5.0, 5.0))
+    assert adam is not None and warm is not None and plain is not None
+    assert plain.unmodelled is None and plain.predicted_steps() is not None
+    for theory in (adam, warm):
+        assert theory.unmodelled is not None
+        assert theory.predicted_steps() is None and theory.prediction() is None
+        words = [str(m) for m in theory.sentences()]
+        assert words[0] == str(theory.unmodelled)
+        assert not any(w.startswith(("at lr =", "descent converges")) for w in words)
+        assert theory.eigenvalues == plain.eigenvalues  # the loss's figures stay
+        diverged = _result(10, Status(Outcome.DIVERGED, 3, theory.unmodelled))
+        assert plane_contradiction(theory, diverged) is None
+        assert plane_contradiction(plain, diverged) is not None
+
+
 def _result(steps: int, status: Status) -> RunResult:
     zeros = np.zeros(steps, np.float32)
     return RunResult(

@@ -24,7 +24,7 @@ Like :mod:`tui.engine.theory`, this module imports neither TensorFlow nor Textua
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -75,7 +75,10 @@ class PlaneTheory:
     loss). ``optimizer`` is ``gd`` or ``momentum`` (with ``beta``); for momentum, ``rates``
     are the run's rates of convergence along each direction (the spectral radius of its
     two-step recurrence), for gd the contractions. ``slopes`` are the gradient's components
-    along ``v1`` and ``v2`` at the start. ``sentences`` says it all in words.
+    along ``v1`` and ``v2`` at the start. ``unmodelled`` says why the theory does not model
+    the run it was made for (:func:`plane_models`), if it does not: then it predicts nothing
+    of it (no steps, no sentence about the run), and tells only of the loss. ``sentences``
+    says it all in words.
     """
 
     exact: bool
@@ -99,6 +102,7 @@ class PlaneTheory:
     beta: float = 0.0
     rates: Point = field(default=(math.nan, math.nan))
     slopes: Point = (0.0, 0.0)
+    unmodelled: Msg | None = None
 
     @property
     def contractions(self) -> Point:
@@ -129,6 +133,8 @@ class PlaneTheory:
         """
         if not tol > 0:
             raise ValueError(f"tol must be above 0, not {tol!r}")
+        if self.unmodelled is not None:
+            return None
         if self.gaps is None or not all(math.isfinite(g) for g in self.gaps):
             return None
         if self.optimizer == "momentum":
@@ -146,7 +152,7 @@ class PlaneTheory:
     def prediction(self, tol: float = DEFAULT_TOL, steps: int | None = None) -> Msg | None:
         """:meth:`predicted_steps` in words (``steps`` the run's, if given), ``None`` where the
         loss has no lowest value to be within ``tol`` of."""
-        if self.gaps is None:
+        if self.gaps is None or self.unmodelled is not None:
             return None
         found = self.predicted_steps(tol, steps)
         if found is not None:
@@ -261,7 +267,8 @@ def plane_theory_for(
     (the engine's :func:`local_hessian` at the start), marked ``exact=False``. ``None`` for a
     loss of ``w`` alone, or one that is not quadratic without a usable ``local``. The momentum
     figures of the run are given for ``spec.optimizer == "momentum"``; any other optimizer gets
-    those of plain descent, and :func:`plane_models` says the theory does not model it.
+    those of plain descent, and its ``unmodelled`` says that the theory does not model the run
+    (:func:`plane_models`): so does a schedule or a warm-up.
     """
     if len(expr.params) != 2:
         return None
@@ -269,12 +276,12 @@ def plane_theory_for(
     optimizer = "momentum" if spec.optimizer == "momentum" else "gd"
     beta = spec.beta if optimizer == "momentum" else 0.0
     quad = plane_quadratic(expr)
-    if quad is not None:
-        return plane_theory(quad, spec.lr, start, True, optimizer, beta)
-    model = None if local is None else local.model()
+    model = quad if quad is not None else None if local is None else local.model()
     if model is None:
         return None
-    return plane_theory(model, spec.lr, start, False, optimizer, beta)
+    theory = plane_theory(model, spec.lr, start, quad is not None, optimizer, beta)
+    unmodelled = plane_models(spec)
+    return theory if unmodelled is None else replace(theory, unmodelled=unmodelled)
 
 
 def plane_contradiction(
@@ -282,15 +289,17 @@ def plane_contradiction(
 ) -> Msg | None:
     """What ``result`` does that ``theory`` says it would not, or ``None`` if nothing.
 
-    For a run the theory models (:func:`plane_models`), from the theory's start and rate. In
-    this order: a run the theory says converges that diverged; one it says never converges
-    (a direction with a gap that does not shrink) that converged; a predicted number of steps
+    Nothing for a run the theory does not model (:attr:`PlaneTheory.unmodelled`). Else, in
+    this order: a run the theory says converges that diverged; one it says never converges (a
+    direction with a gap that does not shrink) that converged; a predicted number of steps
     that the run passed (by at least one step) without reaching the tolerance. An exact
     theory is caught only where float32 departs from exact arithmetic; a local one where the
     model at the start stops describing the loss.
     """
     status = result.status
     converges = theory.converges
+    if theory.unmodelled is not None:
+        return None  # it claims nothing of this run
     if converges and status.outcome is Outcome.DIVERGED:
         return msg("why.seen_diverged")
     if converges is False and status.outcome is Outcome.CONVERGED:
@@ -360,7 +369,9 @@ def _sentences(th: PlaneTheory) -> tuple[Msg, ...]:
         out.append(msg("plane.condition", kappa=kappa, best=best, rate=rate))
     if th.critical_lr is not None:
         out.append(msg("plane.critical", critical=_number(th.critical_lr)))
-    if th.lr == 0:
+    if th.unmodelled is not None:
+        out.insert(0, th.unmodelled)
+    elif th.lr == 0:
         out.append(msg("plane.still"))
     elif th.optimizer == "gd":
         q1, q2 = (_number(q) for q in th.factors)
@@ -374,7 +385,7 @@ def _sentences(th: PlaneTheory) -> tuple[Msg, ...]:
         for name, radius in zip(_NAMES, th.rates, strict=True):
             if radius > 1:
                 out.append(msg("plane.momentum_diverges", name=name))
-    if th.lr > 0 and th.converges and th.gaps is not None:
+    if th.unmodelled is None and th.lr > 0 and th.converges and th.gaps is not None:
         pace = max((r for r, g in zip(th.rates, th.gaps, strict=True) if g > 0), default=0.0)
         key = _CONVERGES[th.optimizer, th.landscape is Landscape.VALLEY]
         out.append(msg(key, rate=_number(pace)))
