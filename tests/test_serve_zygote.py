@@ -110,6 +110,7 @@ async def test_two_forked_visitors_share_nothing() -> None:
         # Module state the zygote imported, changed by each: each sees only its change.
         assert first["state"] == [first["pid"]] and second["state"] == [second["pid"]]
         assert first["random"] != second["random"]  # random is seeded again in each child
+        assert first["authkey"] != second["authkey"]  # as two fresh interpreters make theirs
         assert await echo(two, "two") == b"echo:two"
         assert await echo(one, "one") == b"echo:one"
 

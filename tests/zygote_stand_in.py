@@ -4,7 +4,8 @@
 ``python zygote_stand_in.py app polite|deaf`` speaks enough of Textual's web driver for
 textual-serve (as ``serve_stand_in.py`` does): the ``__GANGLION__`` prelude, then one data
 packet with a JSON report of what a forked app must be (its pid and parent, its session and
-process group, its threads, its open descriptors, its size, a random number, the
+process group, its threads, its open descriptors, its size, a random number and its
+multiprocessing key, the
 :data:`STATE` of the preloaded module :mod:`zygote_state` after it added its own pid). A
 *polite* app then echoes data packets (``echo:...``) and ends on the "quit" meta packet; a
 *deaf* one ignores SIGTERM, never reads its input, and leaves a child in its group that
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import multiprocessing
 import os
 import random
 import signal
@@ -68,6 +70,7 @@ def app(mode: str) -> None:
         "fds": sorted(int(fd) for fd in os.listdir("/proc/self/fd")),
         "columns": os.environ.get("COLUMNS"),
         "random": random.random(),
+        "authkey": multiprocessing.current_process().authkey.hex(),
         "state": list(zygote_state.STATE),
         "preloaded": zygote_state.IMPORTED_IN,
         "argv": sys.argv[1:],

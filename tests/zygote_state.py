@@ -3,6 +3,7 @@ changed by each forked app (each must see only its own change)."""
 
 from __future__ import annotations
 
+import multiprocessing  # noqa: F401 - its key, made at import, must be each app's own
 import os
 
 #: The pids of the apps that added themselves (each forked app adds its own).

@@ -7,8 +7,9 @@ loading aiohttp or textual-serve.
 from __future__ import annotations
 
 #: Visitors at once, by default: a class of about thirty and some room to spare. Each visitor
-#: runs an explorer process of their own (about 270 MiB and seconds of CPU to start), so forty
-#: fit a machine of 16 GiB; ``--max-visitors`` sets another number.
+#: runs an explorer process of their own on the room's one engine (about 30 MiB added when
+#: forked by the fork server, 45 MiB started afresh), so forty fit a small machine;
+#: ``--max-visitors`` sets another number.
 MAX_VISITORS = 40
 
 #: The terminal size a page asks for is its browser window's; beyond this it is nonsense.

@@ -25,7 +25,8 @@ copied by ``fork``; what it held would stay held in the child).
 
 The child becomes what ``python ...`` would have been: a session (process group) of its own,
 the three descriptors as its standard streams, the visitor's environment, ``sys.argv``, the
-module or script run as ``__main__``, non-daemon threads joined and ``atexit`` run at its end.
+module or script run as ``__main__``, non-daemon threads joined and ``atexit`` run at its end,
+secrets of its own (multiprocessing's key; ``random`` reseeds itself after a fork).
 A thread of its own waits on the lifeline: when the server ends, however it ends, the kernel
 closes the write end and the child kills its whole group (the server is not the child's
 parent, so ``PR_SET_PDEATHSIG`` cannot say it). The zygote's own death leaves its children
@@ -150,6 +151,15 @@ def _finish() -> None:
                 stream.flush()
 
 
+def _new_secrets() -> None:
+    """Give the child the secrets a fresh interpreter makes for itself at import, which a
+    fork would share with every other visitor's app: multiprocessing's authentication key
+    (``random`` reseeds itself after a fork)."""
+    process = sys.modules.get("multiprocessing.process")
+    if process is not None:
+        process.current_process().authkey = os.urandom(32)
+
+
 def _become(control: socket.socket, request: dict[str, Any], fds: Sequence[int]) -> None:
     """In the forked child: become the visitor's app (see the module's docstring), then end."""
     status = 70
@@ -164,6 +174,7 @@ def _become(control: socket.socket, request: dict[str, Any], fds: Sequence[int])
         os.set_inheritable(lifeline, False)
         os.environ.clear()
         os.environ.update(request["env"])
+        _new_secrets()
         gc.enable()
         threading.Thread(
             target=_watch_lifeline, args=(lifeline,), name="lr-explorer-lifeline", daemon=True
