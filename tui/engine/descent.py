@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from tui.engine import tfenv
+from tui.engine import memory, tfenv
 from tui.engine.analysis import DEFAULT_TOL, classify
 from tui.engine.losses import SEED_LOSS, LossExpr, parse_loss
 from tui.engine.result import RunResult
@@ -94,6 +94,7 @@ def run_batch(
     epochs = max(spec.epochs for spec in specs)
     if k * epochs > MAX_CELLS:
         raise ParameterError("epochs", msg("spec.cells", runs=k, epochs=epochs, cells=MAX_CELLS))
+    memory.check(k, epochs, len(expr.params))  # what would not fit, before it is allocated
     started = time.perf_counter()
     tables = [lr_tables(spec) for spec in specs]
     plain = [i for i, spec in enumerate(specs) if spec.plain]

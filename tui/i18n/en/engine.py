@@ -28,6 +28,11 @@ MESSAGES: dict[str, str] = {
     "spec.steps_range": "must be a whole number of steps from 0 to {max:,}",
     "spec.list": "give a list separated by commas, e.g. 100, 500",
     "spec.cells": "{runs} runs x {epochs:,} steps exceed {cells:,} cells",
+    # memory.py
+    "spec.memory": (
+        "{runs} runs x {epochs:,} steps need about {need} of memory (engine {engine}, "
+        "explorer {ui}), and this machine has {available} available: ask for fewer steps or runs"
+    ),
     "spec.hub_steps": "the classroom server runs at most {most:,} steps per run; this one asks for {steps:,}",
     "spec.hub_runs": "the classroom server runs at most {most:,} runs (rates) at once; this asks for {count:,}",
     "spec.hub_cells": "the classroom server runs at most {most:,} steps x runs at once; this asks for {runs:,} x {steps:,} = {cells:,}",

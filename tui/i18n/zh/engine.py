@@ -28,6 +28,11 @@ MESSAGES: dict[str, str] = {
     "spec.steps_range": "必须是 0 到 {max:,} 之间的整数步数",
     "spec.list": "请输入用逗号分隔的列表，例如 100, 500",
     "spec.cells": "{runs} 次运行 x {epochs:,} 步，超过了 {cells:,} 个单元格的上限",
+    # memory.py
+    "spec.memory": (
+        "{runs} 次运行 x {epochs:,} 步约需 {need} 内存（引擎 {engine}，界面 {ui}），"
+        "而本机现在可用的只有 {available}：请减少步数或运行次数"
+    ),
     "spec.hub_steps": "课堂服务器每次运行最多 {most:,} 步；这次要求 {steps:,} 步",
     "spec.hub_runs": "课堂服务器一次最多运行 {most:,} 次（学习率）；这次要求 {count:,} 次",
     "spec.hub_cells": "课堂服务器一次最多运行 {most:,} 步 x 次；这次要求 {runs:,} x {steps:,} = {cells:,}",
