@@ -1,17 +1,60 @@
-"""Entry point: ``lr-explorer`` and ``python -m tui``."""
+"""Entry point: ``lr-explorer`` and ``python -m tui``.
+
+Kept to the standard library at import: the engine process, spawned by ``multiprocessing``,
+imports this module again (as its ``__mp_main__``) before it loads TensorFlow.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tui.engine.launch import EngineProcess
+
+#: The commands that need no engine process of the UI's own.
+NO_ENGINE_COMMANDS = ("run", "serve")
+
+#: Set in a classroom visitor's app: its engine is the room's (``tui.engine.server.HUB_ENV``).
+HUB_ENV = "LR_EXPLORER_ENGINE_HUB"
+
+
+def wants_engine(argv: Sequence[str]) -> bool:
+    """Whether ``argv`` is, by its look, the explorer with an engine of its own: no ``run`` or
+    ``serve`` among its words and no classroom's engine in the environment. A wrong guess only
+    costs time: an engine started for nothing is killed, and an explorer without one starts
+    its own."""
+    return not any(word in NO_ENGINE_COMMANDS for word in argv) and HUB_ENV not in os.environ
+
+
+def start_engine(argv: Sequence[str]) -> EngineProcess | None:
+    """The explorer's engine process, started before anything else loads (so that TensorFlow
+    loads while Textual does), or ``None`` (another command, or no process could be made: the
+    app then starts one itself and says why it cannot)."""
+    if not wants_engine(argv):
+        return None
+    from tui.engine import launch
+
+    try:
+        return launch.start()
+    except (OSError, ValueError):
+        return None
 
 
 def main() -> None:
-    """Run the command line, turning a broken pipe or Ctrl+C into a quiet exit."""
-    from tui.cli import main as cli_main
+    """Run the command line, turning a broken pipe or Ctrl+C into a quiet exit.
 
+    Once ``run`` or the explorer has finished, the process ends at once (:func:`end_now`).
+    """
+    argv = sys.argv[1:]
+    engine = start_engine(argv)
     try:
-        status = cli_main(sys.argv[1:], quiet_native_logs=True)
+        from tui.cli import main as cli_main
+
+        status = cli_main(argv, quiet_native_logs=True, engine=engine)
     except KeyboardInterrupt:
         status = 130
     except BrokenPipeError:
@@ -19,7 +62,29 @@ def main() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         status = 0
+    finally:
+        if engine is not None:  # the app has ended (or never began): so does its engine
+            engine.kill()
+    if "serve" not in argv:
+        end_now(status)
     sys.exit(status)
+
+
+def end_now(status: int) -> None:
+    """End the process with ``status`` without the interpreter's teardown.
+
+    Tearing down what TensorFlow loaded takes longer than the lesson's whole run (seconds on a
+    loaded machine), and tearing down Textual's modules about as long as its own quit. Nothing
+    is left to do by then: ``run`` has written its output (a file atomically, and closed), the
+    explorer has given the terminal back, its worker threads have ended and its engine has been
+    killed; the standard streams are flushed here. (``serve`` ends as usual: its visitors'
+    processes and the room's engine are stopped on its way out.)
+    """
+    for stream in (sys.stdout, sys.stderr):
+        # A reader gone (`| head`), or a stream already closed: nothing more can reach it.
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(status)
 
 
 if __name__ == "__main__":

@@ -21,10 +21,11 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from tui import i18n, settings
 from tui.app import keys
 from tui.app.commands import ExplorerCommands
-from tui.app.engine_client import Engine, EngineClient, EngineStopped, Restarts
+from tui.app.engine_client import Engine, EngineStopped, Restarts
 from tui.app.keys import key
 from tui.app.markup import escape
 from tui.app.messages import EngineLost, Replied
+from tui.app.quick_engine import QuickEngineClient
 from tui.app.screens.explorer import TYPING_KEY_ACTIONS, ExplorerScreen
 from tui.app.screens.sweep import SweepScreen
 from tui.app.svg_cells import fix_cell_widths
@@ -68,8 +69,9 @@ def binding_ids() -> set[str]:
 
 
 def default_engine() -> Engine:
-    """The engine an :class:`ExplorerApp` gets when given none: a process of its own."""
-    return EngineClient()
+    """The engine an :class:`ExplorerApp` gets when given none: a process of its own, ready as
+    soon as TensorFlow is in (:mod:`tui.engine.quickstart`)."""
+    return QuickEngineClient()
 
 
 class ExplorerApp(App[None]):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from tui import i18n, settings
 from tui.cli.argparse_i18n import ArgumentParser, HelpFormatter, wrap
@@ -28,6 +29,9 @@ from tui.cli.options import (
 )
 from tui.cli.parser import SERVE_OPTIONS, build_parser, schedule_help
 from tui.i18n import t
+
+if TYPE_CHECKING:
+    from tui.engine.launch import EngineProcess
 
 __all__ = [
     "LANG_OPTION",
@@ -49,11 +53,16 @@ __all__ = [
 ]
 
 
-def main(argv: Sequence[str] | None = None, quiet_native_logs: bool = False) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    quiet_native_logs: bool = False,
+    engine: EngineProcess | None = None,
+) -> int:
     """Parse ``argv`` and run the chosen command; return the exit status.
 
     The language is chosen first (:func:`choose_language`), so that the help and the errors
-    are in it.
+    are in it. ``engine`` is an engine process started before (:mod:`tui.engine.launch`), for
+    the explorer to adopt; the caller kills it if nothing did.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     language = choose_language(argv)
@@ -72,4 +81,4 @@ def main(argv: Sequence[str] | None = None, quiet_native_logs: bool = False) -> 
         return run_command(args, parser, quiet_native_logs)
     if args.command == "serve":
         return serve_command(args, parser, argv, language)
-    return explore_command(args, parser, language)
+    return explore_command(args, parser, language, engine)

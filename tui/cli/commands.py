@@ -4,6 +4,7 @@ in browsers) and the explorer itself."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import os
 import socket
@@ -21,6 +22,7 @@ from tui.i18n import t
 from tui.serve import VISITOR_ENV
 
 if TYPE_CHECKING:
+    from tui.engine.launch import EngineProcess
     from tui.model.session import Session
 
 
@@ -51,7 +53,10 @@ def run_command(
         tfenv.quiet_native_logs(os.environ.get("LR_EXPLORER_ENGINE_LOG"))
     from tui.engine import descent  # TensorFlow loads here, after the arguments are known good
 
-    result = descent.run(spec, args.loss, tol=args.tol)
+    # A short run takes graph mode: XLA's probe and compilation would take longer than it.
+    short = tfenv.graph_only() if tfenv.graph_is_enough([spec]) else contextlib.nullcontext()
+    with short:
+        result = descent.run(spec, args.loss, tol=args.tol)
     if args.out is not None:
         try:
             write_atomic(args.out, run_chunks(result, args.format), overwrite=args.force)
@@ -201,25 +206,37 @@ def app_arguments(argv: list[str], session: str | None, language: str | None = N
     return kept + (["--session", session] if session else [])
 
 
-def explore_command(args: argparse.Namespace, parser: ArgumentParser, language: str) -> int:
+def explore_command(
+    args: argparse.Namespace,
+    parser: ArgumentParser,
+    language: str,
+    started: EngineProcess | None = None,
+) -> int:
     """Open the terminal UI on the parameters given, in ``language`` (TensorFlow loads in the
-    engine process). With ``--print-session``, once the terminal is restored, print the
-    session it closed on (:func:`print_session`)."""
+    engine process: ``started``, if one was started before, else one the app starts). With
+    ``--print-session``, once the terminal is restored, print the session it closed on
+    (:func:`print_session`)."""
     try:
         spec = spec_from_args(args)
     except ParameterError as err:
         refuse(parser, err)
-    from tui.app import ExplorerApp
     from tui.app.room_engine import engine_from_environment
     from tui.model.params import Params
 
     session = None if args.session is None else open_session(parser, args.session)
+    engine = engine_from_environment()  # the room's engine, or None: one of its own
+    if engine is None and started is not None:
+        from tui.app.quick_engine import QuickEngineClient
+
+        engine = QuickEngineClient(started)
+    from tui.app import ExplorerApp  # Textual loads here, while the engine loads TensorFlow
+
     app = ExplorerApp(
         Params(spec, args.loss, args.tol),
         session=session,
         language=language,
         visitor=os.environ.get(VISITOR_ENV) == "1",  # serve sets both for each visitor's app
-        engine=engine_from_environment(),  # the room's engine, or None: one of its own
+        engine=engine,
     )
     app.run()  # returns once Textual has given the terminal back
     if args.print_session:

@@ -347,9 +347,9 @@ _probe_result: bool | None = None
 def _xla_trusted() -> bool:
     """Whether XLA reproduces graph mode bit for bit here (checked once, on the seed's loss)."""
     global _probe_result
+    if not tfenv.xla_allowed():
+        return False  # off (tfenv.XLA_ENV, or tfenv.graph_only here): never probed, nor waited for
     with _probe_lock:
-        if _probe_result is None and not tfenv.xla_allowed():
-            _probe_result = False  # forced off (tfenv.XLA_ENV): the fallback, never probed
         if _probe_result is None:
             lrs = np.array([0.01, 0.99, 0.2, 0.37, 0.5, 0.999, 0.123456, 0.7], np.float32)
             table = np.tile(lrs, (MIN_BUCKET, 1))

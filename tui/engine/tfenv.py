@@ -19,15 +19,26 @@ These settings must be in place before TensorFlow is first imported or first com
 
 ``LR_EXPLORER_XLA=off`` (:data:`XLA_ENV`) makes the engine take the graph-mode path it falls
 back to where XLA is not exact, without asking XLA: for tests of that path, and for a machine
-whose XLA fails in some other way.
+whose XLA fails in some other way. :func:`graph_only` does the same for what one thread runs
+within it: a short run, for which graph mode is as fast as XLA would be with its probe and its
+compilation (:func:`graph_is_enough`), takes graph mode and never waits for either.
+
+:func:`load` skips the eager import of Keras that ``import tensorflow`` does at its end (see
+there): a run of plain descent on the lesson's schedules never uses Keras.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import threading
+from collections.abc import Iterator, Sequence
 from types import ModuleType
-from typing import cast
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from tui.engine.spec import RunSpec
 
 _XLA_FLAGS = {
     "--xla_cpu_max_isa": "--xla_cpu_max_isa=AVX",
@@ -40,9 +51,41 @@ _XLA_FLAGS = {
 XLA_ENV = "LR_EXPLORER_XLA"
 
 
+#: The most steps (lanes x epochs) of a request that graph mode runs as fast as XLA would, its
+#: probe and compilation counted: graph mode takes about 50 us a step here, XLA's probe and a
+#: first compilation about 0.3 s.
+GRAPH_ENOUGH = 2048
+
+_here = threading.local()
+
+
 def xla_allowed() -> bool:
-    """Whether XLA may be tried at all (:data:`XLA_ENV` does not turn it off)."""
+    """Whether XLA may be tried at all: :data:`XLA_ENV` does not turn it off, and this thread
+    is not inside :func:`graph_only`."""
+    if getattr(_here, "graph_only", False):
+        return False
     return os.environ.get(XLA_ENV, "").strip().lower() not in ("off", "0", "no", "false")
+
+
+@contextlib.contextmanager
+def graph_only() -> Iterator[None]:
+    """Within this, what this thread runs takes graph mode and asks nothing of XLA (no probe,
+    no compilation): the same bits, sooner for a short run (:func:`graph_is_enough`)."""
+    before = getattr(_here, "graph_only", False)
+    _here.graph_only = True
+    try:
+        yield
+    finally:
+        _here.graph_only = before
+
+
+def graph_is_enough(specs: Sequence[RunSpec]) -> bool:
+    """Whether graph mode runs ``specs`` (one batch) as fast as XLA would with its start-up
+    costs: at most :data:`GRAPH_ENOUGH` steps in all, and only the lesson's own schedules (a
+    ``tf.keras`` schedule's table is computed with XLA, which its module allows or not once, as
+    it loads)."""
+    steps = len(specs) * max((spec.epochs for spec in specs), default=0)  # lanes run as long
+    return steps <= GRAPH_ENOUGH and all(spec.schedule is None for spec in specs)
 
 
 #: The smallest padded size, so that short runs and tables share one compiled function.
@@ -65,10 +108,29 @@ def configure_environment() -> None:
     os.environ["XLA_FLAGS"] = flags
 
 
+#: The module ``import tensorflow`` imports at its end to register Keras's optimizers for
+#: saved models (TensorFlow 2.21, ``tensorflow/__init__.py``), which no run here needs.
+_KERAS_EAGER = "keras.src.optimizers"
+
+
 def load() -> ModuleType:
-    """Import and return the ``tensorflow`` module, configured as described above."""
+    """Import and return the ``tensorflow`` module, configured as described above.
+
+    TensorFlow 2.21's ``__init__`` ends by importing Keras's optimizers, about 0.1 s, "so that
+    any function/method that needs to happen at load time will trigger", and passes over an
+    ``ImportError`` there. Keras is needed only by its optimizers and schedules; a ``None``
+    in ``sys.modules`` for that one import makes it such an error, and once TensorFlow is in,
+    ``tf.keras`` loads Keras whole on first use, as it would have.
+    """
     configure_environment()
-    import tensorflow as tf
+    skip = "tensorflow" not in sys.modules and _KERAS_EAGER not in sys.modules
+    if skip:
+        sys.modules[_KERAS_EAGER] = None  # type: ignore[assignment]
+    try:
+        import tensorflow as tf
+    finally:
+        if skip and sys.modules.get(_KERAS_EAGER, False) is None:
+            del sys.modules[_KERAS_EAGER]
 
     tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
     # Retracing notices and the like go through Python logging: keep them off the screen too.

@@ -1,0 +1,89 @@
+"""Start a UI's own engine process, early and cheaply.
+
+``lr-explorer`` starts its engine first thing (:mod:`tui.__main__`), before the command line is
+parsed and before the UI imports Textual, so that TensorFlow (in the engine) and Textual (in the
+UI) load side by side; the UI adopts the process once it runs
+(:class:`tui.app.quick_engine.QuickEngineClient`, which also starts later engines here).
+
+This module imports nothing but the standard library: the UI's process imports it before
+anything else, and the engine process, spawned by ``multiprocessing``, imports it to find its
+entry, :func:`engine_main`, which loads the engine and serves the UI with
+:class:`~tui.engine.quickstart.QuickHooks` (ready as soon as TensorFlow is in, a short run at
+once in graph mode).
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import sys
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.context import SpawnProcess
+
+#: Where the engine process writes TensorFlow's native log lines (default: nowhere).
+LOG_ENV = "LR_EXPLORER_ENGINE_LOG"
+
+
+@dataclass
+class EngineProcess:
+    """An engine process just started, with the UI's ends of its two pipes."""
+
+    process: SpawnProcess
+    requests: Connection
+    """Where the UI writes requests."""
+    replies: Connection
+    """Where the UI reads replies."""
+
+    def kill(self) -> None:
+        """Kill the process, whatever it is doing (quitting never waits for TensorFlow)."""
+        if self.process.is_alive():
+            self.process.kill()
+
+
+def start() -> EngineProcess:
+    """Spawn an engine process (it loads TensorFlow, then sends ``EngineReady``).
+
+    Raises ``OSError`` (or ``ValueError``) if no process can be made.
+    """
+    context = mp.get_context("spawn")
+    requests_in, requests_out = context.Pipe(duplex=False)
+    replies_in, replies_out = context.Pipe(duplex=False)
+    process = context.Process(
+        target=engine_main,
+        args=(requests_in, replies_out, os.environ.get(LOG_ENV)),
+        name="lr-explorer-engine",
+        daemon=True,
+    )
+    # Textual swaps sys.stderr for a capture whose fileno() is -1, which multiprocessing would
+    # hand to its resource tracker: start with the real streams in place.
+    captured = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+    try:
+        process.start()
+    except BaseException:
+        for end in (requests_in, requests_out, replies_in, replies_out):
+            end.close()
+        raise
+    finally:
+        sys.stdout, sys.stderr = captured
+    # Our copies of the engine's ends: closed, so that a dead engine reads as end-of-file (and
+    # a write to it fails) instead of waiting for ever.
+    requests_in.close()
+    replies_out.close()
+    return EngineProcess(process, requests_out, replies_in)
+
+
+def engine_main(requests: Connection, replies: Connection, log_path: str | None) -> None:
+    """The engine process: descriptors 1 and 2 to the log (TensorFlow's native lines never
+    reach the UI's terminal), then the serving loop with the quick start's hooks."""
+    started = time.perf_counter()
+    log = os.open(log_path or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(log)
+    from tui.engine.quickstart import QuickHooks
+    from tui.engine.server import serve_loop
+
+    serve_loop(requests, replies, QuickHooks(started))
