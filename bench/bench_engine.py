@@ -9,6 +9,10 @@ the ratio, and checks bit-exactness: the engine's first
 ``--eager-steps`` steps against the eager loop, and the whole run against graph mode (the same
 kernels as eager, without XLA).
 
+Then the same for a loss of two parameters, plain descent on ``(w1 + 1)**2 + 10*(w2 - 1)**2``
+from (w1, w2) = (5, -3) at lr 0.01: the two-variable eager loop of issue 15 per step, the engine
+at ``--epochs``, the ratio, exactness against both.
+
 Then the same for each keras optimizer (lr 0.01 from w0 5 on the lesson's loss): keras's eager
 ``apply_gradients`` loop per step (the baseline), the engine at ``--opt-epochs`` on its backend
 and in graph mode, the ratios, and bit-exactness against both.
@@ -31,9 +35,10 @@ from tui.engine import tfenv  # noqa: E402
 tfenv.configure_environment()
 
 import tensorflow as tf  # noqa: E402
-from eager_reference import eager_run, eager_run_spec  # noqa: E402
+from eager_reference import eager_run, eager_run_spec, eager_run_two  # noqa: E402
 
 from tui.engine import descent, schedules  # noqa: E402
+from tui.engine.losses import parse_loss  # noqa: E402
 from tui.engine.spec import RunSpec  # noqa: E402
 
 
@@ -90,8 +95,44 @@ def main() -> None:
             f"| ratio {eager_step / per_step:,.0f}x | exact vs eager (first {args.eager_steps}): "
             f"{head_exact}, vs graph mode (all): {whole_exact}"
         )
+    bench_two_parameters(args.epochs, args.eager_steps)
     for kind in ("momentum", "nesterov", "adagrad", "rmsprop", "adam"):
         bench_optimizer(kind, args.opt_epochs, args.opt_eager_steps)
+
+
+#: The two-parameter case: an ill-conditioned bowl (curvatures 2 and 20).
+TWO_LOSS = "(w1 + 1)**2 + 10*(w2 - 1)**2"
+
+
+def bench_two_parameters(epochs: int, eager_steps: int) -> None:
+    """Print the two-parameter figures (see the module docstring)."""
+    fn = parse_loss(TWO_LOSS).tf_function()
+    eager_spec = RunSpec(w0=5.0, start2=-3.0, lr=0.01, epochs=eager_steps)
+    start = time.perf_counter()
+    w1s, w2s, losses, _, _ = eager_run_two(fn, eager_spec)
+    eager_step = (time.perf_counter() - start) / eager_steps
+    spec = RunSpec(w0=5.0, start2=-3.0, lr=0.01, epochs=epochs)
+    start = time.perf_counter()
+    result = descent.run(spec, TWO_LOSS)
+    cold = time.perf_counter() - start
+    warm = best_of(5, lambda: _uncached_run(spec, TWO_LOSS))
+    assert result.w2 is not None
+    head = [(result.w, w1s), (result.w2, w2s), (result.loss, losses)]
+    head_exact = all(
+        np.array_equal(a[:eager_steps].view(np.int32), b.view(np.int32)) for a, b in head
+    )
+    graph = _graph_run(spec, TWO_LOSS)
+    assert graph.w2 is not None
+    whole_exact = np.array_equal(result.w.view(np.int32), graph.w.view(np.int32))
+    whole_exact &= np.array_equal(result.w2.view(np.int32), graph.w2.view(np.int32))
+    per_step = warm / epochs
+    print(
+        f"{'two parameters (w1, w2)':26s} eager {eager_step * 1e6:8.1f} us/step | engine "
+        f"({result.backend}) {epochs:,} steps: cold {cold * 1e3:7.1f} ms, warm "
+        f"{warm * 1e3:7.1f} ms = {per_step * 1e6:.4f} us/step "
+        f"| ratio {eager_step / per_step:,.0f}x | exact vs eager (first {eager_steps}): "
+        f"{head_exact}, vs graph mode (all): {whole_exact}"
+    )
 
 
 def bench_optimizer(kind: str, epochs: int, eager_steps: int) -> None:
@@ -123,18 +164,18 @@ def bench_optimizer(kind: str, epochs: int, eager_steps: int) -> None:
     )
 
 
-def _uncached_run(spec: RunSpec) -> descent.RunResult:
+def _uncached_run(spec: RunSpec, loss: str = descent.SEED_LOSS) -> descent.RunResult:
     """A run with the learning-rate table computed again (it is cached between equal runs)."""
     schedules._exponential.cache_clear()
-    return descent.run(spec)
+    return descent.run(spec, loss)
 
 
-def _graph_run(spec: RunSpec) -> descent.RunResult:
+def _graph_run(spec: RunSpec, loss: str = descent.SEED_LOSS) -> descent.RunResult:
     """The same run without XLA: graph mode, the eager kernels."""
     original = descent._xla_trusted
     descent._xla_trusted = lambda: False
     try:
-        return descent.run(spec)
+        return descent.run(spec, loss)
     finally:
         descent._xla_trusted = original
 

@@ -108,3 +108,42 @@ def eager_run_spec(loss_fn: Callable[[tf.Tensor], tf.Tensor], spec):
         losses.append(loss.numpy())
         lrs.append(lr)
     return np.array(ws, np.float32), np.array(losses, np.float32), lrs
+
+
+def eager_run_two(loss_fn: Callable[[tf.Tensor, tf.Tensor], tf.Tensor], spec):
+    """The two-variable loop of a loss of ``w1`` and ``w2`` (issue 15), as a user writes it,
+    for any spec (``w0`` is w1's start, ``start2`` w2's): its rate per step, and the plain update
+    of each variable or a keras optimizer's ``apply_gradients`` of both. The gradient of a
+    variable the loss does not use is 0 (``unconnected_gradients=ZERO``).
+
+    Returns w1 and w2 after each step, the loss before it, each rate, and the loss, g1 and g2 at
+    the last point.
+    """
+    w1 = tf.Variable(tf.constant(spec.w0, dtype=tf.float32))
+    w2 = tf.Variable(tf.constant(spec.start2, dtype=tf.float32))
+    optimizer = (
+        None if spec.optimizer == "gd" else keras_optimizer_reference(spec.optimizer, spec.beta)
+    )
+    zero = tf.UnconnectedGradients.ZERO
+    w1s, w2s, losses, lrs = [], [], [], []
+    for step in range(spec.epochs):
+        lr = reference_lr(spec, step)
+        with tf.GradientTape() as tape:
+            loss = loss_fn(w1, w2)
+        g1, g2 = tape.gradient(loss, [w1, w2], unconnected_gradients=zero)
+        if optimizer is None:
+            w1.assign_sub(lr * g1)
+            w2.assign_sub(lr * g2)
+        else:
+            optimizer.learning_rate = lr
+            optimizer.apply_gradients(zip([g1, g2], [w1, w2], strict=True))
+        w1s.append(w1.numpy())
+        w2s.append(w2.numpy())
+        losses.append(loss.numpy())
+        lrs.append(lr)
+    with tf.GradientTape() as tape:
+        loss = loss_fn(w1, w2)
+    g1, g2 = tape.gradient(loss, [w1, w2], unconnected_gradients=zero)
+    final = (loss.numpy(), g1.numpy(), g2.numpy())
+    as32 = [np.array(values, np.float32) for values in (w1s, w2s, losses)]
+    return (*as32, lrs, final)

@@ -63,10 +63,10 @@ def test_one_bit_of_difference_in_the_probe_means_graph_mode(
             return loop
 
         def off(*args):
-            ws, *rest = loop(*args)
-            flipped = ws.numpy().copy()
+            ws, *rest = loop(*args)  # ws: one array of w per parameter
+            flipped = ws[0].numpy().copy()
             flipped.view(np.int32)[-1, -1] ^= 1  # the last bit of one w of one lane
-            return (tf.constant(flipped), *rest)
+            return ((tf.constant(flipped),), *rest)
 
         return off
 

@@ -1,13 +1,16 @@
 """What a run did: converged, still descending, loss rising, oscillating, stalled or diverged.
 
 NumPy only. Every word a :class:`Status` says is a statement about the numbers the run shows:
-the loss at ``w0`` and after each step, and w after each step. :func:`steps_to_tolerance` is the
+the loss at ``w0`` and after each step, and w after each step (for a loss of two parameters,
+w1 and w2 after each step: see :func:`classify`). :func:`steps_to_tolerance` is the
 one definition of "steps to the tolerance", used by the status line, the theory line, the
 comparison table and the range test alike.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -24,6 +27,18 @@ WINDOW = 10
 
 #: How many of the last steps must all take the loss one way for it to be falling or rising.
 TREND = 3
+
+#: A run's start: ``w0``, or one start per parameter (``(w1, w2)``).
+Start = float | Sequence[float]
+
+#: A run's path: w after each step, or one such array per parameter (``(w1, w2)``).
+Path = np.ndarray | Sequence[np.ndarray]
+
+#: The gradient at the last point: a number, or one per parameter.
+Gradient = float | Sequence[float]
+
+#: The names of the parameters in messages, by how many there are.
+_NAMES: dict[int, tuple[str, ...]] = {1: ("w",), 2: ("w1", "w2")}
 
 
 class Outcome(str, Enum):
@@ -74,16 +89,22 @@ class Status:
 
 
 def classify(
-    w0: float,
-    w: np.ndarray,
+    w0: Start,
+    w: Path,
     loss: np.ndarray,
     lr: np.ndarray,
     final_loss: float,
-    final_grad: float,
+    final_grad: Gradient,
     tol: float = DEFAULT_TOL,
     floor: float | None = None,
 ) -> Status:
     """Classify a run from its per-step ``w`` (after each update), ``loss`` (before it) and ``lr``.
+
+    A run of two parameters passes ``w0`` as its two starts, ``w`` as the two paths (w1 and w2
+    after each step) and ``final_grad`` as the gradient's two components. Every rule below then
+    reads "w" as the point (w1, w2): it is not finite if a coordinate is not, it has not moved
+    if neither coordinate has, a move's and the gradient's size is their Euclidean norm, and it
+    oscillates if a coordinate moves back and forth (the reason names that coordinate).
 
     ``floor`` is the loss's minimum where it is known exactly (a quadratic loss), else ``None``.
     The loss as the run shows it is ``loss[0]`` (at w0), ..., ``loss[-1]``, ``final_loss`` (at
@@ -102,33 +123,55 @@ def classify(
     - oscillating: the loss both rose and fell over the last steps;
     - stalled at step k: the loss has not changed since step k, over the last steps.
     """
+    starts, paths, grads = _coordinates(w0, w, final_grad)
+    one = len(paths) == 1
+    steps = len(paths[0])
     # loss_after[i] is the loss at w after step i + 1: loss[i + 1], and final_loss for the last.
     loss_after = np.append(loss[1:], np.float32(final_loss))
-    bad = ~(np.isfinite(w) & np.isfinite(loss_after))
+    finite_w = np.logical_and.reduce([np.isfinite(p) for p in paths])
+    bad = ~(finite_w & np.isfinite(loss_after))
     if bad.any():
         step = int(np.argmax(bad)) + 1
-        key = "status.w_overflowed" if not np.isfinite(w[step - 1]) else "status.loss_overflowed"
-        return Status(Outcome.DIVERGED, step, msg(key, value=_first_bad(w, loss_after)))
-    settled = _settled(w0, w, loss, lr, final_loss, final_grad, tol, floor)
+        if one:
+            key = "status.loss_overflowed" if finite_w[step - 1] else "status.w_overflowed"
+            reason = msg(key, value=_first_bad([*paths, loss_after]))
+        elif finite_w[step - 1]:
+            reason = msg("status.loss_overflowed", value=_first_bad([loss_after[step - 1 :]]))
+        else:
+            name, path = next(
+                (n, p)
+                for n, p in zip(_NAMES[2], paths, strict=True)
+                if not np.isfinite(p[step - 1])
+            )
+            reason = msg("status.param_overflowed", name=name, value=_first_bad([path[step - 1 :]]))
+        return Status(Outcome.DIVERGED, step, reason)
+    settled = _settled(starts, paths, loss, lr, final_loss, grads, tol, floor)
     if settled is not None:
         return Status(Outcome.CONVERGED, settled[0], settled[1])
     seen = np.concatenate([loss[:1], loss_after]).astype(np.float64)
     start = seen[0]
-    recent = seen[-(min(WINDOW, len(w)) + 1) :]
+    recent = seen[-(min(WINDOW, steps) + 1) :]
     if seen[-1] > start and recent[-1] > recent[0]:
         step = int(np.argmax(loss_after > start)) + 1
         return Status(Outcome.DIVERGED, step, msg("status.rose"))
-    stalled = _stalled_since(w0, w)
+    stalled = _stalled_since(starts, paths)
     if stalled is not None:
         resting = lr[stalled - 1 :]
-        key = "status.lr_zero" if not resting.any() else "status.below_resolution"
+        if one:
+            key = "status.lr_zero" if not resting.any() else "status.below_resolution"
+        else:
+            key = "status.lr_zero_two" if not resting.any() else "status.below_resolution_two"
         return Status(Outcome.STALLED, stalled, msg(key))
     moves = np.diff(seen)
     rose = _trend(moves, rising=True)
     if rose:
         return Status(Outcome.RISING, None, msg("status.rising", steps=rose))
-    if _alternates(w):
-        return Status(Outcome.OSCILLATING, None, msg("status.jumps"))
+    alternating = [
+        name for name, p in zip(_NAMES[len(paths)], paths, strict=True) if _alternates(p)
+    ]
+    if alternating:
+        reason = msg("status.jumps") if one else msg("status.param_jumps", name=alternating[0])
+        return Status(Outcome.OSCILLATING, None, reason)
     fell = _trend(moves, rising=False)
     if fell:
         # "Still falling" only if the last step lowered it; else it fell, then held.
@@ -139,16 +182,18 @@ def classify(
         return Status(Outcome.OSCILLATING, None, msg("status.up_and_down", steps=steps))
     same = np.nonzero(seen != seen[-1])[0]
     since = int(same[-1]) + 1 if same.size else 0
-    return Status(Outcome.STALLED, since, msg("status.loss_flat"))
+    return Status(
+        Outcome.STALLED, since, msg("status.loss_flat" if one else "status.loss_flat_two")
+    )
 
 
 def steps_to_tolerance(
-    w0: float,
-    w: np.ndarray,
+    w0: Start,
+    w: Path,
     loss: np.ndarray,
     lr: np.ndarray,
     final_loss: float,
-    final_grad: float,
+    final_grad: Gradient,
     tol: float = DEFAULT_TOL,
     floor: float | None = None,
 ) -> int | None:
@@ -162,21 +207,49 @@ def steps_to_tolerance(
     stationary point if the gradient at its last w is at most ``tol`` in size: k is then the
     step after the last that moved w by more than ``lr * tol``. A run whose w or loss stops
     being finite never reaches it.
+
+    A run of two parameters passes its starts, paths and gradient as :func:`classify` takes
+    them; the gradient's size and each move's are then their Euclidean norms.
     """
+    starts, paths, grads = _coordinates(w0, w, final_grad)
     loss_after = np.append(loss[1:], np.float32(final_loss))
-    if not (np.isfinite(w).all() and np.isfinite(loss_after).all()):
+    if not (all(np.isfinite(p).all() for p in paths) and np.isfinite(loss_after).all()):
         return None
-    settled = _settled(w0, w, loss, lr, final_loss, final_grad, tol, floor)
+    settled = _settled(starts, paths, loss, lr, final_loss, grads, tol, floor)
     return None if settled is None else settled[0]
 
 
+def _coordinates(
+    w0: Start, w: Path, final_grad: Gradient
+) -> tuple[tuple[float, ...], tuple[np.ndarray, ...], tuple[float, ...]]:
+    """The starts, paths and gradient of a run, one per parameter."""
+    if isinstance(w, np.ndarray):
+        paths: tuple[np.ndarray, ...] = (w,)
+    else:
+        paths = tuple(w)
+    starts = tuple(float(x) for x in w0) if isinstance(w0, Sequence) else (float(w0),)
+    if isinstance(final_grad, Sequence):
+        grads = tuple(float(g) for g in final_grad)
+    else:
+        grads = (float(final_grad),)
+    if not len(starts) == len(paths) == len(grads) or len(paths) not in _NAMES:
+        raise ValueError(f"{len(starts)} starts, {len(paths)} paths, {len(grads)} gradients")
+    return starts, paths, grads
+
+
+def _norm(parts: Sequence[np.ndarray]) -> np.ndarray:
+    """The Euclidean norm of vectors given by components, in float64 (|x| for one)."""
+    norm: np.ndarray = np.abs(parts[0]) if len(parts) == 1 else np.hypot(*parts)
+    return norm
+
+
 def _settled(
-    w0: float,
-    w: np.ndarray,
+    w0: tuple[float, ...],
+    w: tuple[np.ndarray, ...],
     loss: np.ndarray,
     lr: np.ndarray,
     final_loss: float,
-    final_grad: float,
+    final_grad: tuple[float, ...],
     tol: float,
     floor: float | None,
 ) -> tuple[int, Msg] | None:
@@ -193,8 +266,13 @@ def _settled(
             else msg("status.loss_min_tol", tol=float(tol), floor=float(floor))
         )
         return step, reason
-    if abs(final_grad) <= tol:
-        moves = np.abs(np.diff(np.concatenate([[np.float32(w0)], w]).astype(np.float64)))
+    if math.hypot(*final_grad) <= tol:
+        moves = _norm(
+            [
+                np.diff(np.concatenate([[np.float32(start)], path]).astype(np.float64))
+                for start, path in zip(w0, w, strict=True)
+            ]
+        )
         small = moves <= lr.astype(np.float64) * tol
         failing = np.nonzero(~small)[0]
         step = int(failing[-1]) + 2 if failing.size else 1
@@ -202,16 +280,21 @@ def _settled(
     return None
 
 
-def _stalled_since(w0: float, w: np.ndarray) -> int | None:
-    """The step from which w stayed the same, if it did over the last steps (all, if fewer)."""
-    path = np.concatenate([[np.float32(w0)], w]).view(np.int32)
-    moved = np.nonzero(path[1:] != path[:-1])[0]
+def _stalled_since(w0: tuple[float, ...], w: tuple[np.ndarray, ...]) -> int | None:
+    """The step from which w (every coordinate) stayed the same, if it did over the last steps
+    (all, if fewer)."""
+    changed = np.zeros(len(w[0]), bool)
+    for start, coordinate in zip(w0, w, strict=True):
+        path = np.concatenate([[np.float32(start)], coordinate]).view(np.int32)
+        changed |= path[1:] != path[:-1]
+    moved = np.nonzero(changed)[0]
     since = int(moved[-1]) + 2 if moved.size else 1
-    return since if len(w) - since + 1 >= min(WINDOW, len(w)) else None
+    steps = len(w[0])
+    return since if steps - since + 1 >= min(WINDOW, steps) else None
 
 
-def _first_bad(w: np.ndarray, loss: np.ndarray) -> str:
-    both = np.concatenate([w, loss])
+def _first_bad(arrays: Sequence[np.ndarray]) -> str:
+    both = np.concatenate(arrays)
     value = both[~np.isfinite(both)][0]
     return "nan" if np.isnan(value) else ("inf" if value > 0 else "-inf")
 

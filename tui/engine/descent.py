@@ -24,6 +24,17 @@ How this module stays exact and fast:
   (:mod:`tui.engine.schedules`) and rounded to float32, as ``lr * grads`` rounds them.
 - Step counts are padded to powers of two so that a new epoch count rarely means a recompile;
   long runs go in chunks, so that a caller can stop them and follow their progress.
+
+A loss of two parameters (:attr:`tui.engine.losses.LossExpr.params` ``("w1", "w2")``) runs the
+same loops with one tensor per parameter, as the user's two-variable loop::
+
+    with tf.GradientTape() as tape:
+        loss = <the expression>
+    g1, g2 = tape.gradient(loss, [w1, w2])
+    w1.assign_sub(lr * g1); w2.assign_sub(lr * g2)
+
+(or ``opt.apply_gradients(zip([g1, g2], [w1, w2]))``). The gradient of a parameter the loss does
+not use is 0 (``unconnected_gradients=ZERO``), so that parameter stands still.
 """
 
 from __future__ import annotations
@@ -84,12 +95,15 @@ def run_batch(
     Each result is bit for bit what the seed's eager loop gives for that spec alone. Overflow
     never raises: w and the loss become inf or nan, and the status says where. ``should_stop``
     is polled between chunks (raising :class:`Cancelled`); ``progress(done, total)`` follows.
+    A loss of ``w1`` and ``w2`` takes specs with both starts (``w0`` and ``start2``), a loss of
+    ``w`` specs without ``start2``: :meth:`RunSpec.check_starts` refuses any other.
     """
     if not specs:
         return []
     expr = parse_loss(loss) if isinstance(loss, str) else loss
     for spec in specs:
-        spec.validate()
+        spec.validate().check_starts(expr.params)
+    params = len(expr.params)
     k = len(specs)
     epochs = max(spec.epochs for spec in specs)
     if k * epochs > MAX_CELLS:
@@ -106,10 +120,11 @@ def run_batch(
     # One part of every lane, in order (a single run, a range test): its arrays are the log.
     # Otherwise each part's columns are copied into place.
     whole = len(parts) == 1
-    w_out = np.empty((0, k) if whole else (epochs, k), np.float32)
-    loss_out = np.empty((0, k) if whole else (epochs, k), np.float32)
+    shape = (0, k) if whole else (epochs, k)
+    w_out = [np.empty(shape, np.float32) for _ in range(params)]
+    loss_out = np.empty(shape, np.float32)
     final_loss = np.empty(k, np.float32)
-    final_grad = np.empty(k, np.float32)
+    final_grad = np.empty((params, k), np.float32)
     backends = [""] * k
     for number, lanes in enumerate(parts):
         # Progress counts the parts one after another, as steps of one long run.
@@ -118,62 +133,115 @@ def run_batch(
                 progress(before + done, len(parts) * epochs)
 
         run_part = _run_plain if specs[lanes[0]].plain else _run_optimizer
+        part_specs = [specs[i] for i in lanes]
+        part_rates = [tables[i][1] for i in lanes]
         backend, ws, ls, f_loss, f_grad = run_part(
-            [specs[i] for i in lanes],
-            [tables[i][1] for i in lanes],
-            expr,
-            epochs,
-            should_stop,
-            part_progress,
+            part_specs, part_rates, expr, epochs, should_stop, part_progress
         )
+        if backend == "xla" and params > 1:
+            _redo_nan_lanes_in_graph_mode(
+                run_part, part_specs, part_rates, expr, epochs, should_stop, ws, ls, f_loss, f_grad
+            )
         if whole:
-            w_out, loss_out = ws, ls
+            w_out, loss_out = list(ws), ls
         else:
-            w_out[:, lanes] = ws
+            for out, part in zip(w_out, ws, strict=True):
+                out[:, lanes] = part
             loss_out[:, lanes] = ls
         final_loss[lanes] = f_loss
-        final_grad[lanes] = f_grad
+        final_grad[:, lanes] = f_grad
         for i in lanes:
             backends[i] = backend
     seconds = time.perf_counter() - started
-    floor = known_minimum(expr)  # the loss's exact minimum, for the status's tolerance
+    # The loss's exact minimum, for the status's tolerance (known for a quadratic of w; the
+    # theory of two parameters does not give one yet, so the status measures from 0 there).
+    floor = known_minimum(expr) if params == 1 else None
     results = []
     for lane, spec in enumerate(specs):
         n = spec.epochs
-        w_lane = np.ascontiguousarray(w_out[:n, lane])
+        paths = tuple(np.ascontiguousarray(out[:n, lane]) for out in w_out)
         loss_lane = np.ascontiguousarray(loss_out[:n, lane])
         # A shorter run in a batch stood still past its end: the loss at its last w is the next
         # loss computed, and the final gradient is the gradient there.
         f_loss = final_loss[lane] if n == epochs else loss_out[n, lane]
-        f_grad = final_grad[lane]
+        grads = tuple(np.float32(g) for g in final_grad[:, lane])
         lr64, lr32 = tables[lane]
+        status = classify(spec.starts, paths, loss_lane, lr32, float(f_loss), grads, tol, floor)
         results.append(
             RunResult(
                 spec=spec,
                 loss_expr=str(expr),
                 step=np.arange(1, n + 1, dtype=np.int64),
-                w=w_lane,
+                w=paths[0],
                 loss=loss_lane,
                 lr=lr32,
                 lr64=lr64,
                 final_loss=np.float32(f_loss),
-                final_grad=np.float32(f_grad),
-                status=classify(
-                    spec.w0,
-                    w_lane,
-                    loss_lane,
-                    lr32,
-                    float(f_loss),
-                    float(f_grad),
-                    tol,
-                    floor,
-                ),
+                final_grad=grads[0],
+                status=status,
                 backend=backends[lane],
                 tol=tol,
                 seconds=seconds,
+                w2=paths[1] if params == 2 else None,
+                final_grad2=grads[1] if params == 2 else None,
             )
         )
     return results
+
+
+#: What running one part of a batch gives: ``(backend, w[P][N, K], loss[N, K], final loss[K],
+#: final gradient[P, K])``, one w array and one gradient row per parameter.
+_Part = tuple[str, tuple[np.ndarray, ...], np.ndarray, np.ndarray, np.ndarray]
+
+
+def _redo_nan_lanes_in_graph_mode(
+    run_part: Callable[..., _Part],
+    specs: list[RunSpec],
+    lr32: list[np.ndarray],
+    expr: LossExpr,
+    epochs: int,
+    should_stop: Callable[[], bool] | None,
+    ws: tuple[np.ndarray, ...],
+    ls: np.ndarray,
+    final_loss: np.ndarray,
+    final_grad: np.ndarray,
+) -> None:
+    """Run again in graph mode, in place, each XLA lane of a two-parameter loss that met a NaN.
+
+    XLA (TensorFlow 2.21, CPU) does not keep the sign of a NaN as the eager kernels do: in
+    ``(w1 - w2)**2`` at ``w1 = w2 = inf`` the eager gradient of w2 is ``neg(nan)``, a NaN of the
+    other sign, where XLA's is the NaN itself (tests/test_two_params_engine.py reproduces it).
+    Overflow to nan is common with two parameters (Rosenbrock's valley at a large rate), so the
+    lanes that met one are recomputed with the eager kernels. Nothing else differs: a lane
+    without NaN keeps XLA's bits, which the probe and the tests check against eager.
+    """
+    nan = np.isnan(ls).any(axis=0) | np.isnan(final_loss) | np.isnan(final_grad).any(axis=0)
+    for path in ws:
+        nan |= np.isnan(path).any(axis=0)
+    redo = np.flatnonzero(nan)
+    if not redo.size:
+        return
+    backend, ws2, ls2, loss2, grad2 = run_part(
+        [specs[i] for i in redo],
+        [lr32[i] for i in redo],
+        expr,
+        epochs,
+        should_stop,
+        lambda done, total: None,
+        graph=True,
+    )
+    for path, again in zip(ws, ws2, strict=True):
+        path[:, redo] = again
+    ls[:, redo] = ls2
+    final_loss[redo] = loss2
+    final_grad[:, redo] = grad2
+
+
+def _starts(specs: list[RunSpec], lanes: int) -> np.ndarray:
+    """Each spec's starts as float32, ``w[parameter, lane]``; lanes past the specs at 0."""
+    starts = np.zeros((len(specs[0].starts), lanes), np.float32)
+    starts[:, : len(specs)] = np.array([spec.starts for spec in specs], np.float64).T
+    return starts
 
 
 def _run_plain(
@@ -183,31 +251,47 @@ def _run_plain(
     epochs: int,
     should_stop: Callable[[], bool] | None,
     progress: Callable[[int, int], None],
-) -> tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The seed's update for K lanes: ``(backend, w[N, K], loss[N, K], final loss, final grad)``.
+    graph: bool = False,
+) -> _Part:
+    """The seed's update for K lanes (see :data:`_Part`); in graph mode if ``graph``.
 
     A lane shorter than ``epochs`` goes on with lr 0 past its end, so its w stands still.
     """
     k = len(specs)
-    backend = "xla" if expr.xla_exact and _xla_trusted() else "graph"
+    backend = "xla" if expr.xla_exact and not graph and _xla_trusted() else "graph"
     lanes = tfenv.bucket(k, 1) if backend == "xla" else k
-    w = np.zeros(lanes, np.float32)
-    w[:k] = [np.float32(spec.w0) for spec in specs]
-    w_out = np.empty((epochs, k), np.float32)
+    w = _starts(specs, lanes)
+    w_out = tuple(np.empty((epochs, k), np.float32) for _ in w)
     loss_out = np.empty((epochs, k), np.float32)
     loop = _compiled_loop(str(expr), backend)
     chunk = XLA_CHUNK if backend == "xla" else GRAPH_CHUNK
-    final_loss = final_grad = np.zeros(lanes, np.float32)
+    final_loss = np.zeros(lanes, np.float32)
+    final_grad = np.zeros_like(w)
     for start, stop in _chunks(epochs, chunk, should_stop):
         n = stop - start
         lrs = _chunk_rates(lr32, start, stop, lanes)
-        ws, ls, w, final_loss, final_grad = (
-            t.numpy() for t in loop(tf.constant(w), tf.constant(lrs), tf.constant(n, tf.int32))
-        )
-        w_out[start:stop] = ws[:n, :k]
-        loss_out[start:stop] = ls[:n, :k]
+        starts = tuple(tf.constant(row) for row in w)
+        ws, ls, w_n, f_loss, f_grad = loop(starts, tf.constant(lrs), tf.constant(n, tf.int32))
+        for out, stack in zip(w_out, ws, strict=True):
+            out[start:stop] = stack.numpy()[:n, :k]
+        loss_out[start:stop] = ls.numpy()[:n, :k]
+        w = np.array([t.numpy() for t in w_n])
+        final_loss = f_loss.numpy()
+        final_grad = np.array([t.numpy() for t in f_grad])
         progress(stop, epochs)
-    return backend, w_out, loss_out, final_loss[:k], final_grad[:k]
+    final_loss, final_grad = final_loss[:k], final_grad[:, :k]
+    short = [lane for lane, spec in enumerate(specs) if spec.epochs < epochs]
+    if short:
+        # A lane past its end goes on at lr 0, which keeps w where it is unless the gradient
+        # is inf or nan (0 * inf is nan): its loss and gradient are taken at its own last
+        # point, with the eager kernels (graph mode, no step).
+        last = [[out[specs[lane].epochs - 1, lane] for lane in short] for out in w_out]
+        points = tuple(tf.constant(np.array(row, np.float32)) for row in last)
+        no_rates = tf.zeros((1, len(short)), tf.float32)
+        at_end = _compiled_loop(str(expr), "graph")(points, no_rates, tf.constant(0, tf.int32))
+        final_loss[short] = at_end[3].numpy()
+        final_grad[:, short] = np.array([g.numpy() for g in at_end[4]])
+    return backend, w_out, loss_out, final_loss, final_grad
 
 
 def _run_optimizer(
@@ -217,7 +301,8 @@ def _run_optimizer(
     epochs: int,
     should_stop: Callable[[], bool] | None,
     progress: Callable[[int, int], None],
-) -> tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    graph: bool = False,
+) -> _Part:
     """K lanes of one ``tf.keras`` optimizer (same kind and beta), as :func:`_run_plain`.
 
     XLA runs them when the loss is XLA-exact and both probes trust XLA here: the seed's loop
@@ -227,23 +312,24 @@ def _run_optimizer(
 
     k = len(specs)
     kind = specs[0].optimizer
-    xla = expr.xla_exact and _xla_trusted() and optimizers.xla_trusted(kind)
+    xla = expr.xla_exact and not graph and _xla_trusted() and optimizers.xla_trusted(kind)
     backend = "xla" if xla else "graph"
     lanes = tfenv.bucket(k, 1)
     runner = optimizers.lanes_runner(str(expr), kind, specs[0].beta, lanes, backend)
-    w_out = np.empty((epochs, k), np.float32)
+    w_out = tuple(np.empty((epochs, k), np.float32) for _ in expr.params)
     loss_out = np.empty((epochs, k), np.float32)
     ends = np.array([spec.epochs for spec in specs], np.int32)
     with runner.lock:
-        runner.reset([spec.w0 for spec in specs], ends)
+        runner.reset(_starts(specs, lanes), ends)
         for start, stop in _chunks(epochs, XLA_CHUNK if xla else GRAPH_CHUNK, should_stop):
             lrs = _chunk_rates(lr32, start, stop, lanes)
             ws, ls = runner.steps(lrs, start, stop - start)
-            w_out[start:stop] = ws[:, :k]
+            for out, part in zip(w_out, ws, strict=True):
+                out[start:stop] = part[:, :k]
             loss_out[start:stop] = ls[:, :k]
             progress(stop, epochs)
         final_loss, final_grad = runner.final()
-    return backend, w_out, loss_out, final_loss[:k], final_grad[:k]
+    return backend, w_out, loss_out, final_loss[:k], final_grad[:, :k]
 
 
 def _chunks(
@@ -268,76 +354,47 @@ def _chunk_rates(lr32: list[np.ndarray], start: int, stop: int, lanes: int) -> n
 
 @lru_cache(maxsize=32)
 def _compiled_loop(expr: str, backend: str) -> Callable[..., Any]:
-    """The compiled loop for one loss: ``loop(w0[K], lrs[N, K], n) -> (w, loss, w_n, L_n, g_n)``."""
+    """The compiled loop for one loss, with one tensor per parameter (P of them):
+    ``loop(w0[P][K], lrs[N, K], n) -> (w[P][N, K], loss[N, K], w_n[P][K], L_n[K], g_n[P][K])``."""
     if backend == "graph":  # every lane on the scalar kernels, all in one loop (tui.engine.lanes)
         from tui.engine import lanes
 
         return lanes.graph_loop(expr)
     fn = parse_loss(expr).tf_function()
 
-    def step(w: Any, lr: Any) -> tuple[Any, Any, Any]:
+    def step(ws: tuple[Any, ...], lr: Any) -> tuple[tuple[Any, ...], Any, tuple[Any, ...]]:
         with tf.GradientTape() as tape:
-            tape.watch(w)
-            value = fn(w)
-        grad = tape.gradient(value, w, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+            for w in ws:
+                tape.watch(w)
+            value = fn(*ws)
+        grads = tape.gradient(value, list(ws), unconnected_gradients=tf.UnconnectedGradients.ZERO)
         # As the seed: w.assign_sub(lr * grads), the product rounded to float32 first.
-        return w - lr * grad, value, grad
+        return tuple(w - lr * g for w, g in zip(ws, grads, strict=True)), value, tuple(grads)
 
     if backend == "xla":
 
         @tf.function(jit_compile=True, autograph=False)
-        def loop(w0: Any, lrs: Any, n: Any) -> tuple[Any, ...]:
+        def loop(w0: tuple[Any, ...], lrs: Any, n: Any) -> tuple[Any, ...]:
             size = lrs.shape[0]
-            w_ta = tf.TensorArray(tf.float32, size=size, element_shape=w0.shape)
-            loss_ta = tf.TensorArray(tf.float32, size=size, element_shape=w0.shape)
+            shape = w0[0].shape
+            w_tas = tuple(tf.TensorArray(tf.float32, size=size, element_shape=shape) for _ in w0)
+            loss_ta = tf.TensorArray(tf.float32, size=size, element_shape=shape)
 
-            def body(i: Any, w: Any, w_ta: Any, loss_ta: Any) -> tuple[Any, ...]:
-                w_next, value, _ = step(w, lrs[i])
-                return i + 1, w_next, w_ta.write(i, w_next), loss_ta.write(i, value)
+            def body(i: Any, ws: Any, w_tas: Any, loss_ta: Any) -> tuple[Any, ...]:
+                w_next, value, _ = step(ws, lrs[i])
+                written = tuple(ta.write(i, w) for ta, w in zip(w_tas, w_next, strict=True))
+                return i + 1, w_next, written, loss_ta.write(i, value)
 
-            _, w, w_ta, loss_ta = tf.while_loop(
-                lambda i, *_: i < n, body, (tf.constant(0), w0, w_ta, loss_ta)
+            _, ws, w_tas, loss_ta = tf.while_loop(
+                lambda i, *_: i < n, body, (tf.constant(0), tuple(w0), w_tas, loss_ta)
             )
-            _, final_loss, final_grad = step(w, tf.zeros_like(w))
-            return w_ta.stack(), loss_ta.stack(), w, final_loss, final_grad
+            _, final_loss, final_grad = step(ws, tf.zeros_like(ws[0]))
+            stacks = tuple(ta.stack() for ta in w_tas)
+            return stacks, loss_ta.stack(), ws, final_loss, final_grad
 
         return loop
 
-    @tf.function(autograph=False)
-    def graph_loop(w0: Any, lrs: Any, n: Any) -> tuple[Any, ...]:
-        lanes = w0.shape[0]
-        w_ta = tf.TensorArray(tf.float32, size=tf.shape(lrs)[0], element_shape=w0.shape)
-        loss_ta = tf.TensorArray(tf.float32, size=tf.shape(lrs)[0], element_shape=w0.shape)
-
-        def lanes_step(ws: Any, i: Any) -> tuple[list[Any], list[Any], list[Any]]:
-            # One scalar per lane: the scalar kernels, as a one-element eager tensor takes them.
-            outs = [step(ws[lane], lrs[i, lane]) for lane in range(lanes)]
-            return [out[0] for out in outs], [out[1] for out in outs], [out[2] for out in outs]
-
-        def body(i: Any, ws: Any, w_ta: Any, loss_ta: Any) -> tuple[Any, ...]:
-            w_next, values, _ = lanes_step(ws, i)
-            return (
-                i + 1,
-                w_next,
-                w_ta.write(i, tf.stack(w_next)),
-                loss_ta.write(i, tf.stack(values)),
-            )
-
-        _, ws, w_ta, loss_ta = tf.while_loop(
-            lambda i, *_: i < n,
-            body,
-            (tf.constant(0), tf.unstack(w0, num=lanes), w_ta, loss_ta),
-        )
-        _, final_loss, final_grad = lanes_step(ws, 0)
-        return (
-            w_ta.stack(),
-            loss_ta.stack(),
-            tf.stack(ws),
-            tf.stack(final_loss),
-            tf.stack(final_grad),
-        )
-
-    return graph_loop
+    raise ValueError(f"not a backend: {backend!r}")
 
 
 _probe_lock = threading.Lock()
@@ -354,12 +411,12 @@ def _xla_trusted() -> bool:
             lrs = np.array([0.01, 0.99, 0.2, 0.37, 0.5, 0.999, 0.123456, 0.7], np.float32)
             table = np.tile(lrs, (MIN_BUCKET, 1))
             w0 = np.linspace(-7.3, 5.0, lrs.size).astype(np.float32)
-            args = (tf.constant(w0), tf.constant(table), tf.constant(MIN_BUCKET, tf.int32))
+            args = ((tf.constant(w0),), tf.constant(table), tf.constant(MIN_BUCKET, tf.int32))
             xla = _compiled_loop(SEED_LOSS, "xla")(*args)
             graph = _compiled_loop(SEED_LOSS, "graph")(*args)
             _probe_result = all(
                 np.array_equal(a.numpy().view(np.int32), b.numpy().view(np.int32))
-                for a, b in zip(xla[:2], graph[:2], strict=True)
+                for a, b in zip((*xla[0], xla[1]), (*graph[0], graph[1]), strict=True)
             )
         return _probe_result
 

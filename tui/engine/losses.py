@@ -74,7 +74,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_LENGTH",
     "ONE_PARAMETER",
-    "PARAMETERS",
+    "PARAMETER_NAMES",
     "SEED_LOSS",
     "TWO_PARAMETERS",
     "XLA_EXACT_OPS",
@@ -94,7 +94,7 @@ MAX_DEPTH: int = 100
 
 #: The names of the parameters a loss may use, each with its :class:`~tui.engine.loss_ir.W`
 #: index: ``w`` alone, or ``w1`` and ``w2``.
-PARAMETERS: dict[str, int] = {"w": 0, "w1": 0, "w2": 1}
+PARAMETER_NAMES: dict[str, int] = {"w": 0, "w1": 0, "w2": 1}
 
 #: The parameters of a loss of ``w`` and of a loss of ``w1`` and ``w2``.
 ONE_PARAMETER: tuple[str, ...] = ("w",)
@@ -361,7 +361,7 @@ class _Parser:
         if isinstance(node, ast.Constant):
             return self.number(node, col)
         if isinstance(node, ast.Name):
-            if node.id in PARAMETERS:
+            if node.id in PARAMETER_NAMES:
                 self.parameter(node.id, col)
                 return Name(node.id, col)
             if node.id in CONSTANTS:
@@ -445,7 +445,7 @@ class _Parser:
             raise self.error(msg("loss.not_function", callee=callee), col)
         name = func.id
         if name not in FUNCTIONS:
-            if name in PARAMETERS or name in CONSTANTS:
+            if name in PARAMETER_NAMES or name in CONSTANTS:
                 raise self.error(msg("loss.not_function", callee=name), col)
             raise self.error(self.name_reason(name), col)
         if node.keywords:
@@ -468,8 +468,8 @@ class _Parser:
         if isinstance(node, Number):
             return Num(node.value)
         if isinstance(node, Name):
-            if node.name in PARAMETERS:
-                return W(PARAMETERS[node.name])
+            if node.name in PARAMETER_NAMES:
+                return W(PARAMETER_NAMES[node.name])
             return Num(CONSTANTS[node.name])
         if isinstance(node, Unary):
             operand = self.lower(node.operand)

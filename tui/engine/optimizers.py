@@ -10,7 +10,8 @@ The reference is the seed's loop with the update handed to a keras optimizer::
         opt.learning_rate = lr_at(step)   # the schedule's rate, rounded to float32
         opt.apply_gradients([(grads, w)])
 
-Here the lanes of one optimizer kind share one float32 vector variable and one keras optimizer,
+Here the lanes of one optimizer kind share one float32 vector variable per parameter (``w``, or
+``w1`` and ``w2``: ``opt.apply_gradients(zip([g1, g2], [w1, w2]))``) and one keras optimizer,
 whose learning rate is a schedule returning a per-lane vector of rates. The optimizers' updates
 are element-wise products, sums, square roots and quotients, which IEEE arithmetic rounds the
 same for a vector as for a scalar; Adam's ``beta ** step`` is one scalar for all lanes.
@@ -89,7 +90,7 @@ class LanesRunner:
     """The variables, optimizer and compiled steps for ``lanes`` lanes of one optimizer.
 
     Use under :attr:`lock`: :meth:`reset`, then :meth:`steps` chunk after chunk, then
-    :meth:`final`.
+    :meth:`final`. There is one ``[lanes]`` variable per parameter of the loss (:attr:`ws`).
     """
 
     def __init__(self, expr: str, kind: str, beta: float, lanes: int, backend: str) -> None:
@@ -104,74 +105,85 @@ class LanesRunner:
             raise ValueError(f"not an XLA-exact loss: {expr!r}")
         vector = loss.xla_exact if backend == "xla" else loss.ops <= VECTOR_EXACT_OPS
         jit = backend == "xla"
-        self.w = tf.Variable(tf.zeros([lanes]), name="w")
+        self.ws = [tf.Variable(tf.zeros([lanes]), name=name) for name in loss.params]
         self.rates = tf.Variable(tf.zeros([lanes]), name="rates")
         self.ends = tf.Variable(tf.zeros([lanes], tf.int32), name="ends")
         self.optimizer = keras_optimizer(kind, beta, _LaneRates(self.rates))
-        self.optimizer.build([self.w])
+        self.optimizer.build(self.ws)
         self.initial = [v.numpy() for v in self.optimizer.variables]
-        w, rates, ends, optimizer = self.w, self.rates, self.ends, self.optimizer
+        ws, rates, ends, optimizer = self.ws, self.rates, self.ends, self.optimizer
 
-        def loss_and_grad() -> tuple[Any, Any]:
+        def loss_and_grad() -> tuple[Any, list[Any]]:
             with tf.GradientTape() as tape:
                 if vector:
-                    value = fn(w)
+                    value = fn(*ws)
                 else:
                     # Lane by lane, as scalars: Eigen's vector kernels are not the scalar ones.
-                    value = tf.stack([fn(x) for x in tf.unstack(w.read_value(), num=lanes)])
-            grad = tape.gradient(value, w, unconnected_gradients=tf.UnconnectedGradients.ZERO)
-            return value, grad
+                    columns = [tf.unstack(w.read_value(), num=lanes) for w in ws]
+                    value = tf.stack([fn(*point) for point in zip(*columns, strict=True)])
+            grads = tape.gradient(value, ws, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+            return value, grads
 
         @tf.function(autograph=False, jit_compile=jit)
         def steps(lrs: Any, start: Any, n: Any) -> tuple[Any, Any]:
-            w_ta = tf.TensorArray(tf.float32, size=tf.shape(lrs)[0], element_shape=[lanes])
-            loss_ta = tf.TensorArray(tf.float32, size=tf.shape(lrs)[0], element_shape=[lanes])
+            size = tf.shape(lrs)[0]
+            w_tas = tuple(tf.TensorArray(tf.float32, size=size, element_shape=[lanes]) for _ in ws)
+            loss_ta = tf.TensorArray(tf.float32, size=size, element_shape=[lanes])
 
-            def body(i: Any, w_ta: Any, loss_ta: Any) -> tuple[Any, Any, Any]:
+            def body(i: Any, w_tas: Any, loss_ta: Any) -> tuple[Any, Any, Any]:
                 # Stateful ops run in program order (tf.function's automatic control
                 # dependencies hold in while-loop bodies too).
-                before = w.read_value()
-                value, grad = loss_and_grad()
+                before = [w.read_value() for w in ws]
+                value, grads = loss_and_grad()
                 rates.assign(lrs[i])
-                optimizer.apply_gradients([(grad, w)])
-                # A lane past its own end stands still.
-                after = tf.where(start + i < ends, w.read_value(), before)
-                w.assign(after)
-                return i + 1, w_ta.write(i, after), loss_ta.write(i, value)
+                optimizer.apply_gradients(zip(grads, ws, strict=True))
+                written = []
+                for w, old, ta in zip(ws, before, w_tas, strict=True):
+                    # A lane past its own end stands still.
+                    after = tf.where(start + i < ends, w.read_value(), old)
+                    w.assign(after)
+                    written.append(ta.write(i, after))
+                return i + 1, tuple(written), loss_ta.write(i, value)
 
-            _, w_ta, loss_ta = tf.while_loop(
-                lambda i, *_: i < n, body, (tf.constant(0), w_ta, loss_ta)
+            _, w_tas, loss_ta = tf.while_loop(
+                lambda i, *_: i < n, body, (tf.constant(0), w_tas, loss_ta)
             )
-            return w_ta.stack(), loss_ta.stack()
+            return tuple(ta.stack() for ta in w_tas), loss_ta.stack()
 
         @tf.function(autograph=False, jit_compile=jit)
         def final() -> tuple[Any, Any]:
-            return loss_and_grad()
+            value, grads = loss_and_grad()
+            return value, tf.stack(grads)
 
         self._steps = steps
         self._final = final
 
-    def reset(self, w0: list[float], ends: np.ndarray) -> None:
-        """Start over from ``w0`` (one per lane used), each lane stopping after its ``ends``."""
-        start = np.zeros(self.lanes, np.float32)
-        start[: len(w0)] = np.array(w0, np.float64).astype(np.float32)
+    def reset(self, w0: np.ndarray, ends: np.ndarray) -> None:
+        """Start over from ``w0[parameter, lane]`` (for the lanes used: float64 or float32
+        values, rounded to float32), each lane stopping after its ``ends``."""
+        starts = np.asarray(w0, np.float64).reshape(len(self.ws), -1)
         stops = np.zeros(self.lanes, np.int32)
         stops[: len(ends)] = ends
-        self.w.assign(start)
+        for w, row in zip(self.ws, starts, strict=True):
+            start = np.zeros(self.lanes, np.float32)
+            start[: row.size] = row.astype(np.float32)
+            w.assign(start)
         self.ends.assign(stops)
         for variable, value in zip(self.optimizer.variables, self.initial, strict=True):
             variable.assign(value)
 
-    def steps(self, lrs: np.ndarray, start: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    def steps(
+        self, lrs: np.ndarray, start: int, n: int
+    ) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
         """Take steps ``start`` to ``start + n - 1`` at rates ``lrs[i, lane]`` (padded rows
-        allowed): ``(w after each, loss before each)``."""
+        allowed): ``(each parameter after each step, loss before each)``."""
         ws, ls = self._steps(tf.constant(lrs), tf.constant(start, tf.int32), tf.constant(n))
-        return ws.numpy()[:n], ls.numpy()[:n]
+        return tuple(w.numpy()[:n] for w in ws), ls.numpy()[:n]
 
     def final(self) -> tuple[np.ndarray, np.ndarray]:
-        """The loss and its gradient at each lane's last w."""
-        value, grad = self._final()
-        return value.numpy(), grad.numpy()
+        """The loss at each lane's last point, and its gradient ``[parameter, lane]``."""
+        value, grads = self._final()
+        return value.numpy(), grads.numpy()
 
 
 @lru_cache(maxsize=16)
@@ -207,7 +219,7 @@ def xla_trusted(kind: str) -> bool:
 def _probe(kind: str) -> bool:
     """Run the battery of :func:`xla_trusted` on both backends and compare their bits."""
     rng = np.random.default_rng(14)
-    w0 = np.linspace(-7.3, 5.0, _PROBE_LANES).astype(np.float32).tolist()
+    w0 = np.linspace(-7.3, 5.0, _PROBE_LANES).astype(np.float32)[None, :]
     rates = (10 ** rng.uniform(-4, 0.95, (_PROBE_STEPS, _PROBE_LANES))).astype(np.float32)
     ends = np.array([_PROBE_STEPS] * (_PROBE_LANES - 1) + [_PROBE_STEPS // 3], np.int32)
     outputs = []
@@ -215,7 +227,8 @@ def _probe(kind: str) -> bool:
         for backend in BACKENDS:
             runner = LanesRunner(SEED_LOSS, kind, _PROBE_BETA, _PROBE_LANES, backend)
             runner.reset(w0, ends)
-            outputs.append((*runner.steps(rates, 0, _PROBE_STEPS), *runner.final()))
+            ws, losses = runner.steps(rates, 0, _PROBE_STEPS)
+            outputs.append((*ws, losses, *runner.final()))
     except Exception:  # noqa: BLE001 - any failure of XLA here means: do not use it
         return False
     xla, graph = outputs

@@ -18,6 +18,10 @@ class RunResult:
     ``lr64`` is the float64 rate as Python computed it (what the seed prints). ``final_loss`` and
     ``final_grad`` are the loss and its gradient at the last w. ``tol`` is the tolerance the
     ``status`` was judged by (what "converged" means depends on it).
+
+    A run of two parameters has ``w`` (w1 after each step) and ``w2`` (w2 after each step), and
+    ``final_grad``, ``final_grad2`` the gradient's two components at the last point; ``w2`` and
+    ``final_grad2`` are ``None`` for a run of one. :attr:`ws` gives the parameters together.
     """
 
     spec: RunSpec
@@ -33,6 +37,25 @@ class RunResult:
     backend: str
     tol: float = DEFAULT_TOL
     seconds: float = field(default=0.0, compare=False)
+    w2: np.ndarray | None = None
+    final_grad2: np.float32 | None = None
+
+    @property
+    def ws(self) -> tuple[np.ndarray, ...]:
+        """Each parameter after each step: ``(w,)``, or ``(w, w2)`` for two (w1 and w2)."""
+        return (self.w,) if self.w2 is None else (self.w, self.w2)
+
+    @property
+    def final_ws(self) -> tuple[np.float32, ...]:
+        """Each parameter after the last step: ``(w,)`` or ``(w1, w2)``."""
+        return tuple(w[-1] for w in self.ws)
+
+    @property
+    def final_grads(self) -> tuple[np.float32, ...]:
+        """The gradient at the last point, one component per parameter."""
+        if self.final_grad2 is None:
+            return (self.final_grad,)
+        return (self.final_grad, self.final_grad2)
 
     @property
     def final_w(self) -> np.float32:
@@ -56,6 +79,7 @@ class RunResult:
             self,
             step=self.step[:n],
             w=self.w[:n],
+            w2=None if self.w2 is None else self.w2[:n],
             loss=self.loss[:n],
             lr=self.lr[:n],
             lr64=self.lr64[:n],

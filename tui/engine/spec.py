@@ -18,6 +18,10 @@ MAX_CELLS = 50_000_000
 #: The largest finite float32; w0 and lr must fit in float32 to mean what they say.
 FLOAT32_MAX = 3.4028234663852886e38
 
+#: What messages call the starts of a run of one parameter (``w0``) and of two (``w1``, ``w2``),
+#: as the command line spells them.
+START_NAMES: dict[int, tuple[str, ...]] = {1: ("w0",), 2: ("w1", "w2")}
+
 
 class ParameterError(ValueError):
     """A refused parameter: ``name`` is the option (``w0``, ``lr``, ...), ``reason`` the rule.
@@ -169,6 +173,11 @@ class RunSpec:
     ``warmup`` steps of linear warm-up from 0 to ``lr`` come before either. ``optimizer`` is
     ``gd``, the seed's plain update, or a ``tf.keras`` optimizer with ``beta`` as its momentum
     (RMSprop's rho, Adam's beta_1).
+
+    ``start2`` is the start of ``w2`` for a loss of two parameters (``w0`` is then the start of
+    ``w1``), ``None`` for a loss of ``w``; the engine refuses a spec whose starts do not match its
+    loss's parameters (:meth:`check_starts`). Messages call the starts as the command line spells
+    them: ``w0`` (one parameter), ``w1`` and ``w2`` (two).
     """
 
     w0: float = 5.0
@@ -181,12 +190,15 @@ class RunSpec:
     warmup: int = 0
     optimizer: str = "gd"
     beta: float = 0.9
+    start2: float | None = None
 
     def validate(self) -> RunSpec:
         """Return ``self`` if every field is within its rule, else raise :class:`ParameterError`."""
-        check_finite("w0", self.w0)
-        if abs(self.w0) > FLOAT32_MAX:
-            raise ParameterError("w0", msg("spec.w0_float32", max=FLOAT32_MAX))
+        names = START_NAMES[len(self.starts)]
+        for name, value in zip(names, self.starts, strict=True):
+            check_finite(name, value)
+            if abs(value) > FLOAT32_MAX:
+                raise ParameterError(name, msg("spec.start_float32", name=name, max=FLOAT32_MAX))
         check_finite("lr", self.lr)
         if self.lr < 0:
             raise ParameterError("lr", msg("spec.lr_negative"))
@@ -220,6 +232,20 @@ class RunSpec:
         check_finite("beta", self.beta)
         if not 0 <= self.beta < 1:
             raise ParameterError("beta", msg("spec.beta_range"))
+        return self
+
+    @property
+    def starts(self) -> tuple[float, ...]:
+        """The start of each parameter: ``(w0,)``, or ``(w0, start2)`` (w1's and w2's)."""
+        return (self.w0,) if self.start2 is None else (self.w0, self.start2)
+
+    def check_starts(self, params: tuple[str, ...]) -> RunSpec:
+        """Return ``self`` if it has one start per parameter of a loss of ``params`` (its
+        :attr:`~tui.engine.losses.LossExpr.params`), else raise :class:`ParameterError`."""
+        if len(params) > 1 and self.start2 is None:
+            raise ParameterError("w2", msg("spec.start2_missing"))
+        if len(params) == 1 and self.start2 is not None:
+            raise ParameterError("w2", msg("spec.start2_unused"))
         return self
 
     @property

@@ -216,6 +216,8 @@ def load(path: str | os.PathLike[str]) -> Session:
 
 def _spec_dict(spec: RunSpec) -> dict[str, Any]:
     data = dataclasses.asdict(spec)
+    if spec.start2 is None:  # a run of one parameter; the table has no record for w2 yet
+        del data["start2"]
     if spec.schedule is not None:
         data["schedule"] = dataclasses.asdict(spec.schedule)
         data["schedule"]["boundaries"] = list(spec.schedule.boundaries)

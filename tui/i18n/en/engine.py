@@ -15,7 +15,9 @@ MESSAGES: dict[str, str] = {
     "spec.boundaries_empty": "need at least one step where the rate changes",
     "spec.boundaries_whole": "must be whole steps from 0 to {max:,}",
     "spec.boundaries_rise": "must rise: each step after the one before",
-    "spec.w0_float32": "must fit in float32 (|w0| <= {max:.4g})",
+    "spec.start_float32": "must fit in float32 (|{name}| <= {max:.4g})",
+    "spec.start2_missing": "a loss of w1 and w2 needs a start for w2 as well as for w1",
+    "spec.start2_unused": "a loss of w alone has no w2: give only w0",
     "spec.lr_negative": "must be 0 or more (this is gradient descent)",
     "spec.lr_float32": "must fit in float32 (lr <= {max:.4g})",
     "spec.decay_and_schedule": "exponential decay and a schedule exclude each other",
@@ -82,6 +84,15 @@ MESSAGES: dict[str, str] = {
     "status.below_resolution": "w stopped moving: each step is below float32's resolution at w",
     "status.jumps": "w jumps back and forth across the minimum",
     "status.falling": "the loss is still falling",
+    "status.param_overflowed": "{name} overflowed to {value}",
+    "status.lr_zero_two": "w1 and w2 stopped moving: lr is 0",
+    "status.below_resolution_two": (
+        "w1 and w2 stopped moving: each step is below float32's resolution there"
+    ),
+    "status.param_jumps": "{name} jumps back and forth",
+    "status.loss_flat_two": (
+        "the loss stopped changing: w1, w2 move, but the loss is the same to float32's resolution"
+    ),
     "status.fell": "the loss fell over the last {steps} steps and never rose",
     "status.rising": "the loss rose over the last {steps} steps and never fell",
     "status.up_and_down": "the loss rose and fell over the last {steps} steps",
