@@ -29,6 +29,8 @@ from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from tui.engine.analysis import DEFAULT_TOL, Outcome
 from tui.engine.plane_quadratic import (
     DIGITS,
@@ -292,7 +294,9 @@ def plane_contradiction(
     Nothing for a run the theory does not model (:attr:`PlaneTheory.unmodelled`). Else, in
     this order: a run the theory says converges that diverged; one it says never converges (a
     direction with a gap that does not shrink) that converged; a predicted number of steps
-    that the run passed (by at least one step) without reaching the tolerance. An exact
+    that the run passed (by at least one step) without reaching the tolerance (for an exact
+    theory, the run's loss within ``tol`` of the loss's exact minimum, as the prediction
+    counts it; for a local one, the status's steps to the tolerance). An exact
     theory is caught only where float32 departs from exact arithmetic; a local one where the
     model at the start stops describing the loss.
     """
@@ -306,9 +310,23 @@ def plane_contradiction(
         return msg("why.seen_converged")
     steps = len(result.loss)
     predicted = theory.predicted_steps(tol, steps)
-    if predicted is not None and status.steps_to_tol is None and predicted < steps:
+    if predicted is not None and _reached(theory, result, tol) is None and predicted < steps:
         return msg("why.seen_not_by", steps=predicted)
     return None
+
+
+def _reached(theory: PlaneTheory, result: RunResult, tol: float) -> int | None:
+    """The run's steps to ``tol``, counted as the theory counts them: for an exact theory, from
+    the loss's own minimum (the first step after which the run's loss stays within ``tol`` of
+    it, whatever floor the status was judged by); else the status's steps to the tolerance."""
+    if not theory.exact or theory.minimum_loss is None:
+        return result.status.steps_to_tol
+    seen = np.append(result.loss, result.final_loss).astype(np.float64) - theory.minimum_loss
+    above = np.nonzero(~(seen <= tol))[0]
+    if not above.size:
+        return 0
+    last = int(above[-1])
+    return None if last == len(seen) - 1 else last + 1
 
 
 # --- Helpers. ----------------------------------------------------------------------------------
