@@ -1,14 +1,16 @@
 """mypy and the import contracts, as part of the test command.
 
 Both read their settings from ``pyproject.toml`` (``[tool.mypy]``, ``[tool.importlinter]``)
-and run in a subprocess from the repository's root, without caches, so a run depends on
-nothing a previous run left behind.
+and run in a subprocess from the repository's root. mypy keeps its incremental cache in the
+repository's git-ignored ``.mypy_cache`` (about 5 CPU-seconds a run saved once it is warm; a fresh
+clone starts cold): mypy checks each cached module's hash and the options it was checked with,
+and checks again what changed and everything that depends on it. import-linter runs without its
+cache (it takes a fraction of a second).
 """
 
 from __future__ import annotations
 
 import importlib.util
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +18,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+#: mypy's cache, in a folder ``.gitignore`` keeps out of the repository.
+MYPY_CACHE = ROOT / ".mypy_cache"
 
 
 #: ``lint-imports`` run by this interpreter (import-linter has no ``python -m`` entry).
@@ -41,7 +45,7 @@ def require(module: str) -> None:
 
 def test_mypy_passes() -> None:
     require("mypy")
-    proc = run_tool("-m", "mypy", f"--cache-dir={os.devnull}")
+    proc = run_tool("-m", "mypy", f"--cache-dir={MYPY_CACHE}")
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
