@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
+import tensorflow as tf
 from conftest import bits
+from eager_reference import eager_run_spec
+from test_graph_path import spec_of
 
 from tui.engine import descent
 from tui.engine.analysis import Outcome
+from tui.engine.losses import parse_loss
+from tui.engine.result import RunResult
 from tui.engine.spec import ParameterError, RunSpec
-from tui.engine.sweep import Sweep, log_rates, suggest, sweep
+from tui.engine.sweep import Sweep, log_rates, suggest, sweep, sweep_specs
 
 
 def test_log_rates_are_log_spaced_and_validated() -> None:
@@ -125,3 +131,40 @@ def test_suggestions_of_a_real_sweep_are_its_measured_best() -> None:
     best_loss = float(np.nanmin(result.final_loss))
     assert picks.best is not None
     assert result.final_loss[result.result_index(picks.best)] == best_loss
+
+
+#: Graph-mode range tests (losses XLA does not compute exactly): the loss, optimizer, schedule.
+GRAPH_SWEEPS = [
+    ("tanh(w) + 0.1*w**2", "gd", "constant"),
+    ("w*w + exp(w) - 3*w", "gd", "exponential"),
+    ("log(1 + w**2) + tanh(w)*w", "gd", "cosine"),
+    ("softplus(w) + (w - 2)**4 / 50", "adam", "constant"),
+    ("tanh(w) + 0.1*w**2", "momentum", "piecewise"),
+    ("abs(w)**1.5 + exp(-w)", "rmsprop", "exponential"),
+]
+
+
+@pytest.mark.parametrize(("loss", "optimizer", "schedule"), GRAPH_SWEEPS)
+def test_a_graph_mode_sweep_is_each_rates_eager_run(
+    loss: str, optimizer: str, schedule: str
+) -> None:
+    """Every rate of a range test (7 of them: no power of two) is bit for bit the eager loop's
+    run at that rate, for the seed's update and keras optimizers, with any schedule."""
+    rng = np.random.default_rng(sum(map(ord, loss + optimizer + schedule)))
+    base = replace(spec_of(rng, schedule, optimizer), epochs=int(rng.integers(12, 30)))
+    lrs = log_rates(1e-3, 1.5, 7)
+    results: list[RunResult] = []
+
+    def run_batch(specs, text, tol):
+        results.extend(descent.run_batch(specs, text, tol=tol))
+        return results
+
+    swept = sweep(base, lrs, loss, run_batch=run_batch)
+    fn = parse_loss(loss).tf_function()
+    for index, spec in enumerate(sweep_specs(base, lrs)):
+        ws, losses, _ = eager_run_spec(fn, spec)
+        assert results[index].backend == "graph"
+        assert bits(results[index].w).tolist() == bits(ws).tolist(), spec
+        assert bits(results[index].loss).tolist() == bits(losses).tolist(), spec
+        last = fn(tf.constant(ws[-1])).numpy()
+        assert bits(swept.final_loss[index]) == bits(last), spec
