@@ -542,6 +542,11 @@ def test_local_hessian_against_finite_differences(text: str, start: tuple[float,
     words = [str(m) for m in theory.sentences()]
     assert words[0].startswith("not a quadratic: these figures are local")
     assert words[1].startswith("its quadratic model at the start")
+    said = theory.prediction(TOL, 10_000)
+    if theory.gaps is None:  # the model has no minimum: nothing to be within tol of
+        assert said is None
+    else:
+        assert str(said).startswith("estimated from the model at the start")
     assert pickle.loads(pickle.dumps(local)) == local
 
 

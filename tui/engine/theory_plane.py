@@ -153,16 +153,20 @@ class PlaneTheory:
 
     def prediction(self, tol: float = DEFAULT_TOL, steps: int | None = None) -> Msg | None:
         """:meth:`predicted_steps` in words (``steps`` the run's, if given), ``None`` where the
-        loss has no lowest value to be within ``tol`` of."""
+        loss has no lowest value to be within ``tol`` of. A local theory's words say that the
+        steps are an estimate, to the lowest loss of the model at the start."""
         if self.gaps is None or self.unmodelled is not None:
             return None
         found = self.predicted_steps(tol, steps)
         if found is not None:
-            return msg("plane.predicted", tol=float(tol), steps=found)
+            key = "plane.predicted" if self.exact else "plane.predicted_local"
+            return msg(key, tol=float(tol), steps=found)
         if steps is None and self.optimizer == "gd":
-            return msg("plane.predicted_never", tol=float(tol))
+            key = "plane.predicted_never" if self.exact else "plane.predicted_local_never"
+            return msg(key, tol=float(tol))
         horizon = MAX_EPOCHS if steps is None else steps
-        return msg("plane.predicted_not_in", tol=float(tol), steps=horizon)
+        key = "plane.predicted_not_in" if self.exact else "plane.predicted_local_not_in"
+        return msg(key, tol=float(tol), steps=horizon)
 
     def sentences(self) -> tuple[Msg, ...]:
         """The theory in words, one :class:`~tui.i18n.Msg` a sentence, each true of the figures."""
