@@ -477,6 +477,9 @@ def test_the_lessons_stretched_bowl_in_words() -> None:
     assert edge is not None and edge.factors == (1 - (2 / 49) * 2, -1.0)
     assert any("jumps back and forth between two points" in str(m) for m in edge.sentences())
     assert edge.converges is False
+    # A tiny rate on a flat direction still shrinks it: not "never".
+    slow = plane_theory_for(steep, RunSpec(w0=1.0, lr=1e-14), (1.0, 1.0))
+    assert slow is not None and slow.factors[0] < 1 and slow.converges
 
 
 def test_eigen_of_exact_entries() -> None:

@@ -337,9 +337,11 @@ def _reached(theory: PlaneTheory, result: RunResult, tol: float) -> int | None:
 
 
 def _snap(q: float) -> float:
-    """``q`` as exactly 0, 1 or -1 when it is that up to :data:`~tui.engine.theory.BOUNDARY_TOL`
-    (a rate typed as ``2/λ2`` gives ``q = -1`` up to the rounding of ``lr·λ2``)."""
-    for edge in (0.0, 1.0, -1.0):
+    """``q`` as exactly 0 or -1 when it is that up to :data:`~tui.engine.theory.BOUNDARY_TOL`
+    (a rate typed as ``2/λ2`` gives ``q = -1`` up to the rounding of ``lr·λ2``), as the
+    one-parameter theory does. Never 1: a tiny ``lr·λ`` still shrinks that direction (and
+    ``λ = 0`` gives exactly 1 anyway)."""
+    for edge in (0.0, -1.0):
         if abs(q - edge) <= BOUNDARY_TOL:
             return edge
     return q
