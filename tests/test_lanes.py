@@ -222,3 +222,48 @@ def test_the_group_is_one_less_than_the_packet_the_probe_finds(packet: int, grou
 
 def test_the_probe_finds_a_packet_of_this_build() -> None:
     assert lanes.group_size() + 1 in lanes.PACKET_SIZES or lanes.group_size() == lanes.SAFE_GROUP
+
+
+@pytest.mark.parametrize("text", LOSSES)
+def test_the_gradient_at_any_point_is_the_eager_tapes(text: str) -> None:
+    expr = parse_loss(text)
+    points = np.random.default_rng(len(text)).uniform(-3, 3, 9).astype(np.float32)
+    loss = lanes.LaneLoss(expr.program, points.size)
+    value, (grad,) = tf.function(lambda w: lanes.loss_and_gradients(loss, (w,)))(
+        tf.constant(points)
+    )
+    for lane, point in enumerate(points):
+        want_loss, want_grad = eager_final(text, float(point))
+        assert bits(value.numpy()[lane]) == bits(want_loss), (text, point)
+        assert bits(grad.numpy()[lane]) == bits(want_grad), (text, point)
+
+
+def test_a_keras_optimizer_on_the_lanes_gradients_is_the_eager_loop() -> None:
+    """What the optimizers' graph-mode loop can use: the lanes' gradient of a variable's
+    value, handed to ``apply_gradients`` for the variable (w used three times: the order of
+    their sum matters; graph mode's own AddN sums this one in another order)."""
+    text, steps = "w*w + exp(w)", 15
+    expr = parse_loss(text)
+    starts = np.linspace(-2.5, 2.0, 6).astype(np.float32)
+    w = tf.Variable(starts)
+    optimizer = tf.keras.optimizers.Adam(0.05, beta_1=0.8)
+    loss = lanes.LaneLoss(expr.program, starts.size)
+
+    @tf.function(autograph=False)
+    def step() -> None:
+        _, (grad,) = lanes.loss_and_gradients(loss, (w.read_value(),))
+        optimizer.apply_gradients([(grad, w)])
+
+    path = []
+    for _ in range(steps):
+        step()
+        path.append(w.numpy())
+    fn = expr.tf_function()
+    for lane, start in enumerate(starts):
+        v = tf.Variable(tf.constant(start))
+        eager_optimizer = tf.keras.optimizers.Adam(0.05, beta_1=0.8)
+        for i in range(steps):
+            with tf.GradientTape() as tape:
+                value = fn(v)
+            eager_optimizer.apply_gradients([(tape.gradient(value, v), v)])
+            assert bits(path[i][lane]) == bits(v.numpy()), (lane, i)

@@ -343,6 +343,23 @@ def _shared_power(loss: LaneLoss, base: Any, n: int, tape: Any) -> Any:
     return tf.custom_gradient(forward)(base)
 
 
+def loss_and_gradients(loss: LaneLoss, ws: Sequence[Any]) -> tuple[Any, tuple[Any, ...]]:
+    """The loss of each lane at ``ws`` (one lane vector per parameter) and each parameter's
+    gradient, bit for bit as the eager loop's tape gives them for each lane alone.
+
+    For a keras optimizer's loop, pass the variable's value (``w.read_value()``) and hand the
+    gradient to ``apply_gradients`` for the variable: reading a variable passes its gradient on
+    unchanged.
+    """
+    uses = [tf.identity(ws[index]) for index in loss.use_params]
+    with tf.GradientTape() as tape:
+        for x in uses:
+            tape.watch(x)
+        value = loss(uses, tape)
+    terms = tape.gradient(value, uses, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+    return value, loss.gradients(terms, ws)
+
+
 @lru_cache(maxsize=32)
 def compiled_loop(expr: str, lanes: int) -> Callable[..., Any]:
     """The graph-mode loop of one loss on ``lanes`` lanes, traced once for any step count:
@@ -354,13 +371,7 @@ def compiled_loop(expr: str, lanes: int) -> Callable[..., Any]:
     loss = LaneLoss(parsed.program, lanes)
 
     def step(ws: tuple[Any, ...], lr: Any) -> tuple[tuple[Any, ...], Any, tuple[Any, ...]]:
-        uses = [tf.identity(ws[index]) for index in loss.use_params]
-        with tf.GradientTape() as tape:
-            for x in uses:
-                tape.watch(x)
-            value = loss(uses, tape)
-        terms = tape.gradient(value, uses, unconnected_gradients=tf.UnconnectedGradients.ZERO)
-        grads = loss.gradients(terms, ws)
+        value, grads = loss_and_gradients(loss, ws)
         # As the seed: w.assign_sub(lr * grads), the product rounded to float32 first.
         return tuple(w - lr * g for w, g in zip(ws, grads, strict=True)), value, tuple(grads)
 
