@@ -122,6 +122,13 @@ def graph_range_test(rates: int, epochs: int, quick: bool) -> None:
         f"again {new_again:.3f} s vs {old_again:.3f} s ({old_again / new_again:.1f}x); "
         f"same bits: {same}"
     )
+    base = RunSpec(w0=5.0, epochs=epochs)
+    lrs = log_rates(1e-4, 2.0, rates)
+    whole = best_of(3, lambda: sweep(base, lrs, GRAPH_LOSS))
+    print(
+        f"  the whole range test (sweep(): rate tables, loop, statuses): {whole:.3f} s, "
+        f"{old_again / whole:.1f}x faster than the per-lane loop alone"
+    )
     more = int(rates * 2.5)
     w0_more, table_more = graph_inputs(more, epochs)
     new_more, _ = timed(lambda: lanes.steps(expr, w0_more[None, :], table_more))
