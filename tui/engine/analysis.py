@@ -128,7 +128,9 @@ def classify(
     steps = len(paths[0])
     # loss_after[i] is the loss at w after step i + 1: loss[i + 1], and final_loss for the last.
     loss_after = np.append(loss[1:], np.float32(final_loss))
-    finite_w = np.logical_and.reduce([np.isfinite(p) for p in paths])
+    finite_w = np.isfinite(paths[0])
+    for path in paths[1:]:
+        finite_w &= np.isfinite(path)
     bad = ~(finite_w & np.isfinite(loss_after))
     if bad.any():
         step = int(np.argmax(bad)) + 1
