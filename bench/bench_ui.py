@@ -318,19 +318,32 @@ class Expected:
 
     @property
     def pattern(self) -> re.Pattern[str]:
-        """Matches the status line of this run: ``<status>  w = <w>  loss = <loss>``."""
-        return re.compile(
-            re.escape(self.status)
-            + r"\s+w = "
-            + re.escape(self.w)
-            + r"\s+loss = "
-            + re.escape(self.loss)
-            + r"(?![\d.])"
-        )
+        """Matches the status line of a run with this status: ``<status>  w = <w>  loss = <l>``
+        (the numbers in groups 1 and 2)."""
+        return re.compile(re.escape(self.status) + r"\s+w = (\S+)\s+loss = (\S+)")
 
     def shown(self, screen: Screen) -> bool:
-        """Whether ``screen`` shows this run's results."""
-        return any(self.pattern.search(line) for line in screen)
+        """Whether ``screen`` shows this run's results.
+
+        The summary prints ``%f``; the status line prints ``%.6e`` where ``%f`` would show only
+        zeros or be very wide (``tui.readable``): a number shown matches if its ``%f`` is the
+        summary's (``2.046363e-12`` is ``0.000000``)."""
+        for line in screen:
+            for match in self.pattern.finditer(line):
+                if all(
+                    _as_f(text) == want
+                    for text, want in zip(match.groups(), (self.w, self.loss), strict=True)
+                ):
+                    return True
+        return False
+
+
+def _as_f(text: str) -> str | None:
+    """``text`` (a number as the status line shows it) printed as ``%f``, or ``None``."""
+    try:
+        return f"{float(text):f}"
+    except ValueError:
+        return None
 
 
 def cli_summaries(argvs: Sequence[Sequence[str]]) -> list[Expected]:
@@ -794,6 +807,13 @@ def measure_keystrokes(
             result.failures = len(keys)
             return echo, result, launch
         launch.samples.append(seen - launched)
+        # The explorer opens on the chart, where up and down reach no field: f focuses the lr
+        # field, which the footer shows (the keys that type in a field leave it).
+        footer = (screen or [""])[-1]
+        bench.tmux.send(name, "f")
+        if bench.wait_for(name, lambda s: s[-1:] != [footer], 10)[0] is None:
+            bench.note(f"{label}: f changed nothing in the footer; is the lr field focused?")
+        time.sleep(0.2)
         engine = engine_pid(pid)
         for index, key in enumerate(keys, start=1):
             want, text = expected[index], texts[index]

@@ -14,9 +14,12 @@ import numpy as np
 from rich.text import Text
 from textual.app import RenderResult
 from textual.reactive import reactive
+from textual.strip import Strip
+from textual.visual import Visual, visualize
 from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
+from tui.app.widgets.chart_ansi import text_from_ansi
 from tui.app.widgets.chart_axes import RUN_STYLES, Style, linear_ticks, padded, pin_style
 from tui.app.widgets.chart_legend import left_out_notes, under_plot
 from tui.app.widgets.chart_panels import Axis, Curve, Panel
@@ -78,6 +81,7 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
         """Rates to mark on lr plots, e.g. {"critical 2/L": 1.0, "optimal 1/L": 0.5}."""
         self._version = 0
         self._rendered: tuple[tuple[object, ...], RenderResult] | None = None
+        self._strips: list[tuple[RenderResult, tuple[object, ...], list[Strip]]] = []
         self._whole: dict[str, tuple[float, float]] = {}
         self._whole_runs: list[RunResult] = []
         self._blocks: list[Blocks] = []
@@ -165,6 +169,32 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
         rendered = Text("\n").join([plot, *lines])
         self._rendered = (key, rendered)
         return rendered
+
+    def render_line(self, y: int) -> Strip:
+        """Line ``y`` of :meth:`render`'s picture, as Textual draws it.
+
+        Textual 8.2.8 turns a widget's picture into lines anew at every repaint (a change of
+        focus repaints the chart: its tint follows the focus), which costs as much as drawing
+        it. The lines of the last few pictures and styles are kept instead."""
+        strips = self._lines()
+        if y < len(strips):
+            return strips[y]
+        return Strip.blank(self.size.width, self.visual_style.rich_style)
+
+    def _lines(self) -> list[Strip]:
+        """The lines of the picture at the current size and style (made as Textual makes
+        them: ``Visual.to_strips``)."""
+        picture = self.render()
+        style = self.visual_style
+        key = (self.size, style, self.text_selection)
+        for made, made_key, strips in self._strips:
+            if made is picture and made_key == key:
+                return strips
+        width, height = self.size
+        visual = visualize(self, picture, markup=self._render_markup)
+        strips = Visual.to_strips(self, visual, width, height, style)
+        self._strips = [(picture, key, strips), *self._strips[:3]]
+        return strips
 
     def watch_view(self) -> None:
         """Redraw in the new view."""
@@ -275,7 +305,7 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
             target = plt.subplot(row, 1) if len(self.panels) > 1 else plt
             self._draw(target, panel, width, rows // len(self.panels))
         plt.theme(self._get_plotext_theme_name(self.app.theme))
-        return Text.from_ansi(plt.build().rstrip("\n"))  # its last line ends in a newline
+        return text_from_ansi(plt.build().rstrip("\n"))  # its last line ends in a newline
 
     def _color(self, style: Style) -> str | int:
         """``style``'s colour; under ``NO_COLOR`` none: Textual 8.2.8 would turn each colour

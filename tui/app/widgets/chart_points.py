@@ -20,34 +20,34 @@ MAX_POINTS = 2000
 def downsample(x: np.ndarray, *ys: np.ndarray, limit: int = MAX_POINTS) -> list[np.ndarray]:
     """Keep at most about ``limit`` points, keeping each bucket's first, lowest and highest.
 
-    An oscillation stays visible as the envelope it draws; the last step is always kept.
+    An oscillation stays visible as the envelope it draws; the last step is always kept. The
+    points are picked in the arrays' own types (a float32 value is its float64 value exactly,
+    so the same points are picked) and returned as float64: no float64 copy of a whole run.
     """
     n = len(x)
     if n <= limit:
-        return [x, *ys]
+        return [np.asarray(a, np.float64) for a in (x, *ys)]
     size = -(-n // (limit // 3))  # steps per bucket, rounded up
     buckets = -(-n // size)
     picks = [np.arange(0, n, size), np.array([n - 1])]
     for y in ys:
-        cells = np.full(buckets * size, np.nan)
-        cells[:n] = np.where(np.isfinite(y), y, np.nan)
+        floating = y.dtype if np.issubdtype(y.dtype, np.floating) else np.dtype(np.float64)
+        cells = np.full(buckets * size, np.nan, dtype=floating)
+        cells[:n] = y
+        cells[:n][~np.isfinite(y)] = np.nan
         grid = cells.reshape(buckets, size)
         rows = np.nonzero(~np.isnan(grid).all(axis=1))[0]
         if rows.size:
-            picks.append(rows * size + np.nanargmin(grid[rows], axis=1))
-            picks.append(rows * size + np.nanargmax(grid[rows], axis=1))
+            drawn = grid if rows.size == buckets else grid[rows]  # no copy if every row is
+            picks.append(rows * size + np.nanargmin(drawn, axis=1))
+            picks.append(rows * size + np.nanargmax(drawn, axis=1))
     index = np.unique(np.concatenate(picks))
-    return [x[index], *(y[index] for y in ys)]
+    return [np.asarray(a[index], np.float64) for a in (x, *ys)]
 
 
 def thin(result: RunResult) -> list[np.ndarray]:
     """Step, w, loss and lr of ``result`` as float64, thinned for drawing."""
-    return downsample(
-        result.step.astype(np.float64),
-        result.w.astype(np.float64),
-        result.loss.astype(np.float64),
-        result.rates.astype(np.float64),
-    )
+    return downsample(result.step, result.w, result.loss, result.rates)
 
 
 #: The most iterates the path view draws (the first ones: where the story happens).
@@ -60,12 +60,13 @@ BLOCK = 256
 
 class Blocks:
     """Each block's first step and extremes in one whole run, to thin any of its prefixes in
-    time proportional to the blocks, not the steps (a playback frame of a long run)."""
+    time proportional to the blocks, not the steps (a playback frame of a long run).
+
+    It keeps the run's own arrays, not float64 copies of them: the run is held once."""
 
     def __init__(self, result: RunResult) -> None:
         self.result = result
-        arrays = (result.step, result.w, result.loss, result.rates)
-        self.columns = [np.asarray(a, np.float64) for a in arrays]
+        self.columns = [result.step, result.w, result.loss, result.rates]
         blocks = len(result.w) // BLOCK
         starts = np.arange(blocks) * BLOCK
         picks = [starts]
@@ -79,7 +80,7 @@ class Blocks:
     def points(self, n: int) -> list[np.ndarray]:
         """The first ``n`` steps, thinned as :func:`downsample` would, keeping extremes."""
         if n <= MAX_POINTS:
-            return [column[:n] for column in self.columns]
+            return [np.asarray(column[:n], np.float64) for column in self.columns]
         full = n // BLOCK
         index = np.unique(
             np.concatenate([self.picks[:full].ravel(), np.arange(full * BLOCK, n), [n - 1]])

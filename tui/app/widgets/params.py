@@ -24,6 +24,7 @@ from textual.widgets import Checkbox, Input, Select, Sparkline, Static
 from tui.app.keys import key
 from tui.app.markup import escape
 from tui.app.widgets.ordered_input import OrderedInput
+from tui.app.widgets.status import update_text
 from tui.engine.losses import LossError
 from tui.engine.result import RunResult
 from tui.engine.schedules import formula
@@ -355,7 +356,7 @@ class ParamsForm(VerticalScroll):
         high = readable(float(printed.max())) if printed.size else ""
         preview.display = scale.display = low != high
         preview.data = drawn.tolist()
-        scale.update(t("field.preview.range", low=low, high=high) if low != high else "")
+        update_text(scale, t("field.preview.range", low=low, high=high) if low != high else "")
 
     def parse(self) -> Params:
         """The parameters the fields describe; raise the first field's error if any is wrong.
@@ -431,13 +432,13 @@ class ParamsForm(VerticalScroll):
         text = f"lr(s) = {formula(spec)}"
         if not spec.plain:
             text += t("field.update", optimizer=spec.optimizer)
-        self.query_one("#formula", Static).update(escape(text))
+        update_text(self.query_one("#formula", Static), escape(text))
 
     def _report(self, field: Input | None, result: ValidationResult | None) -> None:
         error = self.query_one("#field-error", Static)
         if field is not None and result is not None and not result.is_valid:
             message = "; ".join(result.failure_descriptions)
-            error.update(_shown(message))
+            update_text(error, _shown(message))
             self.post_message(self.Invalid(field.id or "", message))
             return
         invalid = [f for f in self.query(ParamInput) if f.has_class("-invalid") and not f.disabled]
@@ -448,9 +449,9 @@ class ParamsForm(VerticalScroll):
         except (ParameterError, LossError) as err:
             # A rule across fields (e.g. one more factor than boundaries) names its field.
             message = str(err)
-            error.update(_shown(message))
+            update_text(error, _shown(message))
             self.post_message(self.Invalid(getattr(err, "name", "loss"), message))
             return
-        error.update("")
+        update_text(error, "")
         self._show_formula(params.spec)
         self.post_message(self.Changed(params))

@@ -83,6 +83,8 @@ class PinsTable(DataTable[str]):
                 versus,
             )
             cells.append((str(pin.number), row))
+        if cells == self._cells:  # the same rows (no pins, as a rule): nothing to lay out
+            return
         self._cells = cells
         self._fill()
 

@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+from textual.geometry import Size
 from textual.widgets import Static
 
 from tui.engine.analysis import Outcome
 from tui.engine.result import RunResult
 from tui.i18n import t
 from tui.readable import readable
+
+
+def update_text(widget: Static, text: str) -> None:
+    """Show ``text`` (markup) in ``widget``, laying the screen out again only if its height
+    changes: nothing is done for the same text, and a new one of the same height is only
+    redrawn (``Static.update`` lays out the whole screen every time by default).
+
+    Only for a widget as wide as its container gives it: a ``width: auto`` one is updated with
+    a layout, as its width follows its text."""
+    if text == widget.content:
+        return
+    width = widget.content_region.width
+    rule = widget.styles.width
+    if not width or (rule is not None and rule.is_auto):
+        widget.update(text)
+        return
+    nowhere = Size(0, 0)  # a widget that is no container measures its own content only
+    before = widget.get_content_height(nowhere, nowhere, width)
+    widget.update(text, layout=False)
+    if widget.get_content_height(nowhere, nowhere, width) != before:
+        widget.refresh(layout=True)
 
 
 def describe(result: RunResult, timings: bool = True) -> str:
@@ -56,11 +78,18 @@ class StatusLine(Static):
         ):
             self.set_class(outcome is kind, name)
         self.set_class(False, "-busy")
-        self.update(describe(result, timings))
+        self.say(describe(result, timings))
 
     def show_busy(self, text: str) -> None:
         """Show that something is under way (loading TensorFlow, a long run)."""
         for name in ("-converged", "-diverged", "-oscillating", "-stalled", "-rising"):
             self.set_class(False, name)
         self.set_class(True, "-busy")
-        self.update(text)
+        self.say(text)
+
+    def say(self, text: str) -> None:
+        """Show ``text`` (markup), laying the screen out again only if the line's height changes.
+
+        A long run's progress arrives ten times a second: laying out the whole screen for each
+        (``Static.update`` does by default) made every key pressed meanwhile wait for it."""
+        update_text(self, text)

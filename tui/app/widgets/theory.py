@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.geometry import Size
 from textual.widgets import Static
 
+from tui.app.widgets.status import update_text
 from tui.engine.losses import parse_loss
 from tui.engine.result import RunResult
 from tui.engine.spec import RunSpec
@@ -92,11 +93,18 @@ class TheoryPanel(Static):
     }
     """
 
+    _made: tuple[tuple[object, ...], Content] | None = None
+
     def show(
         self, theory: Theory | None, result: RunResult, tol: float, curvature: float | None = None
     ) -> None:
         """Show the theory of ``result``'s rate (``curvature``: the engine's, at w0)."""
-        self.update(describe(theory, result, tol, curvature))
+        # The same words are not drawn again; new ones of the same height are only redrawn.
+        update_text(self, describe(theory, result, tol, curvature))
+
+    def _height(self, width: int) -> int:
+        """The rows the statements shown at ``width`` take."""
+        return len(self._shown(width).wrap(width)) if width else 0
 
     def statements(self) -> list[str]:
         """The theory's statements (markup), one a line, all of them."""
@@ -126,11 +134,18 @@ class TheoryPanel(Static):
         return len(Content.from_markup(statement).wrap(width))
 
     def _shown(self, width: int) -> Content:
-        return Content.from_markup("\n".join(self.shown_statements(width)))
+        """The statements shown at ``width``, wrapped; made once per text, width and height
+        limit (a layout asks for the height, then the drawing for the lines)."""
+        key = (str(self.content), width, self.styles.max_height)
+        if self._made is not None and self._made[0] == key:
+            return self._made[1]
+        shown = Content.from_markup("\n".join(self.shown_statements(width)))
+        self._made = (key, shown)
+        return shown
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         """The height of the statements shown at ``width``."""
-        return len(self._shown(width).wrap(width)) if width else 0
+        return self._height(width)
 
     def render(self) -> Content:
         """The statements that fit, wrapped at words."""
