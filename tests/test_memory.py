@@ -105,3 +105,27 @@ def test_the_engine_answers_the_refusal_to_the_explorer(available_kb) -> None:
     assert not isinstance(reply.message, str) and reply.message.key == "spec.error"
     assert dict(reply.message.args)["reason"].key == "spec.memory"
     assert "need about 6 MB of memory" in str(reply.message)
+
+
+async def test_the_explorer_says_it_before_it_runs(available_kb) -> None:
+    """The lesson's 20 steps fit in 100 MB; 10,000,000 steps (1.2 GB) do not: the status line
+    says so with the figures, and the last run that fitted stays on screen."""
+    from app_helpers import type_into, wait_for_run, wait_until
+
+    from tui.app import ExplorerApp
+    from tui.app.widgets.status import StatusLine
+
+    available_kb(100_000)
+    app = ExplorerApp(show_timings=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        await type_into(pilot, "epochs", "10000000")
+
+        def status() -> str:
+            return str(app.explorer.query_one(StatusLine).render())
+
+        await wait_until(pilot, lambda: "available" in status(), what="the refusal")
+        assert "need about 1.2 GB of memory" in status()
+        assert "this machine has 102 MB available" in status()
+        # Typed digit by digit: the last run that fitted stays on screen.
+        assert app.explorer.current.spec.epochs <= 100_000
