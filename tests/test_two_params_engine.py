@@ -286,6 +286,14 @@ def test_a_converged_two_parameter_run() -> None:
     assert loss_after[step - 2] > 1e-6
 
 
+def test_converged_within_the_tolerance_of_a_two_parameter_minimum() -> None:
+    # The bowl's lowest loss is 3: converged is within the tolerance of 3, not of 0.
+    spec = RunSpec(w0=-3.0, start2=2.0, lr=0.05, epochs=300)
+    result = descent.run(spec, "(w1 + 1)**2 + 10*(w2 - 1)**2 + 3")
+    assert result.status.outcome is Outcome.CONVERGED
+    assert result.status.reason == msg("status.loss_min_tol", tol=1e-6, floor=3.0)
+
+
 def test_a_saddle_run_is_not_converged() -> None:
     result = descent.run(RunSpec(w0=0.5, start2=0.01, lr=0.1, epochs=40), SADDLE)
     assert result.status.outcome is not Outcome.CONVERGED

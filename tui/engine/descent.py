@@ -50,6 +50,7 @@ import numpy as np
 from tui.engine import memory, tfenv
 from tui.engine.analysis import DEFAULT_TOL, classify
 from tui.engine.losses import SEED_LOSS, LossExpr, parse_loss
+from tui.engine.plane_quadratic import known_plane_minimum
 from tui.engine.result import RunResult
 from tui.engine.schedules import lr_tables
 from tui.engine.spec import MAX_CELLS, ParameterError, RunSpec
@@ -153,9 +154,8 @@ def run_batch(
         for i in lanes:
             backends[i] = backend
     seconds = time.perf_counter() - started
-    # The loss's exact minimum, for the status's tolerance (known for a quadratic of w; the
-    # theory of two parameters does not give one yet, so the status measures from 0 there).
-    floor = known_minimum(expr) if params == 1 else None
+    # The loss's exact minimum, for the status's tolerance (known for a quadratic).
+    floor = known_minimum(expr) if params == 1 else known_plane_minimum(expr)
     results = []
     for lane, spec in enumerate(specs):
         n = spec.epochs
