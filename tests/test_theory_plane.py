@@ -12,7 +12,6 @@ import pickle
 import random
 import subprocess
 import sys
-from dataclasses import fields
 from fractions import Fraction
 from pathlib import Path
 from typing import NoReturn
@@ -680,12 +679,6 @@ def test_contradictions() -> None:
 # --- Predicted steps beside the engine's measured steps. ---------------------------------------
 
 
-def _engine_has_two_parameters() -> bool:
-    return "start2" in {f.name for f in fields(RunSpec)} and "w2" in {
-        f.name for f in fields(RunResult)
-    }
-
-
 def _centred_bowl(rng: random.Random, rotated: bool) -> tuple[str, tuple[float, float]]:
     """A random bowl written around its minimum (so float32 computes its loss there to the
     last bits, and the minimum loss is 0), every constant a float32 (TensorFlow's loss is then
@@ -699,10 +692,6 @@ def _centred_bowl(rng: random.Random, rotated: bool) -> tuple[str, tuple[float, 
     return text, (p, q)
 
 
-@pytest.mark.skipif(
-    not _engine_has_two_parameters(),
-    reason="the engine's two-parameter descent (RunSpec.start2, RunResult.w2) has not landed",
-)
 def test_predicted_steps_match_the_engine_on_random_bowls() -> None:
     from tui.engine import descent
 
