@@ -159,6 +159,134 @@ MESSAGES: dict[str, str] = {
         "each step multiplies the distance to the minimum by about q = {q}"
         " (curvature {curvature} at w = {w0}): w jumps across the minimum, farther each time"
     ),
+    # theory_plane.py and plane_quadratic.py: the theory of a loss of w1 and w2; the numbers
+    # (and the directions, as "(x, y)") are text, name is λ1 or λ2
+    "plane.landscape.bowl": "bowl",
+    "plane.landscape.valley": "valley",
+    "plane.landscape.slope": "sloping valley",
+    "plane.landscape.saddle": "saddle",
+    "plane.landscape.ridge": "ridge",
+    "plane.landscape.cap": "cap",
+    "plane.landscape.plane": "plane",
+    "plane.landscape.flat": "flat",
+    "plane.kind.bowl": (
+        "a bowl: both eigenvalues of the Hessian are above 0, and the one minimum is at"
+        " w1 = {w1}, w2 = {w2}, where the loss is {loss}"
+    ),
+    "plane.kind.valley": "a valley: λ1 = 0, so the minima lie along a line, where the loss is {loss}",
+    "plane.kind.slope": "no minimum: λ1 = 0, and the floor of the valley falls forever",
+    "plane.kind.saddle": (
+        "a saddle: λ1 < 0 < λ2, so the loss falls away along λ1's direction and has no minimum"
+    ),
+    "plane.kind.ridge": "no minimum: λ1 < 0 and λ2 = 0",
+    "plane.kind.cap": "no minimum: both eigenvalues of the Hessian are below 0 (a maximum)",
+    "plane.kind.plane": "no minimum: the Hessian is 0 and the loss is linear in w1 and w2",
+    "plane.kind.flat": "the loss does not depend on w1 and w2: the gradient is 0 and they do not move",
+    "plane.model.bowl": (
+        "its quadratic model at the start is a bowl: both eigenvalues are above 0, and the"
+        " model's minimum is at w1 = {w1}, w2 = {w2}, where the model's loss is {loss}"
+    ),
+    "plane.model.valley": (
+        "its quadratic model at the start is a valley: λ1 = 0, and the model's minima lie"
+        " along a line, where the model's loss is {loss}"
+    ),
+    "plane.model.slope": (
+        "its quadratic model at the start has no minimum: λ1 = 0, and the valley's floor falls"
+        " forever"
+    ),
+    "plane.model.saddle": (
+        "its quadratic model at the start is a saddle: λ1 < 0 < λ2, and the model has no minimum"
+    ),
+    "plane.model.ridge": "its quadratic model at the start has no minimum: λ1 < 0 and λ2 = 0",
+    "plane.model.cap": (
+        "its quadratic model at the start has no minimum: both eigenvalues are below 0"
+    ),
+    "plane.model.plane": "its quadratic model at the start has no minimum: the Hessian there is 0",
+    "plane.model.flat": "at the start the gradient and the Hessian are both 0",
+    "plane.local": (
+        "not a quadratic: these figures are local, of the loss's quadratic model at the start"
+        " ({w1}, {w2}), from TensorFlow's Hessian there, and hold only near it"
+    ),
+    "plane.eigen": "the Hessian's eigenvalues: λ1 = {l1} along {v1}, λ2 = {l2} along {v2}",
+    "plane.condition": (
+        "κ = λ2/λ1 = {kappa}: plain descent's best constant rate, 2/(λ1 + λ2) = {best},"
+        " shrinks the distance to the minimum by (κ - 1)/(κ + 1) = {rate} a step"
+    ),
+    "plane.critical": (
+        "plain descent's critical rate is 2/λ2 = {critical}: at it or above, descent no longer"
+        " converges along λ2's direction"
+    ),
+    "plane.still": "lr is 0: w1 and w2 do not move",
+    "plane.factors": (
+        "at lr = {lr} each step multiplies the gradient along λ1's direction by"
+        " 1 - lr*λ1 = {q1}, and along λ2's by 1 - lr*λ2 = {q2}"
+    ),
+    "plane.away": (
+        "along {name}'s direction the loss curves down: each step multiplies the gradient there"
+        " by {q}, more than 1, so any offset that way grows ever faster"
+    ),
+    "plane.flat_along": "along {name}'s direction the gradient is 0: w does not move that way",
+    "plane.slides_along": (
+        "along {name}'s direction the gradient stays the same: w slides that way at a constant"
+        " speed, forever"
+    ),
+    "plane.diverges_along": (
+        "|1 - lr*{name}| = {q} is above 1: descent diverges along {name}'s direction, jumping"
+        " farther each step"
+    ),
+    "plane.cycle_along": (
+        "1 - lr*{name} = -1: along {name}'s direction w jumps back and forth between two points"
+        " forever"
+    ),
+    "plane.zigzag_along": (
+        "1 - lr*{name} = {q} is below 0: along {name}'s direction w jumps from side to side,"
+        " closer each time (a zig-zag)"
+    ),
+    "plane.converges": (
+        "descent converges: each step multiplies the distance to the minimum by {rate} or less"
+    ),
+    "plane.converges_valley": (
+        "descent converges: each step multiplies the distance to the line of minima by {rate}"
+    ),
+    "plane.momentum_converges": (
+        "momentum converges: in the long run each step multiplies the distance to the minimum"
+        " by about {rate}"
+    ),
+    "plane.momentum_converges_valley": (
+        "momentum converges: in the long run each step multiplies the distance to the line of"
+        " minima by about {rate}"
+    ),
+    "plane.momentum_run": (
+        "momentum with β = {beta} at lr = {lr}: its rate of convergence is {r1} a step along"
+        " λ1's direction and {r2} along λ2's"
+    ),
+    "plane.momentum_diverges": "a rate above 1: momentum diverges along {name}'s direction",
+    "plane.momentum_best": (
+        "momentum's best pair is lr = 4/(√λ1 + √λ2)^2 = {lr} with β = ((√κ - 1)/(√κ + 1))^2"
+        " = {beta}, whose rate of convergence is (√κ - 1)/(√κ + 1) = {rate} a step"
+    ),
+    "plane.not_modelled_optimizer": (
+        "the theory is of plain descent and momentum, not of {optimizer}: it predicts nothing"
+        " of this run"
+    ),
+    "plane.not_modelled_rate": (
+        "the rate changes from step to step (a schedule or a warm-up): the theory is of a"
+        " constant lr = {lr} and predicts nothing of this run"
+    ),
+    "plane.predicted": "predicted: within {tol:g} of the lowest loss after {steps:,} steps",
+    "plane.predicted_never": "predicted: never within {tol:g} of the lowest loss",
+    "plane.predicted_not_in": "predicted: not within {tol:g} of the lowest loss in {steps:,} steps",
+    "plane.predicted_local": (
+        "estimated from the model at the start: within {tol:g} of the model's lowest loss"
+        " after {steps:,} steps"
+    ),
+    "plane.predicted_local_never": (
+        "estimated from the model at the start: never within {tol:g} of the model's lowest loss"
+    ),
+    "plane.predicted_local_not_in": (
+        "estimated from the model at the start: not within {tol:g} of the model's lowest loss"
+        " in {steps:,} steps"
+    ),
     # losses.py: FUNCTIONS, the functions a loss may call
     "fn.sin": "sine (radians)",
     "fn.cos": "cosine (radians)",

@@ -146,6 +146,98 @@ MESSAGES: dict[str, str] = {
         "每一步大约把 w 到最小值的距离乘以 q = {q}（w = {w0} 处的曲率为 {curvature}）："
         "w 在最小值两侧来回跳动，一次比一次远"
     ),
+    # theory_plane.py and plane_quadratic.py: the theory of a loss of w1 and w2
+    "plane.landscape.bowl": "碗形",
+    "plane.landscape.valley": "山谷",
+    "plane.landscape.slope": "倾斜的山谷",
+    "plane.landscape.saddle": "鞍形",
+    "plane.landscape.ridge": "山脊",
+    "plane.landscape.cap": "穹顶",
+    "plane.landscape.plane": "斜面",
+    "plane.landscape.flat": "平面",
+    "plane.kind.bowl": (
+        "碗形：黑塞矩阵的两个特征值都大于 0，唯一的极小值在 w1 = {w1}，w2 = {w2} 处，"
+        "那里的 loss 为 {loss}"
+    ),
+    "plane.kind.valley": "山谷：λ1 = 0，极小值排成一条直线，那里的 loss 为 {loss}",
+    "plane.kind.slope": "没有极小值：λ1 = 0，而谷底一直向下倾斜",
+    "plane.kind.saddle": "鞍形：λ1 < 0 < λ2，loss 沿 λ1 的方向一直下降，没有极小值",
+    "plane.kind.ridge": "没有极小值：λ1 < 0 且 λ2 = 0",
+    "plane.kind.cap": "没有极小值：黑塞矩阵的两个特征值都小于 0（这是极大值）",
+    "plane.kind.plane": "没有极小值：黑塞矩阵为 0，loss 是 w1 和 w2 的线性函数",
+    "plane.kind.flat": "loss 与 w1、w2 无关：梯度为 0，它们不会移动",
+    "plane.model.bowl": (
+        "它在起点处的二次模型是碗形：两个特征值都大于 0，模型的极小值在 w1 = {w1}，"
+        "w2 = {w2} 处，模型在那里的 loss 为 {loss}"
+    ),
+    "plane.model.valley": (
+        "它在起点处的二次模型是山谷：λ1 = 0，模型的极小值排成一条直线，模型在那里的 loss 为 {loss}"
+    ),
+    "plane.model.slope": "它在起点处的二次模型没有极小值：λ1 = 0，而谷底一直向下倾斜",
+    "plane.model.saddle": "它在起点处的二次模型是鞍形：λ1 < 0 < λ2，模型没有极小值",
+    "plane.model.ridge": "它在起点处的二次模型没有极小值：λ1 < 0 且 λ2 = 0",
+    "plane.model.cap": "它在起点处的二次模型没有极小值：两个特征值都小于 0",
+    "plane.model.plane": "它在起点处的二次模型没有极小值：那里的黑塞矩阵为 0",
+    "plane.model.flat": "起点处的梯度和黑塞矩阵都为 0",
+    "plane.local": (
+        "不是二次函数：这些数字是局部的，属于 loss 在起点 ({w1}, {w2}) 处的二次模型"
+        "（由那里自动求导算出的黑塞矩阵），只在起点附近成立"
+    ),
+    "plane.eigen": "黑塞矩阵的特征值：沿 {v1} 方向 λ1 = {l1}，沿 {v2} 方向 λ2 = {l2}",
+    "plane.condition": (
+        "κ = λ2/λ1 = {kappa}：普通梯度下降最好的固定学习率 2/(λ1 + λ2) = {best}，"
+        "每一步把到极小值的距离乘以 (κ - 1)/(κ + 1) = {rate}"
+    ),
+    "plane.critical": (
+        "普通梯度下降的临界学习率是 2/λ2 = {critical}：等于或大于它时，沿 λ2 的方向不再收敛"
+    ),
+    "plane.still": "lr 为 0：w1 和 w2 不会移动",
+    "plane.factors": (
+        "lr = {lr} 时，每一步把沿 λ1 方向的梯度乘以 1 - lr*λ1 = {q1}，"
+        "把沿 λ2 方向的梯度乘以 1 - lr*λ2 = {q2}"
+    ),
+    "plane.away": (
+        "沿 {name} 的方向 loss 向下弯曲：每一步把那个方向的梯度乘以 {q}，大于 1，"
+        "所以朝那个方向的任何偏离都越来越快地变大"
+    ),
+    "plane.flat_along": "沿 {name} 的方向梯度为 0：w 不会朝那个方向移动",
+    "plane.slides_along": "沿 {name} 的方向梯度保持不变：w 以不变的速度朝那个方向一直滑下去",
+    "plane.diverges_along": (
+        "|1 - lr*{name}| = {q} 大于 1：沿 {name} 的方向梯度下降发散，每一步都跳得更远"
+    ),
+    "plane.cycle_along": "1 - lr*{name} = -1：沿 {name} 的方向 w 在两个点之间永远来回跳动",
+    "plane.zigzag_along": (
+        "1 - lr*{name} = {q} 小于 0：沿 {name} 的方向 w 左右来回跳动，一次比一次近（之字形）"
+    ),
+    "plane.converges": "梯度下降收敛：每一步到极小值的距离至多乘以 {rate}",
+    "plane.converges_valley": "梯度下降收敛：每一步到极小值所在直线的距离乘以 {rate}",
+    "plane.momentum_converges": "动量法收敛：长期来看，每一步到极小值的距离大约乘以 {rate}",
+    "plane.momentum_converges_valley": (
+        "动量法收敛：长期来看，每一步到极小值所在直线的距离大约乘以 {rate}"
+    ),
+    "plane.momentum_run": (
+        "动量 β = {beta}，lr = {lr}：沿 λ1 方向的收敛率是每一步 {r1}，沿 λ2 方向是 {r2}"
+    ),
+    "plane.momentum_diverges": "收敛率大于 1：动量法沿 {name} 的方向发散",
+    "plane.momentum_best": (
+        "动量法最好的一组参数是 lr = 4/(√λ1 + √λ2)^2 = {lr} 和 β = ((√κ - 1)/(√κ + 1))^2"
+        " = {beta}，它的收敛率是每一步 (√κ - 1)/(√κ + 1) = {rate}"
+    ),
+    "plane.not_modelled_optimizer": (
+        "这里的理论只描述普通梯度下降和动量法，不描述 {optimizer}：它对这次运行没有任何预测"
+    ),
+    "plane.not_modelled_rate": (
+        "学习率每一步都在变（学习率调度或预热）：这里的理论描述的是固定的 lr = {lr}，"
+        "对这次运行没有任何预测"
+    ),
+    "plane.predicted": "预测：{steps:,} 步后 loss 与最低值相差不超过 {tol:g}",
+    "plane.predicted_never": "预测：loss 与最低值的差永远不会降到 {tol:g} 以内",
+    "plane.predicted_not_in": "预测：{steps:,} 步内 loss 与最低值的差不会降到 {tol:g} 以内",
+    "plane.predicted_local": "按起点处的模型估计：{steps:,} 步后 loss 与模型的最低值相差不超过 {tol:g}",
+    "plane.predicted_local_never": "按起点处的模型估计：loss 与模型最低值的差永远不会降到 {tol:g} 以内",
+    "plane.predicted_local_not_in": (
+        "按起点处的模型估计：{steps:,} 步内 loss 与模型最低值的差不会降到 {tol:g} 以内"
+    ),
     # losses.py: FUNCTIONS, the functions a loss may call
     "fn.sin": "正弦（弧度）",
     "fn.cos": "余弦（弧度）",
