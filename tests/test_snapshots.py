@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from tui.app.app import ExplorerApp
-from tui.app.pilot_helpers import wait_for_run, wait_until
+from tui.app.pilot_helpers import wait_for_run, wait_for_update, wait_until
 from tui.engine.losses import SEED_LOSS
 from tui.engine.spec import RunSpec, Schedule
 from tui.model.params import PRESETS, Params
@@ -124,6 +124,7 @@ def test_demo_mode_paused_mid_run(snap_compare) -> None:
     async def demo(pilot: Pilot) -> None:
         await settle(pilot)
         await pilot.press("escape", "d", "left_square_bracket", *["full_stop"] * 6)
+        await wait_for_update(pilot)  # the step's update, its gradient from the engine
         await pilot.pause()
 
     app = ExplorerApp(PRESETS[2], show_timings=False)
@@ -143,6 +144,7 @@ def test_chinese_comparison_paused(snap_compare) -> None:
         await pilot.press("escape", "p", "2")
         await wait_for_run(pilot)
         await pilot.press("left_square_bracket", *["full_stop"] * 4)
+        await wait_for_update(pilot)  # the step's update, its gradient from the engine
         await pilot.pause()
 
     app = ExplorerApp(PRESETS[1], show_timings=False, language="zh")

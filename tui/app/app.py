@@ -31,7 +31,7 @@ from tui.app.screens.sweep import SweepScreen
 from tui.app.svg_cells import fix_cell_widths
 from tui.app.themes import HIGH_CONTRAST
 from tui.app.widgets.pins_table import PinsTable
-from tui.engine.protocol import EngineReady, RunDone, RunFailed
+from tui.engine.protocol import EngineReady, Gradients, RunDone, RunFailed
 from tui.engine.result import RunResult
 from tui.engine.spec import RunSpec
 from tui.i18n import msg, t
@@ -279,6 +279,9 @@ class ExplorerApp(App[None]):
             self._engine_loaded()
             for screen in self.screen_stack:
                 screen.post_message(Replied(reply))
+            return
+        if isinstance(reply, Gradients):  # only the explorer's playback asks for gradients
+            self.explorer.post_message(Replied(reply))
             return
         if isinstance(reply, RunDone | RunFailed):
             owner = self._owners.pop(reply.request_id, None)

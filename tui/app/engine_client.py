@@ -7,11 +7,14 @@ reply that still arrives.
 
 Sending never blocks the caller (the UI thread). A pipe holds 64 KiB: an engine that is stalled,
 or busy with a long run, would block a writer once that much is queued (about 220 edits, or one
-range test of 860 rates). So :meth:`EngineClient.submit` only puts the request in a one-slot
-:class:`Mailbox`, a newer request replacing an unsent older one, and a sender thread writes the
-newest as soon as the pipe has room. The running request still becomes stale at once: the
-mailbox holds a request only while the sender is blocked writing, that is while the pipe is
-full, and a pipe with anything in it is what the engine's ``poll()`` sees as a newer request.
+range test of 860 rates). So :meth:`EngineClient.submit` only puts the request in a
+:class:`Mailbox` of one slot per kind of request, a newer request replacing an unsent older one
+of its kind, and a sender thread writes the newest as soon as the pipe has room. The running
+request still becomes stale at once: the mailbox holds a request only while the sender is
+blocked writing, that is while the pipe is full, and the engine reads what is in the pipe
+between two chunks. A request for gradients (:meth:`LinkClient.ask_gradients`, playback's
+written-out update) has ids of its own and a slot of its own: it never takes a run's place, and
+the engine answers it without stopping a run (:mod:`tui.engine.server`).
 
 When the engine process dies (killed, out of memory), :meth:`EngineClient.receive` raises
 :class:`EngineStopped` with the reason in words (:func:`death_reason`), and :meth:`start` may be
@@ -40,7 +43,7 @@ from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from typing import Any, Generic, Protocol, TypeVar
 
-from tui.engine.protocol import EngineReply, RunRequest
+from tui.engine.protocol import EngineReply, EngineRequest, GradientRequest, RunRequest
 from tui.engine.server import serve, serve_loop
 from tui.engine.spec import RunSpec
 from tui.i18n import Msg, msg
@@ -71,6 +74,11 @@ class Engine(Protocol):
         """Ask for a batched run, never blocking; return its id."""
         ...
 
+    def ask_gradients(self, loss: str, ws: Sequence[float]) -> int:
+        """Ask for the gradient of ``loss`` at each of ``ws``, never blocking and never making
+        a run stale; return the request's id (ids of their own, growing)."""
+        ...
+
     def receive(self, timeout: float) -> EngineReply | None:
         """The next reply, ``None`` after ``timeout``; :class:`EngineStopped` once stopped."""
         ...
@@ -81,32 +89,34 @@ class Engine(Protocol):
 
 
 class Mailbox(Generic[T]):
-    """One slot between the UI and the sender thread: the newest item not yet taken.
+    """One slot per kind (type) of item between the UI and the sender thread: the newest item of
+    each kind not yet taken.
 
-    :meth:`put` never blocks (it holds a lock only to swap the slot) and replaces an item not
-    yet taken; :meth:`take` blocks until there is an item, or returns ``None`` once closed.
+    :meth:`put` never blocks (it holds a lock only to swap a slot) and replaces an item of the
+    same kind not yet taken; :meth:`take` blocks until there is an item (the kind put first,
+    of those waiting), or returns ``None`` once closed.
     """
 
     def __init__(self) -> None:
         self._ready = threading.Condition()
-        self._item: T | None = None
+        self._items: dict[type, T] = {}
         self._closed = False
 
     def put(self, item: T) -> None:
-        """Leave ``item`` for the taker, in place of any item it has not taken yet."""
+        """Leave ``item`` for the taker, in place of any item of its kind not taken yet."""
         with self._ready:
-            self._item = item
+            self._items[type(item)] = item
             self._ready.notify()
 
     def take(self) -> T | None:
-        """The newest item, once there is one (emptying the slot); ``None`` once closed."""
+        """The newest item of a kind, once there is one (emptying its slot); ``None`` once
+        closed."""
         with self._ready:
-            while self._item is None and not self._closed:
+            while not self._items and not self._closed:
                 self._ready.wait()
             if self._closed:
                 return None
-            item, self._item = self._item, None
-            return item
+            return self._items.pop(next(iter(self._items)))
 
     def close(self) -> None:
         """Wake the taker for good: :meth:`take` returns ``None`` from now on."""
@@ -151,7 +161,7 @@ class Sink(Protocol):
         ...
 
 
-def send_all(mailbox: Mailbox[RunRequest], requests: Sink) -> None:
+def send_all(mailbox: Mailbox[EngineRequest], requests: Sink) -> None:
     """The sender thread: write each newest request; stop when closed or the engine is gone."""
     try:
         while (request := mailbox.take()) is not None:
@@ -162,10 +172,10 @@ def send_all(mailbox: Mailbox[RunRequest], requests: Sink) -> None:
         requests.close()
 
 
-def start_sender(requests: Sink) -> tuple[Mailbox[RunRequest], threading.Thread]:
+def start_sender(requests: Sink) -> tuple[Mailbox[EngineRequest], threading.Thread]:
     """A mailbox and the sender thread that writes what it holds to ``requests`` (started;
     never waited for: after the engine is killed, or its pipes are closed, its write fails)."""
-    mailbox: Mailbox[RunRequest] = Mailbox()
+    mailbox: Mailbox[EngineRequest] = Mailbox()
     sender = threading.Thread(
         target=send_all, args=(mailbox, requests), name="lr-explorer-engine-sender", daemon=True
     )
@@ -282,7 +292,7 @@ class Link(Protocol):
     """One engine, however it runs: its mailbox (read by a sender thread) and its replies."""
 
     @property
-    def mailbox(self) -> Mailbox[RunRequest]:
+    def mailbox(self) -> Mailbox[EngineRequest]:
         """Where :meth:`LinkClient.submit` leaves the newest request."""
         ...
 
@@ -313,6 +323,7 @@ class LinkClient(Generic[L]):
     def __init__(self) -> None:
         self._link: L | None = None
         self._next_id = 0
+        self._next_ask = 0
 
     def _new_link(self) -> L:
         raise NotImplementedError
@@ -345,6 +356,17 @@ class LinkClient(Generic[L]):
         if self._link is not None:
             self._link.mailbox.put(RunRequest(self._next_id, tuple(specs), loss, tol))
         return self._next_id
+
+    def ask_gradients(self, loss: str, ws: Sequence[float]) -> int:
+        """Ask for the gradient of ``loss`` at each of ``ws``; return the request's id.
+
+        As :meth:`submit`, it never blocks; it replaces only an older gradient request not yet
+        sent, and makes no run stale (ids of their own: :attr:`latest_id` stays).
+        """
+        self._next_ask += 1
+        if self._link is not None:
+            self._link.mailbox.put(GradientRequest(self._next_ask, loss, tuple(ws)))
+        return self._next_ask
 
     def receive(self, timeout: float) -> EngineReply | None:
         """The next reply, or ``None`` if none came within ``timeout`` seconds.

@@ -38,3 +38,18 @@ async def wait_for_run(pilot: Pilot, timeout: float = TIMEOUT) -> None:
         timeout,
         "the newest run to be shown",
     )
+
+
+async def wait_for_update(pilot: Pilot, timeout: float = TIMEOUT) -> None:
+    """Wait until playback's written-out update has its gradient from the engine (the line
+    asks for it whenever a run or a step is shown, on screen or not)."""
+    from tui.app.widgets.update_line import UpdateLine, complete
+
+    screen = pilot.app.screen
+    await pilot.pause()
+    await wait_until(
+        pilot,
+        lambda: all(complete(line) for line in screen.query(UpdateLine)),
+        timeout,
+        "the step's update to be written out",
+    )

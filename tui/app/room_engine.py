@@ -19,7 +19,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from tui.app.engine_client import Engine, LinkClient, Mailbox, send_all
-from tui.engine.protocol import RunRequest
+from tui.engine.protocol import EngineRequest
 from tui.engine.server import HUB_ENV, KEY_ENV, shut
 from tui.i18n import Msg, msg
 
@@ -82,7 +82,7 @@ class _RemoteLink:
         """The connection, once made (the sender thread sets it before :attr:`settled`)."""
         self.settled = threading.Event()
         """Set once the connection is made, or given up."""
-        self.mailbox: Mailbox[RunRequest] = Mailbox()
+        self.mailbox: Mailbox[EngineRequest] = Mailbox()
         self.replies = _Replies(self)
         self.failure: Msg | None = None
         self._stopped = threading.Event()

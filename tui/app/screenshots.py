@@ -21,7 +21,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Select
 
 from tui.app.app import ExplorerApp
-from tui.app.pilot_helpers import wait_for_run, wait_until
+from tui.app.pilot_helpers import wait_for_run, wait_for_update, wait_until
 from tui.app.svg_cells import fix_cell_widths
 from tui.app.widgets.chart import DescentChart
 from tui.engine.losses import SEED_LOSS
@@ -122,6 +122,7 @@ async def render(name: str, out: Path) -> Path:
             field.cursor_blink = False
         await wait_for_run(pilot)
         await after(pilot)
+        await wait_for_update(pilot)  # playback's update line, its gradient from the engine
         await pilot.pause()
         svg = fix_cell_widths(app.export_screenshot())
     write_atomic(out / name, svg.encode("utf-8"))

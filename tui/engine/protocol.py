@@ -62,4 +62,34 @@ class RunFailed:
     message: str | Msg
 
 
-EngineReply = EngineReady | RunProgress | RunDone | RunFailed
+@dataclass(frozen=True)
+class GradientRequest:
+    """The gradient of ``loss`` at each of ``ws`` (float32 values), as the run's tape computed it.
+
+    It supersedes only an older :class:`GradientRequest` (the engine answers the newest one
+    waiting), never a :class:`RunRequest`: a run under way goes on, and the gradients are
+    answered between two of its chunks. At most
+    :data:`tui.engine.gradients.MAX_POINTS` values; ``ask_id`` grows with every such request.
+    """
+
+    ask_id: int
+    loss: str
+    ws: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Gradients:
+    """The answer to :class:`GradientRequest` ``ask_id``: ``grads[i]`` (float32, as a float) is
+    the gradient at ``ws[i]``; or, when it was refused or failed, no ``grads`` and a
+    ``message`` saying why (a :class:`~tui.i18n.Msg`, or the text Python gave)."""
+
+    ask_id: int
+    loss: str
+    ws: tuple[float, ...]
+    grads: tuple[float, ...] = ()
+    message: str | Msg | None = None
+
+
+EngineRequest = RunRequest | GradientRequest
+
+EngineReply = EngineReady | RunProgress | RunDone | RunFailed | Gradients

@@ -2,11 +2,16 @@
 
 TensorFlow's import holds the GIL for long stretches, and its native code writes log lines to
 file descriptor 2: in the UI's process, either would freeze or scribble over the screen. Here it
-has a process, and descriptors 1 and 2 pointing at a log file or ``/dev/null``. Every request
-supersedes the ones before it, so a request waiting in the pipe means the run under way is stale:
-it stops at its next chunk, and queued requests are skipped for the newest. The UI writes each
-newest request as soon as the pipe has room (:mod:`tui.app.engine_client`): one it holds back is
-held only while the pipe is full, so ``poll()`` sees a newer request all the same.
+has a process, and descriptors 1 and 2 pointing at a log file or ``/dev/null``. Every run request
+supersedes the ones before it, so a run request waiting in the pipe means the run under way is
+stale: it stops at its next chunk, and queued requests are skipped for the newest. The UI writes
+each newest request as soon as the pipe has room (:mod:`tui.app.engine_client`): one it holds back
+is held only while the pipe is full, so ``poll()`` sees a newer request all the same.
+
+A :class:`~tui.engine.protocol.GradientRequest` (playback's written-out update) supersedes only
+an older one, never a run: read between two chunks of a run, it is answered there, under the
+run's turn, and the run goes on (:class:`_Inbox`). It is small (at most
+:data:`tui.engine.gradients.MAX_POINTS` values of w), so answering it delays a run by little.
 
 The engine ends when the UI closes its end of the request pipe, or when a reply can no longer be
 sent (the UI has gone): never with a traceback on a terminal the UI draws on.
@@ -28,8 +33,16 @@ from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING
 
-from tui.engine.protocol import EngineReady, RunDone, RunFailed, RunProgress, RunRequest
-from tui.i18n import Msg
+from tui.engine.protocol import (
+    EngineReady,
+    GradientRequest,
+    Gradients,
+    RunDone,
+    RunFailed,
+    RunProgress,
+    RunRequest,
+)
+from tui.i18n import Msg, msg
 
 if TYPE_CHECKING:
     from tui.engine.result import RunResult
@@ -96,7 +109,8 @@ class LoopHooks:
 
 
 def serve_loop(requests: Connection, replies: Connection, hooks: LoopHooks | None = None) -> None:
-    """Load the engine, then answer :class:`RunRequest` s until the UI closes the pipe.
+    """Load the engine, then answer :class:`RunRequest` s (and :class:`GradientRequest` s) until
+    the UI closes the pipe.
 
     The process runs it after :func:`serve`'s set-up; an in-process engine
     (:class:`tui.app.engine_client.ThreadEngine`) runs the same loop in a thread, and the
@@ -104,21 +118,105 @@ def serve_loop(requests: Connection, replies: Connection, hooks: LoopHooks | Non
     be one duplex connection.
     """
     hooks = hooks if hooks is not None else LoopHooks()
+    inbox = _Inbox(requests)
     try:
         replies.send(hooks.ready())
         while True:
-            request = _newest(requests)
-            if request is None:
+            inbox.wait()
+            if inbox.closed:
                 return
-            reply = _answer(request, requests, replies, hooks)
-            if reply is not None:
-                replies.send(reply)
+            if inbox.gradients is not None:
+                with hooks.turn():
+                    inbox.answer_gradients(replies, hooks)
+            elif inbox.run is not None:
+                request, inbox.run = inbox.run, None
+                reply = _answer(request, inbox, replies, hooks)
+                if reply is not None:
+                    replies.send(reply)
+            inbox.send_held(replies)
     except (EOFError, OSError):
         return  # the UI has gone, or closed its end: nobody is left to answer
 
 
+class _Inbox:
+    """What the UI asked and the loop has not answered yet: the newest run request, the newest
+    gradient request, and a gradient answer held back (the hub's visitor was not reading)."""
+
+    def __init__(self, requests: Connection) -> None:
+        self.requests = requests
+        self.run: RunRequest | None = None
+        self.gradients: GradientRequest | None = None
+        self.held: Gradients | None = None
+        self.closed = False
+        """Whether the UI closed its end (nothing more will come)."""
+
+    def _put(self, item: object) -> None:
+        if item is None:
+            self.closed = True
+        elif isinstance(item, GradientRequest):
+            self.gradients = item  # an older one waiting is stale: the UI asks for the newest
+        elif isinstance(item, RunRequest):
+            self.run = item
+        # Anything else is no request of ours: nothing to answer.
+
+    def wait(self) -> None:
+        """Block for a request unless one is waiting, then take every other already sent."""
+        if self.run is None and self.gradients is None and not self.closed:
+            self._put(self.requests.recv())
+        self.read_waiting()
+
+    def read_waiting(self) -> None:
+        """Take every request already in the pipe, without waiting."""
+        try:
+            while not self.closed and self.requests.poll():
+                self._put(self.requests.recv())
+        except (EOFError, OSError):
+            self.closed = True
+
+    def stale(self) -> bool:
+        """Whether the run under way is stale: a newer run asked for, or the UI gone."""
+        return self.run is not None or self.closed
+
+    def answer_gradients(self, replies: Connection, hooks: LoopHooks) -> None:
+        """Answer the waiting gradient request (the caller holds the turn); the answer is held
+        back while ``hooks`` say a reply cannot be sent now, and sent by :meth:`send_held`."""
+        ask, self.gradients = self.gradients, None
+        if ask is None:
+            return
+        answer = _gradients(ask)
+        if hooks.can_send(replies):
+            replies.send(answer)
+        else:
+            self.held = answer
+
+    def send_held(self, replies: Connection) -> None:
+        """Send the gradient answer held back, if any (outside the turn)."""
+        held, self.held = self.held, None
+        if held is not None:
+            replies.send(held)
+
+
+def _gradients(ask: GradientRequest) -> Gradients:
+    """The answer to ``ask``: its gradients, or why there are none."""
+    from tui.engine.losses import LossError
+
+    try:
+        from tui.engine.gradients import MAX_POINTS, gradients
+
+        ws = tuple(float(w) for w in ask.ws[: MAX_POINTS + 1])
+        if len(ask.ws) > MAX_POINTS:
+            why = msg("spec.update_points", most=MAX_POINTS, count=len(ask.ws))
+            return Gradients(ask.ask_id, ask.loss, (), message=why)
+        grads = gradients(ask.loss, ws)
+    except LossError as err:
+        return Gradients(ask.ask_id, ask.loss, (), message=err.message)
+    except Exception as err:  # noqa: BLE001 - the UI says it; the engine keeps serving
+        return Gradients(ask.ask_id, ask.loss, (), message=f"{type(err).__name__}: {err}")
+    return Gradients(ask.ask_id, ask.loss, ws, tuple(float(g) for g in grads))
+
+
 def _answer(
-    request: RunRequest, requests: Connection, replies: Connection, hooks: LoopHooks
+    request: RunRequest, inbox: _Inbox, replies: Connection, hooks: LoopHooks
 ) -> RunDone | RunFailed | None:
     """Run one request: its reply, or ``None`` once a newer request made it stale."""
     from tui.engine import descent
@@ -133,10 +231,15 @@ def _answer(
         with hooks.turn() as pass_turn:
 
             def stale() -> bool:
-                if requests.poll():
+                # Gradients asked for meanwhile are answered here: they never stop the run.
+                inbox.read_waiting()
+                inbox.answer_gradients(replies, hooks)
+                if inbox.stale():
                     return True
                 pass_turn()  # others' chunks may run here
-                return requests.poll()
+                inbox.read_waiting()
+                inbox.answer_gradients(replies, hooks)
+                return inbox.stale()
 
             results = hooks.run(request, stale, progress)
             curvature = _curvature(request)
@@ -192,11 +295,3 @@ def shut(connection: Connection) -> None:
         duplicate = socket.socket(fileno=os.dup(connection.fileno()))
         with duplicate:
             duplicate.shutdown(socket.SHUT_RDWR)
-
-
-def _newest(requests: Connection) -> RunRequest | None:
-    """Block for a request, then skip any that newer ones have already replaced."""
-    request: RunRequest | None = requests.recv()
-    while request is not None and requests.poll():
-        request = requests.recv()
-    return request

@@ -30,9 +30,10 @@ from tui.app.widgets.pins_table import PinsTable
 from tui.app.widgets.playback import PlaybackBar
 from tui.app.widgets.status import StatusLine
 from tui.app.widgets.theory import TheoryPanel
+from tui.app.widgets.update_line import UpdateLine
 from tui.engine.analysis import DEFAULT_TOL
 from tui.engine.losses import parse_loss
-from tui.engine.protocol import EngineReady, RunDone, RunFailed, RunProgress
+from tui.engine.protocol import EngineReady, Gradients, RunDone, RunFailed, RunProgress
 from tui.engine.result import RunResult
 from tui.engine.theory import Theory, theory_for
 from tui.i18n import t
@@ -159,6 +160,8 @@ class ExplorerScreen(Screen[None]):
         elif isinstance(reply, RunProgress):
             if reply.request_id == latest:
                 self.status.show_busy(t("status.running", done=reply.done, total=reply.total))
+        elif isinstance(reply, Gradients):
+            self.playback.take_gradients(reply)
         elif isinstance(reply, RunFailed) and reply.request_id == latest:
             why = escape(str(reply.message))
             self.status.show_busy(t("status.refused", why=why))
@@ -170,6 +173,7 @@ class ExplorerScreen(Screen[None]):
         path = "XLA" if ready.xla else t("status.graph_mode")
         took = t("status.took", seconds=ready.seconds) if self.explorer_app.show_timings else ""
         self.status.show_busy(t("status.loaded", version=ready.tf_version, took=took, path=path))
+        self.playback.forget_asked()  # the update line's gradients asked before are lost
         if self._sweep is None or self._sweep not in self.app.screen_stack:
             self._submit()
 
@@ -241,6 +245,14 @@ class ExplorerScreen(Screen[None]):
         if shown is not None:
             # After the refresh: the table's new size decides how far it can scroll.
             log.call_after_refresh(log.action_cursor_to, -1)
+
+    @on(UpdateLine.Ask)
+    def _ask_gradients(self, event: UpdateLine.Ask) -> None:
+        """The update line's gradients, from the engine (none asked while it is not ready: the
+        line asks again once it is)."""
+        app = self.explorer_app
+        if app.engine_ready:
+            app.engine.ask_gradients(event.loss, event.ws)
 
     # -- the fields ---------------------------------------------------------------------------
 

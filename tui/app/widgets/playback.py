@@ -1,4 +1,5 @@
-"""Step-by-step playback of a run, with a large readout of the step, w, loss and lr."""
+"""Step-by-step playback of a run, with a large readout of the step, w, loss and lr, and the
+step's update written out with its numbers (:mod:`tui.app.widgets.update_line`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from textual.widgets import Digits, Label
 
 from tui.app.keys import bound_key
 from tui.app.markup import escape
+from tui.app.widgets.update_line import UpdateLine
+from tui.engine.protocol import Gradients
 from tui.engine.result import RunResult
 from tui.i18n import counted, t
 
@@ -108,12 +111,14 @@ class PlaybackBar(Vertical):
         self._carry = 0.0
 
     def compose(self) -> ComposeResult:
-        """Four labelled readouts and a line on playback's state."""
+        """Four labelled readouts, the step's update written out and a line on playback's
+        state."""
         with Horizontal():
             for name in ("step", "w", "loss", "lr"):
                 with Vertical(classes="readout"):
                     yield Label(t(f"readout.{name}"))
                     yield Digits("", id=f"digits-{name}")
+        yield UpdateLine(id="update-line")
         yield Label("", id="playback-state")
 
     def on_mount(self) -> None:
@@ -133,6 +138,16 @@ class PlaybackBar(Vertical):
             self.shown = None
         self._show_values()
         self._show_state()  # the run's length
+
+    def take_gradients(self, answer: Gradients) -> None:
+        """The engine's answer to the update line's request for gradients."""
+        if self._showing:
+            self.query_one(UpdateLine).take(answer)
+
+    def forget_asked(self) -> None:
+        """The engine (re)started: the update line asks again for what it lacks."""
+        if self._showing:
+            self.query_one(UpdateLine).forget_asked()
 
     def toggle(self) -> None:
         """Play or pause; playing from the end starts again from the first step."""
@@ -224,6 +239,7 @@ class PlaybackBar(Vertical):
             "lr": (float(np.float64(lr[index])), 6),
         }
         self.query_one("#digits-step", Digits).update(str(int(r.step[index])))
+        self.query_one(UpdateLine).show_step(r, index)
         for name, (value, decimals) in values.items():
             digits = self.query_one(f"#digits-{name}", Digits)
             # Fewer decimals on a narrow screen, rather than digits cut off at the edge.

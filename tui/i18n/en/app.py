@@ -190,6 +190,11 @@ MESSAGES: dict[str, str] = {
     "playback.paused": "paused: {where}, {speed}",
     "playback.stopped": "stopped: {where}, {speed}",
     "playback.keys": "{play} play/pause  {back} {on} step  {start} {end} start/end  {slower} {faster} speed",
+    # update_line.py: the current step's update, written out (playback and demo mode)
+    "update.gd": "step {step:,}:  w − lr × ∂loss/∂w = {w} − {lr} × {g} = {after}",
+    "update.optimizer": "step {step:,}:  {optimizer}, not plain w − lr × ∂loss/∂w:  ∂loss/∂w = {g},  w {w} → {after}  (change {delta})",
+    "update.numbers": "step {step:,}:  ∂loss/∂w = {g},  w {w} → {after}",
+    "update.failed": "step {step:,}:  the update cannot be written out: {why}",
     "result.line": "[b]{status}[/b]  w = {w}  loss = {loss}  {steps:,} steps",
     "result.time": " in {ms:.1f} ms ({backend})",
     "result.backend.xla": "xla",

@@ -190,6 +190,11 @@ MESSAGES: dict[str, str] = {
     "playback.paused": "已暂停：{where}，{speed}",
     "playback.stopped": "已停止：{where}，{speed}",
     "playback.keys": "{play} 播放/暂停  {back} {on} 单步  {start} {end} 开头/结尾  {slower} {faster} 速度",
+    # update_line.py: the current step's update, written out (playback and demo mode)
+    "update.gd": "第 {step:,} 步：w − lr × ∂loss/∂w = {w} − {lr} × {g} = {after}",
+    "update.optimizer": "第 {step:,} 步：{optimizer}，不是简单的 w − lr × ∂loss/∂w：∂loss/∂w = {g}，w {w} → {after}（变化 {delta}）",
+    "update.numbers": "第 {step:,} 步：∂loss/∂w = {g}，w {w} → {after}",
+    "update.failed": "第 {step:,} 步：无法写出这一步的更新式：{why}",
     "result.line": "[b]{status}[/b]  w = {w}  loss = {loss}  共 {steps:,} 步",
     "result.time": "，用时 {ms:.1f} 毫秒（{backend}）",
     "result.backend.xla": "XLA",
