@@ -41,8 +41,8 @@ MESSAGES: dict[str, str] = {
     # spec.py: OPTIMIZER_UPDATES (the others are code)
     "optimizer.gd": "the lesson's w -= lr * grads (default; bit-exact)",
     # gradients.py, server.py: playback's written-out update
-    "gradients.one_parameter": "the update is written out for a loss of w alone",
-    "gradients.too_many": "at most {most} values of w at once, not {count:,}",
+    "loss.update_one_parameter": "the update is written out for a loss of w alone",
+    "spec.update_points": "at most {most} values of w at once, not {count:,}",
     # sweep.py
     "sweep.low_high": "needs 0 < low < high, not {low:g} .. {high:g}",
     "sweep.rates_count": "must be from 2 to {max}, not {count}",

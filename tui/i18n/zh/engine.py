@@ -41,8 +41,8 @@ MESSAGES: dict[str, str] = {
     # spec.py: OPTIMIZER_UPDATES (the others are code)
     "optimizer.gd": "课程代码里的 w -= lr * grads（默认；与课程的结果逐位相同）",
     # gradients.py, server.py: playback's written-out update
-    "gradients.one_parameter": "只为单个参数 w 的损失写出更新式",
-    "gradients.too_many": "一次最多 {most} 个 w 值，而不是 {count:,} 个",
+    "loss.update_one_parameter": "只为单个参数 w 的损失写出更新式",
+    "spec.update_points": "一次最多 {most} 个 w 值，而不是 {count:,} 个",
     # sweep.py
     "sweep.low_high": "需要满足 0 < 下限 < 上限，而不是 {low:g} .. {high:g}",
     "sweep.rates_count": "必须在 2 到 {max} 之间，而不是 {count}",
