@@ -141,6 +141,10 @@ GRAPH_SWEEPS = [
     ("softplus(w) + (w - 2)**4 / 50", "adam", "constant"),
     ("tanh(w) + 0.1*w**2", "momentum", "piecewise"),
     ("abs(w)**1.5 + exp(-w)", "rmsprop", "exponential"),
+    # Three uses of w: the order their gradients are summed in matters.
+    ("w*w + 1/w - 3*w", "adam", "constant"),
+    ("w*w + exp(w)", "nesterov", "inverse-time"),
+    ("sin(w) + cos(w) + tanh(w) + w*w", "adagrad", "constant"),
 ]
 
 

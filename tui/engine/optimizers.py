@@ -25,12 +25,15 @@ Two backends run keras's own ``apply_gradients`` in a ``tf.while_loop``:
   eager ``apply_gradients`` loop for every optimizer in our trials, at 0.05 to 0.3 us a lane
   step against about 1 ms eager. :func:`xla_trusted` checks it once per optimizer on this
   machine, against graph mode bit for bit, and the engine falls back to graph mode otherwise.
-- ``"graph"``, the eager kernels without XLA: about 50 us a step. The loss is taken lane by
-  lane, as scalars, unless its ops are the IEEE-rounded ones (the function
-  registry's ``VECTOR_EXACT_OPS``): Eigen's vectorised sin, cos, atan... differ in
-  the last bit from the scalar path that a one-element eager tensor takes (a vector of 8
+- ``"graph"``, the eager kernels without XLA: about 50 us a step. The loss and its gradients
+  are the graph-mode descent loop's (:func:`tui.engine.lanes.loss_and_gradients`): the
+  IEEE-rounded ops (the function registry's ``VECTOR_EXACT_OPS``) on the vector of lanes,
+  the others on groups of lanes too short for Eigen's vector kernels (its vectorised sin, cos,
+  atan... differ in the last bit from the scalar path a one-element eager tensor takes: 8
   lanes of ``sin(3*w) + 0.1*w**2`` under Adam differed from the eager loop in 248 of 512
-  values).
+  values), and the gradients of a parameter's uses summed in the eager tape's order (graph
+  mode's ``AddN`` summed those of ``w*w + 1/w - 3*w`` in another: 18 of 180 Adam values
+  differed).
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from tui.engine import tfenv
-from tui.engine.loss_functions import VECTOR_EXACT_OPS
+from tui.engine.lanes import LaneLoss, loss_and_gradients
 from tui.engine.losses import SEED_LOSS, parse_loss
 
 tf = tfenv.load()
@@ -103,8 +106,10 @@ class LanesRunner:
         fn = loss.tf_function()
         if backend == "xla" and not loss.xla_exact:
             raise ValueError(f"not an XLA-exact loss: {expr!r}")
-        vector = loss.xla_exact if backend == "xla" else loss.ops <= VECTOR_EXACT_OPS
         jit = backend == "xla"
+        # Graph mode: every lane on the scalar kernels, the gradients of a parameter's uses
+        # summed in the eager tape's order (graph mode's own AddN may sum them in another).
+        lane_loss = None if jit else LaneLoss(loss.program, lanes)
         self.ws = [tf.Variable(tf.zeros([lanes]), name=name) for name in loss.params]
         self.rates = tf.Variable(tf.zeros([lanes]), name="rates")
         self.ends = tf.Variable(tf.zeros([lanes], tf.int32), name="ends")
@@ -114,13 +119,11 @@ class LanesRunner:
         ws, rates, ends, optimizer = self.ws, self.rates, self.ends, self.optimizer
 
         def loss_and_grad() -> tuple[Any, list[Any]]:
+            if lane_loss is not None:
+                value, lane_grads = loss_and_gradients(lane_loss, [w.read_value() for w in ws])
+                return value, list(lane_grads)
             with tf.GradientTape() as tape:
-                if vector:
-                    value = fn(*ws)
-                else:
-                    # Lane by lane, as scalars: Eigen's vector kernels are not the scalar ones.
-                    columns = [tf.unstack(w.read_value(), num=lanes) for w in ws]
-                    value = tf.stack([fn(*point) for point in zip(*columns, strict=True)])
+                value = fn(*ws)
             grads = tape.gradient(value, ws, unconnected_gradients=tf.UnconnectedGradients.ZERO)
             return value, grads
 
