@@ -17,9 +17,11 @@ How this module stays exact and fast:
   FMA contraction ruled out (see :mod:`tui.engine.tfenv`): about 0.006 us a step, against
   280 us a step for the eager loop. A probe at first use checks XLA against graph mode bit for
   bit and turns XLA off if the two ever differ on this machine.
-- Other losses run in graph mode with Grappler off, the same kernels as eager. Batches then run
-  each lane as its own scalar, because Eigen's vectorised sin/exp/... differ in the last bit
-  from the scalar path that a one-element eager tensor takes.
+- Other losses run in graph mode with Grappler off, the same kernels as eager, all lanes in one
+  loop (:mod:`tui.engine.lanes`): IEEE arithmetic on the vector of lanes, sin/exp/... on groups
+  of lanes too short for Eigen's vectorised kernels (which differ in the last bit from the
+  scalar path that a one-element eager tensor takes), and the gradients of w's uses summed in
+  the eager tape's order.
 - The learning rates are computed beforehand in float64 exactly as Python does
   (:mod:`tui.engine.schedules`) and rounded to float32, as ``lr * grads`` rounds them.
 - Step counts are padded to powers of two so that a new epoch count rarely means a recompile;
