@@ -267,3 +267,17 @@ def test_a_keras_optimizer_on_the_lanes_gradients_is_the_eager_loop() -> None:
                 value = fn(v)
             eager_optimizer.apply_gradients([(tape.gradient(value, v), v)])
             assert bits(path[i][lane]) == bits(v.numpy()), (lane, i)
+
+
+def test_a_loss_of_vector_exact_ops_needs_no_probe(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lesson's loss runs as one vector: its first graph-mode run (the explorer's first
+    results) does not wait for the packet probe."""
+
+    def no_probe() -> int:
+        raise AssertionError("probed the packet size for a loss of vector-exact ops")
+
+    monkeypatch.setattr(lanes, "group_size", no_probe)
+    loss = lanes.LaneLoss(parse_loss("(w + 1)**2 / (w*w + 3) - w").program, 8)
+    assert loss.sizes == []
+    with pytest.raises(AssertionError, match="probed"):
+        lanes.LaneLoss(parse_loss("tanh(w)").program, 8)

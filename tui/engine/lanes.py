@@ -45,7 +45,7 @@ import numpy as np
 
 from tui.engine import tfenv
 from tui.engine.loss_functions import REGISTRY
-from tui.engine.loss_ir import IntPow, Node, Num, Op, W
+from tui.engine.loss_ir import IntPow, Node, Num, Op, W, ops_of
 from tui.engine.losses import LossExpr, parse_loss
 
 tf = tfenv.load()
@@ -194,8 +194,11 @@ class LaneLoss:
 
     def __init__(self, program: Node, lanes: int, group: int | None = None) -> None:
         self.program = program
+        by_groups = any(not REGISTRY[name].vector_exact for name in ops_of(program))
+        if by_groups and group is None:
+            group = group_size()  # probed only for a loss that has ops taken by groups
         #: The sizes of the lane groups of a scalar-path op (:func:`group_size` lanes each).
-        self.sizes = _groups(lanes, group_size() if group is None else group)
+        self.sizes = _groups(lanes, group) if group is not None else []
         self.ops = {name: record.tf_op(tf) for name, record in REGISTRY.items()}
         #: The parameter (``W.index``) of each use, in the order the program is built.
         self.use_params: list[int] = []
