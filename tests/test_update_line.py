@@ -207,3 +207,15 @@ async def test_a_visitor_of_the_classroom_sees_the_update_through_the_hub() -> N
             await go_to(pilot, 5)
             assert line_text(app) == expected_gd(app, 5, EN)
         assert engine.join(30.0), "the app's connection outlived it"
+
+
+async def test_a_run_of_two_parameters_has_no_update_line() -> None:
+    spec = RunSpec(w0=2.0, lr=0.01, epochs=20, start2=-1.0)
+    app = ExplorerApp(replace(PRESETS[1], spec=spec, loss="(w1 + 1)**2 + 10*(w2 - 1)**2"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        assert app.screen.current.w2 is not None
+        await pilot.press("d", "left_square_bracket", "full_stop")
+        await wait_for_update(pilot)
+        line = app.screen.query_one(UpdateLine)
+        assert not line.display and not line.pending

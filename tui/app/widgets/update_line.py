@@ -149,6 +149,11 @@ class UpdateLine(Static):
         if self._shown is None:
             return
         result, index = self._shown
+        # A run of two parameters (w1, w2) has no update of one w to write out (yet): no line.
+        self.display = result.w2 is None
+        if result.w2 is not None:
+            self.pending = False
+            return
         loss = result.loss_expr
         if loss in self._failed:
             why = escape(str(self._failed[loss]))
