@@ -67,9 +67,9 @@ def _unmodeled(spec: RunSpec) -> str:
     """What the run uses that the theory does not model: its optimizer, schedule, warm-up."""
     parts = []
     if not spec.plain:
-        parts.append(t("theory.what_optimizer", optimizer=spec.optimizer))
+        parts.append(t("theory.what_optimizer", optimizer=t(f"choice.{spec.optimizer}")))
     if spec.decay is not None or spec.schedule is not None:
-        parts.append(t("theory.what_schedule", schedule=spec.schedule_kind))
+        parts.append(t("theory.what_schedule", schedule=t(f"choice.{spec.schedule_kind}")))
     if spec.warmup:
         parts.append(t("theory.what_warmup"))
     return t("theory.joiner").join(parts)
