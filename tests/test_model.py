@@ -32,6 +32,7 @@ from tui.model.pins import MAX_PINS, PinBoard
 #: A value each typed parameter accepts, as typed, and what it reads as.
 SAMPLES = {
     "w0": ("2.5", 2.5),
+    "w2": ("-1.5", -1.5),
     "lr": ("0.3", 0.3),
     "epochs": ("7", 7),
     "decay": ("0.9", 0.9),
@@ -176,6 +177,8 @@ async def test_the_form_composes_a_field_per_parameter_and_parses_each() -> None
                 continue
             form.query_one("#schedule", Select).value = schedule_using(record)
             form.query_one("#optimizer", Select).value = optimizer_using(record)
+            if not record.for_loss(1):  # w2's start: a loss of two parameters reads it
+                form.query_one("#loss", Input).value = "w1**2 + w2**2"
             form.query_one(f"#{record.name}", Input).value = SAMPLES[record.name][0]
             await pilot.pause()
             params = form.parse()
@@ -207,11 +210,10 @@ def test_every_parameter_is_a_session_key_and_every_key_a_parameter() -> None:
     data = sessions.to_dict(sessions.Session(Params(spec, SEED_LOSS)))
     run, schedule = set(data["run"]), set(data["run"]["schedule"])
     for record in PARAMETERS:
-        keys = {"params": set(data), "run": run, "schedule": schedule}[record.home]
-        assert record.attribute in keys, record.name
+        keys = {"params": set(data), "run": run | {"start2"}, "schedule": schedule}[record.home]
+        assert record.attribute in keys, record.name  # start2: only a run of two parameters has it
     from_table = {p.attribute for p in PARAMETERS if p.home == "run"} | {"schedule"}
-    # start2 (w2's start, losses of two parameters) gets its record with the form's w2 field.
-    assert from_table | {"start2"} == {f.name for f in dataclasses.fields(RunSpec)}
+    assert from_table == {f.name for f in dataclasses.fields(RunSpec)}
     keras = {p.attribute for p in PARAMETERS if p.home == "schedule" or p.also_schedule}
     assert keras == {f.name for f in dataclasses.fields(Schedule)}
 

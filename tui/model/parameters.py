@@ -100,7 +100,12 @@ class Parameter:
     ``nullable`` decay, the value when exponential decay is chosen: absent, it is off);
     ``schedules`` and ``optimizers`` the ones that use it (``None``: all); ``label`` the
     catalogue key of its title (``None``: ``title`` as it is); ``help`` the catalogue key of
-    its command-line help, ``help_args`` that text's arguments.
+    its command-line help, ``help_args`` that text's arguments. ``losses`` are the numbers of
+    parameters of the losses whose runs use it (``None``: every loss; w2's start is for a loss
+    of two), ``titles`` its title for a loss of one and of two parameters where they differ
+    (``w0`` is w1's start for a loss of two), and ``blank`` what its field shows when the run
+    holds no value for it (``None``: the default); ``check2`` its rule for a loss of two
+    parameters where that is not ``check`` (``w0`` is then w1's start, and named so).
     """
 
     name: str
@@ -121,6 +126,10 @@ class Parameter:
     choices: tuple[str, ...] = ()
     nullable: bool = False
     also_schedule: bool = False
+    losses: tuple[int, ...] | None = None
+    blank: Any = None
+    titles: tuple[str, ...] = ()
+    check2: Callable[[Any], object] | None = None
 
     @property
     def dest(self) -> str | None:
@@ -138,14 +147,25 @@ class Parameter:
             self.optimizers is None or optimizer in self.optimizers
         )
 
-    def parse(self, text: str) -> object:
-        """The value of typed ``text`` if it is within the rule (a :class:`ParameterError` or a
-        ``LossError`` otherwise): what the form's field accepts."""
+    def for_loss(self, count: int) -> bool:
+        """Whether a run of a loss of ``count`` parameters uses it."""
+        return self.losses is None or count in self.losses
+
+    def title_for(self, count: int) -> str:
+        """Its title (not a catalogue key) for a loss of ``count`` parameters, if it has one of
+        its own (else :attr:`title`)."""
+        return self.titles[count - 1] if len(self.titles) >= count else self.title
+
+    def parse(self, text: str, count: int = 1) -> object:
+        """The value of typed ``text`` if it is within the rule for a loss of ``count``
+        parameters (a :class:`ParameterError` or a ``LossError`` otherwise): what the form's
+        field accepts."""
         if self.read is None:
             raise TypeError(f"{self.name} is not typed")
         value = self.read(text)
-        if self.check is not None:
-            self.check(value)
+        check = self.check2 if count == 2 and self.check2 is not None else self.check
+        if check is not None:
+            check(value)
         return value
 
 
@@ -214,7 +234,31 @@ _RESTARTS = ("cosine-restarts",)
 
 #: Every run parameter, in the command line's order.
 PARAMETERS: tuple[Parameter, ...] = (
-    _run("w0", "w0", title="w0", nudge=Nudge("plus", 0.5)),
+    _run(
+        "w0",
+        "w0",
+        title="w0",
+        titles=("w0", "w1"),
+        check2=lambda value: RunSpec(w0=value, start2=0.0).validate(),
+        nudge=Nudge("plus", 0.5),
+    ),
+    # w2's start, for a loss of w1 and w2 (w0 is then w1's): None for a loss of w.
+    Parameter(
+        "w2",
+        "run",
+        "start2",
+        "number",
+        _default(RunSpec, "start2"),
+        read=_number("w2"),
+        check=lambda value: RunSpec(start2=value).validate(),
+        flag="--w2",
+        help="cli.help.start2",
+        title="w2",
+        nudge=Nudge("plus", 0.5),
+        nullable=True,
+        losses=(2,),
+        blank=_default(RunSpec, "w0"),
+    ),
     _run("lr", "lr", label="field.lr", nudge=Nudge("times", 10 ** (1 / 10))),
     Parameter(
         "epochs",
@@ -372,6 +416,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         help="cli.help.loss",
         help_args=(("default", SEED_LOSS), ("functions", ", ".join(FUNCTIONS))),
         title="loss(w)",
+        titles=("loss(w)", "loss(w1, w2)"),
     ),
     # The tolerance judges a run (status, steps to it), not the run itself: it goes to Params.
     Parameter(

@@ -8,6 +8,7 @@ that backtracks exponentially, so 20 digits and then a letter froze the app for 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from tui.app.keys import key
 from tui.app.markup import escape
 from tui.app.widgets.ordered_input import OrderedInput
 from tui.app.widgets.status import update_text
-from tui.engine.losses import LossError
+from tui.engine.losses import LossError, parse_loss
 from tui.engine.result import RunResult
 from tui.engine.schedules import formula
 from tui.engine.spec import ParameterError, RunSpec, parse_number
@@ -38,7 +39,7 @@ from tui.readable import readable
 #: A parameter it leaves out gets a row of its own under the others.
 LAYOUT: tuple[tuple[str, ...], ...] = (
     ("lr",),
-    ("w0", "epochs"),
+    ("w0", "w2", "epochs"),
     ("loss",),
     ("schedule",),
     ("formula",),
@@ -80,6 +81,9 @@ class ParsedBy(Validator):
         self.field = field
         self.label = label
         self.number = number
+        self.shown: str | None = None
+        """The field's name in messages where it is not the parser's (``w0`` is ``w1`` for a
+        loss of two parameters): set by the form, it comes before ``label``."""
 
     def validate(self, value: str) -> ValidationResult:
         """Succeed if ``parse(value)`` does; fail with its message (never raise)."""
@@ -88,7 +92,7 @@ class ParsedBy(Validator):
                 raise ParameterError(self.field, msg("field.empty"))
             self.parse(value)
         except ParameterError as err:
-            name = t(self.label) if self.label else err.name
+            name = self.shown or (t(self.label) if self.label else err.name)
             return self.failure(t("spec.error", name=name, reason=err.reason))
         except LossError as err:
             return self.failure(str(err))
@@ -129,7 +133,15 @@ class ParamInput(OrderedInput):
 FIELDS = by_name(PARAMETERS)
 
 #: The fields whose numbers are shown in full where ``%g`` would round them (others: ``%g``).
-EXACT_TEXT = ("lr", "w0")
+EXACT_TEXT = ("lr", "w0", "w2")
+
+
+def loss_count(text: str) -> int | None:
+    """How many parameters the loss typed as ``text`` has (1 or 2), ``None`` if it is refused."""
+    try:
+        return len(parse_loss(text).params)
+    except LossError:
+        return None
 
 
 def _number_text(value: float) -> str:
@@ -168,7 +180,9 @@ def params_values(params: Params, table: tuple[Parameter, ...] = PARAMETERS) -> 
             value = spec.epochs
         else:
             value = record.default
-        values[record.name] = _text(record, record.default if value is None else value)
+        if value is None:  # w2's start of a loss of w shows what a loss of w1, w2 would start at
+            value = record.default if record.blank is None else record.blank
+        values[record.name] = _text(record, value)
     return values
 
 
@@ -246,6 +260,8 @@ class ParamsForm(VerticalScroll):
         self._initial = params
         self._table = table
         self._fields = by_name(table)
+        self._count = loss_count(params.loss) or 1
+        """How many parameters the last valid loss typed has: which start fields show."""
 
     def compose(self) -> ComposeResult:
         """The fields as :data:`LAYOUT` places them, each titled in its border."""
@@ -283,7 +299,7 @@ class ParamsForm(VerticalScroll):
             preview.tooltip = t("field.preview.tip")
             return preview
         record = self._fields[name]
-        title = t(record.label) if record.label else record.title
+        title = t(record.label) if record.label else record.title_for(self._count)
         if record.kind == "choice":
             return _choice(name, record.choices, str(chosen[name]), t(f"field.{name}.tip"))
         if record.kind == "flag":
@@ -307,6 +323,7 @@ class ParamsForm(VerticalScroll):
             # A Select's border belongs to the SelectCurrent inside it: the title goes there.
             select.query_one("SelectCurrent").border_title = select.border_title
         self._sync_schedule()
+        self._sync_loss(self._count)
         self._show_formula(self._initial.spec)
 
     def set_params(self, params: Params) -> None:
@@ -367,8 +384,11 @@ class ParamsForm(VerticalScroll):
         optimizer = str(self.query_one("#optimizer", Select).value)
         values: dict[str, object] = {"schedule": kind, "optimizer": optimizer}
         beside: dict[str, Any] = {}  # the loss and tolerance (what the table reads is Any)
+        count = len(parse_loss(self.query_one("#loss", Input).value).params)
         for record in self._table:
             if record.kind == "choice" or not record.used(kind, optimizer):
+                continue
+            if not record.for_loss(count):  # w2's start, for a loss of w
                 continue
             if record.kind == "flag":
                 values[record.name] = self.query_one(f"#{record.name}", Checkbox).value
@@ -400,6 +420,10 @@ class ParamsForm(VerticalScroll):
     @on(Input.Changed)
     def _field_changed(self, event: Input.Changed) -> None:
         event.stop()
+        if event.input.id == "loss":
+            count = loss_count(event.value)
+            if count is not None:
+                self._sync_loss(count)
         self._report(event.input, event.validation_result)
 
     @on(Select.Changed, "#schedule")
@@ -427,6 +451,26 @@ class ParamsForm(VerticalScroll):
                 widget.disabled = not widget.display
         for pair in self.query(".pair"):
             pair.display = any(child.display for child in pair.children)
+
+    def _sync_loss(self, count: int) -> None:
+        """Show the start field of each parameter of a loss of ``count`` parameters (``w0``;
+        or ``w1`` and ``w2``), titled for it; the values typed stay."""
+        self._count = count
+        for record in self._table:
+            if record.kind in ("flag", "choice") or record.label:
+                continue
+            widget = self.query_one(f"#{record.name}", Input)
+            if record.losses is not None:
+                widget.display = record.for_loss(count)
+                widget.disabled = not widget.display
+            title = record.title_for(count)
+            if widget.border_title != title:
+                widget.border_title = title
+                widget.tooltip = t("field.tip", title=title)
+            for validator in widget.validators:
+                if isinstance(validator, ParsedBy):
+                    validator.shown = title if title != record.title else None
+                    validator.parse = functools.partial(record.parse, count=count)
 
     def _show_formula(self, spec: RunSpec) -> None:
         text = f"lr(s) = {formula(spec)}"

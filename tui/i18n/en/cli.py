@@ -16,6 +16,7 @@ MESSAGES: dict[str, str] = {
     # the run parameters
     "cli.group.parameters": "run parameters (the lesson's first experiment by default)",
     "cli.help.w0": "starting w (default {default})",
+    "cli.help.start2": "starting w2 for a loss of w1 and w2 (then --w0 is w1's start)",
     "cli.help.lr": "learning rate, >= 0",
     "cli.help.epochs": "number of steps, 1 to {most:,} (default {default}; 1e6 is accepted)",
     "cli.help.schedule": "how lr changes from step to step (default constant, or exponential with --decay); formulas below",

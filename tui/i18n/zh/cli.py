@@ -16,6 +16,7 @@ MESSAGES: dict[str, str] = {
     # the run parameters
     "cli.group.parameters": "运行参数（默认是课程中的第一个实验）",
     "cli.help.w0": "w 的初始值（默认 {default}）",
+    "cli.help.start2": "w1 和 w2 的 loss 中 w2 的初始值（此时 --w0 是 w1 的初始值）",
     "cli.help.lr": "学习率，>= 0",
     "cli.help.epochs": "迭代步数，1 到 {most:,}（默认 {default}；也可以写成 1e6）",
     "cli.help.schedule": "lr 每一步如何变化（默认 constant；给出 --decay 时为 exponential）；公式见下文",

@@ -1,0 +1,70 @@
+"""The form's start fields follow the loss: ``w0`` for a loss of ``w``; ``w1`` and ``w2`` for a
+loss of ``w1`` and ``w2``, the values kept; the run gets w2's start as ``start2``."""
+
+from __future__ import annotations
+
+from app_helpers import type_into, wait_for_run
+from textual.widgets import Input, Static
+
+from tui.app.app import ExplorerApp
+from tui.model.parameters import PARAMETERS, by_name, spec_from_values
+from tui.model.params import PRESETS
+
+SIZE = (120, 40)
+BOWL = "(w1 + 1)**2 + 10*(w2 - 1)**2"
+
+
+def test_the_table_has_w2_start_only_for_a_loss_of_two() -> None:
+    record = by_name()["w2"]
+    assert record.attribute == "start2" and record.flag == "--w2"
+    assert record.for_loss(2) and not record.for_loss(1)
+    assert by_name()["w0"].title_for(2) == "w1" and by_name()["w0"].title_for(1) == "w0"
+    # Not given (a loss of w), the run has no w2; given, it is the run's start2.
+    assert spec_from_values({}).start2 is None
+    assert spec_from_values({"w0": 1.0, "w2": -2.0}).starts == (1.0, -2.0)
+    assert [p.name for p in PARAMETERS].count("w2") == 1
+
+
+async def test_typing_a_loss_of_two_shows_the_w1_and_w2_starts_and_runs_from_them() -> None:
+    app = ExplorerApp(PRESETS[1], show_timings=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_run(pilot)
+        w0, w2 = app.query_one("#w0", Input), app.query_one("#w2", Input)
+        assert w0.display and w0.border_title == "w0" and not w2.display
+        await type_into(pilot, "loss", BOWL)
+        await pilot.pause()
+        assert w2.display and not w2.disabled
+        assert w0.border_title == "w1" and w2.border_title == "w2"
+        assert w0.value == "5"  # the value typed for w0 is w1's start now
+        await type_into(pilot, "w2", "-3")
+        await wait_for_run(pilot)
+        assert app.params is not None
+        assert app.params.loss == BOWL and app.params.spec.starts == (5.0, -3.0)
+        # A bad w1 is refused by its name on screen.
+        await type_into(pilot, "w0", "1e99")
+        await pilot.pause()
+        error = str(app.query_one("#field-error", Static).render())
+        assert "w1" in error and "w0" not in error
+        await type_into(pilot, "w0", "2")
+        # Back to a loss of w: one start, w0, the run has no w2.
+        await type_into(pilot, "loss", "(w + 1)**2")
+        await wait_for_run(pilot)
+        assert not w2.display and w0.border_title == "w0"
+        assert app.params.spec.start2 is None and app.params.spec.w0 == 2.0
+        # And again a loss of two: w2's start is as it was typed.
+        await type_into(pilot, "loss", "w1**2 + w2**2")
+        await wait_for_run(pilot)
+        assert w2.value == "-3" and app.params.spec.starts == (2.0, -3.0)
+
+
+async def test_a_name_that_is_no_parameter_is_refused_by_its_name() -> None:
+    app = ExplorerApp(PRESETS[1], show_timings=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_run(pilot)
+        for text, name in (("w1**2 + w3**2", "w3"), ("w + w2", "w2")):
+            await type_into(pilot, "loss", text)
+            await pilot.pause()
+            error = str(app.query_one("#field-error", Static).render())
+            assert name in error, error
+            # The last good loss stays (typed a key at a time, the text's valid beginnings ran).
+            assert app.params is not None and name not in app.params.loss
