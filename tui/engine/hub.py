@@ -18,6 +18,8 @@ start an engine process of its own (about 270 MiB and 9 CPU-seconds each). The h
   hundreds of rates) runs as lane groups of :data:`GROUP_LANES` one after another
   (:func:`run_in_groups`): each lane is independent of the others, so the results are the same
   bits, and nobody waits behind another's big range test for more than about one chunk;
+- runs the lesson once when TensorFlow has loaded (:meth:`Hub.warm_up`), so that the first
+  visitors' first runs find its function compiled;
 - refuses, with a message naming the limit and the value, a request over the classroom's
   limits (:data:`MAX_STEPS`, :data:`MAX_SPECS`, :data:`MAX_CELLS`), so that no visitor takes
   the machine's memory;
@@ -301,6 +303,19 @@ class Hub:
         self._loaded.set()
         return ready
 
+    def warm_up(self) -> None:
+        """Run the lesson once (the explorer's first run), under the turn, so that its
+        function is compiled before a visitor asks for it: the first run of a kind takes about a
+        second (XLA's compiling), the next ones milliseconds, and every visitor of a room that
+        arrived at once waited behind the first one's. The runner is then free for the first
+        visitor's run (a runner starts every run from its reset: no bit changes). A failure here
+        is nobody's: the visitors' runs compile what they need."""
+        from tui.engine import descent
+        from tui.engine.spec import RunSpec
+
+        with self.turns.held(), contextlib.suppress(Exception):
+            descent.run_batch((RunSpec(),))
+
     def wait_loaded(self) -> EngineReady:
         """The news of :meth:`load`, once it is done."""
         self._loaded.wait()
@@ -385,6 +400,7 @@ def main(argv: list[str] | None = None) -> None:
     threading.Thread(target=_exit_when_orphaned, args=(pipe, address), daemon=True).start()
     threading.Thread(target=hub.serve_forever, name="lr-explorer-hub-accept", daemon=True).start()
     hub.load()
+    hub.warm_up()
     threading.Event().wait()  # until the supervisor goes (_exit_when_orphaned) or kills us
 
 
