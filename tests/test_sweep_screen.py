@@ -78,5 +78,8 @@ async def test_rates_that_reach_a_loss_of_exactly_0_are_drawn_on_a_row_of_their_
         assert zeros > 0, "on (w+1)^2 many rates land exactly on the minimum"
         chart = screen.query_one("#sweep-chart")
         text = chart.render().plain if hasattr(chart.render(), "plain") else str(chart.render())
-        assert "final loss exactly 0" in text
-        assert "not drawn" not in text
+        assert "0┤" in text.replace(" ", ""), "the row of zeros has its tick, 0"
+        # The legend under the plot (not plotext's, on the points) names the row.
+        legend = str(screen.query_one("#sweep-legend").content)
+        assert "final loss exactly 0" in legend
+        assert "not drawn" not in legend

@@ -20,6 +20,7 @@ from textual_plotext.plot import Plot
 from tui.app.keys import bound_key, key
 from tui.app.messages import Replied
 from tui.app.widgets.chart import log_ticks
+from tui.app.widgets.chart_legend import rich_color
 from tui.app.widgets.footer import FittedFooter
 from tui.app.widgets.ordered_input import OrderedInput
 from tui.engine.protocol import EngineReady, RunDone
@@ -31,6 +32,9 @@ from tui.model.params import Params
 
 if TYPE_CHECKING:
     from tui.app.app import ExplorerApp
+
+#: The legend's glyph for the rates' points (plotext's braille marker).
+BRAILLE_GLYPH = "⢕"
 
 METRICS = ("final-loss", "steps")
 """What the sweep plots against lr: the final loss, or the steps to the tolerance."""
@@ -126,6 +130,7 @@ class SweepScreen(Screen[float | None]):
                 field.border_title = t(f"sweep.{name}")
                 yield field
         yield PlotextPlot(id="sweep-chart")
+        yield Static(id="sweep-legend")
         yield Static(t("sweep.running"), id="sweep-info")
         yield FittedFooter()
 
@@ -207,17 +212,18 @@ class SweepScreen(Screen[float | None]):
             keep = np.isfinite(raw) & (raw > 0)
             zero = raw == 0
             y = np.log10(np.where(keep, raw, 1.0))
-            label = t("plot.final_loss")
+            label = t("sweep.legend.loss")
             if (np.isfinite(raw) & (raw < 0)).any():
-                label += t("plot.negative")
+                label += t("sweep.legend.negative")
         else:
             y = sweep.steps_to_tol.astype(np.float64)
             keep = y >= 0
-            label = t("plot.steps_to", tol=sweep.tol)
+            label = t("sweep.legend.steps", tol=sweep.tol)
+        # The legend is a line under the plot, not plotext's (which sat on the first points).
+        entries: list[tuple[str, str, str]] = []
         if keep.any():
-            plt.scatter(
-                x[keep].tolist(), y[keep].tolist(), marker="braille", color="cyan", label=label
-            )
+            plt.scatter(x[keep].tolist(), y[keep].tolist(), marker="braille", color="cyan")
+            entries.append((BRAILLE_GLYPH, "cyan", label))
         if self.metric == METRICS[0] and (keep.any() or zero.any()):
             low = float(y[keep].min()) if keep.any() else 0.0
             high = float(y[keep].max()) if keep.any() else 0.0
@@ -231,8 +237,8 @@ class SweepScreen(Screen[float | None]):
                     [floor] * int(zero.sum()),
                     marker="0",
                     color="green",
-                    label=t("plot.zero"),
                 )
+                entries.append(("0", "green", t("sweep.legend.zero")))
                 ticks, labels = [floor, *ticks], ["0", *labels]
                 y = np.where(zero, floor, y)
             plt.yticks(ticks, labels)
@@ -242,7 +248,9 @@ class SweepScreen(Screen[float | None]):
         # steps to the tolerance exist only where a run converged: plotext would fit the axis
         # to those and show a single tick).
         plt.xlim(float(x.min()), float(x.max()))
-        self._mark_suggestions(plt, x, y, keep | zero, chart.size.width)
+        marks = self._mark_suggestions(plt, x, y, keep | zero, chart.size.width)
+        if marks:
+            entries.append((" ".join(marks), "magenta+", t("sweep.legend.suggestion")))
         plt.xlabel(t("plot.lr_log"))
         if self.theory is not None:
             for rate, color in (
@@ -251,21 +259,26 @@ class SweepScreen(Screen[float | None]):
             ):
                 if sweep.lrs[0] <= rate <= sweep.lrs[-1]:
                     plt.vline(math.log10(rate), color)
+                    name = "critical" if color == "red" else "optimal"
+                    entries.append(("│", color, t(f"sweep.legend.{name}", lr=rate)))
         plt.vline(float(x[self.cursor]), "orange")
+        entries.append(("│", "orange", t("sweep.legend.cursor", lr=float(sweep.lrs[self.cursor]))))
         chart.refresh()
+        self.query_one("#sweep-legend", Static).update(self._legend(entries))
         self.query_one("#sweep-info", Static).update(self._readout(sweep))
 
     def _mark_suggestions(
         self, plt: Any, x: np.ndarray, y: np.ndarray, drawn: np.ndarray, width: int
-    ) -> None:
+    ) -> list[str]:
         """Label each suggestion on the curve, as lr finders mark theirs: its key at the point
         of the swept rate nearest to it (where that rate has a point in the metric shown), and
         its rate just right of it, so that the mark hides no other point than its own. No
         words: plotext places text by characters, so a Chinese word would shift the frame (the
-        readout says which key is which suggestion)."""
+        readout says which key is which suggestion). Return the marks drawn."""
         sweep = self.sweep
         assert sweep is not None
         picks = suggest(sweep)
+        marks: list[str] = []
         column = (float(x.max()) - float(x.min())) / max(1, width - 10)  # one cell, about
         for name, binding, _ in SUGGESTIONS:
             rate = getattr(picks, name)
@@ -277,6 +290,7 @@ class SweepScreen(Screen[float | None]):
             shown = self._key_of(binding)
             at = float(x[i]), float(y[i])
             plt.scatter([at[0]], [at[1]], marker=shown[:1], color="magenta+", style="bold")
+            marks.append(shown[:1])
             plt.text(
                 f"{rate:.3g}",
                 at[0] + column,
@@ -285,6 +299,19 @@ class SweepScreen(Screen[float | None]):
                 background="default",
                 alignment="left",
             )
+        return marks
+
+    def _legend(self, entries: list[tuple[str, str, str]]) -> Text:
+        """The legend line: each series' or line's glyph in its colour (none under
+        ``NO_COLOR``, as the plot), then what it is; the lines give their rates, which tell them
+        apart where colours do not."""
+        line = Text()
+        for glyph, color, words in entries:
+            if line:
+                line.append("   ")
+            line.append(glyph, style=rich_color(color, self.app.no_color))
+            line.append(" " + words)
+        return line
 
     def _key_of(self, binding_id: str) -> str:
         """The key bound to ``binding_id`` as the user sees it (their keymap applied)."""
