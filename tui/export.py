@@ -31,8 +31,10 @@ def run_meta(result: RunResult) -> dict[str, Any]:
     """What produced ``result``: its parameters, schedule, optimizer, loss, and its outcome with
     the tolerance it was judged by."""
     spec = result.spec
+    # A run of two parameters has w2's start after w1's (w0); one of one parameter has none.
+    starts = {"w0": spec.w0} if spec.start2 is None else {"w0": spec.w0, "start2": spec.start2}
     return {
-        "w0": spec.w0,
+        **starts,
         "lr": spec.lr,
         "epochs": spec.epochs,
         "decay": spec.decay,
@@ -58,7 +60,11 @@ def _sentence_chunks(result: RunResult, fmt: str) -> Iterator[bytes]:
     for start in range(0, len(result.step), CHUNK_ROWS):
         part = slice(start, start + CHUNK_ROWS)
         yield lines(
-            result.step[part], result.w[part], result.loss[part], None if lr is None else lr[part]
+            result.step[part],
+            result.w[part],
+            result.loss[part],
+            None if lr is None else lr[part],
+            None if result.w2 is None else result.w2[part],
         )
 
 
@@ -67,18 +73,37 @@ def _csv_chunks(result: RunResult) -> Iterator[bytes]:
     for start in range(0, len(result.step), CHUNK_ROWS):
         part = slice(start, start + CHUNK_ROWS)
         rows = (result.step[part], result.w[part], result.loss[part], result.lr[part])
-        yield formats.csv_bytes(*rows, header=start == 0)
+        w2 = None if result.w2 is None else result.w2[part]
+        yield formats.csv_bytes(*rows, header=start == 0, w2=w2)
 
 
 def _json_chunks(result: RunResult) -> Iterator[bytes]:
     """``result`` as one JSON document, :func:`run_meta` its ``meta``, a piece at a time."""
     yield from formats.json_chunks(
-        result.step, result.w, result.loss, result.lr, run_meta(result), rows=CHUNK_ROWS
+        result.step,
+        result.w,
+        result.loss,
+        result.lr,
+        run_meta(result),
+        rows=CHUNK_ROWS,
+        w2=result.w2,
     )
 
 
 def _summary_chunks(result: RunResult) -> Iterator[bytes]:
-    """``result``'s one-line summary in the current language."""
+    """``result``'s one-line summary in the current language (w1 and w2 for a run of two)."""
+    if result.w2 is not None:
+        w1, w2 = result.final_ws
+        two = t(
+            "cli.summary_two",
+            step=int(result.step[-1]),
+            w1=format(float(w1), "f"),
+            w2=format(float(w2), "f"),
+            loss=format(float(result.final_loss), "f"),
+            status=str(result.status),
+        )
+        yield (two + "\n").encode()
+        return
     line = summary_line(
         int(result.step[-1]),
         float(result.final_w),

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from tui.cli.argparse_i18n import ArgumentParser
-from tui.cli.options import LANG_OPTION, PROG, is_option, refuse, spec_from_args
+from tui.cli.options import LANG_OPTION, PROG, check_starts, is_option, refuse, spec_from_args
 from tui.cli.parser import SERVE_OPTIONS
 from tui.engine.spec import ParameterError
 from tui.files import write_atomic
@@ -42,7 +42,7 @@ def run_command(
     """
     explorer_only(parser, args, "run", session=True)
     try:
-        spec = spec_from_args(args)
+        spec = check_starts(spec_from_args(args), args.loss)
     except ParameterError as err:
         refuse(parser, err)
 

@@ -110,6 +110,13 @@ def _sharing(record: Parameter, table: tuple[Parameter, ...]) -> list[Parameter]
     return [p for p in table if p.flag == record.flag]
 
 
+def aliases(record: Parameter) -> list[str]:
+    """The other options of ``record``: its titles for a loss of one or two parameters that
+    are names (``--w1`` for ``--w0``, w1's start for a loss of w1 and w2)."""
+    named = (f"--{title}" for title in record.titles if title.isidentifier())
+    return [flag for flag in dict.fromkeys(named) if flag != record.flag]
+
+
 def add_parameter_options(
     parser: argparse.ArgumentParser,
     table: tuple[Parameter, ...] = PARAMETERS,
@@ -149,6 +156,11 @@ def add_parameter_options(
         if given_only:
             options["default"] = argparse.SUPPRESS
         group.add_argument(record.flag, **options)
+        for alias in aliases(record):
+            # Its own argument, hidden (the help of record.flag names it), so that argparse's
+            # errors name the option as given, not "--w0/--w1".
+            hidden = {**options, "help": argparse.SUPPRESS, "default": argparse.SUPPRESS}
+            group.add_argument(alias, dest=record.dest, **hidden)
 
 
 def add_language_option(parser: argparse.ArgumentParser, default: object = None) -> None:
@@ -165,6 +177,15 @@ def refuse(
     record = by_name(table).get(err.name)
     option = record.flag if record is not None and record.flag else f"--{err.name}"
     parser.error(t("cli.error.argument", option=option, reason=f"{err.reason}"))
+
+
+def check_starts(spec: RunSpec, loss: str) -> RunSpec:
+    """``spec`` if it has a start for each parameter of ``loss`` (``--w2`` for a loss of w1 and
+    w2, none for a loss of w), else :class:`ParameterError` naming w2. Needs no TensorFlow:
+    ``run`` refuses before it loads it."""
+    from tui.engine.losses import parse_loss
+
+    return spec.check_starts(parse_loss(loss).params)
 
 
 def spec_from_args(args: argparse.Namespace, table: tuple[Parameter, ...] = PARAMETERS) -> RunSpec:

@@ -83,9 +83,15 @@ def _assemble(
 
 
 def _columns(
-    step: Any, w: Any, loss: Any, lr: Any | None, float32_only: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    """Validate and normalise the four columns (1-D, equal lengths)."""
+    step: Any,
+    w: Any,
+    loss: Any,
+    lr: Any | None,
+    float32_only: bool,
+    w2: Any | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Validate and normalise the columns (1-D, equal lengths): step, w (w1 for a run of two
+    parameters), loss, lr if given, and w2 if given."""
     s = np.ascontiguousarray(np.asarray(step).reshape(-1))
     if s.dtype.kind not in "iub":
         raise TypeError(f"step must be an integer array, got {s.dtype}")
@@ -93,10 +99,11 @@ def _columns(
     conv = _as_float32 if float32_only else _as_float_array
     cols = [conv(w, "w"), conv(loss, "loss")]
     lr_arr = conv(lr, "lr") if lr is not None else None
-    for name, c in (("w", cols[0]), ("loss", cols[1]), ("lr", lr_arr)):
+    w2_arr = conv(w2, "w2") if w2 is not None else None
+    for name, c in (("w", cols[0]), ("loss", cols[1]), ("lr", lr_arr), ("w2", w2_arr)):
         if c is not None and c.shape[0] != s.shape[0]:
             raise ValueError(f"{name} has {c.shape[0]} rows, step has {s.shape[0]}")
-    return s, cols[0], cols[1], lr_arr
+    return s, cols[0], cols[1], lr_arr, w2_arr
 
 
 def _required(lr: Any) -> Any:

@@ -15,7 +15,7 @@ MESSAGES: dict[str, str] = {
     "cli.serve.description": "Serve the explorer on a web page, for rooms where a browser is easier than a terminal. Each visitor gets an explorer of their own, started with the parameters given. The address printed carries the room's token: only those given the whole address get in.",
     # the run parameters
     "cli.group.parameters": "run parameters (the lesson's first experiment by default)",
-    "cli.help.w0": "starting w (default {default})",
+    "cli.help.w0": "starting w; for a loss of w1 and w2, starting w1 (--w1 is the same option) (default {default})",
     "cli.help.start2": "starting w2 for a loss of w1 and w2 (then --w0 is w1's start)",
     "cli.help.lr": "learning rate, >= 0",
     "cli.help.epochs": "number of steps, 1 to {most:,} (default {default}; 1e6 is accepted)",
@@ -44,7 +44,7 @@ MESSAGES: dict[str, str] = {
     "cli.help.serve_session": "start every visitor on this session: a session file or a one-line session (lrx1:...)",
     "cli.help.public_url": "the address visitors open, when it is not this machine's (a proxy or a name in front), e.g. https://room.example.org",
     "cli.help.max_visitors": "most visitors at once (default {default}: a class with room to spare; each visitor runs an explorer of their own)",
-    "cli.help.format": "seed: the lesson's Chinese sentences (default); en: the same in English; csv, json: step, w, loss, lr at full float32 precision; summary: one line with the outcome",
+    "cli.help.format": "seed: the lesson's Chinese sentences (default); en: the same in English; csv, json: step, w, loss, lr (step, w1, w2, loss, lr for a loss of w1 and w2) at full float32 precision; summary: one line with the outcome",
     "cli.help.tol": "convergence tolerance, > 0: the status and the steps to the tolerance are judged by it (default 1e-6)",
     "cli.help.out": "write to FILE (atomically: complete or not at all) instead of standard output",
     "cli.help.force": "with --out: replace an existing FILE",
@@ -95,6 +95,7 @@ MESSAGES: dict[str, str] = {
     "cli.no_session": "{prog}: no session to print: the explorer closed before it showed one",
     "cli.serving": "serving {prog} at {url} (ctrl+c stops)",
     "cli.summary": "step {step}: w = {w}, loss = {loss}, status: {status}",
+    "cli.summary_two": "step {step}: w1 = {w1}, w2 = {w2}, loss = {loss}, status: {status}",
     "cli.export.not_a_name": "not a file name: {name!r}",
     # serve's own pages, in the server's language
     "serve.forbidden.title": "No entry",

@@ -15,7 +15,7 @@ MESSAGES: dict[str, str] = {
     "cli.serve.description": "在网页上提供探索器，适合用浏览器比用终端更方便的教室。每位访问者都有一个自己的探索器，以这里给定的参数启动。打印出的地址带有教室的令牌：只有拿到完整地址的人才能进入。",
     # the run parameters
     "cli.group.parameters": "运行参数（默认是课程中的第一个实验）",
-    "cli.help.w0": "w 的初始值（默认 {default}）",
+    "cli.help.w0": "w 的初始值；w1 和 w2 的 loss 中是 w1 的初始值（--w1 是同一个选项）（默认 {default}）",
     "cli.help.start2": "w1 和 w2 的 loss 中 w2 的初始值（此时 --w0 是 w1 的初始值）",
     "cli.help.lr": "学习率，>= 0",
     "cli.help.epochs": "迭代步数，1 到 {most:,}（默认 {default}；也可以写成 1e6）",
@@ -44,7 +44,7 @@ MESSAGES: dict[str, str] = {
     "cli.help.serve_session": "让每位访问者都从这个会话开始：会话文件或单行会话（lrx1:...）",
     "cli.help.public_url": "访问者打开的地址，当它不是本机的地址时（前面有代理或域名），例如 https://room.example.org",
     "cli.help.max_visitors": "同时访问的人数上限（默认 {default}：一个班级还有余量；每位访问者运行自己的探索器）",
-    "cli.help.format": "seed：课程原文的中文句子（默认）；en：同样的内容，用英文；csv、json：step、w、loss、lr，完整的 float32 精度；summary：一行结果摘要",
+    "cli.help.format": "seed：课程原文的中文句子（默认）；en：同样的内容，用英文；csv、json：step、w、loss、lr（w1 和 w2 的 loss 是 step、w1、w2、loss、lr），完整的 float32 精度；summary：一行结果摘要",
     "cli.help.tol": "收敛的容差，> 0：状态和达到容差的步数都按它判断（默认 1e-6）",
     "cli.help.out": "写入 FILE，而不是标准输出（原子写入：要么完整写入，要么完全不写）",
     "cli.help.force": "与 --out 一起使用：替换已存在的 FILE",
@@ -95,6 +95,7 @@ MESSAGES: dict[str, str] = {
     "cli.no_session": "{prog}：没有可打印的会话：探索器还没显示任何内容就关闭了",
     "cli.serving": "{prog} 正在提供服务，地址：{url}（按 ctrl+c 停止）",
     "cli.summary": "第 {step} 步：w = {w}，loss = {loss}，状态：{status}",
+    "cli.summary_two": "第 {step} 步：w1 = {w1}，w2 = {w2}，loss = {loss}，状态：{status}",
     "cli.export.not_a_name": "不是有效的文件名：{name!r}",
     # serve 自己的页面，使用服务器的语言
     "serve.forbidden.title": "不能进入",

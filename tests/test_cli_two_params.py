@@ -1,0 +1,214 @@
+"""``lr-explorer run`` on a loss of two parameters (issue 15): ``--w1``/``--w0`` and ``--w2``
+give the starts, every format prints every step with w1 and w2, each checked against the
+two-variable eager loop a user writes (``eager_reference.eager_run_two``) and ``%f`` computed
+here; the refusals name ``--w2``; a loss of w prints exactly as before (no w2 anywhere)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from conftest import bits
+from eager_reference import eager_run, eager_run_two
+
+from tui import cli, formats
+from tui.engine.spec import RunSpec
+
+
+def run_cli(argv: list[str], capsysbinary) -> tuple[int, str, str]:
+    """Run ``lr-explorer`` in this process; return (status, stdout, stderr) as text."""
+    try:
+        status = cli.main(argv)
+    except SystemExit as exc:
+        status = exc.code
+    out, err = capsysbinary.readouterr()
+    return status, out.decode("utf-8"), err.decode("utf-8")
+
+
+def stretched(w1: tf.Tensor, w2: tf.Tensor) -> tf.Tensor:
+    """``(w1 + 1)**2 + 10*(w2 - 1)**2``, by hand."""
+    return tf.square(w1 + 1.0) + 10.0 * tf.square(w2 - 1.0)
+
+
+def rosenbrock(w1: tf.Tensor, w2: tf.Tensor) -> tf.Tensor:
+    """``(1 - w1)**2 + 100*(w2 - w1**2)**2``, by hand."""
+    return tf.square(1.0 - w1) + 100.0 * tf.square(w2 - tf.square(w1))
+
+
+#: Plain descent with the seed's exponential decay (so the sentences print the rate).
+ARGV_GD = [
+    "--loss", "(w1 + 1)**2 + 10*(w2 - 1)**2",
+    "--w1", "3",
+    "--w2", "-0.5",
+    "--lr", "0.09",
+    "--epochs", "40",
+    "--decay", "0.95",
+]  # fmt: skip
+SPEC_GD = RunSpec(w0=3.0, start2=-0.5, lr=0.09, epochs=40, decay=0.95)
+
+#: Adam on Rosenbrock's valley, w1's start given as --w0 (the same option).
+ARGV_ADAM = [
+    "--loss", "(1 - w1)**2 + 100*(w2 - w1**2)**2",
+    "--w0", "-1.5",
+    "--w2", "2",
+    "--lr", "0.05",
+    "--epochs", "50",
+    "--optimizer", "adam",
+    "--beta", "0.8",
+]  # fmt: skip
+SPEC_ADAM = RunSpec(w0=-1.5, start2=2.0, lr=0.05, epochs=50, optimizer="adam", beta=0.8)
+
+CASES = {"gd": (ARGV_GD, stretched, SPEC_GD), "adam": (ARGV_ADAM, rosenbrock, SPEC_ADAM)}
+
+
+def reference(case: str):
+    """The eager loop's w1, w2, loss and rates for ``case``, and its final loss."""
+    _, fn, spec = CASES[case]
+    w1, w2, losses, lrs, final = eager_run_two(fn, spec)
+    return w1, w2, losses, lrs, final[0]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_csv_and_json_are_the_eager_loop_in_columns_step_w1_w2_loss_lr(
+    case: str, capsysbinary
+) -> None:
+    argv = CASES[case][0]
+    w1, w2, losses, lrs, _ = reference(case)
+    expected = [bits(w1), bits(w2), bits(losses), bits(np.array(lrs, np.float32))]
+    status, out, err = run_cli(["run", *argv, "--format", "csv"], capsysbinary)
+    assert status == 0, err
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0] == ["step", "w1", "w2", "loss", "lr"]
+    assert [int(r[0]) for r in rows[1:]] == list(range(1, len(w1) + 1))
+    for column, want in enumerate(expected, start=1):
+        got = bits(np.array([np.float32(float(r[column])) for r in rows[1:]], np.float32))
+        assert got.tolist() == want.tolist(), rows[0][column]
+    status, out, err = run_cli(["run", *argv, "--format", "json"], capsysbinary)
+    assert status == 0, err
+    document = json.loads(out)
+    assert document["columns"] == ["step", "w1", "w2", "loss", "lr"]
+    assert document["meta"]["w0"] == CASES[case][2].w0
+    assert document["meta"]["start2"] == CASES[case][2].start2
+    table = np.array(document["rows"], np.float64)
+    assert table[:, 0].tolist() == list(range(1, len(w1) + 1))
+    for column, want in enumerate(expected, start=1):
+        assert bits(table[:, column].astype(np.float32)).tolist() == want.tolist()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "line"),
+    [
+        ("seed", "第 %d 次迭代后的w1是 %f,w2是 %f,对应的loss值是 %f,学习率是%f"),
+        ("en", "step %d: w1 = %f, w2 = %f, loss = %f, lr = %f"),
+    ],
+)
+def test_both_sentence_forms_print_every_step_with_w1_and_w2(
+    fmt: str, line: str, capsysbinary
+) -> None:
+    w1, w2, losses, lrs, _ = reference("gd")
+    status, out, err = run_cli(["run", *ARGV_GD, "--format", fmt], capsysbinary)
+    assert status == 0, err
+    rows = zip(w1.tolist(), w2.tolist(), losses.tolist(), lrs, strict=True)
+    expected = [line % (k, a, b, loss, lr) for k, (a, b, loss, lr) in enumerate(rows, 1)]
+    assert out.splitlines() == expected
+
+
+def test_a_constant_rate_prints_no_rate_in_the_sentences(capsysbinary) -> None:
+    argv = [*ARGV_ADAM, "--format", "seed"]
+    w1, w2, losses, _, _ = reference("adam")
+    status, out, err = run_cli(["run", *argv], capsysbinary)
+    assert status == 0, err
+    rows = zip(w1.tolist(), w2.tolist(), losses.tolist(), strict=True)
+    line = "第 %d 次迭代后的w1是 %f,w2是 %f,对应的loss值是 %f"
+    assert out.splitlines() == [line % (k, *row) for k, row in enumerate(rows, 1)]
+
+
+@pytest.mark.parametrize(
+    ("lang", "line"),
+    [
+        ("en", "step 50: w1 = %f, w2 = %f, loss = %f, status: %s"),
+        ("zh", "第 50 步：w1 = %f，w2 = %f，loss = %f，状态：%s"),
+    ],
+)
+def test_the_summary_names_w1_and_w2_at_the_last_step(lang: str, line: str, capsysbinary) -> None:
+    w1, w2, _, _, final_loss = reference("adam")
+    argv = ["--lang", lang, "run", *ARGV_ADAM]
+    status, out, err = run_cli([*argv, "--format", "json"], capsysbinary)
+    assert status == 0, err
+    outcome = json.loads(out)["meta"]["status"]
+    status, out, err = run_cli([*argv, "--format", "summary"], capsysbinary)
+    assert status == 0, err
+    assert out == line % (float(w1[-1]), float(w2[-1]), float(final_loss), outcome) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "why"),
+    [
+        (["--loss", "(w + 1)**2", "--w2", "1"], "a loss of w alone has no w2: give only w0"),
+        (["--loss", "w1**2 + w2**2"], "a loss of w1 and w2 needs a start for w2 as well as for w1"),
+    ],
+)
+def test_the_starts_must_match_the_losss_parameters(argv, why: str, capsysbinary) -> None:
+    status, out, err = run_cli(["run", *argv], capsysbinary)
+    assert status == 2 and out == ""
+    assert err.splitlines()[-1] == f"lr-explorer: error: argument --w2: {why} (see --help)"
+
+
+def test_the_refusal_is_in_chinese_too(capsysbinary) -> None:
+    status, _, err = run_cli(["--lang", "zh", "run", "--loss", "w1 * w2"], capsysbinary)
+    assert status == 2
+    assert err.splitlines()[-1] == (
+        "lr-explorer：错误：参数 --w2："
+        "w1 和 w2 的 loss 除了 w1 的起点，还需要 w2 的起点（见 --help）"
+    )
+
+
+def test_w1_and_w0_are_one_option(capsysbinary) -> None:
+    base = ["run", "--loss", "w1**2 + 3*w2**2", "--w2", "1", "--epochs", "5", "--format", "csv"]
+    _, by_w1, _ = run_cli([*base, "--w1", "2.5"], capsysbinary)
+    _, by_w0, _ = run_cli([*base, "--w0", "2.5"], capsysbinary)
+    _, other, _ = run_cli([*base, "--w0", "2"], capsysbinary)
+    assert by_w1 == by_w0 != other
+
+
+@pytest.mark.parametrize("fmt", ["seed", "en", "csv", "json"])
+def test_a_loss_of_w_prints_w_as_before(fmt: str, capsysbinary) -> None:
+    ws, losses, lrs = eager_run(lambda w: tf.square(w - 1.0), 3.0, 0.1, 6, 0.9, 1.0)
+    argv = ["run", "--loss", "(w - 1)**2", "--w0", "3", "--lr", "0.1", "--epochs", "6"]
+    status, out, err = run_cli([*argv, "--decay", "0.9", "--format", fmt], capsysbinary)
+    assert status == 0, err
+    step = np.arange(1, 7)
+    lr32 = np.array(lrs, np.float32)
+    expected = {
+        "seed": lambda: formats.seed_lines(step, ws, losses, np.array(lrs)),
+        "en": lambda: formats.en_lines(step, ws, losses, np.array(lrs)),
+        "csv": lambda: formats.csv_bytes(step, ws, losses, lr32),
+    }
+    if fmt == "json":
+        document = json.loads(out)
+        assert document["columns"] == ["step", "w", "loss", "lr"]
+        assert "start2" not in document["meta"] and "w2" not in out
+    else:
+        assert out.encode() == expected[fmt]()
+        assert "w1" not in out and "w2" not in out
+
+
+def test_long_two_parameter_outputs_come_in_chunks_that_join_exactly(monkeypatch) -> None:
+    from tui import export
+    from tui.engine import descent
+
+    result = descent.run(SPEC_GD, "(w1 + 1)**2 + 10*(w2 - 1)**2")
+    whole = {fmt: export.run_bytes(result, fmt) for fmt in ("seed", "en", "csv", "json")}
+    monkeypatch.setattr(export, "CHUNK_ROWS", 7)
+    for fmt, text in whole.items():
+        pieces = list(export.run_chunks(result, fmt))
+        assert len(pieces) > 1 and b"".join(pieces) == text, fmt
+    assert whole["csv"].count(b"step,") == 1
+    rows = [line.split(b",") for line in whole["csv"].splitlines()[1:]]
+    assert (
+        bits(np.array([float(r[2]) for r in rows], np.float32)).tolist() == bits(result.w2).tolist()
+    )
