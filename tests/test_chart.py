@@ -23,7 +23,7 @@ from tui.engine.result import RunResult
 from tui.engine.spec import RunSpec
 from tui.i18n import msg
 from tui.model.pins import MAX_PINS, Pin
-from tui.model.views import VIEWS
+from tui.model.views import views_for
 
 
 def made(lr: float, w: np.ndarray, loss: np.ndarray) -> RunResult:
@@ -114,7 +114,7 @@ async def test_a_narrow_chart_names_the_pins_by_number_as_their_table_does() -> 
     assert legend == ["loss  ⢕ run  x #1  + #2  o #3", "w  • run  = #1  ~ #2  ^ #3"], lines[-3:]
 
 
-@pytest.mark.parametrize("view", VIEWS)
+@pytest.mark.parametrize("view", views_for(1))  # the landscape: test_landscape.py
 @pytest.mark.parametrize("no_color", [False, True])
 async def test_every_series_has_its_own_colour_and_marker(
     view: str, no_color: bool, monkeypatch: pytest.MonkeyPatch

@@ -39,7 +39,7 @@ from tui.engine.theory import Theory, theory_for
 from tui.i18n import t
 from tui.model.params import PRESETS, Params
 from tui.model.pins import MAX_PINS, Pin, PinBoard, shared
-from tui.model.views import VIEWS
+from tui.model.views import next_view
 
 if TYPE_CHECKING:
     from tui.app.app import ExplorerApp
@@ -360,7 +360,7 @@ class ExplorerScreen(Screen[None]):
     def action_cycle_view(self) -> None:
         """The next chart view."""
         chart = self.chart
-        chart.view = VIEWS[(VIEWS.index(chart.view) + 1) % len(VIEWS)]
+        chart.view = next_view(chart.view, chart.count)
 
     def action_focus_fields(self) -> None:
         """Focus the learning-rate field (in demo mode, the fields come back first: focused while

@@ -21,6 +21,7 @@ from textual_plotext.plot import Plot
 
 from tui.app.widgets.chart_ansi import text_from_ansi
 from tui.app.widgets.chart_axes import RUN_STYLES, Style, linear_ticks, padded, pin_style
+from tui.app.widgets.chart_landscape import LandscapePanel, draw_landscape, landscape_panel
 from tui.app.widgets.chart_legend import left_out_notes, under_plot
 from tui.app.widgets.chart_panels import Axis, Curve, Panel
 from tui.app.widgets.chart_points import Blocks, LeftOut, path_points, spans, thin
@@ -29,6 +30,7 @@ from tui.engine.result import RunResult
 from tui.engine.theory import loss_curve
 from tui.i18n import t
 from tui.model.pins import Pin
+from tui.model.views import default_view
 
 
 def log_ticks(low: float, high: float, most: int = 6) -> tuple[list[float], list[str]]:
@@ -80,6 +82,8 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
         self.marked_rates: dict[str, float] = {}
         """Rates to mark on lr plots, e.g. {"critical 2/L": 1.0, "optimal 1/L": 0.5}."""
         self._version = 0
+        self.count = 1
+        """How many parameters the loss shown has: which views it has (``views_for``)."""
         self._rendered: tuple[tuple[object, ...], RenderResult] | None = None
         self._strips: list[tuple[RenderResult, tuple[object, ...], list[Strip]]] = []
         self._whole: dict[str, tuple[float, float]] = {}
@@ -134,6 +138,10 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
         runs = [run for _, run in self._results]
         self._left_out = self._whole_left_out if whole else [LeftOut(run) for run in runs]
         self.loss_expr = parse_loss(result.loss_expr)
+        count = len(self.loss_expr.params)
+        if count != self.count:  # a loss of two opens on the landscape, of one on loss and w
+            self.count = count
+            self.set_reactive(DescentChart.view, default_view(count))
         self._path = path_points(result)
         self._pin_paths = [(pin, path_points(run)) for pin, run in drawn]
         self.replot()
@@ -219,6 +227,11 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
             self.panels = [Panel([self._axis(name)]) for name in ("loss", "w", "lr")]
         elif self.view == "path":
             self.panels = [self._path_panel()]
+        elif self.view == "landscape" and self.loss_expr is not None:
+            landscape, notes = landscape_panel(
+                self.loss_expr, self._results, self._whole_runs, self._who
+            )
+            self.panels, self.notes = [landscape], notes
         elif self.view == "loss+w":
             self.panels = [Panel([self._axis("loss"), self._axis("w", yside="right")])]
         else:
@@ -315,6 +328,9 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
 
     def _draw(self, plt: Plot, panel: Panel, width: int, rows: int) -> None:
         """Draw ``panel`` on ``plt``, ``rows`` tall, with ticks of our own on every axis."""
+        if isinstance(panel, LandscapePanel):
+            draw_landscape(plt, panel, width, rows, self._color)
+            return
         if panel.background is not None:
             back = panel.background
             plt.plot(

@@ -1,0 +1,35 @@
+"""How the landscape looks: an ill-conditioned bowl, plain descent zig-zagging across it, with a
+slower pin beside it, at 120x40 and 80x24 (``--snapshot-update -n 0`` after a deliberate change)."""
+
+from __future__ import annotations
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from tui.app.app import ExplorerApp
+from tui.app.pilot_helpers import wait_for_run
+from tui.engine.spec import RunSpec
+from tui.model.params import Params
+
+BOWL = "(w1 + 1)**2 + 10*(w2 - 1)**2"
+
+
+async def zigzag(pilot: Pilot) -> None:
+    """The bowl at lr 0.095 (steep w2 overshoots at every step), and lr 0.02 pinned."""
+    await wait_for_run(pilot)
+    await pilot.press("escape", "p")
+    pilot.app.query_one("#lr", Input).value = "0.095"
+    await wait_for_run(pilot)
+    await pilot.press("escape")
+    for field in pilot.app.query(Input):
+        field.cursor_blink = False
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+def test_landscape_of_a_stretched_bowl(snap_compare, size: tuple[int, int]) -> None:
+    app = ExplorerApp(
+        Params(RunSpec(w0=5.0, start2=2.0, lr=0.02, epochs=20), BOWL), show_timings=False
+    )
+    assert snap_compare(app, terminal_size=size, run_before=zigzag)
