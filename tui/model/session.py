@@ -93,7 +93,9 @@ def from_dict(data: Any, table: tuple[Parameter, ...] = PARAMETERS) -> Session:
     _keys(data, "session", {"format", "version", "run", "loss", "tol", "pins", "baseline", "view"})
     try:
         spec = _spec(data.get("run"), "run", table)
-        loss = parse_loss(_typed(data, "loss", str, "session")).source
+        expr = parse_loss(_typed(data, "loss", str, "session"))
+        loss = expr.source
+        spec.check_starts(expr.params)
         tol = check_tolerance(_number(data, "tol", "session"))
         pins_data = data.get("pins", [])
         if not isinstance(pins_data, list):
@@ -101,6 +103,11 @@ def from_dict(data: Any, table: tuple[Parameter, ...] = PARAMETERS) -> Session:
         if len(pins_data) > MAX_PINS:
             raise SessionError(t("session.pins_most", most=MAX_PINS, found=len(pins_data)))
         pins = tuple(_spec(pin, f"pins[{i}]", table) for i, pin in enumerate(pins_data))
+        for i, pin in enumerate(pins):
+            try:
+                pin.check_starts(expr.params)  # a pin runs the session's loss
+            except ParameterError as err:
+                raise SessionError(f"pins[{i}]: {err}") from None
     except (ParameterError, LossError) as err:
         raise SessionError(str(err)) from None
     baseline = data.get("baseline")
@@ -215,9 +222,7 @@ def load(path: str | os.PathLike[str]) -> Session:
 
 
 def _spec_dict(spec: RunSpec) -> dict[str, Any]:
-    data = dataclasses.asdict(spec)
-    if spec.start2 is None:  # a run of one parameter; the table has no record for w2 yet
-        del data["start2"]
+    data = dataclasses.asdict(spec)  # start2 is None (null) for a run of one parameter
     if spec.schedule is not None:
         data["schedule"] = dataclasses.asdict(spec.schedule)
         data["schedule"]["boundaries"] = list(spec.schedule.boundaries)
