@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tui.engine.result import RunResult
 from tui.engine.spec import RunSpec
 from tui.i18n import Msg
+
+if TYPE_CHECKING:
+    from tui.engine.plane_quadratic import LocalHessian
 
 
 @dataclass(frozen=True)
@@ -42,12 +46,16 @@ class RunDone:
     """The results of request ``request_id``, one per spec, in order.
 
     ``curvature`` is the loss's second derivative at the first spec's w0 (float32, by nested
-    gradient tapes), for the theory of losses that are not quadratic; ``None`` for quadratics.
+    gradient tapes), for the theory of losses that are not quadratic; ``None`` for quadratics
+    and for losses of two parameters. ``hessian`` is, for a loss of w1 and w2 that is not
+    quadratic, its loss, gradient and Hessian at the first spec's starts
+    (:func:`~tui.engine.plane_quadratic.start_hessian`), for the local theory; else ``None``.
     """
 
     request_id: int
     results: tuple[RunResult, ...]
     curvature: float | None = None
+    hessian: LocalHessian | None = None
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ from tui.engine.protocol import (
 from tui.i18n import Msg, msg
 
 if TYPE_CHECKING:
+    from tui.engine.plane_quadratic import LocalHessian
     from tui.engine.result import RunResult
 
 #: Seconds between two progress replies of one long run.
@@ -243,6 +244,7 @@ def _answer(
 
             results = hooks.run(request, stale, progress)
             curvature = _curvature(request)
+            hessian = _hessian(request)
     except descent.Cancelled:
         return None
     except (ParameterError, LossError) as err:
@@ -251,7 +253,7 @@ def _answer(
         raise  # a progress reply to a UI that has gone: serve_loop ends
     except Exception as err:  # noqa: BLE001 - the UI shows it; the engine keeps serving
         return RunFailed(request.request_id, f"{type(err).__name__}: {err}")
-    return RunDone(request.request_id, tuple(results), curvature)
+    return RunDone(request.request_id, tuple(results), curvature, hessian)
 
 
 class _Progress:
@@ -270,13 +272,21 @@ class _Progress:
             self.replies.send(RunProgress(self.request_id, done, total))
 
 
+def _hessian(request: RunRequest) -> LocalHessian | None:
+    """The loss, gradient and Hessian at the starts of a loss of w1, w2 that is not quadratic
+    (its theory is local); ``None`` for any other loss."""
+    from tui.engine.plane_quadratic import start_hessian
+
+    return start_hessian(request.loss, request.specs[0].starts)
+
+
 def _curvature(request: RunRequest) -> float | None:
     """The local curvature at w0 for a loss that is not quadratic (its theory is local)."""
     from tui.engine.losses import parse_loss
     from tui.engine.theory import local_curvature, quadratic
 
     expr = parse_loss(request.loss)
-    if quadratic(expr) is not None:
+    if len(expr.params) != 1 or quadratic(expr) is not None:  # w1, w2: start_hessian's
         return None
     try:
         return local_curvature(expr, request.specs[0].w0)

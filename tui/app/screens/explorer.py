@@ -28,11 +28,13 @@ from tui.app.widgets.log_table import LogTable
 from tui.app.widgets.params import ParamsForm
 from tui.app.widgets.pins_table import PinsTable
 from tui.app.widgets.playback import PlaybackBar
-from tui.app.widgets.status import StatusLine
+from tui.app.widgets.status import StatusLine, update_text
 from tui.app.widgets.theory import TheoryPanel
+from tui.app.widgets.theory_two import describe_plane
 from tui.app.widgets.update_line import UpdateLine
 from tui.engine.analysis import DEFAULT_TOL
 from tui.engine.losses import parse_loss
+from tui.engine.plane_quadratic import LocalHessian
 from tui.engine.protocol import EngineReady, Gradients, RunDone, RunFailed, RunProgress
 from tui.engine.result import RunResult
 from tui.engine.theory import Theory, theory_for
@@ -78,6 +80,8 @@ class ExplorerScreen(Screen[None]):
         self.current: RunResult | None = None
         """The run on screen (``None`` before the first one arrives)."""
         self._theory: Theory | None = None
+        self._hessian: LocalHessian | None = None
+        """The engine's Hessian at the starts of a loss of w1, w2 that is not quadratic."""
         self._curvature: float | None = None
         self._sweep: SweepScreen | None = None  # the range test this screen opened last
 
@@ -182,6 +186,7 @@ class ExplorerScreen(Screen[None]):
         self.shown_request = done.request_id
         self.current = done.results[0]
         self._curvature = done.curvature
+        self._hessian = done.hessian
         fresh = dict(zip(self._request_pins[done.request_id], done.results[1:], strict=True))
         self.pins = [replace(p, result=fresh.get(p.number, p.result)) for p in self.pins]
         self.show_current()
@@ -203,8 +208,14 @@ class ExplorerScreen(Screen[None]):
         """The theory of the current rate (exact for a quadratic, else the local curvature)."""
         if self.params is None:
             return
+        expr = parse_loss(result.loss_expr)
+        if len(expr.params) == 2:  # the one-parameter theory is not for a loss of w1, w2
+            self._theory = None
+            text = describe_plane(expr, result, self.params.tol, self._hessian)
+            update_text(self.theory_panel, text)
+            return
         self._theory = theory_for(
-            parse_loss(result.loss_expr),
+            expr,
             result.spec.lr,
             result.spec.w0,
             curvature_at=None if curvature is None else (lambda _w: curvature),
