@@ -182,3 +182,33 @@ async def test_typing_a_loss_of_two_shows_the_landscape_pins_and_playback_on_it(
             await pilot.press("v")
             seen.append(chart.view)
         assert "path" not in seen and seen[-1] == "landscape"
+
+
+@pytest.mark.parametrize("no_color", [False, True])
+async def test_the_w_view_of_a_loss_of_two_draws_w1_and_w2_each_with_its_own_marker(
+    no_color: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    app = ChartApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        chart = app.query_one(DescentChart)
+        run = bowl_run(0.095)
+        chart.show(run, pins_of(0.01, 0.05))
+        chart.view = "w"
+        await pilot.pause()
+        text = "\n".join(lines_of(chart))
+        (drawn,) = signals(chart)
+        (panel,) = chart.panels
+    assert [axis.name for axis in panel.axes] == ["w1", "w2"]
+    assert [axis.yside for axis in panel.axes] == ["left", "right"]
+    w2 = panel.axes[1].curves[0]
+    assert np.array_equal(w2.y, run.w2.astype(np.float64)) and w2.x[-1] == 20
+    markers = [marker for _, marker in drawn]
+    assert len(drawn) == 6 and len(set(markers)) == 6, drawn
+    if no_color:
+        assert {color for color, _ in drawn} == {"default"}
+    else:
+        assert len({color for color, _ in drawn}) == 6, drawn
+    assert any(line.startswith("w1 ") for line in text.splitlines())
+    assert any(line.startswith("w2 ") for line in text.splitlines())

@@ -25,6 +25,7 @@ from tui.app.widgets.chart_landscape import LandscapePanel, draw_landscape, land
 from tui.app.widgets.chart_legend import left_out_notes, under_plot
 from tui.app.widgets.chart_panels import Axis, Curve, Panel
 from tui.app.widgets.chart_points import Blocks, LeftOut, path_points, spans, thin
+from tui.app.widgets.chart_w2 import with_w2
 from tui.engine.losses import LossExpr, parse_loss
 from tui.engine.result import RunResult
 from tui.engine.theory import loss_curve
@@ -236,6 +237,8 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
             self.panels = [Panel([self._axis("loss"), self._axis("w", yside="right")])]
         else:
             self.panels = [Panel([self._axis(self.view)])]
+        if self.count == 2:  # w is w1: w2 beside it
+            self.notes += with_w2(self.panels, self._results, self._whole_runs, self._who)
         for panel in self.panels:
             if panel.steps:
                 steps = self._whole.get("steps", (1.0, 1.0))[1] if self._whole else 1.0
