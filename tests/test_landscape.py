@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from app_helpers import type_into, wait_for_run, wait_until
-from test_chart import ChartApp, lines_of, signals
+from test_chart import ChartApp, lesson, lines_of, signals
 
 from tui.app.app import ExplorerApp
 from tui.app.widgets.chart import DescentChart
@@ -212,3 +212,22 @@ async def test_the_w_view_of_a_loss_of_two_draws_w1_and_w2_each_with_its_own_mar
         assert len({color for color, _ in drawn}) == 6, drawn
     assert any(line.startswith("w1 ") for line in text.splitlines())
     assert any(line.startswith("w2 ") for line in text.splitlines())
+
+
+async def test_a_chosen_view_the_new_loss_has_too_stays_and_one_it_has_not_gives_way() -> None:
+    app = ChartApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        chart = app.query_one(DescentChart)
+        chart.view = "w"  # as a session restores it, before its run is shown
+        chart.show(bowl_run(0.05))
+        await pilot.pause()
+        assert chart.view == "w"
+        chart.view = "path"  # the loss against w: not for a loss of two
+        await pilot.pause()
+        assert chart.view == "landscape" and isinstance(chart.panels[0], LandscapePanel)
+        chart.show(lesson(0.2))  # a loss of w: the landscape gives way to loss and w
+        await pilot.pause()
+        assert chart.view == "loss+w"
+        chart.show(bowl_run(0.05))  # and the loss of two opens on it again
+        await pilot.pause()
+        assert chart.view == "landscape"

@@ -31,7 +31,7 @@ from tui.engine.result import RunResult
 from tui.engine.theory import loss_curve
 from tui.i18n import t
 from tui.model.pins import Pin
-from tui.model.views import default_view
+from tui.model.views import default_view, views_for
 
 
 def log_ticks(low: float, high: float, most: int = 6) -> tuple[list[float], list[str]]:
@@ -140,9 +140,13 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
         self._left_out = self._whole_left_out if whole else [LeftOut(run) for run in runs]
         self.loss_expr = parse_loss(result.loss_expr)
         count = len(self.loss_expr.params)
-        if count != self.count:  # a loss of two opens on the landscape, of one on loss and w
+        if count != self.count:
+            # A loss of two opens on the landscape, of one on loss and w; a view chosen (a
+            # session's) that the new loss has too stays.
+            opened = self.view == default_view(self.count)
             self.count = count
-            self.set_reactive(DescentChart.view, default_view(count))
+            if opened or self.view not in views_for(count):
+                self.set_reactive(DescentChart.view, default_view(count))
         self._path = path_points(result)
         self._pin_paths = [(pin, path_points(run)) for pin, run in drawn]
         self.replot()
@@ -206,7 +210,10 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
         return strips
 
     def watch_view(self) -> None:
-        """Redraw in the new view."""
+        """Redraw in the new view (a view the loss has not: in the loss's first view)."""
+        if self.view not in views_for(self.count):
+            self.view = default_view(self.count)
+            return
         self.replot()
 
     def watch_log_loss(self) -> None:
