@@ -1,5 +1,6 @@
 """How the landscape looks: an ill-conditioned bowl, plain descent zig-zagging across it, with a
-slower pin beside it, at 120x40 and 80x24 (``--snapshot-update -n 0`` after a deliberate change)."""
+slower pin beside it, at 120x40 and 80x24, and in Chinese (``--snapshot-update -n 0`` after a
+deliberate change)."""
 
 from __future__ import annotations
 
@@ -27,9 +28,10 @@ async def zigzag(pilot: Pilot) -> None:
     await pilot.pause()
 
 
-@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
-def test_landscape_of_a_stretched_bowl(snap_compare, size: tuple[int, int]) -> None:
-    app = ExplorerApp(
-        Params(RunSpec(w0=5.0, start2=2.0, lr=0.02, epochs=20), BOWL), show_timings=False
-    )
+@pytest.mark.parametrize(
+    ("size", "language"), [((120, 40), "en"), ((80, 24), "en"), ((120, 40), "zh")]
+)
+def test_landscape_of_a_stretched_bowl(snap_compare, size: tuple[int, int], language: str) -> None:
+    params = Params(RunSpec(w0=5.0, start2=2.0, lr=0.02, epochs=20), BOWL)
+    app = ExplorerApp(params, show_timings=False, language=language)
     assert snap_compare(app, terminal_size=size, run_before=zigzag)
