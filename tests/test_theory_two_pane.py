@@ -8,6 +8,7 @@ import re
 from app_helpers import type_into, wait_for_run
 
 from tui.app.app import ExplorerApp
+from tui.app.widgets.chart import DescentChart
 from tui.app.widgets.theory import TheoryPanel
 from tui.engine.protocol import RunRequest
 from tui.engine.server import _curvature, _hessian
@@ -52,6 +53,9 @@ async def test_the_pane_tells_the_exact_theory_of_a_bowl_and_the_local_one_of_a_
         found = re.search(r"after ([\d,]+) steps; measured: ([\d,]+)", text)
         assert found is not None, text
         assert found[1] == found[2] == f"{app.explorer.current.status.steps_to_tol:,}"
+        # The lr plots mark the critical rate 2/λ2 and the best constant rate 2/(λ1 + λ2).
+        chart = app.query_one(DescentChart)
+        assert chart.marked_rates == {"critical 2/λ2": 0.1, "best 2/(λ1+λ2)": 2 / 22}
         await type_into(pilot, "loss", ROSENBROCK)
         await wait_for_run(pilot)
         text = "\n".join(panel.statements())

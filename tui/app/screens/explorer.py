@@ -30,7 +30,7 @@ from tui.app.widgets.pins_table import PinsTable
 from tui.app.widgets.playback import PlaybackBar
 from tui.app.widgets.status import StatusLine, update_text
 from tui.app.widgets.theory import TheoryPanel
-from tui.app.widgets.theory_two import describe_plane
+from tui.app.widgets.theory_two import describe_plane, plane_rates, plane_theory_of
 from tui.app.widgets.update_line import UpdateLine
 from tui.engine.analysis import DEFAULT_TOL
 from tui.engine.losses import parse_loss
@@ -38,6 +38,7 @@ from tui.engine.plane_quadratic import LocalHessian
 from tui.engine.protocol import EngineReady, Gradients, RunDone, RunFailed, RunProgress
 from tui.engine.result import RunResult
 from tui.engine.theory import Theory, theory_for
+from tui.engine.theory_plane import PlaneTheory
 from tui.i18n import t
 from tui.model.params import PRESETS, Params
 from tui.model.pins import MAX_PINS, Pin, PinBoard, shared
@@ -81,6 +82,8 @@ class ExplorerScreen(Screen[None]):
         """The run on screen (``None`` before the first one arrives)."""
         self._theory: Theory | None = None
         self._hessian: LocalHessian | None = None
+        self._plane: PlaneTheory | None = None
+        """The theory of the current run of a loss of w1, w2 (``None`` for a loss of w)."""
         """The engine's Hessian at the starts of a loss of w1, w2 that is not quadratic."""
         self._curvature: float | None = None
         self._sweep: SweepScreen | None = None  # the range test this screen opened last
@@ -211,9 +214,10 @@ class ExplorerScreen(Screen[None]):
         expr = parse_loss(result.loss_expr)
         if len(expr.params) == 2:  # the one-parameter theory is not for a loss of w1, w2
             self._theory = None
-            text = describe_plane(expr, result, self.params.tol, self._hessian)
-            update_text(self.theory_panel, text)
+            self._plane = plane_theory_of(expr, result, self._hessian)
+            update_text(self.theory_panel, describe_plane(self._plane, result, self.params.tol))
             return
+        self._plane = None
         self._theory = theory_for(
             expr,
             result.spec.lr,
@@ -247,7 +251,7 @@ class ExplorerScreen(Screen[None]):
         rates = (
             {t("plot.critical"): theory.critical_lr, t("plot.optimal"): theory.optimal_lr}
             if theory is not None
-            else {}
+            else plane_rates(self._plane)
         )
         whole = [] if shown is None else [self.current, *(p.result for p in self.pins if p.result)]
         self.chart.show(current, pins, rates, whole=whole)

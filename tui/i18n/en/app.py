@@ -113,6 +113,8 @@ MESSAGES: dict[str, str] = {
     "status.loaded": "TensorFlow {version} loaded{took} ({path}); running…",
     "plot.critical": "critical 2/L",
     "plot.optimal": "optimal 1/L",
+    "plot.critical_plane": "critical 2/λ2",
+    "plot.best_plane": "best 2/(λ1+λ2)",
     "status.running": "running… {done:,} of {total:,} steps",
     "status.refused": "run refused: {why}",
     "note.refused": "Run refused",

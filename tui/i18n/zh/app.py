@@ -113,6 +113,8 @@ MESSAGES: dict[str, str] = {
     "status.loaded": "TensorFlow {version} 已加载{took}（{path}）；正在运行…",
     "plot.critical": "2/L",
     "plot.optimal": "1/L",
+    "plot.critical_plane": "2/λ2",
+    "plot.best_plane": "2/(λ1+λ2)",
     "status.running": "正在运行… 第 {done:,} 步，共 {total:,} 步",
     "status.refused": "运行被拒绝：{why}",
     "note.refused": "运行被拒绝",
