@@ -141,7 +141,8 @@ async def test_a_path_to_inf_draws_what_is_finite_and_says_so() -> None:
     finite = np.isfinite(run.w) & np.isfinite(run.w2)
     assert 0 < np.count_nonzero(~finite) < 60
     assert path.x.size == 1 + np.count_nonzero(finite)
-    assert "inf/nan not drawn" in text and chart.note
+    left = np.count_nonzero(~finite)
+    assert f"inf/nan not drawn (run: {left}/60 steps)" in text and chart.note
 
 
 async def test_typing_a_loss_of_two_shows_the_landscape_pins_and_playback_on_it() -> None:

@@ -10,6 +10,7 @@ screen, and the one function that draws a :class:`LandscapePanel` on a plotext p
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -86,6 +87,7 @@ def levels(values: np.ndarray, count: int = LEVELS) -> tuple[np.ndarray, bool]:
     return low + np.linspace(top / count, top, count), False
 
 
+@functools.lru_cache(maxsize=8)
 def level_lines(
     program: Node,
     w1_span: tuple[float, float],
@@ -94,7 +96,10 @@ def level_lines(
     count: int = LEVELS,
 ) -> tuple[np.ndarray, bool, list[list[np.ndarray]]]:
     """The loss's level lines over ``w1_span`` x ``w2_span``: the levels, whether they are
-    log-spaced, and per level contourpy's lines (each an (n, 2) array of (w1, w2))."""
+    log-spaced, and per level contourpy's lines (each an (n, 2) array of (w1, w2)).
+
+    The last few are kept (a program is hashable): playback's frames draw the same landscape.
+    Read-only: the arrays are shared."""
     w1 = np.linspace(*w1_span, grid)
     w2 = np.linspace(*w2_span, grid)
     z = evaluate(program, w1[np.newaxis, :], w2[:, np.newaxis])
@@ -153,10 +158,10 @@ def landscape_panel(
         path = path_of(result)
         keep = np.isfinite(path).all(axis=1)
         long, short = who(pin)
-        left = int(len(path) - np.count_nonzero(keep))
+        left = int(len(path) - np.count_nonzero(keep))  # steps: the start is finite
         if left:
             series = long if pin is None else short
-            notes.append(t("chart.path_not_drawn", series=series, count=left, total=len(path)))
+            notes.append(t("chart.path_not_drawn", series=series, count=left, total=len(result.w)))
         style = RUN_STYLES["path"] if pin is None else pin_style(pin, "path")
         paths.append(Curve(path[keep, 0], path[keep, 1], style, long, short, scatter=True))
     minimum = known_minimum(expr)
