@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from tui.engine.result import RunResult
@@ -26,7 +27,8 @@ STYLES: tuple[tuple[str, str], ...] = (
 
 @dataclass(frozen=True)
 class Pin:
-    """A pinned run: its own rate and schedule; w0, epochs and the loss are shared."""
+    """A pinned run: its own rate, schedule and optimizer; the start (w0, and w2's), epochs
+    and the loss are shared."""
 
     number: int
     spec: RunSpec
@@ -85,8 +87,26 @@ class Pin:
 
 
 def shared(pin_spec: RunSpec, current: RunSpec) -> RunSpec:
-    """The pin's rate and schedule with the current run's w0 and epochs."""
-    return replace(pin_spec, w0=current.w0, epochs=current.epochs)
+    """The pin's rate and schedule with the current run's start (w0, and w2's for a loss of two
+    parameters) and epochs: pins race from the same point."""
+    return replace(pin_spec, w0=current.w0, start2=current.start2, epochs=current.epochs)
+
+
+def race(pins: Sequence[Pin]) -> dict[int, str]:
+    """Who reached the tolerance first among ``pins`` (an optimizer race): the numbers of the
+    pins with the fewest steps to the tolerance, each ``"first"``, or ``"tied"`` if more than
+    one has that count. Nothing until there are two pins and each has its result, or when
+    none reached the tolerance (the table says ``never`` of each)."""
+    if len(pins) < 2 or any(pin.result is None for pin in pins):
+        return {}
+    steps = {pin.number: pin.result.status.steps_to_tol for pin in pins if pin.result is not None}
+    reached = {number: k for number, k in steps.items() if k is not None}
+    if not reached:
+        return {}
+    fewest = min(reached.values())
+    winners = [number for number, k in reached.items() if k == fewest]
+    mark = "first" if len(winners) == 1 else "tied"
+    return dict.fromkeys(winners, mark)
 
 
 @dataclass

@@ -10,12 +10,13 @@ from textual.widgets import DataTable
 
 from tui.app.keys import key
 from tui.i18n import t
-from tui.model.pins import Pin
+from tui.model.pins import Pin, race
 from tui.readable import readable
 
 
 class PinsTable(DataTable[str]):
-    """Every pin: schedule, final w, final loss, steps to the tolerance, status, vs baseline."""
+    """Every pin: schedule, final w (w1, w2 for a loss of two parameters), final loss, steps to
+    the tolerance (the fewest marked: who won the race, or a tie), status, vs baseline."""
 
     BINDINGS = [
         key("enter", "use", "pin-use"),
@@ -35,6 +36,8 @@ class PinsTable(DataTable[str]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._cells: list[tuple[str, tuple[str, ...]]] = []  # (row key, every column's text)
+        self._two = False  # the pins are of a loss of two parameters (final w1, w2)
+        self._headers: tuple[str, ...] = ()  # the headers on screen
         self.shown_columns: tuple[str, ...] = ()
         """The columns on screen (a subset of :attr:`COLUMNS`, in their order)."""
 
@@ -61,6 +64,8 @@ class PinsTable(DataTable[str]):
             if base is not None and base.result is not None
             else None
         )
+        marks = race(pins)
+        two = any(pin.result is not None and pin.result.w2 is not None for pin in pins)
         cells: list[tuple[str, tuple[str, ...]]] = []
         for pin in pins:
             base_mark = t("pins.base") if pin.number == baseline else ""
@@ -73,20 +78,33 @@ class PinsTable(DataTable[str]):
             versus = ""
             if base_steps and steps is not None and pin.number != baseline:
                 versus = t("pins.times", ratio=steps / base_steps)
+            if steps is None:
+                reached = t("pins.never")
+            elif pin.number in marks:  # the race: the fewest steps to the tolerance
+                reached = t(f"pins.race.{marks[pin.number]}", steps=steps)
+            else:
+                reached = str(steps)
             row = (
                 name,
                 pin.schedule_text(),
-                readable(float(pin.result.final_w)),
+                ", ".join(readable(float(w)) for w in pin.result.final_ws),
                 readable(float(pin.result.final_loss)),
-                t("pins.never") if steps is None else str(steps),
+                reached,
                 str(pin.result.status),
                 versus,
             )
             cells.append((str(pin.number), row))
-        if cells == self._cells:  # the same rows (no pins, as a rule): nothing to lay out
+        if cells == self._cells and two == self._two:  # the same rows: nothing to lay out
             return
         self._cells = cells
+        self._two = two
         self._fill()
+
+    def _header(self, column: str) -> str:
+        """``column``'s header: the final w's is w1's and w2's for a loss of two parameters."""
+        if column == "final-w" and self._two:
+            return t("pins.final-ws")
+        return t(f"pins.{column}")
 
     def fitting(self, width: int | None = None) -> tuple[str, ...]:
         """The columns that fit in ``width`` cells (default: the table's own, less a vertical
@@ -111,20 +129,27 @@ class PinsTable(DataTable[str]):
     def _width(self, column: str) -> int:
         """The cells ``column`` takes: its widest text or header, and the padding each side."""
         index = self.COLUMNS.index(column)
-        texts = [t(f"pins.{column}"), *(row[index] for _, row in self._cells)]
+        texts = [self._header(column), *(row[index] for _, row in self._cells)]
         return max(cell_len(text) for text in texts) + 2 * self.cell_padding
 
     def _fill(self) -> None:
         """Put the rows in the table, in the columns that fit; the cursor stays on its row."""
         row = self.cursor_row
         columns = self.fitting()
-        if columns != self.shown_columns:
+        headers = tuple(self._header(column) for column in columns)
+        if columns != self.shown_columns or headers != self._headers:
             self.clear(columns=True)
-            for column in columns:
-                self.add_column(t(f"pins.{column}"), key=column)
+            for column, header in zip(columns, headers, strict=True):
+                self.add_column(header, key=column)
             self.shown_columns = columns
+            self._headers = headers
         else:
             self.clear()
+            # Textual 8.2.8's DataTable.clear() keeps each column's width, which add_row only
+            # widens: a cell that got shorter ("12 (first)" once a faster pin came) left the
+            # column too wide for the width the columns were chosen for, cut at the edge.
+            for column in self.columns.values():
+                column.content_width = column.label.cell_len
         indexes = [self.COLUMNS.index(column) for column in columns]
         for key_, cells in self._cells:
             self.add_row(*(cells[i] for i in indexes), key=key_)
@@ -138,7 +163,7 @@ class PinsTable(DataTable[str]):
         left_out = [column for column in self.COLUMNS if column not in columns]
         if not left_out:
             return None
-        names = t("pins.joiner").join(t(f"pins.{column}") for column in left_out)
+        names = t("pins.joiner").join(self._header(column) for column in left_out)
         title = t("pins.left_out", columns=names)
         if self.size.width and cell_len(title) > self.size.width - 4:
             return t("pins.left_out_count", count=len(left_out))
