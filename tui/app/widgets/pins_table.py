@@ -148,8 +148,8 @@ class PinsTable(DataTable[str]):
             # Textual 8.2.8's DataTable.clear() keeps each column's width, which add_row only
             # widens: a cell that got shorter ("12 (first)" once a faster pin came) left the
             # column too wide for the width the columns were chosen for, cut at the edge.
-            for column in self.columns.values():
-                column.content_width = column.label.cell_len
+            for kept in self.columns.values():
+                kept.content_width = kept.label.cell_len
         indexes = [self.COLUMNS.index(column) for column in columns]
         for key_, cells in self._cells:
             self.add_row(*(cells[i] for i in indexes), key=key_)
