@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Select
 
 from tui.app.app import ExplorerApp
 from tui.app.pilot_helpers import wait_for_run
@@ -35,3 +35,27 @@ def test_landscape_of_a_stretched_bowl(snap_compare, size: tuple[int, int], lang
     params = Params(RunSpec(w0=5.0, start2=2.0, lr=0.02, epochs=20), BOWL)
     app = ExplorerApp(params, show_timings=False, language=language)
     assert snap_compare(app, terminal_size=size, run_before=zigzag)
+
+
+ROSENBROCK = "(1 - w1)**2 + 100*(w2 - w1**2)**2"
+
+
+async def race(pilot: Pilot) -> None:
+    """Momentum and Adam pinned, and plain descent, from the same start on Rosenbrock's valley."""
+    await wait_for_run(pilot)
+    for optimizer, lr in (("adam", "0.05"), ("gd", "0.001")):
+        await pilot.press("escape", "p")
+        pilot.app.query_one("#optimizer", Select).value = optimizer
+        pilot.app.query_one("#lr", Input).value = lr
+        await wait_for_run(pilot)
+    await pilot.press("escape")
+    for field in pilot.app.query(Input):
+        field.cursor_blink = False
+    await pilot.pause()
+
+
+def test_optimizer_race_on_rosenbrocks_valley(snap_compare) -> None:
+    spec = RunSpec(w0=-1.5, start2=2.0, lr=0.0005, epochs=300, optimizer="momentum")
+    params = Params(spec, ROSENBROCK)
+    app = ExplorerApp(params, show_timings=False)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=race)
