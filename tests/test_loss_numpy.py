@@ -59,3 +59,9 @@ def test_a_grid_broadcasts_and_outside_the_domain_gives_nan_quietly() -> None:
     assert values[1, 4] == pytest.approx(1.0)
     # A loss naming only w1 still gives the grid's shape.
     assert evaluate(parse_loss("w1**2").program, w1, w2).shape == (3, 5)
+
+
+def test_constants_enter_in_float64_not_rounded_to_float32() -> None:
+    # TensorFlow rounds 0.1 to float32 (0.10000000149...); the grid keeps Python's 0.1.
+    assert evaluate(parse_loss("0.1*w1 + w2").program, 1.0, 0.0) == 0.1
+    assert evaluate(parse_loss("w**3 / 3").program, 0.1) == 0.1 * (0.1 * 0.1) / 3
