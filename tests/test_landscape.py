@@ -232,3 +232,16 @@ async def test_a_chosen_view_the_new_loss_has_too_stays_and_one_it_has_not_gives
         chart.show(bowl_run(0.05))  # and the loss of two opens on it again
         await pilot.pause()
         assert chart.view == "landscape"
+
+
+async def test_the_notes_of_a_loss_of_two_name_w1_and_w2() -> None:
+    app = ChartApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        chart = app.query_one(DescentChart)
+        chart.show(bowl_run(1.5, steps=200))  # both blow up: factors -2 and -29 a step
+        chart.view = "w"
+        await pilot.pause()
+        notes = chart.notes
+    assert any(note.startswith("w1: inf/nan not drawn") for note in notes), notes
+    assert any(note.startswith("w2: inf/nan not drawn") for note in notes), notes
+    assert not any(note.startswith("w: ") for note in notes), notes

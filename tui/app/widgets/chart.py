@@ -275,7 +275,8 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
         ):
             style = RUN_STYLES[name] if pin is None else pin_style(pin, name)
             who, short = self._who(pin)
-            series = name if pin is None else f"#{pin.number} {name}"
+            shown = "w1" if name == "w" and self.count == 2 else name  # w is w1 of two
+            series = shown if pin is None else f"#{pin.number} {shown}"
             self.notes += left_out_notes(left_out, len(result.w), log, name, series)
             x, y = points[0], points[column]
             keep = np.isfinite(y) & (y > 0) if log else np.isfinite(y)
