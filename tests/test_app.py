@@ -300,6 +300,10 @@ async def test_every_palette_command_does_what_it_says() -> None:
         assert lr() == "0.99" and app.params.spec.decay is None
         await run("preset-3", wait=True)
         assert lr() == "0.2" and app.params.spec.decay == 0.99
+        for number in (4, 5, 6, 7, 8):  # the losses of two parameters
+            await run(f"preset-{number}", wait=True)
+            assert app.params.loss == PRESETS[number].loss
+            assert app.params.spec.starts == PRESETS[number].spec.starts
         await run("preset-1", wait=True)
         assert lr() == "0.01" and app.params.spec.decay is None
         await run("lr-up", wait=True)

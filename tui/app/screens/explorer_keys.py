@@ -40,4 +40,10 @@ EXPLORER_BINDINGS: list[BindingType] = [
     key("less_than_sign", "speed(-1)", "slower", show=False),
     key("greater_than_sign", "speed(1)", "faster", show=False),
     key("ctrl+r", "app.restart_engine", "restart-engine", show=False),
+    # The losses of two parameters (tui.model.params.PRESETS): in the help and the palette.
+    key("4", "preset(4)", "preset-4", show=False),
+    key("5", "preset(5)", "preset-5", show=False),
+    key("6", "preset(6)", "preset-6", show=False),
+    key("7", "preset(7)", "preset-7", show=False),
+    key("8", "preset(8)", "preset-8", show=False),
 ]
