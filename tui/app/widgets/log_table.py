@@ -26,6 +26,9 @@ from tui.readable import readable, readable_width
 
 HEADER = ("step", "w", "loss", "lr")
 
+#: The columns of a run of two parameters.
+HEADER_TWO = ("step", "w1", "w2", "loss", "lr")
+
 #: Spaces between two columns.
 GAP = 2
 
@@ -33,16 +36,22 @@ GAP = 2
 BLOCK = 64
 
 
-def format_row(step: int, w: float, loss: float, lr: float, widths: tuple[int, ...]) -> str:
-    """One row of the log, the numbers as the seed's ``%f`` prints them, unless that would be
-    very wide or show only zeros (:func:`~tui.readable.readable`)."""
-    cells = (f"{step}", readable(w), readable(loss), readable(lr))
+def format_row(step: int, values: tuple[float, ...], widths: tuple[int, ...]) -> str:
+    """One row of the log: the step, then ``values`` (w, or w1 and w2, then the loss and the
+    lr), the numbers as the seed's ``%f`` prints them, unless that would be very wide or show
+    only zeros (:func:`~tui.readable.readable`)."""
+    cells = (f"{step}", *(readable(value) for value in values))
     return (" " * GAP).join(cell.rjust(width) for cell, width in zip(cells, widths, strict=True))
 
 
-def header_text(widths: tuple[int, ...]) -> str:
+def header_of(result: RunResult | None) -> tuple[str, ...]:
+    """The column titles of ``result``'s log: w's, or w1's and w2's."""
+    return HEADER if result is None or result.w2 is None else HEADER_TWO
+
+
+def header_text(widths: tuple[int, ...], header: tuple[str, ...] = HEADER) -> str:
     """The column titles, aligned with :func:`format_row`."""
-    return (" " * GAP).join(title.rjust(width) for title, width in zip(HEADER, widths, strict=True))
+    return (" " * GAP).join(title.rjust(width) for title, width in zip(header, widths, strict=True))
 
 
 def column_width(values: np.ndarray) -> int:
@@ -56,10 +65,16 @@ def column_width(values: np.ndarray) -> int:
     return width
 
 
+def columns_of(result: RunResult, lr: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The number columns of ``result``'s log after the step: w (or w1, w2), loss, lr."""
+    return (*result.ws, result.loss, lr)
+
+
 def column_widths(result: RunResult, lr: np.ndarray) -> tuple[int, ...]:
     """Widths that fit every row of ``result`` and the titles."""
-    widths = (len(str(len(result.w))), *(readable_width(c) for c in (result.w, result.loss, lr)))
-    return tuple(max(width, len(title)) for width, title in zip(widths, HEADER, strict=True))
+    widths = (len(str(len(result.w))), *(readable_width(c) for c in columns_of(result, lr)))
+    header = header_of(result)
+    return tuple(max(width, len(title)) for width, title in zip(widths, header, strict=True))
 
 
 class LogTable(ScrollView, can_focus=True):
@@ -131,22 +146,21 @@ class LogTable(ScrollView, can_focus=True):
         """The cells of the widest line: the header, or the longest row."""
         r = self._result
         if not self.sentences or r is None or not self.rows:
-            return len(header_text(self._widths))
+            return len(self.header())
         # A sentence's numbers are the columns' numbers: its widest is the first row's
         # words with each number as wide as its column's widest.
-        numbers: tuple[str, ...] = (
-            f"{int(r.step[0])}",
-            f"{float(r.w[0]):f}",
-            f"{float(r.loss[0]):f}",
-        )
-        numbers += (f"{float(self._lr[0]):f}",) if r.spec.decays else ()
+        columns = columns_of(r, self._lr)
+        shown = columns if r.spec.decays else columns[:-1]
+        numbers = (f"{int(r.step[0])}", *(f"{float(c[0]):f}" for c in shown))
         words = cell_len(self.row_text(0)) - sum(map(len, numbers))
-        columns = (len(str(self.rows)), *(column_width(c) for c in (r.w, r.loss, self._lr)))
-        return max(words + sum(columns[: len(numbers)]), cell_len(self.header()))
+        widths = (len(str(self.rows)), *(column_width(c) for c in shown))
+        return max(words + sum(widths), cell_len(self.header()))
 
     def header(self) -> str:
         """The line over the rows: column titles, or what the sentences are."""
-        return t("log.sentences") if self.sentences else header_text(self._widths)
+        if self.sentences:
+            return t("log.sentences")
+        return header_text(self._widths, header_of(self._result))
 
     def row_text(self, index: int) -> str:
         """The text of row ``index`` (0-based step index)."""
@@ -154,13 +168,8 @@ class LogTable(ScrollView, can_focus=True):
         r = self._result
         if self.sentences:
             return self._sentence(index)
-        return format_row(
-            int(r.step[index]),
-            float(r.w[index]),
-            float(r.loss[index]),
-            float(self._lr[index]),
-            self._widths,
-        )
+        values = tuple(float(column[index]) for column in columns_of(r, self._lr))
+        return format_row(int(r.step[index]), values, self._widths)
 
     def _sentence(self, index: int) -> str:
         """Row ``index`` as the lesson prints it, from a block made by the seed's formatter."""
@@ -173,7 +182,8 @@ class LogTable(ScrollView, can_focus=True):
             assert r is not None
             rows = slice(block * BLOCK, (block + 1) * BLOCK)
             lr = self._lr[rows] if r.spec.decays else None
-            made = formats.seed_lines(r.step[rows], r.w[rows], r.loss[rows], lr)
+            w2 = r.w2[rows] if r.w2 is not None else None
+            made = formats.seed_lines(r.step[rows], r.w[rows], r.loss[rows], lr, w2)
             texts = made.decode("utf-8").splitlines()
             if len(self._blocks) > 256:  # a long scroll: keep memory bounded
                 self._blocks.clear()
