@@ -372,4 +372,6 @@ async def test_every_palette_command_does_what_it_says() -> None:
             await wait_until(pilot, lambda: len(loaded) > engines, 90, "a new engine loaded")
             await wait_for_run(pilot)
             assert float(lr()) == pytest.approx(0.99)
+        await run("race", wait=True)  # in place of the pins: GD, momentum and Adam
+        assert [p.spec.optimizer for p in app.pins] == ["gd", "momentum", "adam"]
     assert done == set(by_id), sorted(set(by_id) - done)

@@ -23,12 +23,20 @@ def test_typing_key_actions_are_those_bound_to_printable_keys_only() -> None:
     minus among them, which Textual's key_to_character does not know), and none with a key
     that types nothing (help has f1, session ctrl+s)."""
     by_action = {b.action.split("(")[0]: b.key for b in ExplorerScreen.BINDINGS}
-    assert {"nudge_lr", "preset", "play", "step", "speed", "clear_pins"} <= TYPING_KEY_ACTIONS
+    assert {
+        "nudge_lr",
+        "preset",
+        "race",
+        "play",
+        "step",
+        "speed",
+        "clear_pins",
+    } <= TYPING_KEY_ACTIONS
     assert not {"help", "app.help", "app.session", "language", "app.restart_engine"} & set(
         TYPING_KEY_ACTIONS
     )
     assert set(by_action) >= TYPING_KEY_ACTIONS
-    assert len(TYPING_KEY_ACTIONS) == 19
+    assert len(TYPING_KEY_ACTIONS) == 20
 
 
 def test_the_dialogs_close_keys_are_binding_ids() -> None:

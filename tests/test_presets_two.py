@@ -130,6 +130,8 @@ async def test_the_help_lists_the_presets_keys(language: str) -> None:
         row = next(line for line in text.splitlines() if "`4`" in line)
         assert all(f"`{n}`" in row for n in TWO), row
         assert ("Rosenbrock" in row) and ("2/λ2" in row)
+        race = next(line for line in text.splitlines() if line.startswith("| `9`"))
+        assert "GD" in race and "Adam" in race
 
 
 def test_the_presets_losses_are_the_ones_named() -> None:

@@ -163,3 +163,23 @@ async def test_a_column_narrows_when_its_widest_cell_goes(result) -> None:
         await pilot.pause()
         column = table.columns[next(k for k in table.columns if k.value == "steps")]
         assert column.content_width == len("12 (first)")
+
+
+async def test_the_race_key_pins_gd_momentum_and_adam_and_names_the_winner() -> None:
+    from tui.model.session import RACE, RACE_PINS
+
+    app = ExplorerApp(language="en", show_timings=False)
+    async with app.run_test(size=(160, 44)) as pilot:
+        await wait_for_run(pilot)
+        await pilot.press("9")
+        await wait_for_run(pilot)
+        await wait_until(pilot, lambda: all(p.result is not None for p in app.pins), 60, "pins")
+        await pilot.pause()
+        assert app.params == RACE.params
+        assert [p.spec.optimizer for p in app.pins] == ["gd", "momentum", "adam"]
+        assert [p.spec for p in app.pins] == list(RACE_PINS)
+        table = app.query_one(PinsTable)
+        steps = [p.result.status.steps_to_tol for p in app.pins]
+        assert steps[0] is None and steps[1] < steps[2], steps  # as the race's comment says
+        cells = [table.row_cells(i)[4] for i in range(3)]
+        assert cells == ["never", f"{steps[1]} (first)", str(steps[2])]

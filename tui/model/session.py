@@ -26,7 +26,7 @@ from tui.engine.spec import ParameterError, RunSpec, Schedule, check_finite
 from tui.files import write_atomic
 from tui.i18n import t
 from tui.model.parameters import PARAMETERS, Parameter
-from tui.model.params import Params, check_tolerance
+from tui.model.params import ROSENBROCK, Params, check_tolerance
 from tui.model.pins import MAX_PINS
 from tui.model.views import VIEWS
 from tui.strict_json import StrictJSONError, read_text
@@ -46,6 +46,18 @@ MAX_BYTES = 1 << 20
 MAX_LINE = MAX_BYTES * 4 // 3 + 4
 
 
+#: The optimizer race (the explorer's key 9): on Rosenbrock's valley from (-1.2, 1), 3,000 steps,
+#: plain descent at lr 0.002 on screen and pinned (the baseline), with momentum (lr 0.001,
+#: beta 0.9) and Adam (lr 0.05) pinned beside it. Momentum reaches the tolerance first (step
+#: 1,386), Adam next (1,691); plain descent never does in these steps.
+RACE_START = RunSpec(w0=-1.2, start2=1.0, lr=0.002, epochs=3000)
+RACE_PINS = (
+    RACE_START,
+    dataclasses.replace(RACE_START, lr=0.001, optimizer="momentum", beta=0.9),
+    dataclasses.replace(RACE_START, lr=0.05, optimizer="adam"),
+)
+
+
 class SessionError(ValueError):
     """A session that cannot be read: the message says what is wrong, in one line."""
 
@@ -62,6 +74,10 @@ class Session:
     log_loss: bool = False
     demo: bool = False
     step: int | None = None
+
+
+#: The race as a session: what the explorer's race key shows (its pins replace any there).
+RACE = Session(Params(RACE_START, ROSENBROCK), pins=RACE_PINS, baseline=0, view="landscape")
 
 
 def to_dict(session: Session) -> dict[str, Any]:

@@ -302,6 +302,13 @@ class ExplorerScreen(Screen[None]):
         tol = self.params.tol if self.params is not None else DEFAULT_TOL
         self.form.set_params(replace(PRESETS[number], tol=tol))
 
+    def action_race(self) -> None:
+        """The optimizer race (:data:`tui.model.session.RACE`): GD, momentum and Adam pinned on
+        Rosenbrock's valley from one start, in place of the pins there."""
+        from tui.model.session import RACE
+
+        self.apply_session(RACE)
+
     def action_pin(self) -> None:
         """Pin the run on screen, to compare the next ones with it."""
         if self.current is None or self.params is None:

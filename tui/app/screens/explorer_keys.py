@@ -46,4 +46,5 @@ EXPLORER_BINDINGS: list[BindingType] = [
     key("6", "preset(6)", "preset-6", show=False),
     key("7", "preset(7)", "preset-7", show=False),
     key("8", "preset(8)", "preset-8", show=False),
+    key("9", "race", "race", show=False),
 ]

@@ -18,6 +18,8 @@ MESSAGES: dict[str, str] = {
     "key.preset-7.tip": "Two parameters: a saddle, w1**2 - w2**2: the run lingers near (0, 0), then leaves along w2",
     "key.preset-8": "several minima",
     "key.preset-8.tip": "Two parameters: several minima: from (2, 2) descent settles in the nearest, not the lowest",
+    "key.race": "race",
+    "key.race.tip": "Optimizer race on Rosenbrock's valley: GD, momentum and Adam pinned from one start (in place of the pins)",
     "key.lr-up": "lr+",
     "key.lr-up.tip": "lr x 10^0.1",
     "key.lr-down": "lr-",
