@@ -212,3 +212,33 @@ def test_long_two_parameter_outputs_come_in_chunks_that_join_exactly(monkeypatch
     assert (
         bits(np.array([float(r[2]) for r in rows], np.float32)).tolist() == bits(result.w2).tolist()
     )
+
+
+async def test_the_export_screen_writes_w1_and_w2_of_the_run_and_its_pins(tmp_path) -> None:
+    from app_helpers import wait_for_run, wait_until
+    from export_drive import export_into
+
+    from tui.app import ExplorerApp
+    from tui.model.params import PRESETS
+
+    app = ExplorerApp(PRESETS[4], language="en", show_timings=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        await pilot.press("escape", "p")
+        await wait_until(pilot, lambda: all(p.result is not None for p in app.pins), 30, "pin")
+        await export_into(pilot, tmp_path)
+        spec = PRESETS[4].spec
+        w1, w2, losses, lrs, _ = eager_run_two(stretched, spec)
+        for name in ("lr-run", "lr-run-pin1"):
+            rows = list(csv.reader(io.StringIO((tmp_path / f"{name}.csv").read_text())))
+            assert rows[0] == ["step", "w1", "w2", "loss", "lr"]
+            got = np.array([[np.float32(float(x)) for x in r[1:3]] for r in rows[1:]], np.float32)
+            assert bits(got[:, 0]).tolist() == bits(w1).tolist()
+            assert bits(got[:, 1]).tolist() == bits(w2).tolist()
+            document = json.loads((tmp_path / f"{name}.json").read_text())
+            assert document["columns"] == ["step", "w1", "w2", "loss", "lr"]
+            assert document["meta"]["start2"] == spec.start2
+        text = (tmp_path / "lr-run.txt").read_text(encoding="utf-8").splitlines()
+        a, b, loss = float(w1[0]), float(w2[0]), float(losses[0])
+        assert text[0] == f"step 1: w1 = {a:f}, w2 = {b:f}, loss = {loss:f}"
+        assert len(text) == spec.epochs
