@@ -72,6 +72,8 @@ class FittedFooter(Footer):
         Textual 8.2.8 recomposes the footer on every change of focus: 20 keys removed, made,
         mounted and laid out again (over 70 ms of CPU a key here), although moving between
         the chart and the log changes none of them."""
+        if not self.is_attached or self._pruning:
+            return  # as Widget.recompose (Textual 8.2.8): a footer being removed has no screen
         signature = self._signature()
         if signature == self._composed and self.children:
             return
