@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 from app_helpers import wait_for_run, wait_until
+from plotext._matrix import matrix_class
 from rich.ansi import AnsiDecoder
 from rich.text import Text
 from test_chart import ChartApp, lesson, made
@@ -29,7 +30,7 @@ from textual.widgets._footer import FooterKey
 import tui.app.widgets.chart as chart_module
 from tui.app import ExplorerApp
 from tui.app.widgets.chart import DescentChart
-from tui.app.widgets.chart_ansi import text_from_ansi
+from tui.app.widgets.chart_ansi import text_from_matrix
 from tui.app.widgets.chart_points import Blocks, downsample, thin
 from tui.app.widgets.params import ParamsForm
 from tui.app.widgets.pins_table import PinsTable
@@ -184,33 +185,13 @@ async def test_the_charts_lines_are_made_once_per_picture_and_style(
         assert len(made_lines) == first + 1
 
 
-def plotext_pictures() -> list[str]:
-    """plotext's text (with its colour codes) for each view of a run with pins, two themes."""
-    pictures = []
-    app = ChartApp()
-
-    async def draw() -> None:
-        async with app.run_test(size=(100, 30)) as pilot:
-            chart = app.query_one(DescentChart)
-            pins = [Pin(1, lesson(0.5).spec, lesson(0.5))]
-            for theme in ("textual-dark", "textual-light"):
-                app.theme = theme
-                for view in VIEWS:
-                    chart.view = view
-                    chart.show(lesson(0.2, 40), pins)
-                    await pilot.pause()
-                    chart.render()
-                    pictures.append(chart.plt.build())
-
-    asyncio.run(draw())
-    return pictures
-
-
-def test_the_charts_picture_is_decoded_as_rich_decodes_it_each_code_worked_out_once(
+def test_the_charts_picture_is_the_text_rich_decodes_each_code_worked_out_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    pictures = plotext_pictures()
-    expected = [Text.from_ansi(picture.rstrip("\n")) for picture in pictures]
+    """plotext writes its cells into a string of escape codes, which Rich then parsed code by
+    code; the chart reads the cells directly, each run styled as Rich styles its codes."""
+    expected: list[Text] = []
+    got: list[Text] = []
     decoded: list[int] = []
     original: Callable[[AnsiDecoder, str], Text] = AnsiDecoder.decode_line
 
@@ -218,30 +199,61 @@ def test_the_charts_picture_is_decoded_as_rich_decodes_it_each_code_worked_out_o
         decoded.append(1)
         return original(self, line)
 
-    monkeypatch.setattr(AnsiDecoder, "decode_line", decode_line)
-    for picture, want in zip(pictures, expected, strict=True):
-        assert text_from_ansi(picture.rstrip("\n")) == want
-    codes = len(decoded)  # Rich's decoder ran once per new (style, code), not per line
-    for picture, want in zip(pictures, expected, strict=True):
-        assert text_from_ansi(picture.rstrip("\n")) == want
-    assert len(decoded) == codes
-    assert codes < sum(picture.count("\n") for picture in pictures)
+    def build(chart: DescentChart) -> None:
+        """Draw the chart; note its text and what Rich decodes of plotext's canvas."""
+        chart._rendered = None
+        picture = chart.render()
+        assert isinstance(picture, Text)
+        monkeypatch.setattr(AnsiDecoder, "decode_line", original)
+        expected.append(Text.from_ansi(chart.plt.build().rstrip("\n")))
+        monkeypatch.setattr(AnsiDecoder, "decode_line", decode_line)
+        got.append(picture[: len(expected[-1])])  # the lines under the plot follow it
+
+    async def draw() -> None:
+        app = ChartApp()
+        async with app.run_test(size=(100, 30)) as pilot:
+            chart = app.query_one(DescentChart)
+            pins = [Pin(1, lesson(0.5).spec, lesson(0.5))]
+            monkeypatch.setattr(AnsiDecoder, "decode_line", decode_line)
+            for theme in ("textual-dark", "textual-light", "textual-dark"):
+                app.theme = theme
+                for view in VIEWS:
+                    chart.view = view
+                    chart.show(lesson(0.2, 40), pins)
+                    await pilot.pause()
+                    build(chart)
+                    if theme == "textual-light":
+                        codes[:] = [len(decoded)]
+
+    codes: list[int] = []
+    asyncio.run(draw())
+    assert got == expected
+    assert [len(decoded)] == codes  # the second round of dark pictures: every code known
+    assert codes[0] < sum(len(text.plain.splitlines()) for text in expected)
 
 
-def test_random_colour_codes_are_decoded_as_rich_decodes_them() -> None:
+def test_random_cells_read_as_rich_decodes_plotexts_canvas_of_them() -> None:
     pick = random.Random(14)
-    codes = ["0", "1", "2", "22", "39", "49", "7", "27", "38;5;{n}", "48;5;{n}"]
-    codes += ["38;2;{n};{n};{n}", "48;2;{n};{n};{n}", "3{d}", "4{d}", "9{d}", ""]
-    for _ in range(200):
-        parts = []
-        for _ in range(pick.randrange(1, 30)):
-            if pick.random() < 0.5:
-                parts.append(pick.choice(["a", "⣿", " ", "\n", "xy", "\r", "├─"]))
-            else:
-                code = pick.choice(codes).format(n=pick.randrange(256), d=pick.randrange(8))
-                parts.append(f"\x1b[{code}m")
-        text = "".join(parts)
-        assert text_from_ansi(text) == Text.from_ansi(text), repr(text)
+    colors: list[object] = ["default", "red", "blue+", "white", 0, 17, 255, (10, 20, 30)]
+    colors += [(255, 0, 128), "gray"]
+    styles: list[object] = ["default", "bold", "italic", "underline", "bold italic", "inverted"]
+    markers = ["a", "⣿", " ", "•", "├", "─", "x"]
+    for _ in range(100):
+        matrix = matrix_class()
+        matrix.set_size(pick.randrange(1, 30), pick.randrange(1, 8))
+        matrix.set_matrices()
+        for row in matrix.Rows:
+            for col in matrix.Cols:
+                matrix.marker[row][col] = pick.choice(markers)
+                if pick.random() < 0.3 or not col:  # runs of one colour, as a plot has them
+                    matrix.fullground[row][col] = pick.choice(colors)
+                    matrix.background[row][col] = pick.choice(colors)
+                    matrix.style[row][col] = pick.choice(styles)
+                else:
+                    for layer in (matrix.fullground, matrix.background, matrix.style):
+                        layer[row][col] = layer[row][col - 1]
+        want = Text.from_ansi(matrix.set_canvas().rstrip("\n"))
+        assert text_from_matrix(matrix) == want
 
 
 def old_downsample(x: np.ndarray, *ys: np.ndarray, limit: int = 2000) -> list[np.ndarray]:

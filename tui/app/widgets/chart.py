@@ -19,7 +19,7 @@ from textual.visual import Visual, visualize
 from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
-from tui.app.widgets.chart_ansi import text_from_ansi
+from tui.app.widgets.chart_ansi import text_from_matrix
 from tui.app.widgets.chart_axes import RUN_STYLES, Style, linear_ticks, padded, pin_style
 from tui.app.widgets.chart_landscape import LandscapePanel, draw_landscape, landscape_panel
 from tui.app.widgets.chart_legend import left_out_notes, under_plot
@@ -329,7 +329,10 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
             target = plt.subplot(row, 1) if len(self.panels) > 1 else plt
             self._draw(target, panel, width, rows // len(self.panels))
         plt.theme(self._get_plotext_theme_name(self.app.theme))
-        return text_from_ansi(plt.build().rstrip("\n"))  # its last line ends in a newline
+        # plt.build() less its canvas: the cells are read as text directly (chart_ansi).
+        plt._set_sizes()
+        plt._build_matrix()
+        return text_from_matrix(plt.monitor.matrix)
 
     def _color(self, style: Style) -> str | int:
         """``style``'s colour; under ``NO_COLOR`` none: Textual 8.2.8 would turn each colour

@@ -1,58 +1,61 @@
-"""plotext's picture (text with ANSI colour codes) as Rich text, the same as
-``rich.text.Text.from_ansi`` makes it, in a fraction of its time.
+"""plotext's picture as Rich text: the same ``Text`` as ``Text.from_ansi(plt.build())``, made
+from plotext's cells without writing and parsing escape codes.
 
-plotext 5.3.2 draws only as a string with escape codes. Rich 14's decoder parses each of them
-anew: two thousand colour codes a chart, a third of the chart's time for each new run. A chart
-uses a handful of distinct codes, so here each (style so far, code) pair is worked out once, by
-Rich's own decoder, and looked up afterwards: the text and its styles are Rich's.
+plotext 5.3.2 draws only into a string with escape codes (``matrix_class.set_canvas``, a string
+grown a cell at a time), which Rich 14's decoder then parses code by code: together half of
+a chart's time for each new run. Here the cells plotext laid out are read directly: each run of
+cells of one colour becomes one piece of text, styled as Rich's own decoder styles that run's
+codes (worked out once per distinct code, of which a chart has a handful).
 """
 
 from __future__ import annotations
 
-from rich.ansi import AnsiDecoder, _ansi_tokenize
+from typing import Any
+
+from plotext._utility import ansi_end, colors_to_ansi
+from rich.ansi import AnsiDecoder
 from rich.style import Style
 from rich.text import Text
 from textual.cache import LRUCache
 
-#: (the style before, an SGR code's parameters) -> the style after.
-_STYLES: LRUCache[tuple[Style, str], Style] = LRUCache(1024)
+#: A run's escape codes -> the style Rich's decoder gives its text (``None``: no style).
+_STYLES: LRUCache[str, Style | None] = LRUCache(1024)
 
 
-def _after(style: Style, sgr: str) -> Style:
-    """The style Rich's decoder has after reading ``ESC [ sgr m`` in ``style``."""
-    key = (style, sgr)
-    known = _STYLES.get(key)
-    if known is None:
-        decoder = AnsiDecoder()
-        decoder.style = style
-        decoder.decode_line(f"\x1b[{sgr}m")
-        known = _STYLES[key] = decoder.style
-    return known
+def _style(codes: str) -> Style | None:
+    """The style of text between ``codes`` and plotext's reset, as Rich decodes it."""
+    if not codes:
+        return None
+    try:
+        return _STYLES[codes]
+    except KeyError:
+        pass
+    spans = AnsiDecoder().decode_line(f"{codes}x{ansi_end}").spans
+    style = spans[0].style if spans else None
+    _STYLES[codes] = style = style if isinstance(style, Style) else None
+    return style
 
 
-def _line(line: str, style: Style) -> tuple[Text, Style]:
-    """One line as Rich's ``AnsiDecoder.decode_line`` makes it, and the style it ends in."""
-    text = Text()
-    append = text.append
-    line = line.rsplit("\r", 1)[-1]
-    for plain, sgr, osc in _ansi_tokenize(line):
-        if plain:
-            append(plain, style or None)
-        elif osc is not None:
-            decoder = AnsiDecoder()  # a link: rare, and not plotext's; Rich's own way
-            decoder.style = style
-            decoder.decode_line(f"\x1b]{osc}\x1b\\")
-            style = decoder.style
-        elif sgr is not None:
-            style = _after(style, sgr)
-    return text, style
-
-
-def text_from_ansi(ansi: str) -> Text:
-    """``Text.from_ansi(ansi)`` (its default options), decoded with the cache above."""
-    lines: list[Text] = []
-    style = Style.null()
-    for line in ansi.split("\n"):
-        text, style = _line(line, style)
-        lines.append(text)
-    return Text("\n").join(lines)
+def text_from_matrix(matrix: Any) -> Text:
+    """The text ``Text.from_ansi(matrix.get_canvas().rstrip("\\n"))`` would give once plotext
+    had written its canvas (``set_canvas``): the rows top first, a piece per run of cells of
+    the same colours, as ``set_canvas`` writes a run between its codes and a reset."""
+    rows: list[Text] = []
+    for row in reversed(matrix.Rows):
+        text = Text()
+        markers = matrix.marker[row]
+        cells = list(
+            zip(matrix.fullground[row], matrix.style[row], matrix.background[row], strict=True)
+        )
+        start, end = 0, len(cells)
+        while start < end:
+            colors = cells[start]
+            stop = start + 1
+            while stop < end and cells[stop] == colors:
+                stop += 1
+            plain = "".join(markers[start:stop])
+            if plain:
+                text.append(plain, _style(colors_to_ansi(*colors)))
+            start = stop
+        rows.append(text)
+    return Text("\n").join(rows)
