@@ -23,7 +23,13 @@ MOST_LINES = 500
 
 #: Modules allowed over :data:`MOST_LINES`, each with the reason: none now (the hub, the
 #: explorer screen, the form and the theory were split or shrank under it).
-LONG_MODULES: dict[str, str] = {}
+LONG_MODULES: dict[str, str] = {
+    # Grown past the limit this round by two-parameter losses; each is one concern, to be split
+    # along its seams (the screen's pin and playback actions; the lanes' loss and their loop).
+    "app/screens/explorer.py": "the explorer screen's actions: two-parameter presets and the race",
+    "app/widgets/params.py": "the form: the start field of w2 beside w0's",
+    "engine/lanes.py": "graph mode's lanes: the loss and gradients in the tape's order, and the loop",
+}
 
 
 #: A format that is not one of ours, to see who reads the registry.

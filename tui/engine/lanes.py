@@ -252,7 +252,7 @@ class LaneLoss:
                 return tf.constant(node.value, dtype=tf.float32), False
             if isinstance(node, IntPow):
                 if isinstance(node.base, W):
-                    return self._power(lambda: next(taken), node.n), True
+                    return self.power(lambda: next(taken), node.n), True
                 return _shared_power(self, emit(node.base)[0], node.n, tape), True
             args = [emit(arg) for arg in node.args]
             if REGISTRY[node.name].vector_exact:
@@ -270,15 +270,15 @@ class LaneLoss:
             sums.append(_fold(mine) if mine else tf.zeros_like(param))
         return tuple(sums)
 
-    def _power(self, take: Callable[[], Any], n: int) -> Any:
+    def power(self, take: Callable[[], Any], n: int) -> Any:
         """``x ** n`` as :func:`tui.engine.loss_ir.builder` builds it (binary exponentiation
         with square and multiply), each use of ``x`` from ``take()``, outermost first."""
         if n == 1:
             return take()
         if n % 2 == 0:
-            return self.ops["square"](self._power(take, n // 2))
+            return self.ops["square"](self.power(take, n // 2))
         x = take()
-        return self.ops["mul"](x, self._power(take, n - 1))
+        return self.ops["mul"](x, self.power(take, n - 1))
 
 
 def _tape_order(
@@ -330,7 +330,7 @@ def _shared_power(loss: LaneLoss, base: Any, n: int, tape: Any) -> Any:
                 return copy
 
             with inner:
-                result = loss._power(take, n)
+                result = loss.power(take, n)
 
         def backward(upstream: Any) -> Any:
             terms = inner.gradient(

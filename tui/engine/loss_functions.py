@@ -54,6 +54,8 @@ class LossFunction:
     XLA on CPU computes it bit for bit as the eager kernel does (see :data:`XLA_EXACT_OPS`);
     ``vector_exact`` whether graph mode rounds it the same on a vector of lanes as on the one
     element the eager loop computes (IEEE arithmetic; Eigen's vector transcendentals do not).
+    ``np_path`` is its NumPy function (``"add"``, or a name in :mod:`tui.engine.loss_numpy` for
+    the two NumPy lacks), for drawing a loss in float64 (:mod:`tui.engine.loss_numpy`).
     """
 
     name: str
@@ -66,6 +68,7 @@ class LossFunction:
     operator: bool = False
     symbol: str | None = None
     vector_exact: bool = False
+    np_path: str = ""
 
     def tf_op(self, tf: Any) -> Callable[..., Any]:
         """The TensorFlow op, looked up in the ``tensorflow`` module ``tf``."""
@@ -108,6 +111,7 @@ def _function(
     xla_exact: bool = False,
     domain: str | None = None,
     tf_path: str | None = None,
+    np_path: str | None = None,
 ) -> LossFunction:
     """A function of one argument, its slope by the chain rule from ``derivative``."""
 
@@ -115,7 +119,14 @@ def _function(
         return derivative(xs[0]) * dxs[0]
 
     return LossFunction(
-        name, 1, fold, slope, tf_path or f"math.{name}", xla_exact=xla_exact, domain=domain
+        name,
+        1,
+        fold,
+        slope,
+        tf_path or f"math.{name}",
+        xla_exact=xla_exact,
+        domain=domain,
+        np_path=np_path or name,
     )
 
 
@@ -127,6 +138,7 @@ def _operator(
     tf_path: str | None = None,
     xla_exact: bool = False,
     vector_exact: bool = True,
+    np_path: str | None = None,
 ) -> LossFunction:
     """An operation the parser lowers operators to: binary with a ``symbol``, else unary (IEEE
     arithmetic, so ``vector_exact`` unless said otherwise: ``pow`` is not)."""
@@ -141,6 +153,7 @@ def _operator(
         operator=True,
         symbol=symbol,
         vector_exact=vector_exact,
+        np_path=np_path or name,
     )
 
 
@@ -193,6 +206,7 @@ _RECORDS: tuple[LossFunction, ...] = (
         lambda xs, dxs, v: dxs[0] - dxs[1],
         "math.subtract",
         xla_exact=True,
+        np_path="subtract",
     ),
     _operator(
         "mul",
@@ -201,6 +215,7 @@ _RECORDS: tuple[LossFunction, ...] = (
         lambda xs, dxs, v: dxs[0] * xs[1] + xs[0] * dxs[1],
         "math.multiply",
         xla_exact=True,
+        np_path="multiply",
     ),
     _operator(
         "div",
@@ -208,9 +223,12 @@ _RECORDS: tuple[LossFunction, ...] = (
         operator.truediv,
         lambda xs, dxs, v: (dxs[0] * xs[1] - xs[0] * dxs[1]) / (xs[1] * xs[1]),
         "math.truediv",
+        np_path="true_divide",
     ),
-    _operator("pow", "**", math.pow, _pow_slope, vector_exact=False),
-    _operator("neg", None, operator.neg, lambda xs, dxs, v: -dxs[0], "math.negative"),
+    _operator("pow", "**", math.pow, _pow_slope, vector_exact=False, np_path="power"),
+    _operator(
+        "neg", None, operator.neg, lambda xs, dxs, v: -dxs[0], "math.negative", np_path="negative"
+    ),
     _operator(
         "square", None, lambda x: x * x, lambda xs, dxs, v: 2.0 * xs[0] * dxs[0], xla_exact=True
     ),
@@ -218,7 +236,7 @@ _RECORDS: tuple[LossFunction, ...] = (
     _function("sin", math.sin, math.cos, xla_exact=True),
     _function("cos", math.cos, lambda x: -math.sin(x), xla_exact=True),
     _function("tan", math.tan, lambda x: 1.0 / math.cos(x) ** 2),
-    _function("atan", math.atan, lambda x: 1.0 / (1.0 + x * x), xla_exact=True),
+    _function("atan", math.atan, lambda x: 1.0 / (1.0 + x * x), xla_exact=True, np_path="arctan"),
     _function("sinh", math.sinh, math.cosh),
     _function("cosh", math.cosh, math.sinh),
     _function("tanh", math.tanh, lambda x: 1.0 - math.tanh(x) ** 2),
@@ -233,10 +251,20 @@ _RECORDS: tuple[LossFunction, ...] = (
     _function("softplus", softplus, sigmoid, tf_path="nn.softplus"),
     # On a tie, TensorFlow passes the slope to the first argument.
     LossFunction(
-        "min", 2, _min, lambda xs, dxs, v: dxs[0] if xs[0] <= xs[1] else dxs[1], "math.minimum"
+        "min",
+        2,
+        _min,
+        lambda xs, dxs, v: dxs[0] if xs[0] <= xs[1] else dxs[1],
+        "math.minimum",
+        np_path="minimum",
     ),
     LossFunction(
-        "max", 2, _max, lambda xs, dxs, v: dxs[0] if xs[0] >= xs[1] else dxs[1], "math.maximum"
+        "max",
+        2,
+        _max,
+        lambda xs, dxs, v: dxs[0] if xs[0] >= xs[1] else dxs[1],
+        "math.maximum",
+        np_path="maximum",
     ),
 )
 

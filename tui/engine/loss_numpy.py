@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from tui.engine.loss_functions import REGISTRY
 from tui.engine.loss_ir import Node, Num, Op, W
 
 __all__ = ["NUMPY_OPS", "evaluate"]
@@ -38,33 +39,15 @@ def _softplus(x: np.ndarray) -> np.ndarray:
     return out
 
 
+#: The two functions NumPy lacks, by the registry's ``np_path`` (:mod:`tui.engine.loss_functions`).
+_OWN: dict[str, Callable[..., Any]] = {"sigmoid": _sigmoid, "softplus": _softplus}
+
 #: The NumPy function of each operation of :data:`~tui.engine.loss_functions.REGISTRY`, by
-#: name (a test checks that every operation has one).
+#: name, from each record's ``np_path`` (a test checks that every operation has one).
 NUMPY_OPS: Mapping[str, Callable[..., Any]] = MappingProxyType(
     {
-        "add": np.add,
-        "sub": np.subtract,
-        "mul": np.multiply,
-        "div": np.true_divide,
-        "pow": np.power,
-        "neg": np.negative,
-        "square": np.square,
-        "sin": np.sin,
-        "cos": np.cos,
-        "tan": np.tan,
-        "atan": np.arctan,
-        "sinh": np.sinh,
-        "cosh": np.cosh,
-        "tanh": np.tanh,
-        "exp": np.exp,
-        "log": np.log,
-        "log1p": np.log1p,
-        "sqrt": np.sqrt,
-        "abs": np.abs,
-        "sigmoid": _sigmoid,
-        "softplus": _softplus,
-        "min": np.minimum,
-        "max": np.maximum,
+        name: _OWN[record.np_path] if record.np_path in _OWN else getattr(np, record.np_path)
+        for name, record in REGISTRY.items()
     }
 )
 
