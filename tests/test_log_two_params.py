@@ -53,3 +53,25 @@ async def test_the_log_shows_w1_and_w2(language: str) -> None:
                 assert len(log.row_text(0).split()) == 4
     finally:
         i18n.set_language("en")
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+async def test_the_status_line_gives_the_final_w1_and_w2(language: str) -> None:
+    from textual.widgets import Static
+
+    from tui.readable import readable
+
+    i18n.set_language(language)
+    try:
+        params = Params(RunSpec(w0=3.0, start2=-2.0, lr=0.02, epochs=30), BOWL)
+        app = ExplorerApp(params, show_timings=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for_run(pilot)
+            result = app.query_one(LogTable).result
+            assert result is not None and result.w2 is not None
+            status = str(app.query_one("#status", Static).render())
+            assert f"w1 = {readable(float(result.w[-1]))}" in status
+            assert f"w2 = {readable(float(result.w2[-1]))}" in status
+            assert " w = " not in status
+    finally:
+        i18n.set_language("en")

@@ -33,14 +33,14 @@ def update_text(widget: Static, text: str) -> None:
 
 
 def describe(result: RunResult, timings: bool = True) -> str:
-    """One line about ``result``: outcome, final w and its loss, run time (Textual markup)."""
-    text = t(
-        "result.line",
-        status=result.status,
-        w=readable(float(result.final_w)),
-        loss=readable(float(result.final_loss)),
-        steps=len(result.w),
-    )
+    """One line about ``result``: outcome, final w (or w1 and w2) and its loss, run time
+    (Textual markup)."""
+    common = {"status": result.status, "loss": readable(float(result.final_loss))}
+    if result.w2 is None:
+        text = t("result.line", w=readable(float(result.final_w)), steps=len(result.w), **common)
+    else:
+        w1, w2 = (readable(float(w)) for w in result.final_ws)
+        text = t("result.line_two", w1=w1, w2=w2, steps=len(result.w), **common)
     if timings:
         # The backend is an identifier ("xla", "graph"): its words come from the catalogue.
         backend = t(f"result.backend.{result.backend}")

@@ -210,6 +210,7 @@ MESSAGES: dict[str, str] = {
     "update.numbers": "step {step:,}:  ∂loss/∂w = {g},  w {w} → {after}",
     "update.failed": "step {step:,}:  the update cannot be written out: {why}",
     "result.line": "[b]{status}[/b]  w = {w}  loss = {loss}  {steps:,} steps",
+    "result.line_two": "[b]{status}[/b]  w1 = {w1}  w2 = {w2}  loss = {loss}  {steps:,} steps",
     "result.time": " in {ms:.1f} ms ({backend})",
     "result.backend.xla": "xla",
     "result.backend.graph": "graph",

@@ -210,6 +210,7 @@ MESSAGES: dict[str, str] = {
     "update.numbers": "第 {step:,} 步：∂loss/∂w = {g}，w {w} → {after}",
     "update.failed": "第 {step:,} 步：无法写出这一步的更新式：{why}",
     "result.line": "[b]{status}[/b]  w = {w}  loss = {loss}  共 {steps:,} 步",
+    "result.line_two": "[b]{status}[/b]  w1 = {w1}  w2 = {w2}  loss = {loss}  共 {steps:,} 步",
     "result.time": "，用时 {ms:.1f} 毫秒（{backend}）",
     "result.backend.xla": "XLA",
     "result.backend.graph": "图模式",
