@@ -75,3 +75,28 @@ async def test_the_status_line_gives_the_final_w1_and_w2(language: str) -> None:
             assert " w = " not in status
     finally:
         i18n.set_language("en")
+
+
+async def test_playback_reads_out_w1_and_w2() -> None:
+    from textual.widgets import Digits, Label
+
+    params = Params(RunSpec(w0=3.0, start2=-2.0, lr=0.02, epochs=30), BOWL)
+    app = ExplorerApp(params, show_timings=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        result = app.query_one(LogTable).result
+        assert result is not None and result.w2 is not None
+        await pilot.press("space", "space", ".", ".")
+        await pilot.pause()
+        bar = app.query_one("#playback")
+        step = int(str(bar.query_one("#digits-step", Digits).value))
+        assert bar.query_one("#readout-w2").display
+        assert str(bar.query_one("#label-w", Label).render()) == "w1"
+        w2 = float(bar.query_one("#digits-w2", Digits).value)
+        assert w2 == pytest.approx(float(result.w2[step - 1]), abs=1e-4)
+        # A loss of w: no w2 readout, and w is w again.
+        app.query_one("#loss").value = "(w + 1)**2"
+        await wait_for_run(pilot)
+        await pilot.pause()
+        assert not bar.query_one("#readout-w2").display
+        assert str(bar.query_one("#label-w", Label).render()) == "w"

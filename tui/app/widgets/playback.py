@@ -114,9 +114,11 @@ class PlaybackBar(Vertical):
         """Four labelled readouts, the step's update written out and a line on playback's
         state."""
         with Horizontal():
-            for name in ("step", "w", "loss", "lr"):
-                with Vertical(classes="readout"):
-                    yield Label(t(f"readout.{name}"))
+            for name in ("step", "w", "w2", "loss", "lr"):
+                # w2's readout shows for a run of two parameters only (w's is then w1's).
+                with Vertical(classes="readout", id=f"readout-{name}") as readout:
+                    readout.display = name != "w2"
+                    yield Label(t(f"readout.{name}"), id=f"label-{name}")
                     yield Digits("", id=f"digits-{name}")
         yield UpdateLine(id="update-line")
         yield Label("", id="playback-state")
@@ -233,8 +235,12 @@ class PlaybackBar(Vertical):
         index = min(self.total, self.total if self.shown is None else self.shown) - 1
         r = self.result
         lr = r.rates
+        two = r.w2 is not None
+        self.query_one("#readout-w2").display = two
+        self.query_one("#label-w", Label).update(t("readout.w1" if two else "readout.w"))
         values = {
             "w": (float(r.w[index]), 4),
+            **({"w2": (float(r.w2[index]), 4)} if r.w2 is not None else {}),
             "loss": (float(r.loss[index]), 4),
             "lr": (float(np.float64(lr[index])), 6),
         }

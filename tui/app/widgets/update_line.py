@@ -101,6 +101,9 @@ class UpdateLine(Static):
     UpdateLine {
         height: auto;  /* large numbers wrap at words to a second row, never cut */
         color: $text;
+        &.-two-parameters {
+            display: none;
+        }
     }
     """
 
@@ -150,7 +153,9 @@ class UpdateLine(Static):
             return
         result, index = self._shown
         # A run of two parameters (w1, w2) has no update of one w to write out (yet): no line.
-        self.display = result.w2 is None
+        # A class, not ``display``: an inline display would override the stylesheet's rules that
+        # hide the line on small screens (Screen.-tiny).
+        self.set_class(result.w2 is not None, "-two-parameters")
         if result.w2 is not None:
             self.pending = False
             return

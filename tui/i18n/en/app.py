@@ -193,6 +193,8 @@ MESSAGES: dict[str, str] = {
     "choice.adam": "adam",
     "readout.step": "step",
     "readout.w": "w",
+    "readout.w1": "w1",
+    "readout.w2": "w2",
     "readout.loss": "loss",
     "readout.lr": "lr",
     "playback.all": "all {total:,} steps",

@@ -193,6 +193,8 @@ MESSAGES: dict[str, str] = {
     "choice.adam": "Adam",
     "readout.step": "步数 step",
     "readout.w": "w",
+    "readout.w1": "w1",
+    "readout.w2": "w2",
     "readout.loss": "loss",
     "readout.lr": "学习率 lr",
     "playback.all": "全部 {total:,} 步",
