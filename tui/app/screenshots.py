@@ -88,6 +88,12 @@ async def _demo(pilot: Pilot) -> None:
     await pilot.press("escape", "d", "left_square_bracket", *["full_stop"] * 6)
 
 
+async def _race(pilot: Pilot) -> None:
+    """The optimizer race on Rosenbrock's valley (key 9): GD, momentum and Adam pinned."""
+    await pilot.press("escape", "9")
+    await wait_for_run(pilot)
+
+
 COSINE = Params(
     RunSpec(w0=5.0, lr=0.1, epochs=80, schedule=Schedule("cosine", steps=80.0)), SEED_LOSS
 )
@@ -106,10 +112,14 @@ SCENARIOS: dict[str, tuple[Params, Callable[[Pilot], Awaitable[None]], tuple[int
     "demo.svg": (PRESETS[2], _demo, SIZE),
     "chinese.svg": (PRESETS[3], _nothing, SIZE),
     "chinese-demo.svg": (PRESETS[2], _demo, SIZE),
+    "landscape.svg": (PRESETS[4], _nothing, SIZE),
+    "landscape-80x24.svg": (PRESETS[4], _nothing, (80, 24)),
+    "race.svg": (PRESETS[6], _race, SIZE),
+    "chinese-landscape.svg": (PRESETS[4], _nothing, SIZE),
 }
 
 #: The scenarios shown in Chinese; the others are in English, whatever the locale.
-CHINESE = {"chinese.svg", "chinese-demo.svg"}
+CHINESE = {"chinese.svg", "chinese-demo.svg", "chinese-landscape.svg"}
 
 
 async def render(name: str, out: Path) -> Path:
