@@ -109,6 +109,8 @@ SAME_IN_BOTH = {
     "key.sweep-left-10",  # -10
     "key.sweep-right-10",  # +10
     "readout.w",  # w
+    "readout.w1",  # w1
+    "readout.w2",  # w2
     "readout.loss",  # loss
     "export.csv",  # CSV
     "export.json",  # JSON
