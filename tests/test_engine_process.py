@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from tui.app.engine_client import LOG_ENV, EngineClient
+from tui.app.engine_client import EngineClient
+from tui.engine.launch import LOG_ENV
 from tui.engine.protocol import EngineReady, RunDone
 from tui.engine.spec import RunSpec
 

@@ -186,7 +186,7 @@ def test_restarts_stop_at_the_third_death_within_the_window() -> None:
 
 
 def test_the_engine_ends_quietly_when_the_ui_has_gone(tmp_path, monkeypatch) -> None:
-    from tui.app.engine_client import LOG_ENV
+    from tui.engine.launch import LOG_ENV
 
     log = tmp_path / "engine.log"
     monkeypatch.setenv(LOG_ENV, str(log))

@@ -35,21 +35,17 @@ from __future__ import annotations
 
 import collections
 import multiprocessing as mp
-import os
 import signal
-import sys
 import threading
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from typing import Any, Generic, Protocol, TypeVar
 
+from tui.engine import launch
 from tui.engine.protocol import EngineReply, EngineRequest, GradientRequest, RunRequest
 from tui.engine.server import serve, serve_loop
 from tui.engine.spec import RunSpec
 from tui.i18n import Msg, msg
-
-#: Where the engine process writes TensorFlow's native log lines (default: nowhere).
-LOG_ENV = "LR_EXPLORER_ENGINE_LOG"
 
 #: Seconds the reader waits for a dead engine's exit status (it comes within milliseconds).
 EXIT_WAIT = 2.0
@@ -186,33 +182,10 @@ def start_sender(requests: Sink) -> tuple[Mailbox[EngineRequest], threading.Thre
 class _Link:
     """One engine process with its pipes and its sender thread."""
 
-    def __init__(self, context: mp.context.SpawnContext) -> None:
-        requests_in, requests_out = context.Pipe(duplex=False)
-        replies_in, replies_out = context.Pipe(duplex=False)
-        self.process = context.Process(
-            target=serve,
-            args=(requests_in, replies_out, os.environ.get(LOG_ENV)),
-            name="lr-explorer-engine",
-            daemon=True,
-        )
-        # Textual swaps sys.stderr for a capture whose fileno() is -1, which multiprocessing
-        # would hand to its resource tracker: start with the real streams in place.
-        captured = sys.stdout, sys.stderr
-        sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
-        try:
-            self.process.start()
-        except BaseException:
-            for end in (requests_in, requests_out, replies_in, replies_out):
-                end.close()
-            raise
-        finally:
-            sys.stdout, sys.stderr = captured
-        # Our copies of the engine's ends: closed, so that a dead engine reads as end-of-file
-        # (and a write to it fails) instead of waiting for ever.
-        requests_in.close()
-        replies_out.close()
-        self.replies = replies_in
-        self.mailbox, self.sender = start_sender(requests_out)
+    def __init__(self, started: launch.EngineProcess) -> None:
+        self.process = started.process
+        self.replies = started.replies
+        self.mailbox, self.sender = start_sender(started.requests)
 
     def alive(self) -> bool:
         """Whether the engine process is still running."""
@@ -395,12 +368,8 @@ class LinkClient(Generic[L]):
 class EngineClient(LinkClient[_Link]):
     """A handle on the engine process: start (again), submit, receive and stop."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._context = mp.get_context("spawn")
-
     def _new_link(self) -> _Link:
-        return _Link(self._context)
+        return _Link(launch.start(serve))
 
     @property
     def pid(self) -> int | None:

@@ -7,18 +7,8 @@ one (a restart) the same way, with the quick start's hooks (:mod:`tui.engine.qui
 
 from __future__ import annotations
 
-from tui.app.engine_client import EngineClient, _Link, start_sender
+from tui.app.engine_client import EngineClient, _Link
 from tui.engine import launch
-
-
-class _StartedLink(_Link):
-    """An engine process already started (:func:`tui.engine.launch.start`), with its pipes and
-    a sender thread: alive, stop and reason as for any engine process."""
-
-    def __init__(self, started: launch.EngineProcess) -> None:  # the process is already made
-        self.process = started.process
-        self.replies = started.replies
-        self.mailbox, self.sender = start_sender(started.requests)
 
 
 class QuickEngineClient(EngineClient):
@@ -32,4 +22,4 @@ class QuickEngineClient(EngineClient):
 
     def _new_link(self) -> _Link:
         started, self._started = self._started, None
-        return _StartedLink(started if started is not None else launch.start())
+        return _Link(started if started is not None else launch.start())

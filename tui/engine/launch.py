@@ -18,6 +18,7 @@ import multiprocessing as mp
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnProcess
@@ -42,8 +43,11 @@ class EngineProcess:
             self.process.kill()
 
 
-def start() -> EngineProcess:
-    """Spawn an engine process (it loads TensorFlow, then sends ``EngineReady``).
+def start(
+    target: Callable[[Connection, Connection, str | None], None] | None = None,
+) -> EngineProcess:
+    """Spawn an engine process running ``target(requests, replies, log_path)``, by default
+    :func:`engine_main` (it loads TensorFlow, then sends ``EngineReady``).
 
     Raises ``OSError`` (or ``ValueError``) if no process can be made.
     """
@@ -51,7 +55,7 @@ def start() -> EngineProcess:
     requests_in, requests_out = context.Pipe(duplex=False)
     replies_in, replies_out = context.Pipe(duplex=False)
     process = context.Process(
-        target=engine_main,
+        target=engine_main if target is None else target,
         args=(requests_in, replies_out, os.environ.get(LOG_ENV)),
         name="lr-explorer-engine",
         daemon=True,
