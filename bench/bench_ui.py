@@ -16,7 +16,7 @@ key is sent to the first capture that shows the expected screen. Measured:
    field's text computed as the app does), each run's status, ``w`` and loss taken beforehand
    from the CLI's ``run --format summary`` (``tui.cli.main``, all runs in one process); also key
    to the field's echo;
-4. the same at 100,000 epochs;
+4. the same at 100,000 epochs, and on a landscape (a loss of w1 and w2) at 20 and 10,000 epochs;
 5. key to visible change while a 1,000,000-step graph-mode run (``tanh(3*w) + 0.1*w**2``) is
    under way: focus keys ``t`` / ``c`` / ``f``, escape, ``up`` in the lr field, and (unless
    ``--quick``) ``v`` over the first run's chart while later runs go on; the same keys idle;
@@ -106,6 +106,10 @@ Baseline().run()
 """
 
 SUMMARY_RE = re.compile(r"step (\d+): w = (\S+), loss = (\S+), status: (.+)")
+SUMMARY_TWO_RE = re.compile(r"step (\d+): w1 = (\S+), w2 = (\S+), loss = (\S+), status: (.+)")
+
+#: The two-parameter runs of the landscape keystrokes (issue 15): the lesson's bowl stretched.
+TWO_PARAMETERS = ("--loss", "(w1 + 1)**2 + 10*(w2 - 1)**2", "--w1", "5", "--w2", "2")
 
 
 # -- tmux ---------------------------------------------------------------------------------------
@@ -315,11 +319,15 @@ class Expected:
     status: str
     w: str
     loss: str
+    w2: str | None = None
+    """w2 of a run of two parameters (``w`` is then w1)."""
 
     @property
     def pattern(self) -> re.Pattern[str]:
         """Matches the status line of a run with this status: ``<status>  w = <w>  loss = <l>``
-        (the numbers in groups 1 and 2)."""
+        (the numbers in groups), or ``w1 = <w1>  w2 = <w2>`` for a run of two parameters."""
+        if self.w2 is not None:
+            return re.compile(re.escape(self.status) + r"\s+w1 = (\S+)\s+w2 = (\S+)\s+loss = (\S+)")
         return re.compile(re.escape(self.status) + r"\s+w = (\S+)\s+loss = (\S+)")
 
     def shown(self, screen: Screen) -> bool:
@@ -330,9 +338,9 @@ class Expected:
         summary's (``2.046363e-12`` is ``0.000000``)."""
         for line in screen:
             for match in self.pattern.finditer(line):
+                wanted = (self.w, self.loss) if self.w2 is None else (self.w, self.w2, self.loss)
                 if all(
-                    _as_f(text) == want
-                    for text, want in zip(match.groups(), (self.w, self.loss), strict=True)
+                    _as_f(text) == want for text, want in zip(match.groups(), wanted, strict=True)
                 ):
                     return True
         return False
@@ -360,10 +368,13 @@ def cli_summaries(argvs: Sequence[Sequence[str]]) -> list[Expected]:
         raise RuntimeError(f"the CLI helper failed:\n{done.stderr[-3000:]}")
     expected = []
     for job, (code, text) in zip(jobs, json.loads(done.stdout), strict=True):
-        match = SUMMARY_RE.search(text)
-        if code != 0 or match is None:
+        match, two = SUMMARY_RE.search(text), SUMMARY_TWO_RE.search(text)
+        if code != 0 or (match is None and two is None):
             raise RuntimeError(f"unexpected CLI summary for {job}: {code} {text!r}")
-        expected.append(Expected(match[4].strip(), match[2], match[3]))
+        if two is not None:
+            expected.append(Expected(two[5].strip(), two[2], two[4], w2=two[3]))
+        elif match is not None:
+            expected.append(Expected(match[4].strip(), match[2], match[3]))
     return expected
 
 
@@ -793,14 +804,16 @@ def measure_keystrokes(
     expected: Sequence[Expected],
     target: float,
     label: str,
+    options: Sequence[str] = (),
 ) -> tuple[Figure, Figure, Figure]:
-    """Launch at ``epochs``, then nudge the lr field: key to the field's echo and to results."""
+    """Launch at ``epochs`` (and ``options``), then nudge the lr field: key to the field's echo
+    and to results."""
     echo = Figure(f"{label} key -> lr field shows the new value", baseline="tx_key")
     result = Figure(
         f"{label} key -> new results (status w = CLI's)", target=target, baseline="tx_key"
     )
     launch = Figure(f"{label} launch -> first results")
-    with bench.session(app_argv("--epochs", str(epochs))) as (name, pid, launched):
+    with bench.session(app_argv(*options, "--epochs", str(epochs))) as (name, pid, launched):
         seen, screen = bench.wait_for(name, expected[0].shown, 120)
         if seen is None:
             bench.note(f"{label}: first results never shown; status: {status_row(screen or [])}")
@@ -987,9 +1000,13 @@ def run(args: argparse.Namespace) -> None:
         [[]]
         + [["--lr", text, "--epochs", "20"] for text in texts]
         + [["--lr", text, "--epochs", "100000"] for text in texts]
+        + [[*TWO_PARAMETERS, "--lr", text, "--epochs", "20"] for text in texts]
+        + [[*TWO_PARAMETERS, "--lr", text, "--epochs", "10000"] for text in texts]
     )
     cli_seconds = time.perf_counter() - cli_started
-    seed, at_20, at_100k = expected[0], expected[1 : len(texts) + 1], expected[len(texts) + 1 :]
+    n = len(texts)
+    seed, at_20, at_100k = expected[0], expected[1 : n + 1], expected[n + 1 : 2 * n + 1]
+    two_20, two_10k = expected[2 * n + 1 : 3 * n + 1], expected[3 * n + 1 :]
 
     tmux = Tmux(f"benchui-{os.getpid()}")
     textual_app = Path(tempfile.gettempdir()) / f"bench_ui_textual_{os.getpid()}.py"
@@ -1010,6 +1027,13 @@ def run(args: argparse.Namespace) -> None:
         print("keystrokes at 100,000 epochs…", file=sys.stderr)
         echo100k, key100k, launch100k = measure_keystrokes(
             bench, 100_000, texts, keys, at_100k, 0.25, "4. 100k epochs:"
+        )
+        print("keystrokes on a landscape (two parameters)…", file=sys.stderr)
+        _, land20, _ = measure_keystrokes(
+            bench, 20, texts, keys, two_20, 0.1, "5. landscape, 20 epochs:", TWO_PARAMETERS
+        )
+        _, land10k, _ = measure_keystrokes(
+            bench, 10_000, texts, keys, two_10k, 0.1, "6. landscape, 10k epochs:", TWO_PARAMETERS
         )
         print("during a 1,000,000-step run…", file=sys.stderr)
         long_run = measure_long_run(bench, repeat, args.quick)
@@ -1035,6 +1059,11 @@ def run(args: argparse.Namespace) -> None:
     )
     print_table(
         "Keystrokes (lr up/down in the field)", [key20, echo20, key100k, echo100k], baselines
+    )
+    print_table(
+        "Keystrokes on a landscape (a loss of w1 and w2; goal: median at most 100 ms)",
+        [land20, land10k],
+        baselines,
     )
     print_table("During a 1,000,000-step graph-mode run (tanh loss)", long_run[:-1], baselines)
     print_table(
