@@ -37,8 +37,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Sequence
+from contextlib import suppress
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -115,25 +115,6 @@ RUN_ARGS = {
 }
 
 
-class StartupBench(Bench):
-    """``Bench`` with sessions started in a checkout of choice."""
-
-    @contextmanager
-    def session_in(self, argv: Sequence[str], cwd: Path) -> Iterator[tuple[str, int, float]]:
-        """As :meth:`Bench.session`, the program started in ``cwd``."""
-        self._sessions += 1
-        name = f"startup{self._sessions}"
-        launched = time.perf_counter()
-        pid = self.tmux.new_session(name, argv, cwd)
-        self._pids[name] = pid
-        try:
-            yield name, pid, launched
-        finally:
-            self.tmux.kill_session(name)
-            wait_exit([pid], time.perf_counter(), 5)
-            del self._pids[name]
-
-
 def frame_shown(screen: Screen) -> bool:
     """The explorer's (and the one-label app's) first frame: "learning rate" on screen."""
     return any("learning rate" in line for line in screen)
@@ -164,9 +145,9 @@ def app_argv(*options: str) -> list[str]:
     return [sys.executable, "-m", "tui", "--lang", "en", *options]
 
 
-def measure_app(bench: StartupBench, cwd: Path, figs: AppFigures, seed: Expected) -> None:
+def measure_app(bench: Bench, cwd: Path, figs: AppFigures, seed: Expected) -> None:
     """One launch to results and an idle quit, then one quit during a long run."""
-    with bench.session_in(app_argv(), cwd) as (name, pid, launched):
+    with bench.session(app_argv(), cwd) as (name, pid, launched):
         seen, _ = bench.wait_for(name, frame_shown, 20)
         if seen is None:
             figs.first.failures += 1
@@ -192,7 +173,7 @@ def measure_app(bench: StartupBench, cwd: Path, figs: AppFigures, seed: Expected
         time.sleep(1.0)
         quit_and_check(bench, name, pid, figs.quit_idle)
     argv = app_argv("--loss", SLOW_LOSS, "--epochs", "1000000")
-    with bench.session_in(argv, cwd) as (name, pid, _launched):
+    with bench.session(argv, cwd) as (name, pid, _launched):
         seen, screen = bench.wait_for(name, lambda s: "running…" in status_row(s), 60)
         if seen is None:
             figs.quit_busy.failures += 1
@@ -202,7 +183,7 @@ def measure_app(bench: StartupBench, cwd: Path, figs: AppFigures, seed: Expected
         quit_and_check(bench, name, pid, figs.quit_busy)
 
 
-def quit_and_check(bench: StartupBench, name: str, pid: int, fig: Figure) -> None:
+def quit_and_check(bench: Bench, name: str, pid: int, fig: Figure) -> None:
     """``ctrl+q``; note any process of the app still there a second after it exited."""
     children = descendants(pid)
     if bench.quit(name, pid, fig) is None:
@@ -220,7 +201,7 @@ def measure_ui(args: argparse.Namespace) -> None:
     textual_app.write_text(TEXTUAL_BASELINE)
     tf_load = Path(tempfile.gettempdir()) / f"bench_startup_tf_{os.getpid()}.py"
     tf_load.write_text(TF_LOAD)
-    bench = StartupBench(tmux, not args.silent, textual_app)
+    bench = Bench(tmux, not args.silent, textual_app)
     base = {
         "tx_launch": Figure("tx_launch: one-label Textual app, launch -> frame"),
         "tx_quit": Figure("tx_quit: one-label Textual app, ctrl+q -> exit"),

@@ -444,12 +444,13 @@ class Bench:
         self.log(f"NOTE: {text}")
 
     @contextmanager
-    def session(self, argv: Sequence[str]) -> Iterator[tuple[str, int, float]]:
-        """A fresh session running ``argv``: its name, its pid and when it was launched."""
+    def session(self, argv: Sequence[str], cwd: Path = ROOT) -> Iterator[tuple[str, int, float]]:
+        """A fresh session running ``argv`` in ``cwd`` (the checkout, by default): its name,
+        its pid and when it was launched."""
         self._sessions += 1
         name = f"bench{self._sessions}"
         launched = time.perf_counter()
-        pid = self.tmux.new_session(name, argv, ROOT)
+        pid = self.tmux.new_session(name, argv, cwd)
         self._pids[name] = pid
         try:
             yield name, pid, launched
