@@ -3,6 +3,8 @@ lesson's sentence in its two-parameter form), with the digits ``%f`` prints."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from app_helpers import wait_for_run
 
@@ -14,74 +16,72 @@ from tui.model.params import Params
 
 BOWL = "(w1 + 1)**2 + 10*(w2 - 1)**2"
 
+#: The run every test here shows: the stretched bowl from (3, -2), 30 steps.
+PARAMS = Params(RunSpec(w0=3.0, start2=-2.0, lr=0.02, epochs=30), BOWL)
 
-@pytest.mark.parametrize("language", ["en", "zh"])
+
+@pytest.fixture(params=["en", "zh"])
+def language(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Each test in English, then in Chinese (English again after it)."""
+    i18n.set_language(request.param)
+    yield request.param
+    i18n.set_language("en")
+
+
 async def test_the_log_shows_w1_and_w2(language: str) -> None:
-    i18n.set_language(language)
-    try:
-        params = Params(RunSpec(w0=3.0, start2=-2.0, lr=0.02, epochs=30), BOWL)
-        app = ExplorerApp(params, show_timings=False)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await wait_for_run(pilot)
-            log = app.query_one(LogTable)
-            result = log.result
-            assert result is not None and result.w2 is not None and log.rows == 30
-            for i in (0, 7, 29):
-                w1, w2 = float(result.w[i]), float(result.w2[i])
-                loss, lr = float(result.loss[i]), float(result.lr[i])
-                row = log.row_text(i)
-                if language == "zh":
-                    # The lesson prints with %; so does its two-parameter form.
-                    expected = "第 %s 次迭代后的w1是 %f,w2是 %f,对应的loss值是 %f" % (  # noqa: UP031
-                        i + 1,
-                        w1,
-                        w2,
-                        loss,
-                    )
-                    assert row == expected
-                else:
-                    assert row.split() == [str(i + 1), f"{w1:f}", f"{w2:f}", f"{loss:f}", f"{lr:f}"]
-            if language == "en":
-                assert log.header().split() == ["step", "w1", "w2", "loss", "lr"]
-            # Back to a loss of w: the columns of one parameter again.
-            app.query_one("#loss").value = "(w + 1)**2"
-            await wait_for_run(pilot)
-            await pilot.pause()
-            assert log.result is not None and log.result.w2 is None
-            if language == "en":
-                assert log.header().split() == ["step", "w", "loss", "lr"]
-                assert len(log.row_text(0).split()) == 4
-    finally:
-        i18n.set_language("en")
+    app = ExplorerApp(PARAMS, show_timings=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        log = app.query_one(LogTable)
+        result = log.result
+        assert result is not None and result.w2 is not None and log.rows == 30
+        for i in (0, 7, 29):
+            w1, w2 = float(result.w[i]), float(result.w2[i])
+            loss, lr = float(result.loss[i]), float(result.lr[i])
+            row = log.row_text(i)
+            if language == "zh":
+                # The lesson prints with %; so does its two-parameter form.
+                expected = "第 %s 次迭代后的w1是 %f,w2是 %f,对应的loss值是 %f" % (  # noqa: UP031
+                    i + 1,
+                    w1,
+                    w2,
+                    loss,
+                )
+                assert row == expected
+            else:
+                assert row.split() == [str(i + 1), f"{w1:f}", f"{w2:f}", f"{loss:f}", f"{lr:f}"]
+        if language == "en":
+            assert log.header().split() == ["step", "w1", "w2", "loss", "lr"]
+        # Back to a loss of w: the columns of one parameter again.
+        app.query_one("#loss").value = "(w + 1)**2"
+        await wait_for_run(pilot)
+        await pilot.pause()
+        assert log.result is not None and log.result.w2 is None
+        if language == "en":
+            assert log.header().split() == ["step", "w", "loss", "lr"]
+            assert len(log.row_text(0).split()) == 4
 
 
-@pytest.mark.parametrize("language", ["en", "zh"])
 async def test_the_status_line_gives_the_final_w1_and_w2(language: str) -> None:
     from textual.widgets import Static
 
     from tui.readable import readable
 
-    i18n.set_language(language)
-    try:
-        params = Params(RunSpec(w0=3.0, start2=-2.0, lr=0.02, epochs=30), BOWL)
-        app = ExplorerApp(params, show_timings=False)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await wait_for_run(pilot)
-            result = app.query_one(LogTable).result
-            assert result is not None and result.w2 is not None
-            status = str(app.query_one("#status", Static).render())
-            assert f"w1 = {readable(float(result.w[-1]))}" in status
-            assert f"w2 = {readable(float(result.w2[-1]))}" in status
-            assert " w = " not in status
-    finally:
-        i18n.set_language("en")
+    app = ExplorerApp(PARAMS, show_timings=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        result = app.query_one(LogTable).result
+        assert result is not None and result.w2 is not None
+        status = str(app.query_one("#status", Static).render())
+        assert f"w1 = {readable(float(result.w[-1]))}" in status
+        assert f"w2 = {readable(float(result.w2[-1]))}" in status
+        assert " w = " not in status
 
 
 async def test_playback_reads_out_w1_and_w2() -> None:
     from textual.widgets import Digits, Label
 
-    params = Params(RunSpec(w0=3.0, start2=-2.0, lr=0.02, epochs=30), BOWL)
-    app = ExplorerApp(params, show_timings=False)
+    app = ExplorerApp(PARAMS, show_timings=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for_run(pilot)
         result = app.query_one(LogTable).result

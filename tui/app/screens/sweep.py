@@ -253,13 +253,12 @@ class SweepScreen(Screen[float | None]):
             entries.append((" ".join(marks), "magenta+", t("sweep.legend.suggestion")))
         plt.xlabel(t("plot.lr_log"))
         if self.theory is not None:
-            for rate, color in (
-                (self.theory.critical_lr, "red"),
-                (self.theory.optimal_lr, "green"),
+            for rate, color, name in (
+                (self.theory.critical_lr, "red", "critical"),
+                (self.theory.optimal_lr, "green", "optimal"),
             ):
                 if sweep.lrs[0] <= rate <= sweep.lrs[-1]:
                     plt.vline(math.log10(rate), color)
-                    name = "critical" if color == "red" else "optimal"
                     entries.append(("│", color, t(f"sweep.legend.{name}", lr=rate)))
         plt.vline(float(x[self.cursor]), "orange")
         entries.append(("│", "orange", t("sweep.legend.cursor", lr=float(sweep.lrs[self.cursor]))))
