@@ -1,6 +1,6 @@
-"""The graph-mode loop of many lanes (tui.engine.lanes): each lane bit for bit the eager loop on
-its own scalar, for losses of every function, any count of lanes, any schedule; one trace for
-any count of rates in a block and any number of steps."""
+"""The graph-mode loop of many lanes (tui.engine.lanes, lane_loss, scalar_lanes): each lane bit
+for bit the eager loop on its own scalar, for losses of every function, any count of lanes, any
+schedule; one trace for any count of rates in a block and any number of steps."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from conftest import bits
 from eager_reference import eager_run_spec
 from test_graph_path import spec_of
 
-from tui.engine import lanes
+from tui.engine import lane_loss, lanes, scalar_lanes
 from tui.engine.loss_functions import FUNCTIONS, REGISTRY
 from tui.engine.losses import LossError, parse_loss
 from tui.engine.schedules import lr_tables
@@ -189,13 +189,13 @@ def test_two_parameters_each_take_their_gradient() -> None:
 
 def test_the_gradients_of_the_uses_of_w_are_summed_in_the_tapes_order() -> None:
     # add(mul(w, w), exp(w)): the tape takes add, then mul (pushing its two uses), then exp.
-    loss = lanes.LaneLoss(parse_loss("w*w + exp(w)").program, 8, group=3)
+    loss = lane_loss.LaneLoss(parse_loss("w*w + exp(w)").program, 8, group=3)
     assert loss.order == [0, 1, 2]
     # A deeper use comes after shallower ones, whatever the order they were built in.
-    deep = lanes.LaneLoss(parse_loss("sin(sin(w)) + w*w").program, 8, group=3)
+    deep = lane_loss.LaneLoss(parse_loss("sin(sin(w)) + w*w").program, 8, group=3)
     assert deep.order == [1, 2, 0]
     # w**3 is w * square(w): the multiply's use, then the square's, around tanh's use.
-    power = lanes.LaneLoss(parse_loss("w**3 + tanh(w)").program, 8, group=3)
+    power = lane_loss.LaneLoss(parse_loss("w**3 + tanh(w)").program, 8, group=3)
     assert power.order == [0, 2, 1]
 
 
@@ -217,19 +217,22 @@ def fake_sin(packet: int):
 def test_the_group_is_one_less_than_the_packet_the_probe_finds(packet: int, group: int) -> None:
     """A packet size Eigen has gives groups one shorter; any other finding (a length that is no
     packet size, or no difference at all) gives the safe group of 3."""
-    assert lanes._measure_group(fake_sin(packet)) == group
+    assert scalar_lanes.measure_group(fake_sin(packet)) == group
 
 
 def test_the_probe_finds_a_packet_of_this_build() -> None:
-    assert lanes.group_size() + 1 in lanes.PACKET_SIZES or lanes.group_size() == lanes.SAFE_GROUP
+    assert (
+        scalar_lanes.group_size() + 1 in scalar_lanes.PACKET_SIZES
+        or scalar_lanes.group_size() == scalar_lanes.SAFE_GROUP
+    )
 
 
 @pytest.mark.parametrize("text", LOSSES)
 def test_the_gradient_at_any_point_is_the_eager_tapes(text: str) -> None:
     expr = parse_loss(text)
     points = np.random.default_rng(len(text)).uniform(-3, 3, 9).astype(np.float32)
-    loss = lanes.LaneLoss(expr.program, points.size)
-    value, (grad,) = tf.function(lambda w: lanes.loss_and_gradients(loss, (w,)))(
+    loss = lane_loss.LaneLoss(expr.program, points.size)
+    value, (grad,) = tf.function(lambda w: lane_loss.loss_and_gradients(loss, (w,)))(
         tf.constant(points)
     )
     for lane, point in enumerate(points):
@@ -247,11 +250,11 @@ def test_a_keras_optimizer_on_the_lanes_gradients_is_the_eager_loop() -> None:
     starts = np.linspace(-2.5, 2.0, 6).astype(np.float32)
     w = tf.Variable(starts)
     optimizer = tf.keras.optimizers.Adam(0.05, beta_1=0.8)
-    loss = lanes.LaneLoss(expr.program, starts.size)
+    loss = lane_loss.LaneLoss(expr.program, starts.size)
 
     @tf.function(autograph=False)
     def step() -> None:
-        _, (grad,) = lanes.loss_and_gradients(loss, (w.read_value(),))
+        _, (grad,) = lane_loss.loss_and_gradients(loss, (w.read_value(),))
         optimizer.apply_gradients([(grad, w)])
 
     path = []
@@ -276,8 +279,8 @@ def test_a_loss_of_vector_exact_ops_needs_no_probe(monkeypatch: pytest.MonkeyPat
     def no_probe() -> int:
         raise AssertionError("probed the packet size for a loss of vector-exact ops")
 
-    monkeypatch.setattr(lanes, "group_size", no_probe)
-    loss = lanes.LaneLoss(parse_loss("(w + 1)**2 / (w*w + 3) - w").program, 8)
+    monkeypatch.setattr(scalar_lanes, "group_size", no_probe)
+    loss = lane_loss.LaneLoss(parse_loss("(w + 1)**2 / (w*w + 3) - w").program, 8)
     assert loss.sizes == []
     with pytest.raises(AssertionError, match="probed"):
-        lanes.LaneLoss(parse_loss("tanh(w)").program, 8)
+        lane_loss.LaneLoss(parse_loss("tanh(w)").program, 8)

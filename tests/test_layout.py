@@ -28,7 +28,6 @@ LONG_MODULES: dict[str, str] = {
     # along its seams (the screen's pin and playback actions; the lanes' loss and their loop).
     "app/screens/explorer.py": "the explorer screen's actions: two-parameter presets and the race",
     "app/widgets/params.py": "the form: the start field of w2 beside w0's",
-    "engine/lanes.py": "graph mode's lanes: the loss, its gradients in the tape's order, the loop",
 }
 
 

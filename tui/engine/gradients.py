@@ -4,7 +4,7 @@ Playback writes the current step's update out with its numbers (``w - lr * g``);
 the very float32 the loop subtracted, so it is computed here with the loop's own step
 (:mod:`tui.engine.descent`): the same ``GradientTape`` over the same loss, on the same backend (XLA
 for an XLA-exact loss where XLA is trusted, with the XLA loop's step; else graph mode, with the
-graph-mode loop's :func:`tui.engine.lanes.loss_and_gradients`). For the seed's ``gd`` this makes
+graph-mode loop's :func:`tui.engine.lane_loss.loss_and_gradients`). For the seed's ``gd`` this makes
 ``w_after == float32(w_before - float32(lr32 * g))`` hold at every step (the tests check it).
 """
 
@@ -55,14 +55,14 @@ def _compiled(expr: str, backend: str, lanes: int) -> Callable[[Any], Any]:
     """``grads(w[lanes]) -> g[lanes]`` for one loss, as the descent loop of ``backend`` takes
     its gradient (tf.function is untyped: TensorFlow ships no types)."""
     if backend == "graph":
-        from tui.engine import lanes as lane_loops
+        from tui.engine import lane_loss
 
         # The graph-mode loop's own loss and gradients: every lane on the scalar kernels, the
         # gradients of w's uses summed in the eager tape's order.
-        loss = lane_loops.LaneLoss(parse_loss(expr).program, lanes)
+        loss = lane_loss.LaneLoss(parse_loss(expr).program, lanes)
 
         def graph_grads(w: Any) -> Any:
-            _, grads = lane_loops.loss_and_gradients(loss, (w,))
+            _, grads = lane_loss.loss_and_gradients(loss, (w,))
             return grads[0]
 
         return cast("Callable[[Any], Any]", tf.function(graph_grads, autograph=False))

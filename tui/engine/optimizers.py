@@ -26,7 +26,7 @@ Two backends run keras's own ``apply_gradients`` in a ``tf.while_loop``:
   step against about 1 ms eager. :func:`xla_trusted` checks it once per optimizer on this
   machine, against graph mode bit for bit, and the engine falls back to graph mode otherwise.
 - ``"graph"``, the eager kernels without XLA: about 50 us a step. The loss and its gradients
-  are the graph-mode descent loop's (:func:`tui.engine.lanes.loss_and_gradients`): the
+  are the graph-mode descent loop's (:func:`tui.engine.lane_loss.loss_and_gradients`): the
   IEEE-rounded ops (the function registry's ``VECTOR_EXACT_OPS``) on the vector of lanes,
   the others on groups of lanes too short for Eigen's vector kernels (its vectorised sin, cos,
   atan... differ in the last bit from the scalar path a one-element eager tensor takes: 8
@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from tui.engine import tfenv
-from tui.engine.lanes import LaneLoss, loss_and_gradients
+from tui.engine.lane_loss import LaneLoss, loss_and_gradients
 from tui.engine.losses import SEED_LOSS, parse_loss
 
 tf = tfenv.load()
