@@ -19,10 +19,12 @@ from textual_plotext.plot import Plot
 
 from tui.app.keys import bound_key, key
 from tui.app.messages import Replied
+from tui.app.screens.sweep_theory import TheoryMarks, plane_theory_of_sweep, theory_marks
 from tui.app.widgets.chart import log_ticks
 from tui.app.widgets.chart_legend import rich_color
 from tui.app.widgets.footer import FittedFooter
 from tui.app.widgets.ordered_input import OrderedInput
+from tui.engine.plane_quadratic import LocalHessian
 from tui.engine.protocol import EngineReady, RunDone
 from tui.engine.spec import ParameterError, parse_number
 from tui.engine.sweep import Sweep, log_rates, suggest, summarize, sweep_specs
@@ -107,6 +109,10 @@ class SweepScreen(Screen[float | None]):
         super().__init__()
         self.params = params
         self.theory = theory
+        """The theory of a loss of ``w`` (the explorer's); a loss of w1 and w2 gets its own from
+        the sweep's reply (:attr:`marks`)."""
+        self.marks = TheoryMarks()
+        """The theory's lines and words, made when the sweep's results arrive."""
         self.sweep: Sweep | None = None
         self._asked: np.ndarray | None = None  # the rates of the newest request
         self._request = 0  # its id (0 while it waits for the engine)
@@ -176,7 +182,14 @@ class SweepScreen(Screen[float | None]):
             self._send()
         elif isinstance(reply, RunDone) and reply.request_id == self._request:
             assert self._asked is not None  # a request was sent for them
+            self.marks = self._theory_marks(reply.hessian)
             self.show(summarize(self._asked, reply.results, self.params.tol))
+
+    def _theory_marks(self, hessian: LocalHessian | None) -> TheoryMarks:
+        """The theory's lines and words: a loss of w1 and w2's from its parameters and, if it is
+        not quadratic, the engine's Hessian at the starts (``hessian``, from the reply)."""
+        plane = plane_theory_of_sweep(self.params, hessian)
+        return theory_marks(self.params, self.theory, plane)
 
     @on(Input.Changed)
     def _range_changed(self) -> None:
@@ -252,14 +265,10 @@ class SweepScreen(Screen[float | None]):
         if marks:
             entries.append((" ".join(marks), "magenta+", t("sweep.legend.suggestion")))
         plt.xlabel(t("plot.lr_log"))
-        if self.theory is not None:
-            for rate, color, name in (
-                (self.theory.critical_lr, "red", "critical"),
-                (self.theory.optimal_lr, "green", "optimal"),
-            ):
-                if sweep.lrs[0] <= rate <= sweep.lrs[-1]:
-                    plt.vline(math.log10(rate), color)
-                    entries.append(("│", color, t(f"sweep.legend.{name}", lr=rate)))
+        for rate, color, words in self.marks.lines:
+            if sweep.lrs[0] <= rate <= sweep.lrs[-1]:
+                plt.vline(math.log10(rate), color)
+                entries.append(("│", color, words))
         plt.vline(float(x[self.cursor]), "orange")
         entries.append(("│", "orange", t("sweep.legend.cursor", lr=float(sweep.lrs[self.cursor]))))
         chart.refresh()
@@ -340,11 +349,7 @@ class SweepScreen(Screen[float | None]):
             if (rate := getattr(picks, name)) is not None
         ]
         line = t("sweep.found", found=t("sweep.comma").join(part for part in found if part))
-        if self.theory is not None:
-            line += t(
-                "sweep.theory", optimal=self.theory.optimal_lr, critical=self.theory.critical_lr
-            )
-        lines.append(line)
+        lines.append(line + self.marks.words)
         return "\n".join(lines)
 
     def action_move(self, delta: int) -> None:

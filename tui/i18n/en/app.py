@@ -287,6 +287,10 @@ MESSAGES: dict[str, str] = {
     "sweep.legend.zero": "final loss exactly 0",
     "sweep.legend.critical": "critical 2/L = {lr:.4g}",
     "sweep.legend.optimal": "optimal 1/L = {lr:.4g}",
+    "sweep.legend.critical_plane": "critical 2/λ2 = {lr:.4g}",
+    "sweep.legend.critical_plane_local": "critical 2/λ2 ≈ {lr:.4g} (local)",
+    "sweep.legend.best_plane": "best 2/(λ1+λ2) = {lr:.4g}",
+    "sweep.legend.best_plane_local": "best 2/(λ1+λ2) ≈ {lr:.4g} (local)",
     "sweep.legend.cursor": "cursor {lr:.4g}",
     "sweep.legend.suggestion": "suggestions (their keys)",
     "plot.lr_log": "learning rate (log)",
@@ -298,6 +302,33 @@ MESSAGES: dict[str, str] = {
     "sweep.comma": ", ",
     "sweep.found": "range test: {found}",
     "sweep.theory": "; theory: optimal 1/L = {optimal:.4g} (green), critical 2/L = {critical:.4g} (red)",
+    # the range test's theory for a loss of w1 and w2 ({scope} is one of the two scopes)
+    "sweep.theory_scope": "theory",
+    "sweep.theory_scope_local": (
+        "local theory (of the quadratic model at the start, w1 = {w1:.4g}, w2 = {w2:.4g})"
+    ),
+    "sweep.theory_plane": "; {scope}: {rates}",
+    "sweep.theory.best_plane": "best constant rate 2/(λ1+λ2) = {lr:.4g} (green)",
+    "sweep.theory.critical_plane": "critical 2/λ2 = {lr:.4g} (red)",
+    "sweep.theory_saddle": (
+        "; {scope}: a saddle (λ1 < 0 < λ2): along λ1's direction descent moves away at every"
+        " rate (|1 - lr*λ1| > 1), so no rate is critical (2/λ2) or best (2/(λ1+λ2))"
+    ),
+    "sweep.theory_no_minimum": (
+        "; {scope}: {landscape}, with no lowest loss: no rate is critical or best"
+    ),
+    "sweep.theory_flat": "; {scope}: {landscape}, the Hessian is 0: no rate is critical or best",
+    "sweep.theory_plane_none": (
+        "; no theory lines: the loss is not quadratic and its Hessian at the start is not known"
+    ),
+    "sweep.theory_not_plain": (
+        "; no theory lines: the critical and best rates are plain descent's, and these runs use"
+        " {optimizer}"
+    ),
+    "sweep.theory_not_constant": (
+        "; no theory lines: the critical and best rates are those of one constant rate, and these"
+        " runs' rate changes from step to step (a schedule or a warm-up)"
+    ),
     "session.title": "[b]Session[/b]: everything on screen, to keep or to share",
     "session.line": "One line (copy it, or paste one here and apply it):",
     "session.copy": "Copy line",

@@ -287,6 +287,10 @@ MESSAGES: dict[str, str] = {
     "sweep.legend.zero": "最终 loss 恰为 0",
     "sweep.legend.critical": "临界 2/L = {lr:.4g}",
     "sweep.legend.optimal": "最优 1/L = {lr:.4g}",
+    "sweep.legend.critical_plane": "临界 2/λ2 = {lr:.4g}",
+    "sweep.legend.critical_plane_local": "临界 2/λ2 ≈ {lr:.4g}（局部）",
+    "sweep.legend.best_plane": "最佳 2/(λ1+λ2) = {lr:.4g}",
+    "sweep.legend.best_plane_local": "最佳 2/(λ1+λ2) ≈ {lr:.4g}（局部）",
     "sweep.legend.cursor": "光标 {lr:.4g}",
     "sweep.legend.suggestion": "建议（各自的按键）",
     "plot.lr_log": "lr (log)",
@@ -298,6 +302,25 @@ MESSAGES: dict[str, str] = {
     "sweep.comma": "，",
     "sweep.found": "范围测试：{found}",
     "sweep.theory": "；理论：最优 1/L = {optimal:.4g}（绿），临界 2/L = {critical:.4g}（红）",
+    "sweep.theory_scope": "理论",
+    "sweep.theory_scope_local": "局部理论（起点 w1 = {w1:.4g}，w2 = {w2:.4g} 处的二次模型）",
+    "sweep.theory_plane": "；{scope}：{rates}",
+    "sweep.theory.best_plane": "最佳恒定学习率 2/(λ1+λ2) = {lr:.4g}（绿）",
+    "sweep.theory.critical_plane": "临界 2/λ2 = {lr:.4g}（红）",
+    "sweep.theory_saddle": (
+        "；{scope}：鞍点（λ1 < 0 < λ2）：沿 λ1 的方向，任何学习率下梯度下降都会远离"
+        "（|1 - lr*λ1| > 1），所以没有临界学习率（2/λ2），也没有最佳学习率（2/(λ1+λ2)）"
+    ),
+    "sweep.theory_no_minimum": "；{scope}：{landscape}，没有最低的 loss：没有临界或最佳学习率",
+    "sweep.theory_flat": "；{scope}：{landscape}，海森矩阵为 0：没有临界或最佳学习率",
+    "sweep.theory_plane_none": "；没有理论线：loss 不是二次函数，且起点处的海森矩阵未知",
+    "sweep.theory_not_plain": (
+        "；没有理论线：临界和最佳学习率属于普通梯度下降，而这些运行使用 {optimizer}"
+    ),
+    "sweep.theory_not_constant": (
+        "；没有理论线：临界和最佳学习率针对恒定不变的学习率，"
+        "而这些运行的学习率逐步变化（学习率调度或预热）"
+    ),
     "session.title": "[b]会话[/b]：屏幕上的一切，可以保存或分享",
     "session.line": "一行文本（复制它，或在这里粘贴一行并应用）：",
     "session.copy": "复制",

@@ -1,0 +1,121 @@
+"""The theory's rates on the lr range test: which lines to draw, and the readout's words.
+
+For a loss of ``w`` the explorer's :class:`~tui.engine.theory.Theory` gives the critical rate
+2/L and the optimal 1/L. For a loss of ``w1`` and ``w2`` the range test makes its own
+:class:`~tui.engine.theory_plane.PlaneTheory` from the parameters (exact for a quadratic) and,
+for any other loss, from the engine's Hessian at the starts (its reply to the sweep brings it):
+the critical rate 2/λ2 and the best constant rate 2/(λ1 + λ2), said to be local when the
+loss is not a quadratic. The lines are drawn only where they are true of every run swept: the
+runs are plain descent at one constant rate (the rates are those of that iteration), and the
+landscape has a lowest loss (a saddle or any loss without a minimum has no such rates: the
+readout says so instead).
+
+Like the rest of the UI, this module never imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tui.engine.losses import parse_loss
+from tui.engine.plane_quadratic import Landscape, LocalHessian
+from tui.engine.spec import RunSpec
+from tui.engine.theory import Theory
+from tui.engine.theory_plane import PlaneTheory, plane_theory_for
+from tui.i18n import t
+from tui.model.params import Params
+
+#: The colours of the critical rate's line and the best (or optimal) rate's.
+CRITICAL_COLOR = "red"
+BEST_COLOR = "green"
+
+
+@dataclass(frozen=True)
+class TheoryMarks:
+    """What the range test shows of the theory: ``lines``, each a rate, its plot colour and its
+    legend's words, and ``words``, the readout's sentence (empty where there is no theory)."""
+
+    lines: tuple[tuple[float, str, str], ...] = ()
+    words: str = ""
+
+
+def plane_theory_of_sweep(params: Params, hessian: LocalHessian | None) -> PlaneTheory | None:
+    """The two-parameter theory of ``params`` (``hessian``: the engine's at the starts, for a
+    loss that is not quadratic); ``None`` for a loss of ``w``, or where there is none. Never
+    raises (a theory that cannot be made is no theory)."""
+    spec = params.spec
+    if spec.start2 is None:
+        return None
+    try:
+        expr = parse_loss(params.loss)
+        return plane_theory_for(expr, spec, (spec.w0, spec.start2), hessian)
+    except (ValueError, ArithmeticError):
+        return None
+
+
+def _unmodelled(spec: RunSpec) -> str | None:
+    """Why the theory's rates are not those of ``spec``'s runs (another optimizer, a rate that
+    changes), or ``None`` if they are."""
+    if not spec.plain:
+        return t("sweep.theory_not_plain", optimizer=spec.optimizer)
+    if spec.decays:
+        return t("sweep.theory_not_constant")
+    return None
+
+
+def theory_marks(params: Params, theory: Theory | None, plane: PlaneTheory | None) -> TheoryMarks:
+    """The theory's lines and words for the range test of ``params``: ``theory`` is a loss of
+    ``w``'s, ``plane`` a loss of ``w1`` and ``w2``'s (see :func:`plane_theory_of_sweep`)."""
+    spec = params.spec
+    if spec.start2 is None:
+        if theory is None:
+            return TheoryMarks()
+        why = _unmodelled(spec)
+        if why is not None:
+            return TheoryMarks(words=why)
+        return TheoryMarks(
+            (
+                (
+                    theory.critical_lr,
+                    CRITICAL_COLOR,
+                    t("sweep.legend.critical", lr=theory.critical_lr),
+                ),
+                (theory.optimal_lr, BEST_COLOR, t("sweep.legend.optimal", lr=theory.optimal_lr)),
+            ),
+            t("sweep.theory", optimal=theory.optimal_lr, critical=theory.critical_lr),
+        )
+    if plane is None:
+        return TheoryMarks(words=t("sweep.theory_plane_none"))
+    why = _unmodelled(spec)
+    if why is not None:
+        return TheoryMarks(words=why)
+    local = "" if plane.exact else "_local"
+    scope = t(f"sweep.theory_scope{local}", w1=plane.start[0], w2=plane.start[1])
+    if plane.landscape is Landscape.SADDLE:
+        return TheoryMarks(words=t("sweep.theory_saddle", scope=scope))
+    if plane.minimum_loss is None:
+        return TheoryMarks(
+            words=t("sweep.theory_no_minimum", scope=scope, landscape=plane.landscape.label)
+        )
+    if plane.critical_lr is None:  # flat: the Hessian is 0 (a constant, or so at the start)
+        return TheoryMarks(
+            words=t("sweep.theory_flat", scope=scope, landscape=plane.landscape.label)
+        )
+    lines = []
+    said = []
+    if plane.best_lr is not None:
+        lines.append(
+            (plane.best_lr, BEST_COLOR, t(f"sweep.legend.best_plane{local}", lr=plane.best_lr))
+        )
+        said.append(t("sweep.theory.best_plane", lr=plane.best_lr))
+    lines.append(
+        (
+            plane.critical_lr,
+            CRITICAL_COLOR,
+            t(f"sweep.legend.critical_plane{local}", lr=plane.critical_lr),
+        )
+    )
+    said.append(t("sweep.theory.critical_plane", lr=plane.critical_lr))
+    return TheoryMarks(
+        tuple(lines), t("sweep.theory_plane", scope=scope, rates=t("sweep.comma").join(said))
+    )
