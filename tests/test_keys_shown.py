@@ -14,18 +14,24 @@ import pytest
 from app_helpers import wait_for_run, wait_until
 from textual.content import Content
 from textual.widgets import Label, Markdown
+from textual.widgets._footer import FooterKey, FooterLabel, KeyGroup
 
-from tui import settings
+from tui import i18n, settings
 from tui.app import ExplorerApp
 from tui.app.keys import RESERVED, bound_key, refused_keys
 from tui.app.screens.help import HelpScreen
 from tui.app.widgets.footer import FittedFooter
 from tui.app.widgets.playback import PlaybackBar
+from tui.i18n import catalogue, t
 from tui.model.params import PRESETS
 from tui.model.session import Session
 
-#: The keys a class needs first, as the footer shows them, in the order it shows them.
-FIRST_KEYS = ["1", "2", "3", "space", "p", "s", "d", "?"]
+#: The presets, one group in the footer (the lesson's 1 2 3, the losses of w1 and w2, the race).
+PRESET_KEYS = [str(number) for number in range(1, 10)]
+
+#: The keys a class needs first, as the footer shows them, in the order it shows them: at 80
+#: columns the same keys as when the footer named only the presets 1, 2 and 3.
+FIRST_KEYS = [*PRESET_KEYS, "space", "p", "s", "d", "?"]
 
 
 def footer_keys(app: ExplorerApp) -> list[str]:
@@ -155,3 +161,40 @@ async def test_the_playback_line_names_its_keys_only_where_they_fit_whole(
         assert text.endswith("< > speed") is with_keys  # whole, or not at all
         width_shown = Content.from_markup(text).cell_length
         assert width_shown <= app.query_one(PlaybackBar).content_size.width
+
+
+async def test_the_presets_are_one_group_whole_or_not_at_all() -> None:
+    """Keys 1 to 9 side by side, then the group's words; each key's own words are its tooltip
+    (and in the help and the palette). Fitted as one: at 30 columns it does not fit whole, so
+    neither its keys nor its words show, nor any key after it."""
+    app = ExplorerApp(PRESETS[1], show_timings=False)
+    async with app.run_test(size=(80, 36)) as pilot:
+        footer = await settled_footer(app, pilot)
+        group = footer.query_one(KeyGroup)
+        keys = list(group.query(FooterKey))
+        assert [k.key_display for k in keys] == PRESET_KEYS
+        assert [k.tooltip for k in keys[:3]] == [t(f"key.preset-{n}.tip") for n in (1, 2, 3)]
+        assert keys[8].tooltip == t("key.race.tip")
+        label = footer.query_one(FooterLabel)
+        assert str(label.content) == t("key.group.presets")
+        assert label.region.x >= keys[-1].region.right  # after the keys, on the same row
+        assert label.region.y == keys[0].region.y
+        # A space after the group's words, as after a key's: the next key does not touch them.
+        space = footer.shown()[len(PRESET_KEYS)]
+        assert space.key_display == "space" and space.region.x > label.region.right
+        assert_whole(footer)
+        await pilot.resize_terminal(30, 36)
+        await wait_until(pilot, lambda: footer_keys(app) == ["^p"], what="the group hidden")
+        assert not group.display and not label.display
+
+
+async def test_the_groups_words_follow_the_language() -> None:
+    app = ExplorerApp(PRESETS[1], show_timings=False)
+    async with app.run_test(size=(100, 36)) as pilot:
+        footer = await settled_footer(app, pilot)
+        assert str(footer.query_one(FooterLabel).content) == "presets"
+        await pilot.press("ctrl+l")
+        await wait_until(pilot, lambda: i18n.language() == "zh", what="Chinese")
+        footer = await settled_footer(app, pilot)
+        assert str(footer.query_one(FooterLabel).content) == catalogue("zh")["key.group.presets"]
+        assert footer_keys(app)[: len(PRESET_KEYS)] == PRESET_KEYS

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TypedDict
 
 from textual.actions import parse
@@ -24,9 +24,34 @@ from textual.keys import _character_to_key, key_to_character
 from tui.i18n import catalogue, t
 
 
-def key(keys: str, action: str, id: str, *, show: bool = True, priority: bool = False) -> Binding:
-    """A binding whose description and tooltip are the catalogue's ``key.<id>`` (and ``.tip``)."""
-    return Binding(keys, action, show=show, id=id, priority=priority, **_texts(id))
+@dataclass(frozen=True)
+class NamedGroup(Binding.Group):
+    """A group of keys in the footer (Textual's ``Binding.Group``: the keys side by side, then
+    the group's words), its words the catalogue's ``key.group.<name>``."""
+
+    name: str = ""
+
+
+def _group(group: Binding.Group | None) -> Binding.Group | None:
+    """``group`` in the current language (if it is a :class:`NamedGroup`)."""
+    if not isinstance(group, NamedGroup):
+        return group
+    return replace(group, description=t(f"key.group.{group.name}"))
+
+
+def key(
+    keys: str,
+    action: str,
+    id: str,
+    *,
+    show: bool = True,
+    priority: bool = False,
+    group: str | None = None,
+) -> Binding:
+    """A binding whose description and tooltip are the catalogue's ``key.<id>`` (and ``.tip``),
+    shown in the footer in group ``group`` (its words ``key.group.<group>``), if given."""
+    grouped = None if group is None else _group(NamedGroup(compact=False, name=group))
+    return Binding(keys, action, show=show, id=id, priority=priority, group=grouped, **_texts(id))
 
 
 #: Punctuation by its key name: Textual 8.2.8's ``key_to_character`` knows no character for
@@ -64,7 +89,9 @@ def _translated(bindings: BindingsMap) -> None:
     """Put ``bindings``' catalogue bindings in the current language, in place."""
     for name, found in bindings.key_to_bindings.items():
         bindings.key_to_bindings[name] = [
-            replace(b, **_texts(b.id)) if b.id and f"key.{b.id}" in catalogue("en") else b
+            replace(b, group=_group(b.group), **_texts(b.id))
+            if b.id and f"key.{b.id}" in catalogue("en")
+            else b
             for b in found
         ]
 

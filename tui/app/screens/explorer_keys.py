@@ -8,11 +8,21 @@ from textual.binding import BindingType
 
 from tui.app.keys import key
 
-#: A class's first minute comes first: 1 2 3, play, pin, the range test, demo, help.
+#: A class's first minute comes first: the presets (the lesson's 1 2 3, then the losses of two
+#: parameters and the race), play, pin, the range test, demo, help. The presets are one group
+#: in the footer, ``123456789 presets``: their nine names would fill a row of 80 columns (each
+#: one's words are its tooltip there, and in the help and the palette).
 EXPLORER_BINDINGS: list[BindingType] = [
-    key("1", "preset(1)", "preset-1"),
-    key("2", "preset(2)", "preset-2"),
-    key("3", "preset(3)", "preset-3"),
+    key("1", "preset(1)", "preset-1", group="presets"),
+    key("2", "preset(2)", "preset-2", group="presets"),
+    key("3", "preset(3)", "preset-3", group="presets"),
+    # The losses of two parameters (tui.model.params.PRESETS) and the race.
+    key("4", "preset(4)", "preset-4", group="presets"),
+    key("5", "preset(5)", "preset-5", group="presets"),
+    key("6", "preset(6)", "preset-6", group="presets"),
+    key("7", "preset(7)", "preset-7", group="presets"),
+    key("8", "preset(8)", "preset-8", group="presets"),
+    key("9", "race", "race", group="presets"),
     key("space", "play", "play"),
     key("p", "pin", "pin"),
     key("s", "sweep", "sweep"),
@@ -40,11 +50,4 @@ EXPLORER_BINDINGS: list[BindingType] = [
     key("less_than_sign", "speed(-1)", "slower", show=False),
     key("greater_than_sign", "speed(1)", "faster", show=False),
     key("ctrl+r", "app.restart_engine", "restart-engine", show=False),
-    # The losses of two parameters (tui.model.params.PRESETS): in the help and the palette.
-    key("4", "preset(4)", "preset-4", show=False),
-    key("5", "preset(5)", "preset-5", show=False),
-    key("6", "preset(6)", "preset-6", show=False),
-    key("7", "preset(7)", "preset-7", show=False),
-    key("8", "preset(8)", "preset-8", show=False),
-    key("9", "race", "race", show=False),
 ]

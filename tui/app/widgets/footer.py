@@ -5,7 +5,8 @@ the screen's edge: the explorer's 21 keys took 199 cells, so at 120 columns ``s`
 ``d``, ``e`` and ``?`` were never seen, and the key at the edge showed half its name. Here the
 bindings come most important first (see ``ExplorerScreen.BINDINGS``), the palette key keeps its
 place on the right, and a key that does not fit whole is not shown (the help and the palette
-list them all).
+list them all). A group of keys (``Binding.group``: Textual's keys side by side, then the
+group's words) is fitted as one, whole or not at all.
 """
 
 from __future__ import annotations
@@ -14,12 +15,22 @@ from typing import cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.compose import compose
+from textual.widget import Widget
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
+from textual.widgets._footer import FooterKey, FooterLabel, KeyGroup
 
 
 class FittedFooter(Footer):
     """A compact :class:`~textual.widgets.Footer` that leaves out the keys past its width."""
+
+    # A group's words end with a space, as a key's do (Textual 8.2.8's compact footer gives
+    # them none, so the next key's name touched them).
+    DEFAULT_CSS = """
+    FittedFooter.-compact FooterLabel {
+        margin: 0 1 0 0;
+    }
+    """
 
     def __init__(self) -> None:
         super().__init__(compact=True)
@@ -33,15 +44,38 @@ class FittedFooter(Footer):
         Textual 8.2.8 lists a binding the user's keymap moved to another key after all the
         others (``BindingsMap.apply_keymap`` deletes it and adds it at the end), so a rebound
         ``play`` fell off the end of the row."""
-        made = list(super().compose())
-        if not all(isinstance(widget, FooterKey) for widget in made):
-            yield from made  # groups of keys (none here): Textual's order
-            return
+        # Composed here (Textual's compose), so that a group's keys are inside its KeyGroup;
+        # a group's words (a FooterLabel after it) go with it.
+        units: list[list[Widget]] = []
+        for widget in compose(self, super().compose()):
+            if isinstance(widget, FooterLabel) and units and isinstance(units[-1][0], KeyGroup):
+                units[-1].append(widget)
+            else:
+                units.append([widget])
         rank: dict[str, int] = {}
         for namespace, _ in self.screen._modal_binding_chain:
             for _, binding in namespace._bindings:
                 rank.setdefault(binding.action, len(rank))
-        yield from sorted(made, key=lambda k: rank.get(cast(FooterKey, k).action, len(rank)))
+
+        def first(unit: list[Widget]) -> int:
+            head = unit[0]
+            if isinstance(head, KeyGroup):  # its keys, not mounted yet
+                head = head._pending_children[0]
+            return rank.get(cast(FooterKey, head).action, len(rank))
+
+        for unit in sorted(units, key=first):
+            self._compact_from_start(unit)
+            yield from unit
+
+    def _compact_from_start(self, unit: list[Widget]) -> None:
+        """Give the keys of ``unit`` (a key, or a group and its words) the footer's compact
+        class before they mount: Textual 8.2.8 gives it as each key mounts
+        (``FooterKey._watch_compact``), which styled each of the 21 keys again at every start."""
+        for widget in unit:
+            keys = widget._pending_children if isinstance(widget, KeyGroup) else [widget]
+            for footer_key in keys:
+                if isinstance(footer_key, FooterKey):
+                    footer_key.set_class(self.compact, "-compact", update=False)
 
     def _signature(self) -> tuple[object, ...]:
         """Everything :meth:`compose` makes the keys of: each binding shown (and the palette's)
@@ -86,28 +120,43 @@ class FittedFooter(Footer):
         """Fit the keys to the new width."""
         self._fit()
 
-    def _keys(self) -> list[FooterKey]:
-        return [k for k in self.query_children(FooterKey) if not k.has_class("-command-palette")]
+    def _keys(self) -> list[list[Widget]]:
+        """The keys but the palette's, in order: a key alone, or a group and its words."""
+        units: list[list[Widget]] = []
+        for widget in self.children:
+            if isinstance(widget, FooterLabel) and units and isinstance(units[-1][0], KeyGroup):
+                units[-1].append(widget)
+            elif isinstance(widget, KeyGroup) or (
+                isinstance(widget, FooterKey) and not widget.has_class("-command-palette")
+            ):
+                units.append([widget])
+        return units
 
     def _fit(self) -> None:
         keys = self._keys()
         if not keys:
             return
         if len(self._edges) != len(keys):  # measured once per composition, all keys shown
-            if not all(k.display for k in keys):
+            if not all(k.display for unit in keys for k in unit):
                 return
-            if any(k.virtual_region.width == 0 for k in keys):  # not laid out yet
+            if any(k.virtual_region.width == 0 for unit in keys for k in unit):  # not laid out
                 self._tries += 1
                 if self._tries < 10:
                     self.call_after_refresh(self._fit)
                 return
-            self._edges = [k.virtual_region_with_margin.right for k in keys]
+            self._edges = [unit[-1].virtual_region_with_margin.right for unit in keys]
         palette = [k for k in self.query_children(FooterKey) if k.has_class("-command-palette")]
         room = self.size.width - sum(k.outer_size.width for k in palette)
-        for footer_key, edge in zip(keys, self._edges, strict=True):
-            footer_key.display = edge <= room
+        for unit, edge in zip(keys, self._edges, strict=True):
+            for widget in unit:
+                widget.display = edge <= room
 
     def shown(self) -> list[FooterKey]:
-        """The keys on show, in order (the palette's last, if it is there)."""
+        """The keys on show, in order, a group's one by one (the palette's last, if it is
+        there)."""
         palette = [k for k in self.query_children(FooterKey) if k.has_class("-command-palette")]
-        return [k for k in self._keys() if k.display] + palette
+        keys: list[FooterKey] = []
+        for head, *_ in self._keys():
+            if head.display:
+                keys += [head] if isinstance(head, FooterKey) else head.query_children(FooterKey)
+        return keys + palette

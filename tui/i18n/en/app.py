@@ -20,6 +20,7 @@ MESSAGES: dict[str, str] = {
     "key.preset-8.tip": "Two parameters: several minima: from (2, 2) descent settles in the nearest, not the lowest",
     "key.race": "race",
     "key.race.tip": "Optimizer race on Rosenbrock's valley: GD, momentum and Adam pinned from one start (in place of the pins)",
+    "key.group.presets": "presets",
     "key.lr-up": "lr+",
     "key.lr-up.tip": "lr x 10^0.1",
     "key.lr-down": "lr-",

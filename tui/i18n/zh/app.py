@@ -20,6 +20,7 @@ MESSAGES: dict[str, str] = {
     "key.preset-8.tip": "两个参数：多个极小值：从 (2, 2) 出发，下降停在最近的极小值，而不是最低的那个",
     "key.race": "优化器赛跑",
     "key.race.tip": "Rosenbrock 山谷上的优化器赛跑：从同一起点固定 GD、动量和 Adam（替换已有的固定）",
+    "key.group.presets": "预设",
     "key.lr-up": "lr+",
     "key.lr-up.tip": "lr 乘以 10^0.1",
     "key.lr-down": "lr-",
