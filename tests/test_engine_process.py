@@ -102,3 +102,32 @@ def test_a_newer_request_makes_the_running_one_stale() -> None:
         assert [d.request_id for d in done] == [quick], f"stale run {slow} was not dropped"
     finally:
         client.stop()
+
+
+@pytest.mark.parametrize("entry", ["serve", "quick start"])
+def test_a_runs_reply_comes_out_of_band_with_the_in_process_bits(entry: str) -> None:
+    """Both engine processes (the explorer's restarts' :func:`serve` and the early quick start)
+    send a run's arrays out of band: the UI never holds the reply whole as one message besides
+    its arrays (issue 14's memory goal); the arrays are the bits of a run in this process."""
+    from tui.engine import descent, launch
+    from tui.engine.protocol import Buffers, RunRequest, read_buffers
+    from tui.engine.server import serve
+
+    specs = (RunSpec(epochs=30_000, lr=0.001), RunSpec(epochs=30_000, lr=0.5, decay=0.999))
+    engine = launch.start(serve if entry == "serve" else None)
+    try:
+        assert engine.replies.poll(90) and isinstance(engine.replies.recv(), EngineReady)
+        engine.requests.send(RunRequest(1, specs, "tanh(w) + 0.1*w**2", 1e-6))
+        item = engine.replies.recv()
+        while not isinstance(item, Buffers):  # progress replies go whole
+            assert not isinstance(item, RunDone), "the run's reply came pickled whole"
+            item = engine.replies.recv()
+        done = read_buffers(engine.replies, item)
+    finally:
+        engine.kill()
+        engine.process.join(10)
+    assert isinstance(done, RunDone) and done.request_id == 1
+    here = descent.run_batch(specs, "tanh(w) + 0.1*w**2", tol=1e-6)
+    for mine, theirs in zip(here, done.results, strict=True):
+        for name in ("step", "w", "loss", "lr", "lr64"):
+            assert getattr(mine, name).tobytes() == getattr(theirs, name).tobytes(), name

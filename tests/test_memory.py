@@ -34,14 +34,15 @@ def available_kb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def test_the_estimate_counts_the_engines_and_the_explorers_arrays() -> None:
-    # The issue's 5 runs of 10M steps: 120 bytes a step (64 engine, 56 explorer).
+    # The issue's 5 runs of 10M steps: 92 bytes a step (64 engine, 28 explorer: the reply's
+    # arrays come out of band, read in place, so the explorer holds the result once).
     wanted = memory.need(5, 10_000_000)
-    assert (wanted.engine, wanted.ui, wanted.total) == (3_200_000_000, 2_800_000_000, 6 * 10**9)
-    assert memory.size_text(wanted.total) == "6.0 GB"
+    assert (wanted.engine, wanted.ui, wanted.total) == (3_200_000_000, 1_400_000_000, 46 * 10**8)
+    assert memory.size_text(wanted.total) == "4.6 GB"
     # w1 and w2: one more float32 column in each copy.
-    assert memory.need(1, 1, params=2).total == 120 + 12 + 8
+    assert memory.need(1, 1, params=2).total == 92 + 12 + 4
     # The spec's own ceiling, for scale: the most one request may ask for.
-    assert memory.need(MAX_CELLS // MAX_EPOCHS, MAX_EPOCHS).total == 6 * 10**9
+    assert memory.need(MAX_CELLS // MAX_EPOCHS, MAX_EPOCHS).total == 46 * 10**8
 
 
 def test_mem_available_is_read_from_meminfo(available_kb, tmp_path: Path) -> None:
@@ -55,7 +56,7 @@ def test_mem_available_is_read_from_meminfo(available_kb, tmp_path: Path) -> Non
 def test_a_run_that_does_not_fit_is_refused_before_anything_is_allocated(
     available_kb, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    available_kb(1000)  # 1 MB; 3 runs x 100,000 steps need 36 MB
+    available_kb(1000)  # 1 MB; 3 runs x 100,000 steps need 28 MB
 
     def no_tables(spec: RunSpec):
         raise AssertionError("the rate tables were built for a refused request")
@@ -67,12 +68,12 @@ def test_a_run_that_does_not_fit_is_refused_before_anything_is_allocated(
     assert caught.value.name == "epochs"
     text = str(caught.value.reason)
     assert text == (
-        "3 runs x 100,000 steps need about 36 MB of memory (engine 19 MB, explorer 17 MB), "
+        "3 runs x 100,000 steps need about 28 MB of memory (engine 19 MB, explorer 8 MB), "
         "and this machine has 1 MB available: ask for fewer steps or runs"
     )
     i18n.set_language("zh")
     assert str(caught.value.reason) == (
-        "3 次运行 x 100,000 步约需 36 MB 内存（引擎 19 MB，界面 17 MB），"
+        "3 次运行 x 100,000 步约需 28 MB 内存（引擎 19 MB，界面 8 MB），"
         "而本机现在可用的只有 1 MB：请减少步数或运行次数"
     )
 
@@ -104,18 +105,18 @@ def test_the_engine_answers_the_refusal_to_the_explorer(available_kb) -> None:
     assert isinstance(reply, RunFailed) and reply.request_id == 7
     assert not isinstance(reply.message, str) and reply.message.key == "spec.error"
     assert dict(reply.message.args)["reason"].key == "spec.memory"
-    assert "need about 6 MB of memory" in str(reply.message)
+    assert "need about 5 MB of memory" in str(reply.message)
 
 
 async def test_the_explorer_says_it_before_it_runs(available_kb) -> None:
-    """The lesson's 20 steps fit in 100 MB; 10,000,000 steps (1.2 GB) do not: the status line
+    """The lesson's 20 steps fit in 51 MB; 10,000,000 steps (920 MB) do not: the status line
     says so with the figures, and the last run that fitted stays on screen."""
     from app_helpers import type_into, wait_for_run, wait_until
 
     from tui.app import ExplorerApp
     from tui.app.widgets.status import StatusLine
 
-    available_kb(100_000)
+    available_kb(50_000)
     app = ExplorerApp(show_timings=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for_run(pilot)
@@ -125,7 +126,7 @@ async def test_the_explorer_says_it_before_it_runs(available_kb) -> None:
             return str(app.explorer.query_one(StatusLine).render())
 
         await wait_until(pilot, lambda: "available" in status(), what="the refusal")
-        assert "need about 1.2 GB of memory" in status()
-        assert "this machine has 102 MB available" in status()
+        assert "need about 920 MB of memory" in status()
+        assert "this machine has 51 MB available" in status()
         # Typed digit by digit: the last run that fitted stays on screen.
         assert app.explorer.current.spec.epochs <= 100_000

@@ -42,7 +42,13 @@ from multiprocessing.connection import Connection
 from typing import Any, Generic, Protocol, TypeVar
 
 from tui.engine import launch
-from tui.engine.protocol import EngineReply, EngineRequest, GradientRequest, RunRequest
+from tui.engine.protocol import (
+    EngineReply,
+    EngineRequest,
+    GradientRequest,
+    OutOfBandReplies,
+    RunRequest,
+)
 from tui.engine.server import serve, serve_loop
 from tui.engine.spec import RunSpec
 from tui.i18n import Msg, msg
@@ -184,7 +190,9 @@ class _Link:
 
     def __init__(self, started: launch.EngineProcess) -> None:
         self.process = started.process
-        self.replies = started.replies
+        # The engine process sends a run's arrays out of band (server.ProcessHooks): read in
+        # place, never held whole as one message besides.
+        self.replies = OutOfBandReplies(started.replies)
         self.mailbox, self.sender = start_sender(started.requests)
 
     def alive(self) -> bool:

@@ -12,15 +12,16 @@ What one step of one run holds, with ``P`` parameters (``w``, or ``w1`` and ``w2
 
 - the result: ``w`` (4 P), ``loss`` (4), ``step`` (int64, 8), ``lr`` (float32, 4) and ``lr64``
   (float64, 8): ``24 + 4 P`` bytes;
-- the engine, at its peak while it sends the result: the rate tables (``lr64`` and ``lr``, 12),
-  the loop's output arrays (``4 (P + 1)``), the result's own copies of its columns
-  (``4 (P + 1) + 8``) and the pickled reply (the result's bytes again): ``52 + 12 P``;
-- the explorer: the reply as received and the result unpickled from it: twice the result,
-  ``48 + 8 P``.
+- the engine, at its peak: the rate tables (``lr64`` and ``lr``, 12), the loop's output arrays
+  (``4 (P + 1)``), the result's own copies of its columns (``4 (P + 1) + 8``), and the bytes of
+  a pickled reply (the result's again), which it no longer makes (the reply's arrays go out of
+  band, :func:`tui.engine.protocol.send_out_of_band`) but which the peak measured inside the run
+  needs all the same (57 bytes a step for ``w``, against the 64 counted): ``52 + 12 P``;
+- the explorer: the result, read in place from the pipe (:func:`tui.engine.protocol.receive`;
+  one piece of a few megabytes besides): ``24 + 4 P``.
 
-So one step of a run of ``w`` costs 120 bytes in all: 5 runs of 10,000,000 steps need 6.0 GB
-(the engine alone measured 62 bytes a step at its peak, against the 64 counted here). The
-chunk buffers of the compiled loops are bounded (a few megabytes) and not counted.
+So one step of a run of ``w`` costs 92 bytes in all: 5 runs of 10,000,000 steps need 4.6 GB.
+The chunk buffers of the compiled loops are bounded (a few megabytes) and not counted.
 """
 
 from __future__ import annotations
@@ -46,8 +47,9 @@ def engine_bytes(params: int = 1) -> int:
 
 
 def ui_bytes(params: int = 1) -> int:
-    """Bytes the explorer holds for one step of one run it received: the reply and the result."""
-    return 2 * result_bytes(params)
+    """Bytes the explorer holds for one step of one run it received: the result, read in place
+    (the reply is never held whole besides it)."""
+    return result_bytes(params)
 
 
 @dataclass(frozen=True)

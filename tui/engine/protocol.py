@@ -1,9 +1,20 @@
-"""What the UI and the engine process say to each other over their pipes (no TF, no Textual)."""
+"""What the UI and the engine process say to each other over their pipes (no TF, no Textual).
+
+A run's reply between the UI and its own engine process goes with its arrays out of band
+(:func:`send_out_of_band`, :class:`OutOfBandReplies`): pickled whole, a 10M-step run's 280 MB
+of arrays would be held three times on the way, as the arrays, as the pickle the engine writes
+and as the message the UI reads whole before unpickling it; out of band, each side holds the
+arrays once, and one :data:`PIECE` of them besides.
+"""
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from tui.engine.result import RunResult
 from tui.engine.spec import RunSpec
@@ -101,3 +112,70 @@ class Gradients:
 EngineRequest = RunRequest | GradientRequest
 
 EngineReply = EngineReady | RunProgress | RunDone | RunFailed | Gradients
+
+
+#: The most bytes of an out-of-band buffer in one message on the pipe: ``multiprocessing``
+#: reads each message whole into a buffer of its own before copying it to its place.
+PIECE = 1 << 22
+
+
+@dataclass(frozen=True)
+class Buffers:
+    """A reply whose arrays follow it on the pipe (:func:`send_out_of_band`): ``header`` is the
+    reply pickled with protocol 5, its buffers out of band; ``sizes`` their lengths in bytes,
+    each sent after this message in pieces of at most :data:`PIECE` bytes."""
+
+    header: bytes
+    sizes: tuple[int, ...]
+
+
+def send_out_of_band(connection: Connection, reply: object) -> None:
+    """Send ``reply`` with its contiguous arrays out of band: a :class:`Buffers` message, then
+    each array's bytes as they are in memory (no copy is made of them)."""
+    buffers: list[pickle.PickleBuffer] = []
+    header = pickle.dumps(reply, protocol=5, buffer_callback=buffers.append)
+    views = [buffer.raw() for buffer in buffers]
+    connection.send(Buffers(header, tuple(view.nbytes for view in views)))
+    for view in views:
+        for start in range(0, view.nbytes, PIECE):
+            connection.send_bytes(view, start, min(PIECE, view.nbytes - start))
+
+
+def receive(connection: Connection) -> Any:
+    """The next reply on ``connection``, whether sent whole or by :func:`send_out_of_band`
+    (then its arrays are filled in place, piece by piece, and are writable as unpickled ones
+    are). ``EOFError`` once the engine has gone, even in the middle of a reply."""
+    item = connection.recv()
+    return read_buffers(connection, item) if isinstance(item, Buffers) else item
+
+
+def read_buffers(connection: Connection, item: Buffers) -> Any:
+    """The reply ``item`` announces, its buffers read from ``connection`` into arrays of
+    their own, piece by piece (see :func:`receive`)."""
+    buffers = []
+    for size in item.sizes:
+        buffer = np.empty(size, np.uint8)
+        got = 0
+        while got < size:
+            got += connection.recv_bytes_into(buffer, got)
+        buffers.append(buffer)
+    return pickle.loads(item.header, buffers=buffers)
+
+
+class OutOfBandReplies:
+    """The UI's end of an engine process's reply pipe, read by :func:`receive`."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def poll(self, timeout: float) -> bool:
+        """Whether a reply (or end-of-file) is there within ``timeout`` seconds."""
+        return self.connection.poll(timeout)
+
+    def recv(self) -> Any:
+        """The next reply, its arrays read in place (:func:`receive`)."""
+        return receive(self.connection)
+
+    def close(self) -> None:
+        """Close this end."""
+        self.connection.close()

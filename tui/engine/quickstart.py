@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 class QuickHooks(LoopHooks):
     """One UI's engine, ready at once; XLA readied after the first results."""
 
+    out_of_band = True  # the UI's process link reads replies by protocol.receive
+
     def __init__(self, started: float | None = None) -> None:
         self.started = time.perf_counter() if started is None else started
         """When the engine process started loading (``time.perf_counter()``)."""

@@ -41,6 +41,7 @@ from tui.engine.protocol import (
     RunFailed,
     RunProgress,
     RunRequest,
+    send_out_of_band,
 )
 from tui.i18n import Msg, msg
 
@@ -62,7 +63,7 @@ def serve(requests: Connection, replies: Connection, log_path: str | None) -> No
     log = os.open(log_path or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     os.dup2(log, 1)
     os.dup2(log, 2)
-    serve_loop(requests, replies)
+    serve_loop(requests, replies, ProcessHooks())
 
 
 class LoopHooks:
@@ -71,6 +72,11 @@ class LoopHooks:
     The classroom's hub (:mod:`tui.engine.hub`) overrides them: the same loop then serves one
     visitor among many.
     """
+
+    out_of_band = False
+    """Whether a run's reply goes with its arrays out of band
+    (:func:`~tui.engine.protocol.send_out_of_band`), to a reader that reads it by
+    :func:`~tui.engine.protocol.receive`: a UI's own engine process (:class:`ProcessHooks`)."""
 
     def ready(self) -> EngineReady:
         """Load the engine (TensorFlow) and say so."""
@@ -109,6 +115,13 @@ class LoopHooks:
         return True
 
 
+class ProcessHooks(LoopHooks):
+    """A UI's own engine process's hooks: a run's reply goes with its arrays out of band (the
+    UI's link reads it by :func:`~tui.engine.protocol.receive`)."""
+
+    out_of_band = True
+
+
 def serve_loop(requests: Connection, replies: Connection, hooks: LoopHooks | None = None) -> None:
     """Load the engine, then answer :class:`RunRequest` s (and :class:`GradientRequest` s) until
     the UI closes the pipe.
@@ -132,7 +145,9 @@ def serve_loop(requests: Connection, replies: Connection, hooks: LoopHooks | Non
             elif inbox.run is not None:
                 request, inbox.run = inbox.run, None
                 reply = _answer(request, inbox, replies, hooks)
-                if reply is not None:
+                if isinstance(reply, RunDone) and hooks.out_of_band:
+                    send_out_of_band(replies, reply)
+                elif reply is not None:
                     replies.send(reply)
             inbox.send_held(replies)
     except (EOFError, OSError):
