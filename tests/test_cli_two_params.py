@@ -1,7 +1,9 @@
 """``lr-explorer run`` on a loss of two parameters (issue 15): ``--w1``/``--w0`` and ``--w2``
 give the starts, every format prints every step with w1 and w2, each checked against the
 two-variable eager loop a user writes (``eager_reference.eager_run_two``) and ``%f`` computed
-here; the refusals name ``--w2``; a loss of w prints exactly as before (no w2 anywhere)."""
+here; ``--w2`` not given is the parameter table's default (as in the explorer's field and in
+sessions), said on standard error and in the help; ``--w2`` for a loss of w is refused, naming
+it; a loss of w prints exactly as before (no w2 anywhere)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ from eager_reference import eager_run, eager_run_two
 
 from tui import cli, formats
 from tui.engine.spec import RunSpec
+from tui.i18n import catalogue
+from tui.model.parameters import START2_DEFAULT, by_name
 
 
 def run_cli(argv: list[str], capsysbinary) -> tuple[int, str, str]:
@@ -145,34 +149,65 @@ def test_the_summary_names_w1_and_w2_at_the_last_step(lang: str, line: str, caps
     assert out == line % (float(w1[-1]), float(w2[-1]), float(final_loss), outcome) + "\n"
 
 
-@pytest.mark.parametrize(
-    ("argv", "why"),
-    [
-        (["--loss", "(w + 1)**2", "--w2", "1"], "a loss of w alone has no w2: give only w0"),
-        (["--loss", "w1**2 + w2**2"], "a loss of w1 and w2 needs a start for w2 as well as for w1"),
-    ],
-)
-def test_the_starts_must_match_the_losss_parameters(argv, why: str, capsysbinary) -> None:
-    status, out, err = run_cli(["run", *argv], capsysbinary)
+@pytest.mark.parametrize("command", [["run"], [], ["serve"]])
+def test_w2_for_a_loss_of_w_is_refused_naming_it(command: list[str], capsysbinary) -> None:
+    argv = [*command, "--loss", "(w + 1)**2", "--w2", "1"]
+    status, out, err = run_cli(argv, capsysbinary)
     assert status == 2 and out == ""
+    why = "a loss of w alone has no w2: give only w0"
     assert err.splitlines()[-1] == f"lr-explorer: error: argument --w2: {why} (see --help)"
 
 
 def test_the_refusal_is_in_chinese_too(capsysbinary) -> None:
-    status, _, err = run_cli(["--lang", "zh", "run", "--loss", "w1 * w2"], capsysbinary)
+    argv = ["--lang", "zh", "run", "--loss", "(w + 1)**2", "--w2", "1"]
+    status, _, err = run_cli(argv, capsysbinary)
     assert status == 2
     assert err.splitlines()[-1] == (
-        "lr-explorer：错误：参数 --w2："
-        "w1 和 w2 的 loss 除了 w1 的起点，还需要 w2 的起点（见 --help）"
+        "lr-explorer：错误：参数 --w2：只含 w 的 loss 没有 w2：只需给出 w0（见 --help）"
     )
 
 
-def test_w1_and_w0_are_one_option(capsysbinary) -> None:
-    base = ["run", "--loss", "w1**2 + 3*w2**2", "--w2", "1", "--epochs", "5", "--format", "csv"]
-    _, by_w1, _ = run_cli([*base, "--w1", "2.5"], capsysbinary)
-    _, by_w0, _ = run_cli([*base, "--w0", "2.5"], capsysbinary)
-    _, other, _ = run_cli([*base, "--w0", "2"], capsysbinary)
-    assert by_w1 == by_w0 != other
+BOWL_ARGV = ["--loss", "(w1 + 1)**2 + 10*(w2 - 1)**2", "--lr", "0.05", "--epochs", "8"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "note"),
+    [
+        ("en", "lr-explorer: the run starts at w1 = 5, w2 = 5 (w2's default; --w2 sets it)"),
+        ("zh", "lr-explorer：起点 w1 = 5，w2 = 5（w2 取默认值；可用 --w2 设置）"),
+    ],
+)
+def test_w2_not_given_starts_at_the_tables_default_and_says_so(
+    lang: str, note: str, capsysbinary
+) -> None:
+    assert START2_DEFAULT == by_name()["w2"].default == 5.0
+    argv = ["--lang", lang, "run", *BOWL_ARGV, "--format", "csv"]
+    status, defaulted, err = run_cli(argv, capsysbinary)
+    assert status == 0 and err.splitlines() == [note]
+    status, given, err = run_cli([*argv, "--w2", "5"], capsysbinary)
+    assert status == 0 and given == defaulted
+    assert err.splitlines()[-1] == note.split(" (")[0].split("（")[0]
+    spec = RunSpec(w0=5.0, start2=START2_DEFAULT, lr=0.05, epochs=8)
+    _, w2, _, _, _ = eager_run_two(stretched, spec)
+    rows = list(csv.reader(io.StringIO(defaulted)))[1:]
+    assert bits(np.array([float(r[2]) for r in rows], np.float32)).tolist() == bits(w2).tolist()
+
+
+def test_the_starts_note_gives_every_digit_given(capsysbinary) -> None:
+    argv = ["run", *BOWL_ARGV, "--w1", "-0.5", "--w2", "0.1234567891", "--format", "summary"]
+    status, _, err = run_cli(argv, capsysbinary)
+    assert status == 0
+    assert err.splitlines() == ["lr-explorer: the run starts at w1 = -0.5, w2 = 0.1234567891"]
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "(default 5)"), ("zh", "（默认 5）")])
+def test_the_help_gives_w2s_default(lang: str, words: str, capsysbinary) -> None:
+    status, out, _ = run_cli(["--lang", lang, "run", "--help"], capsysbinary)
+    assert status == 0
+    # The help is wrapped at the terminal's width (Chinese between any two characters).
+    text = "".join(out.split())
+    help_w2 = "".join(catalogue(lang)["cli.help.start2"].format(default=5).split())
+    assert f"--w2W2{help_w2}" in text and help_w2.endswith("".join(words.split()))
 
 
 @pytest.mark.parametrize("fmt", ["seed", "en", "csv", "json"])

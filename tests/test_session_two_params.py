@@ -1,6 +1,8 @@
 """Sessions of a loss of two parameters (issue 15): w2's start (``start2``) round-trips exactly,
-through a file and one line, for the run and its pins; a start that does not fit the loss is
-refused with a message naming w2; a run of one parameter says it has no w2 (``null``)."""
+through a file and one line, for the run and its pins; a run or pin without one (no key, or
+``null``) starts w2 at the parameter table's default, as the explorer's field and the command
+line do; a start that does not fit the loss is refused with a message naming w2; a run of one
+parameter says it has no w2 (``null``)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from app_helpers import wait_for_run, wait_until
 from tui.app import ExplorerApp
 from tui.engine.spec import RunSpec, Schedule
 from tui.model import session as sessions
+from tui.model.parameters import START2_DEFAULT, by_name
 from tui.model.params import Params
 from tui.model.session import Session, SessionError
 
@@ -59,21 +62,17 @@ def changed(change) -> str:
     ("text", "words"),
     [
         (
-            changed(lambda d: d["run"].update(start2=None)),
-            ["w2", "a loss of w1 and w2 needs a start for w2"],
-        ),
-        (
             changed(lambda d: d.update(loss="(w - 1)**2")),
             ["w2", "a loss of w alone has no w2"],
         ),
         (
-            changed(lambda d: d["pins"][2].update(start2=None)),
-            ["pins[2]", "w2", "needs a start for w2"],
+            changed(lambda d: d["pins"][1].update(start2=3.0) or d.update(loss="(w - 1)**2")),
+            ["w2", "a loss of w alone has no w2"],
         ),
         (changed(lambda d: d["run"].update(start2="1")), ["run.start2", "must be a number"]),
         (changed(lambda d: d["run"].update(start2=1e39)), ["w2"]),
     ],
-    ids=["no-w2", "w2-for-a-loss-of-w", "a-pin-without-w2", "text", "beyond-float32"],
+    ids=["w2-for-a-loss-of-w", "a-pin-with-w2-for-a-loss-of-w", "text", "beyond-float32"],
 )
 def test_a_start_that_does_not_fit_the_loss_is_refused(text: str, words: list[str]) -> None:
     with pytest.raises(SessionError) as caught:
@@ -82,6 +81,23 @@ def test_a_start_that_does_not_fit_the_loss_is_refused(text: str, words: list[st
     assert "\n" not in message
     for word in words:
         assert word in message, (word, message)
+
+
+def test_a_run_or_pin_without_w2s_start_starts_it_at_the_tables_default() -> None:
+    assert START2_DEFAULT == by_name()["w2"].default == 5.0
+    for change in (
+        lambda d: d["run"].pop("start2"),
+        lambda d: d["run"].update(start2=None),
+    ):
+        read = sessions.loads(changed(change))
+        assert read.params.spec.starts == (-1.5, START2_DEFAULT)
+        assert read.pins == TWO.pins  # the pins' own starts stay
+    data = sessions.to_dict(TWO)
+    del data["pins"][0]["start2"]
+    data["pins"][2]["start2"] = None
+    read = sessions.loads(json.dumps(data))
+    assert [pin.start2 for pin in read.pins] == [START2_DEFAULT, -2.0, START2_DEFAULT]
+    assert read.params == TWO.params
 
 
 async def test_the_explorer_reopens_a_two_parameter_session_as_it_was() -> None:

@@ -45,6 +45,9 @@ def run_command(
         spec = check_starts(spec_from_args(args), args.loss)
     except ParameterError as err:
         refuse(parser, err)
+    if spec.start2 is not None:  # the starts of w1 and w2 (the log on standard output has none)
+        key = "cli.starts_default" if args.w2 is None else "cli.starts"
+        print(t(key, prog=PROG, w1=_start(spec.w0), w2=_start(spec.start2)), file=sys.stderr)
 
     from tui.engine import tfenv
     from tui.export import run_chunks
@@ -73,6 +76,12 @@ def run_command(
     return 0
 
 
+def _start(value: float) -> str:
+    """A start as given: ``5``, ``-0.5``, ``1e-08``; every digit where ``%g`` would drop some."""
+    text = f"{value:g}"
+    return text if float(text) == value else repr(value)
+
+
 def serve_command(
     args: argparse.Namespace, parser: ArgumentParser, argv: list[str], language: str
 ) -> int:
@@ -82,7 +91,7 @@ def serve_command(
     in use is one line and status 2, before anything else is printed."""
     explorer_only(parser, args, "serve")
     try:
-        spec_from_args(args)
+        check_starts(spec_from_args(args), args.loss)
     except ParameterError as err:
         refuse(parser, err)
     if args.session is not None:
@@ -217,7 +226,7 @@ def explore_command(
     ``--print-session``, once the terminal is restored, print the session it closed on
     (:func:`print_session`)."""
     try:
-        spec = spec_from_args(args)
+        spec = check_starts(spec_from_args(args), args.loss)
     except ParameterError as err:
         refuse(parser, err)
     from tui.app.room_engine import engine_from_environment

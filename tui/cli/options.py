@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 
 from tui import i18n, settings
 from tui.cli.argparse_i18n import ArgumentParser
-from tui.engine.losses import LossError
+from tui.engine.losses import LossError, parse_loss
 from tui.engine.spec import KERAS_SCHEDULES, ParameterError, RunSpec, parse_number
 from tui.i18n import LANGUAGES, msg, t
 from tui.model.parameters import PARAMETERS, Parameter, by_name, spec_from_values
@@ -180,17 +180,17 @@ def refuse(
 
 
 def check_starts(spec: RunSpec, loss: str) -> RunSpec:
-    """``spec`` if it has a start for each parameter of ``loss`` (``--w2`` for a loss of w1 and
-    w2, none for a loss of w), else :class:`ParameterError` naming w2. Needs no TensorFlow:
+    """``spec`` if it has a start for each parameter of ``loss`` and no other (``--w2`` given
+    for a loss of w is refused), else :class:`ParameterError` naming w2. Needs no TensorFlow:
     ``run`` refuses before it loads it."""
-    from tui.engine.losses import parse_loss
-
     return spec.check_starts(parse_loss(loss).params)
 
 
 def spec_from_args(args: argparse.Namespace, table: tuple[Parameter, ...] = PARAMETERS) -> RunSpec:
     """The :class:`RunSpec` that parsed arguments describe (validated): every option given is
-    checked, whether the schedule uses it or not."""
+    checked, whether the schedule uses it or not. For a loss of w1 and w2, ``--w2`` not given
+    is the table's default (:data:`~tui.model.parameters.START2_DEFAULT`), as in the explorer's
+    field and in sessions."""
     kind = args.schedule or ("exponential" if args.decay is not None else "constant")
     if args.decay is not None and kind != "exponential":
         raise ParameterError("decay", msg("cli.error.decay", kind=kind))
@@ -204,4 +204,4 @@ def spec_from_args(args: argparse.Namespace, table: tuple[Parameter, ...] = PARA
         if len(sharing) > 1 and (record.home == "schedule") != keras:
             continue
         values[record.name] = getattr(args, str(record.dest))
-    return spec_from_values(values, table, every=True)
+    return spec_from_values(values, table, every=True, count=len(parse_loss(args.loss).params))

@@ -97,7 +97,8 @@ class Parameter:
     for inverse-time, to the schedule too: ``also_schedule``); ``read`` turns typed text into
     the value (the command line's type), ``check`` tells whether a value is within the rule
     (the form's validation of one field); ``default`` is the value when not given (for
-    ``nullable`` decay, the value when exponential decay is chosen: absent, it is off);
+    ``nullable`` decay, the value when exponential decay is chosen: absent, it is off; for
+    w2's start, the value for a loss of two parameters: for a loss of w, none);
     ``schedules`` and ``optimizers`` the ones that use it (``None``: all); ``label`` the
     catalogue key of its title (``None``: ``title`` as it is); ``help`` the catalogue key of
     its command-line help, ``help_args`` that text's arguments. ``losses`` are the numbers of
@@ -229,6 +230,10 @@ def _keras(name: str, attribute: str, schedules: tuple[str, ...], **more: Any) -
     )
 
 
+#: w2's start when none is given, for a loss of w1 and w2: where w1 starts by default (the
+#: engine's ``RunSpec.start2`` is ``None``, the start of no w2, for a loss of w).
+START2_DEFAULT: float = _default(RunSpec, "w0")
+
 _EXPONENTIAL = ("exponential",)
 _RESTARTS = ("cosine-restarts",)
 
@@ -242,13 +247,14 @@ PARAMETERS: tuple[Parameter, ...] = (
         check2=lambda value: RunSpec(w0=value, start2=0.0).validate(),
         nudge=Nudge("plus", 0.5),
     ),
-    # w2's start, for a loss of w1 and w2 (w0 is then w1's): None for a loss of w.
+    # w2's start, for a loss of w1 and w2 (w0 is then w1's): None for a loss of w. Not given,
+    # it is the default here, as w1's is w0's: in the form, on the command line and in sessions.
     Parameter(
         "w2",
         "run",
         "start2",
         "number",
-        _default(RunSpec, "start2"),
+        START2_DEFAULT,
         read=_number("w2"),
         check=lambda value: RunSpec(start2=value).validate(),
         flag="--w2",
@@ -257,7 +263,6 @@ PARAMETERS: tuple[Parameter, ...] = (
         nudge=Nudge("plus", 0.5),
         nullable=True,
         losses=(2,),
-        blank=_default(RunSpec, "w0"),
     ),
     _run("lr", "lr", label="field.lr", nudge=Nudge("times", 10 ** (1 / 10))),
     Parameter(
@@ -451,10 +456,16 @@ def optional_fields(table: Iterable[Parameter] = PARAMETERS) -> tuple[str, ...]:
 
 
 def spec_from_values(
-    values: dict[str, Any], table: Iterable[Parameter] = PARAMETERS, *, every: bool = False
+    values: dict[str, Any],
+    table: Iterable[Parameter] = PARAMETERS,
+    *,
+    every: bool = False,
+    count: int = 1,
 ) -> RunSpec:
     """The (validated) run that ``values`` (by parameter name) describe, with the schedule and
-    optimizer they name; a value not given is its parameter's default.
+    optimizer they name, for a loss of ``count`` parameters; a value not given is its
+    parameter's default, or ``None`` where the loss has no such parameter (w2's start for a
+    loss of w).
 
     A parameter the chosen schedule or optimizer does not use takes its default, so that a
     hidden field cannot block a run; with ``every`` (the command line's rule: every option
@@ -468,6 +479,8 @@ def spec_from_values(
     keras = kind in KERAS_SCHEDULES
 
     def value(p: Parameter, home: str) -> Any:
+        if values.get(p.name) is None and not p.for_loss(count):
+            return None
         if every:  # every option given is checked; decay alone is off unless exponential
             use = not p.nullable or p.used(kind, optimizer)
         elif home == "schedule":

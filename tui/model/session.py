@@ -108,7 +108,8 @@ def from_dict(data: Any, table: tuple[Parameter, ...] = PARAMETERS) -> Session:
         raise SessionError(t("session.version", found=repr(data.get("version")), reads=VERSION))
     _keys(data, "session", {"format", "version", "run", "loss", "tol", "pins", "baseline", "view"})
     try:
-        spec = _spec(data.get("run"), "run", table)
+        count = _count(data)
+        spec = _spec(data.get("run"), "run", table, count)
         expr = parse_loss(_typed(data, "loss", str, "session"))
         loss = expr.source
         spec.check_starts(expr.params)
@@ -118,7 +119,7 @@ def from_dict(data: Any, table: tuple[Parameter, ...] = PARAMETERS) -> Session:
             raise SessionError(t("session.pins_list"))
         if len(pins_data) > MAX_PINS:
             raise SessionError(t("session.pins_most", most=MAX_PINS, found=len(pins_data)))
-        pins = tuple(_spec(pin, f"pins[{i}]", table) for i, pin in enumerate(pins_data))
+        pins = tuple(_spec(pin, f"pins[{i}]", table, count) for i, pin in enumerate(pins_data))
         for i, pin in enumerate(pins):
             try:
                 pin.check_starts(expr.params)  # a pin runs the session's loss
@@ -246,16 +247,31 @@ def _spec_dict(spec: RunSpec) -> dict[str, Any]:
     return data
 
 
-def _spec(data: Any, where: str, table: tuple[Parameter, ...] = PARAMETERS) -> RunSpec:
-    """A :class:`RunSpec` from its dict, each key read as its parameter in ``table`` says; a
-    key left out is that parameter's default (decay left out: no decay)."""
+def _count(data: dict[str, Any]) -> int:
+    """The number of parameters of the session's loss, for reading its runs' starts (1 where
+    the loss is not readable: its own error is told after the run's)."""
+    try:
+        return len(parse_loss(_typed(data, "loss", str, "session")).params)
+    except (SessionError, LossError):
+        return 1
+
+
+def _spec(
+    data: Any, where: str, table: tuple[Parameter, ...] = PARAMETERS, count: int = 1
+) -> RunSpec:
+    """A :class:`RunSpec` of a loss of ``count`` parameters from its dict, each key read as its
+    parameter in ``table`` says; a key left out is that parameter's default (decay left out:
+    no decay). w2's start left out (or ``null``) is the table's default for a loss of w1 and
+    w2, as in the explorer's field and on the command line, and ``None`` for a loss of w."""
     if not isinstance(data, dict):
         raise SessionError(t("session.object", where=where))
     records = {p.attribute: p for p in table if p.home == "run"}
     _keys(data, where, {*records, "schedule"})
     values: dict[str, Any] = {}
     for name, record in records.items():
-        if name not in data:
+        if record.losses is not None and data.get(name) is None:
+            values[name] = record.default if record.for_loss(count) else None
+        elif name not in data:
             values[name] = None if record.nullable else record.default
         elif record.nullable and data[name] is None:
             values[name] = None

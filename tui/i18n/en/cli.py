@@ -16,7 +16,9 @@ MESSAGES: dict[str, str] = {
     # the run parameters
     "cli.group.parameters": "run parameters (the lesson's first experiment by default)",
     "cli.help.w0": "starting w; for a loss of w1 and w2, starting w1 (--w1 is the same option) (default {default})",
-    "cli.help.start2": "starting w2 for a loss of w1 and w2 (then --w0 is w1's start)",
+    "cli.help.start2": (
+        "starting w2 for a loss of w1 and w2 (then --w0 is w1's start) (default {default})"
+    ),
     "cli.help.lr": "learning rate, >= 0",
     "cli.help.epochs": "number of steps, 1 to {most:,} (default {default}; 1e6 is accepted)",
     "cli.help.schedule": "how lr changes from step to step (default constant, or exponential with --decay); formulas below",
@@ -91,6 +93,11 @@ MESSAGES: dict[str, str] = {
     "oserror.other": "{text} ({code})",
     # notes and outputs
     "cli.wrote": "wrote {path}",
+    # run, a loss of w1 and w2: the starts, on standard error (standard output is the log)
+    "cli.starts": "{prog}: the run starts at w1 = {w1}, w2 = {w2}",
+    "cli.starts_default": (
+        "{prog}: the run starts at w1 = {w1}, w2 = {w2} (w2's default; --w2 sets it)"
+    ),
     "cli.session_line": "{prog}: the session it closed on (open it again with --session, or paste it into ctrl+s):",
     "cli.no_session": "{prog}: no session to print: the explorer closed before it showed one",
     "cli.serving": "serving {prog} at {url} (ctrl+c stops)",

@@ -16,7 +16,7 @@ MESSAGES: dict[str, str] = {
     # the run parameters
     "cli.group.parameters": "运行参数（默认是课程中的第一个实验）",
     "cli.help.w0": "w 的初始值；w1 和 w2 的 loss 中是 w1 的初始值（--w1 是同一个选项）（默认 {default}）",
-    "cli.help.start2": "w1 和 w2 的 loss 中 w2 的初始值（此时 --w0 是 w1 的初始值）",
+    "cli.help.start2": "w1 和 w2 的 loss 中 w2 的初始值（此时 --w0 是 w1 的初始值）（默认 {default}）",
     "cli.help.lr": "学习率，>= 0",
     "cli.help.epochs": "迭代步数，1 到 {most:,}（默认 {default}；也可以写成 1e6）",
     "cli.help.schedule": "lr 每一步如何变化（默认 constant；给出 --decay 时为 exponential）；公式见下文",
@@ -91,6 +91,8 @@ MESSAGES: dict[str, str] = {
     "oserror.other": "系统错误 {code}（{text}）",
     # notes and outputs
     "cli.wrote": "已写入 {path}",
+    "cli.starts": "{prog}：起点 w1 = {w1}，w2 = {w2}",
+    "cli.starts_default": "{prog}：起点 w1 = {w1}，w2 = {w2}（w2 取默认值；可用 --w2 设置）",
     "cli.session_line": "{prog}：关闭时的会话（用 --session 再次打开，或在 ctrl+s 中粘贴）：",
     "cli.no_session": "{prog}：没有可打印的会话：探索器还没显示任何内容就关闭了",
     "cli.serving": "{prog} 正在提供服务，地址：{url}（按 ctrl+c 停止）",
