@@ -1,6 +1,6 @@
 """How the landscape looks: an ill-conditioned bowl, plain descent zig-zagging across it, with a
-slower pin beside it, at 120x40 and 80x24, and in Chinese (``--snapshot-update -n 0`` after a
-deliberate change)."""
+slower pin beside it, at 120x40 and 80x24, in English and in Chinese (``--snapshot-update -n 0``
+after a deliberate change)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ async def zigzag(pilot: Pilot) -> None:
 
 
 @pytest.mark.parametrize(
-    ("size", "language"), [((120, 40), "en"), ((80, 24), "en"), ((120, 40), "zh")]
+    ("size", "language"),
+    [((120, 40), "en"), ((80, 24), "en"), ((120, 40), "zh"), ((80, 24), "zh")],
 )
 def test_landscape_of_a_stretched_bowl(snap_compare, size: tuple[int, int], language: str) -> None:
     params = Params(RunSpec(w0=5.0, start2=2.0, lr=0.02, epochs=20), BOWL)
