@@ -28,6 +28,7 @@ from tui.app.messages import EngineLost, Replied
 from tui.app.quick_engine import QuickEngineClient
 from tui.app.screens.explorer import TYPING_KEY_ACTIONS, ExplorerScreen
 from tui.app.screens.sweep import SweepScreen
+from tui.app.styling import SharedStylesheet, breakpoint_classes
 from tui.app.svg_cells import fix_cell_widths
 from tui.app.themes import HIGH_CONTRAST
 from tui.app.widgets.pins_table import PinsTable
@@ -108,6 +109,9 @@ class ExplorerApp(App[None]):
             i18n.set_language(language)
         keys.retranslate()  # the classes' bindings in this language, before any node is made
         super().__init__()
+        # Nothing has read the stylesheet Textual made yet: this one shares its parsed rules
+        # with the process's other apps (tui.app.styling).
+        self.stylesheet = SharedStylesheet(variables=self.get_css_variables())
         initial = session.params if session is not None else params or PRESETS[1]
         self.explorer = ExplorerScreen(initial, session)
         """The explorer's own screen, under any dialog or palette on top of it."""
@@ -132,7 +136,10 @@ class ExplorerApp(App[None]):
         time (``--print-session`` says it too)."""
 
     def get_default_screen(self) -> ExplorerScreen:
-        """The explorer."""
+        """The explorer, with the classes of its breakpoints for the terminal's size already
+        set: Textual 8.2.8 sets them at the screen's first resize, which styled the whole
+        screen once more at every start (``Screen._on_resize``)."""
+        self.explorer.update_classes(breakpoint_classes(self, self.explorer), update=False)
         return self.explorer
 
     # -- what tests and tools read: the explorer's state, through the app ---------------------

@@ -1,16 +1,17 @@
 """The parameter pane: one field per run parameter, validated as typed, posting good sets.
 
-Every field is a text ``Input`` checked by our own parsers (``float()`` and the command line's
-rules), never by Textual's ``type="number"``: in Textual 8.2.8 that type filters each keystroke
-through a regular expression (``_RESTRICT_TYPES["number"]`` in ``textual/widgets/_input.py``)
-that backtracks exponentially, so 20 digits and then a letter froze the app for about 20 s.
+The fields themselves are :mod:`~tui.app.widgets.param_field`'s (text fields checked by our own
+parsers, never Textual's ``type="number"``) and what they show is
+:mod:`~tui.app.widgets.param_text`'s. The fields a run does not use (another schedule's,
+another optimizer's, w2's start for a loss of w) are made hidden and disabled, as the form
+would leave them: none of them is styled again when the form first shows (see
+:meth:`ParamsForm._widget`).
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,22 +19,33 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.validation import ValidationResult, Validator
+from textual.validation import ValidationResult
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Select, Sparkline, Static
 
-from tui.app.keys import key
 from tui.app.markup import escape
-from tui.app.widgets.ordered_input import OrderedInput
+from tui.app.widgets.param_field import FIELDS, LABELS, LeaveFields, ParamInput, ParsedBy
+from tui.app.widgets.param_text import error_text, flags, loss_count, params_values
 from tui.app.widgets.status import update_text
 from tui.engine.losses import LossError, parse_loss
 from tui.engine.result import RunResult
 from tui.engine.schedules import formula
 from tui.engine.spec import ParameterError, RunSpec, parse_number
-from tui.i18n import msg, t
+from tui.i18n import t
 from tui.model.parameters import PARAMETERS, Parameter, by_name, spec_from_values
 from tui.model.params import Params
 from tui.readable import readable
+
+# Names other modules (and tests) import from here: the pane's parts, by their old home.
+__all__ = [
+    "FIELDS",
+    "LAYOUT",
+    "Fields",
+    "ParamInput",
+    "ParamsForm",
+    "ParsedBy",
+    "params_values",
+]
 
 #: The pane's layout: a row of one field, or of several side by side (the table says the rest).
 #: A parameter it leaves out gets a row of its own under the others.
@@ -55,154 +67,6 @@ LAYOUT: tuple[tuple[str, ...], ...] = (
     ("optimizer",),
     ("beta", "tol"),
 )
-
-#: The catalogue key of a field's name in its messages, where the parser's name for it is not
-#: what the field is called on screen (the tolerance; the keras schedules' T, ``steps``).
-LABELS = {"tol": "field.tol", "steps": "field.steps"}
-
-
-class ParsedBy(Validator):
-    """A validator that accepts what ``parse`` accepts and shows the rule it broke.
-
-    ``field`` is the field's id. ``label`` is the catalogue key of its name in messages, where
-    the parser's name for it is not what the field is called on screen (the tolerance, not
-    ``tol``). An empty ``number`` field says that it wants a number.
-    """
-
-    def __init__(
-        self,
-        parse: Callable[[str], object],
-        field: str = "",
-        label: str | None = None,
-        number: bool = False,
-    ) -> None:
-        super().__init__()
-        self.parse = parse
-        self.field = field
-        self.label = label
-        self.number = number
-        self.shown: str | None = None
-        """The field's name in messages where it is not the parser's (``w0`` is ``w1`` for a
-        loss of two parameters): set by the form, it comes before ``label``."""
-
-    def validate(self, value: str) -> ValidationResult:
-        """Succeed if ``parse(value)`` does; fail with its message (never raise)."""
-        try:
-            if self.number and not value.strip():
-                raise ParameterError(self.field, msg("field.empty"))
-            self.parse(value)
-        except ParameterError as err:
-            name = self.shown or (t(self.label) if self.label else err.name)
-            return self.failure(t("spec.error", name=name, reason=err.reason))
-        except LossError as err:
-            return self.failure(str(err))
-        except Exception as err:  # noqa: BLE001 - a validator that raises would crash the app
-            return self.failure(t("field.not_understood", why=err))
-        return self.success()
-
-
-class ParamInput(OrderedInput):
-    """A parameter field: up and down nudge it, escape leaves it; its keys act in the order
-    typed (:class:`~tui.app.widgets.ordered_input.OrderedInput`)."""
-
-    BINDINGS = [
-        key("up", "nudge(1)", "nudge-up"),
-        key("down", "nudge(-1)", "nudge-down"),
-        key("escape", "leave", "leave"),
-    ]
-
-    @dataclass
-    class Nudged(Message):
-        """The user asked to nudge ``field`` up (+1) or down (-1)."""
-
-        field: str
-        direction: int
-
-    def action_nudge(self, direction: int) -> None:
-        """Ask the form to nudge this field."""
-        record = FIELDS.get(self.id or "")
-        if record is not None and record.nudge is not None:
-            self.post_message(self.Nudged(record.name, direction))
-
-    def action_leave(self) -> None:
-        """Ask to leave the fields (the screen decides where the focus goes)."""
-        self.post_message(ParamsForm.LeaveFields())
-
-
-#: The table's records by field id.
-FIELDS = by_name(PARAMETERS)
-
-#: The fields whose numbers are shown in full where ``%g`` would round them (others: ``%g``).
-EXACT_TEXT = ("lr", "w0", "w2")
-
-
-def loss_count(text: str) -> int | None:
-    """How many parameters the loss typed as ``text`` has (1 or 2), ``None`` if it is refused."""
-    try:
-        return len(parse_loss(text).params)
-    except LossError:
-        return None
-
-
-def _number_text(value: float) -> str:
-    """A number as typed: short where that is exact, else in full."""
-    return f"{value:g}" if value == float(f"{value:g}") else repr(value)
-
-
-def _text(record: Parameter, value: Any) -> str:
-    """The text field ``record`` shows for ``value`` (a value of the record's ``kind``: a list's
-    is a tuple of numbers, a number's a float; the table's values are ``Any``, as its
-    ``default`` and ``read`` are)."""
-    if record.kind == "text" or record.kind == "whole":
-        return str(value)
-    if record.kind == "list":
-        return ", ".join(str(v) if isinstance(v, int) else f"{v:g}" for v in value)
-    if record.name in EXACT_TEXT:
-        return _number_text(float(value))
-    return f"{value:g}"
-
-
-def params_values(params: Params, table: tuple[Parameter, ...] = PARAMETERS) -> dict[str, str]:
-    """The text each text field shows for ``params`` (a value it does not hold: the default)."""
-    spec = params.spec
-    values: dict[str, str] = {}
-    for record in table:
-        if record.kind in ("flag", "choice"):
-            continue
-        if record.home == "params":
-            value = getattr(params, record.attribute)
-        elif record.home == "run":
-            value = getattr(spec, record.attribute)
-        elif spec.schedule is not None:
-            value = getattr(spec.schedule, record.attribute)
-        elif record.name == "steps":
-            # Without a schedule yet, T defaults to the run's length: the whole decay on screen.
-            value = spec.epochs
-        else:
-            value = record.default
-        if value is None:  # w2's start of a loss of w shows what a loss of w1, w2 would start at
-            value = record.default if record.blank is None else record.blank
-        values[record.name] = _text(record, value)
-    return values
-
-
-#: The most characters of a field's message shown: a pasted page quoted whole would take
-#: seconds to lay out at every keystroke.
-MAX_MESSAGE = 200
-
-
-def _shown(message: str) -> str:
-    """``message`` as the error line shows it: cut to :data:`MAX_MESSAGE`, as plain text."""
-    if len(message) > MAX_MESSAGE:
-        message = message[: MAX_MESSAGE - 1] + "…"
-    return escape(message)
-
-
-def _flags(spec: RunSpec) -> tuple[bool, bool]:
-    """The staircase and cycle boxes for ``spec`` (a keras schedule holds its own)."""
-    if spec.schedule is not None:
-        return spec.schedule.staircase, spec.schedule.cycle
-    return spec.staircase, False
 
 
 def _choice(name: str, options: tuple[str, ...], value: str, tooltip: str) -> Select[str]:
@@ -246,8 +110,7 @@ class ParamsForm(VerticalScroll):
         field: str
         message: str
 
-    class LeaveFields(Message):
-        """The user pressed escape in a field: focus something that is not a field."""
+    LeaveFields = LeaveFields
 
     def __init__(
         self,
@@ -262,12 +125,14 @@ class ParamsForm(VerticalScroll):
         self._fields = by_name(table)
         self._count = loss_count(params.loss) or 1
         """How many parameters the last valid loss typed has: which start fields show."""
+        self._report_due = False
+        """Whether a read of the whole form is waiting (see :meth:`_field_changed`)."""
 
     def compose(self) -> ComposeResult:
         """The fields as :data:`LAYOUT` places them, each titled in its border."""
         values = params_values(self._initial, self._table)
         spec = self._initial.spec
-        staircase, cycle = _flags(spec)
+        staircase, cycle = flags(spec)
         chosen: dict[str, object] = {
             "schedule": spec.schedule_kind,
             "optimizer": spec.optimizer,
@@ -280,9 +145,10 @@ class ParamsForm(VerticalScroll):
                 if row[0] == "lr-preview":
                     yield Static("", id="lr-range")  # the preview's scale, under its bars
                 continue
-            with Horizontal(classes="pair"):
+            with Horizontal(classes="pair") as pair:
                 for name in row:
                     yield self._widget(name, values, chosen)
+            pair.display = any(self._shown(name, chosen) for name in row)
         placed = {name for row in LAYOUT for name in row}
         for record in self._table:  # a parameter the layout does not place: a row of its own
             if record.name not in placed:
@@ -302,20 +168,42 @@ class ParamsForm(VerticalScroll):
         title = t(record.label) if record.label else record.title_for(self._count)
         if record.kind == "choice":
             return _choice(name, record.choices, str(chosen[name]), t(f"field.{name}.tip"))
+        # A field the run does not use is made hidden and disabled, as _sync_schedule and
+        # _sync_loss would leave it: disabling a mounted widget, or giving it a class, styles it
+        # again (Textual 8.2.8), 14 times over at every start.
+        shown = self._shown(name, chosen)
+        widget: Checkbox | ParamInput
         if record.kind == "flag":
-            return Checkbox(title, bool(chosen[name]), id=name)
-        number = record.kind in ("number", "whole")
-        widget = ParamInput(
-            values[name],
-            id=name,
-            type="text",  # never "number": see the module's docstring
-            validators=[ParsedBy(record.parse, name, LABELS.get(name), number)],
-            validate_on=["changed"],
-            select_on_focus=False,
-        )
-        widget.border_title = title
-        widget.tooltip = t("field.tip", title=title)
+            widget = Checkbox(title, bool(chosen[name]), id=name, disabled=not shown)
+        else:
+            number = record.kind in ("number", "whole")
+            widget = ParamInput(
+                values[name],
+                id=name,
+                # Textual 8.2.8's Input validates its first value as it is made, and gives it
+                # the class of the result (a restyle each): a valid value's class from the start.
+                classes="-valid",
+                type="text",  # never "number": see the module's docstring
+                validators=[ParsedBy(record.parse, name, LABELS.get(name), number)],
+                validate_on=["changed"],
+                select_on_focus=False,
+                disabled=not shown,
+            )
+            widget.border_title = title
+            widget.tooltip = t("field.tip", title=title)
+        widget.display = shown
         return widget
+
+    def _shown(self, name: str, chosen: dict[str, object]) -> bool:
+        """Whether field ``name`` shows with the choices in ``chosen`` and the loss's count of
+        parameters (what :meth:`_sync_schedule` and :meth:`_sync_loss` show)."""
+        record = self._fields.get(name)
+        if record is None:
+            return True  # the formula, the rate's preview
+        if record.optional and not record.used(str(chosen["schedule"]), str(chosen["optimizer"])):
+            return False
+        text_field = record.kind not in ("flag", "choice") and record.label is None
+        return not text_field or record.for_loss(self._count)
 
     def on_mount(self) -> None:
         """Title the drop-downs, and show only the fields the schedule and optimizer use."""
@@ -335,7 +223,7 @@ class ParamsForm(VerticalScroll):
         spec = params.spec
         self.query_one("#schedule", Select).value = spec.schedule_kind
         self.query_one("#optimizer", Select).value = spec.optimizer
-        staircase, cycle = _flags(spec)
+        staircase, cycle = flags(spec)
         self.query_one("#staircase", Checkbox).value = staircase
         self.query_one("#cycle", Checkbox).value = cycle
 
@@ -424,7 +312,23 @@ class ParamsForm(VerticalScroll):
             count = loss_count(event.value)
             if count is not None:
                 self._sync_loss(count)
-        self._report(event.input, event.validation_result)
+        result = event.validation_result
+        if result is not None and not result.is_valid:
+            self._report(event.input, result)
+        else:
+            self._report_soon()
+
+    def _report_soon(self) -> None:
+        """Read the whole form once the messages already waiting are handled, so that a burst
+        of valid edits is read once (at every start, the first values of 18 fields and two
+        drop-downs each read the whole form)."""
+        if not self._report_due:
+            self._report_due = True
+            self.call_later(self._report_waiting)
+
+    def _report_waiting(self) -> None:
+        self._report_due = False
+        self._report(None, None)
 
     @on(Select.Changed, "#schedule")
     @on(Select.Changed, "#optimizer")
@@ -433,7 +337,7 @@ class ParamsForm(VerticalScroll):
     def _choice_changed(self, event: Message) -> None:
         event.stop()
         self._sync_schedule()
-        self._report(None, None)
+        self._report_soon()
 
     @on(ParamInput.Nudged)
     def _nudged(self, event: ParamInput.Nudged) -> None:
@@ -482,7 +386,7 @@ class ParamsForm(VerticalScroll):
         error = self.query_one("#field-error", Static)
         if field is not None and result is not None and not result.is_valid:
             message = "; ".join(result.failure_descriptions)
-            update_text(error, _shown(message))
+            update_text(error, error_text(message))
             self.post_message(self.Invalid(field.id or "", message))
             return
         invalid = [f for f in self.query(ParamInput) if f.has_class("-invalid") and not f.disabled]
@@ -493,7 +397,7 @@ class ParamsForm(VerticalScroll):
         except (ParameterError, LossError) as err:
             # A rule across fields (e.g. one more factor than boundaries) names its field.
             message = str(err)
-            update_text(error, _shown(message))
+            update_text(error, error_text(message))
             self.post_message(self.Invalid(getattr(err, "name", "loss"), message))
             return
         update_text(error, "")

@@ -1,0 +1,102 @@
+"""A parameter's text field: validated as typed by the model's own parser, nudged by up and down.
+
+Every field is a text ``Input`` checked by our own parsers (``float()`` and the command line's
+rules), never by Textual's ``type="number"``: in Textual 8.2.8 that type filters each keystroke
+through a regular expression (``_RESTRICT_TYPES["number"]`` in ``textual/widgets/_input.py``)
+that backtracks exponentially, so 20 digits and then a letter froze the app for about 20 s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from textual.message import Message
+from textual.validation import ValidationResult, Validator
+
+from tui.app.keys import key
+from tui.app.widgets.ordered_input import OrderedInput
+from tui.engine.losses import LossError
+from tui.engine.spec import ParameterError
+from tui.i18n import msg, t
+from tui.model.parameters import PARAMETERS, by_name
+
+#: The table's records by field id.
+FIELDS = by_name(PARAMETERS)
+
+#: The catalogue key of a field's name in its messages, where the parser's name for it is not
+#: what the field is called on screen (the tolerance; the keras schedules' T, ``steps``).
+LABELS = {"tol": "field.tol", "steps": "field.steps"}
+
+
+class ParsedBy(Validator):
+    """A validator that accepts what ``parse`` accepts and shows the rule it broke.
+
+    ``field`` is the field's id. ``label`` is the catalogue key of its name in messages, where
+    the parser's name for it is not what the field is called on screen (the tolerance, not
+    ``tol``). An empty ``number`` field says that it wants a number.
+    """
+
+    def __init__(
+        self,
+        parse: Callable[[str], object],
+        field: str = "",
+        label: str | None = None,
+        number: bool = False,
+    ) -> None:
+        super().__init__()
+        self.parse = parse
+        self.field = field
+        self.label = label
+        self.number = number
+        self.shown: str | None = None
+        """The field's name in messages where it is not the parser's (``w0`` is ``w1`` for a
+        loss of two parameters): set by the form, it comes before ``label``."""
+
+    def validate(self, value: str) -> ValidationResult:
+        """Succeed if ``parse(value)`` does; fail with its message (never raise)."""
+        try:
+            if self.number and not value.strip():
+                raise ParameterError(self.field, msg("field.empty"))
+            self.parse(value)
+        except ParameterError as err:
+            name = self.shown or (t(self.label) if self.label else err.name)
+            return self.failure(t("spec.error", name=name, reason=err.reason))
+        except LossError as err:
+            return self.failure(str(err))
+        except Exception as err:  # noqa: BLE001 - a validator that raises would crash the app
+            return self.failure(t("field.not_understood", why=err))
+        return self.success()
+
+
+class LeaveFields(Message, namespace="params_form"):
+    """The user pressed escape in a field: focus something that is not a field (the form's
+    ``ParamsForm.LeaveFields``)."""
+
+
+class ParamInput(OrderedInput):
+    """A parameter field: up and down nudge it, escape leaves it; its keys act in the order
+    typed (:class:`~tui.app.widgets.ordered_input.OrderedInput`)."""
+
+    BINDINGS = [
+        key("up", "nudge(1)", "nudge-up"),
+        key("down", "nudge(-1)", "nudge-down"),
+        key("escape", "leave", "leave"),
+    ]
+
+    @dataclass
+    class Nudged(Message):
+        """The user asked to nudge ``field`` up (+1) or down (-1)."""
+
+        field: str
+        direction: int
+
+    def action_nudge(self, direction: int) -> None:
+        """Ask the form to nudge this field."""
+        record = FIELDS.get(self.id or "")
+        if record is not None and record.nudge is not None:
+            self.post_message(self.Nudged(record.name, direction))
+
+    def action_leave(self) -> None:
+        """Ask to leave the fields (the screen decides where the focus goes)."""
+        self.post_message(LeaveFields())
