@@ -154,3 +154,32 @@ def test_random_plain_runs_on_the_graph_path() -> None:
     specs = [spec_of(rng, str(rng.choice(["constant", "exponential"])), "gd") for _ in range(12)]
     for spec, result in zip(specs, descent.run_batch(specs), strict=True):
         assert_same_as_eager(result, spec)
+
+
+def test_the_lessons_tables_in_a_short_run_take_no_loop_trace(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Within ``graph_only`` (the explorer's first run, ``lr-explorer run``'s short one) a short
+    run takes one compiled step a call (``lanes.stepwise_loop``), never the while loop's trace,
+    and gives the loop's bits: the lesson's own lines, batched or one by one."""
+    from tui.engine import lanes
+
+    monkeypatch.setattr(descent, "_probe_result", False)  # graph mode outside graph_only too
+    specs = [*LESSON, RunSpec(lr=0.5, epochs=7)]  # a shorter lane: its end taken on its own
+    looped = descent.run_batch(specs, SEED_LOSS, tol=1e-6)
+
+    def no_loop(expr: str, lanes: int):
+        raise AssertionError("a short run traced the while loop")
+
+    monkeypatch.setattr(lanes, "compiled_loop", no_loop)
+    tables = seed_tables()
+    with tfenv.graph_only():
+        batch = descent.run_batch(specs, SEED_LOSS, tol=1e-6)
+        alone = [descent.run(spec, tol=1e-6) for spec in LESSON]
+    assert [seed_printout(result) for result in alone] == tables
+    for mine, loop in zip(batch, looped, strict=True):
+        assert mine.backend == "graph"
+        for name in ("w", "loss", "lr"):
+            assert bits(getattr(mine, name)).tolist() == bits(getattr(loop, name)).tolist()
+        assert bits(mine.final_grad) == bits(loop.final_grad)
+        assert bits(mine.final_loss) == bits(loop.final_loss)

@@ -284,3 +284,30 @@ def test_a_loss_of_vector_exact_ops_needs_no_probe(monkeypatch: pytest.MonkeyPat
     assert loss.sizes == []
     with pytest.raises(AssertionError, match="probed"):
         lane_loss.LaneLoss(parse_loss("tanh(w)").program, 8)
+
+
+@pytest.mark.parametrize("text", [*LOSSES[:4], "(w1 - 1)**2 + tanh(w2)*w1", "sin(w1) * w2**2"])
+@pytest.mark.parametrize("epochs", [0, 1, 13])
+def test_a_short_run_in_graph_only_takes_a_compiled_step_a_call_with_the_loops_bits(
+    text: str, epochs: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``lanes.steps`` within ``tfenv.graph_only`` (a short run: compile the least) calls one
+    compiled step per step, the loop's own body: the same bits as the loop, which is never
+    traced; at 0 steps, the loss and gradient at the starts."""
+    from tui.engine import tfenv
+
+    expr = parse_loss(text)
+    rng = np.random.default_rng(epochs + len(text))
+    starts = rng.uniform(-2, 2, (len(expr.params), 6)).astype(np.float32)
+    rates = (10 ** rng.uniform(-3, 0, (epochs, 6))).astype(np.float32)
+    looped = lanes.steps(expr, starts, rates)
+
+    def no_loop(expr: str, lanes: int):
+        raise AssertionError("a short run traced the while loop")
+
+    monkeypatch.setattr(lanes, "compiled_loop", no_loop)
+    with tfenv.graph_only():
+        stepwise = lanes.steps(expr, starts, rates)
+    for mine, loop in zip(stepwise, looped, strict=True):
+        assert (mine.shape, mine.dtype) == (loop.shape, loop.dtype)
+        assert bits(mine).tolist() == bits(loop).tolist()

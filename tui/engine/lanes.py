@@ -56,6 +56,62 @@ def block_size(expr: LossExpr, k: int) -> int:
     return min(tfenv.bucket(k, 1), most)
 
 
+#: The most steps a short run (within :func:`tui.engine.tfenv.graph_only`: the explorer's first
+#: run, ``lr-explorer run``'s short one) takes as one call of a compiled step each
+#: (:func:`compiled_step`) rather than through :func:`compiled_loop`: the loop's first trace and
+#: run take about 0.25 s here, a step's about 0.06 s, and each call of it about 0.3 ms.
+STEPWISE_MOST = 256
+
+
+def _step(
+    loss: LaneLoss, ws: tuple[Any, ...], lr: Any
+) -> tuple[tuple[Any, ...], Any, tuple[Any, ...]]:
+    """One step of the seed's update on lane vectors: ``(w after it, the loss before it, the
+    gradient)``; the loop's body, and :func:`compiled_step`."""
+    value, grads = loss_and_gradients(loss, ws)
+    # As the seed: w.assign_sub(lr * grads), the product rounded to float32 first.
+    return tuple(w - lr * g for w, g in zip(ws, grads, strict=True)), value, tuple(grads)
+
+
+@lru_cache(maxsize=32)
+def compiled_step(expr: str, lanes: int) -> Callable[..., Any]:
+    """One step of :func:`compiled_loop`'s body as a graph of its own, the same ops:
+    ``step(w[P, lanes], lr[lanes]) -> (w after it [P, lanes], loss before it [lanes],
+    g[P, lanes])``; at ``lr`` 0, the loss and gradient at ``w``."""
+    parsed = parse_loss(expr)
+    count = len(parsed.params)
+    loss = LaneLoss(parsed.program, lanes)
+
+    def step(w: Any, lr: Any) -> tuple[Any, Any, Any]:
+        w_next, value, grads = _step(loss, tuple(tf.unstack(w, num=count)), lr)
+        return tf.stack(w_next), value, tf.stack(grads)
+
+    signature = [tf.TensorSpec([count, lanes], tf.float32), tf.TensorSpec([lanes], tf.float32)]
+    compiled: Callable[..., Any] = tf.function(step, input_signature=signature, autograph=False)
+    return compiled
+
+
+def stepwise_loop(expr: str, lanes: int) -> Callable[..., tuple[np.ndarray, ...]]:
+    """:func:`compiled_loop`'s loop, the same bits, as one call of :func:`compiled_step` a step:
+    for a short run, whose time the loop's trace would take (see :data:`STEPWISE_MOST`)."""
+    step = compiled_step(expr, lanes)
+
+    def loop(w0: Any, lrs: np.ndarray) -> tuple[np.ndarray, ...]:
+        w = tf.constant(w0)
+        w_rows, loss_rows = [], []
+        for row in np.asarray(lrs):
+            w, value, _ = step(w, tf.constant(row))
+            w_rows.append(w.numpy())
+            loss_rows.append(value.numpy())
+        _, final_loss, final_grads = step(w, tf.zeros([lanes]))
+        count = w.shape[0]
+        ws = np.stack(w_rows, 1) if w_rows else np.empty((count, 0, lanes), np.float32)
+        loss = np.array(loss_rows, np.float32).reshape(len(loss_rows), lanes)
+        return ws, loss, w.numpy(), final_loss.numpy(), final_grads.numpy()
+
+    return loop
+
+
 @lru_cache(maxsize=32)
 def compiled_loop(expr: str, lanes: int) -> Callable[..., Any]:
     """The graph-mode loop of one loss on ``lanes`` lanes, traced once for any step count:
@@ -67,9 +123,7 @@ def compiled_loop(expr: str, lanes: int) -> Callable[..., Any]:
     loss = LaneLoss(parsed.program, lanes)
 
     def step(ws: tuple[Any, ...], lr: Any) -> tuple[tuple[Any, ...], Any, tuple[Any, ...]]:
-        value, grads = loss_and_gradients(loss, ws)
-        # As the seed: w.assign_sub(lr * grads), the product rounded to float32 first.
-        return tuple(w - lr * g for w, g in zip(ws, grads, strict=True)), value, tuple(grads)
+        return _step(loss, ws, lr)
 
     def loop(w0: Any, lrs: Any) -> tuple[Any, ...]:
         n = tf.shape(lrs)[0]
@@ -127,7 +181,10 @@ def steps(
     count, k = w.shape
     n = lrs.shape[0]
     lanes = block_size(expr, k)
-    loop = compiled_loop(str(expr), lanes)
+    if n <= STEPWISE_MOST and tfenv.in_graph_only():
+        loop: Callable[..., Any] = stepwise_loop(str(expr), lanes)
+    else:
+        loop = compiled_loop(str(expr), lanes)
     ws_out = np.empty((count, n, k), np.float32)
     loss_out = np.empty((n, k), np.float32)
     w_end = np.empty((count, k), np.float32)
@@ -140,7 +197,7 @@ def steps(
         lrs_block = np.zeros((n, lanes), np.float32)
         lrs_block[:, : last - first] = lrs[:, first:last]
         outs = loop(tf.constant(w_block), tf.constant(lrs_block))
-        ws, ls, w_n, f_loss, f_grads = (t.numpy() for t in outs)
+        ws, ls, w_n, f_loss, f_grads = (np.asarray(t) for t in outs)
         ws_out[:, :, first:last] = ws[:, :, : last - first]
         loss_out[:, first:last] = ls[:, : last - first]
         w_end[:, first:last] = w_n[:, : last - first]

@@ -62,7 +62,7 @@ _here = threading.local()
 def xla_allowed() -> bool:
     """Whether XLA may be tried at all: :data:`XLA_ENV` does not turn it off, and this thread
     is not inside :func:`graph_only`."""
-    if getattr(_here, "graph_only", False):
+    if in_graph_only():
         return False
     return os.environ.get(XLA_ENV, "").strip().lower() not in ("off", "0", "no", "false")
 
@@ -77,6 +77,11 @@ def graph_only() -> Iterator[None]:
         yield
     finally:
         _here.graph_only = before
+
+
+def in_graph_only() -> bool:
+    """Whether this thread is inside :func:`graph_only` (a short run: compile the least)."""
+    return bool(getattr(_here, "graph_only", False))
 
 
 def graph_is_enough(specs: Sequence[RunSpec]) -> bool:
