@@ -49,7 +49,11 @@ def main() -> None:
 
     Once ``run`` or the explorer has finished, the process ends at once (:func:`end_now`).
     """
+    from tui import collector  # (standard library only, as the rest before the engine starts)
+
     argv = sys.argv[1:]
+    if "serve" not in argv:  # (the classroom server runs for hours, with no first results)
+        collector.start()  # the start's garbage is collected less often
     engine = start_engine(argv)
     try:
         from tui.cli import main as cli_main

@@ -18,7 +18,7 @@ from textual.reactive import var
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from tui import i18n, settings
+from tui import collector, i18n, settings
 from tui.app import keys
 from tui.app.commands import ExplorerCommands
 from tui.app.engine_client import Engine, EngineStopped, Restarts
@@ -296,6 +296,10 @@ class ExplorerApp(App[None]):
             owner = self._owners.get(reply.request_id)
         if owner is not None and owner.is_attached:
             owner.post_message(Replied(reply))
+            if isinstance(reply, RunDone | RunFailed):
+                # The first results are shown once this reply is and the screen refreshed:
+                # the collector's start-up thresholds have done their work (tui.collector).
+                owner.call_after_refresh(collector.settle)
 
     def _engine_loaded(self) -> None:
         self.engine_ready = True
