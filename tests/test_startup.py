@@ -334,3 +334,51 @@ def test_ctrl_q_during_a_long_run_ends_the_app_and_its_engine() -> None:
             os.killpg(app.pid, signal.SIGKILL)
             app.wait()
         os.close(master)
+
+
+@pytest.mark.parametrize("waiting", [False, True])
+def test_the_quick_hooks_ready_the_lessons_first_run_while_the_ui_answers(waiting: bool) -> None:
+    """After the ready message, :meth:`QuickHooks.settle` runs the lesson's first run once,
+    as a short first request runs, so that the UI's request finds its step traced; not when
+    a request is already waiting (it is answered at once instead)."""
+    from tui.engine import lanes
+    from tui.engine.losses import SEED_LOSS, parse_loss
+    from tui.engine.quickstart import QuickHooks
+
+    lanes.compiled_step.cache_clear()  # only costs a trace again
+    hooks = QuickHooks()
+    hooks.ready()
+    hooks.settle(lambda: waiting)
+    step = lanes.compiled_step(str(parse_loss(SEED_LOSS)), 1)
+    assert step.experimental_get_tracing_count() == (0 if waiting else 1)
+    request = RunRequest(1, (RunSpec(lr=0.99),), SEED_LOSS, 1e-6)
+    (result,) = hooks.run(request, lambda: False, lambda done, total: None)
+    assert result.backend == "graph" and f"{float(result.final_w):f}" == "3.005651"
+    assert step.experimental_get_tracing_count() == 1  # the first request traced nothing new
+    hooks.warmed.wait(SLOW)
+
+
+def test_the_serving_loop_settles_between_the_ready_message_and_the_first_request() -> None:
+    from multiprocessing import Pipe
+
+    from tui.engine.protocol import EngineReady
+    from tui.engine.server import LoopHooks, serve_loop
+
+    seen: list[str] = []
+
+    class Hooks(LoopHooks):
+        def ready(self) -> EngineReady:
+            seen.append("ready")
+            return EngineReady(0.0, False, "test")
+
+        def settle(self, waiting) -> None:
+            seen.append(f"settle, waiting {waiting()}")
+
+    ui, engine = Pipe()
+    ui.send(RunRequest(1, (RunSpec(),), "(w + 1)**2", 1e-6))
+    loop = threading.Thread(target=serve_loop, args=(engine, engine, Hooks()), daemon=True)
+    loop.start()
+    assert isinstance(ui.recv(), EngineReady)
+    ui.close()
+    loop.join(SLOW)
+    assert seen == ["ready", "settle, waiting True"]
