@@ -21,6 +21,7 @@ from tui.app.keys import typing_actions
 from tui.app.markup import escape
 from tui.app.messages import Replied
 from tui.app.screens.explorer_keys import EXPLORER_BINDINGS
+from tui.app.screens.pin_playback_actions import PinAndPlaybackActions
 from tui.app.screens.sweep import SweepScreen
 from tui.app.widgets.chart import DescentChart
 from tui.app.widgets.footer import FittedFooter
@@ -41,7 +42,7 @@ from tui.engine.theory import Theory, theory_for
 from tui.engine.theory_plane import PlaneTheory
 from tui.i18n import t
 from tui.model.params import PRESETS, Params
-from tui.model.pins import MAX_PINS, Pin, PinBoard, shared
+from tui.model.pins import Pin, PinBoard, shared
 from tui.model.views import next_view
 
 if TYPE_CHECKING:
@@ -49,13 +50,18 @@ if TYPE_CHECKING:
     from tui.model.session import Session
 
 
-class ExplorerScreen(Screen[None]):
-    """The live explorer: every valid edit re-runs the seed's loop in the engine."""
+class ExplorerScreen(PinAndPlaybackActions, Screen[None]):
+    """The live explorer: every valid edit re-runs the seed's loop in the engine. Its actions
+    on the pins and the playback come from :class:`PinAndPlaybackActions`."""
 
     BINDINGS = EXPLORER_BINDINGS
 
     VERTICAL_BREAKPOINTS = [(0, "-tiny"), (24, "-short"), (30, "-medium"), (40, "-tall")]
     """Classes by the terminal's height: what gives way on a small screen (explorer.tcss)."""
+
+    AUTO_FOCUS = "#chart"
+    """The chart has the focus from the start (Textual's first focusable, the form, cost two
+    restyles of its 86 widgets: focused, then left for the chart)."""
 
     params: var[Params | None] = var(None)
     """The last valid parameters: what the screen shows, or is about to."""
@@ -134,6 +140,7 @@ class ExplorerScreen(Screen[None]):
             return
         chart.focus()
         status.show_busy(t("status.loading"))
+        self._place_playback()
         if self._opening is not None:
             self.apply_session(self._opening)
 
@@ -240,7 +247,7 @@ class ExplorerScreen(Screen[None]):
             return
         bar = self.playback
         shown = bar.shown
-        bar.set_class(shown is not None, "-shown")
+        self._place_playback()
         current, pins = self.current, self.pins
         if shown is not None:
             current = current.prefix(shown)
@@ -260,6 +267,13 @@ class ExplorerScreen(Screen[None]):
         if shown is not None:
             # After the refresh: the table's new size decides how far it can scroll.
             log.call_after_refresh(log.action_cursor_to, -1)
+
+    def _place_playback(self) -> None:
+        """The playback bar shows while a step is shown (``-shown``) and in demo mode (the
+        stylesheet's rules): tell it whether it is in view, as it does nothing out of view."""
+        bar = self.playback
+        bar.set_class(bar.shown is not None, "-shown")
+        bar.in_view = bar.shown is not None or self.has_class("-demo")
 
     @on(UpdateLine.Ask)
     def _ask_gradients(self, event: UpdateLine.Ask) -> None:
@@ -308,36 +322,6 @@ class ExplorerScreen(Screen[None]):
         from tui.model.session import RACE
 
         self.apply_session(RACE)
-
-    def action_pin(self) -> None:
-        """Pin the run on screen, to compare the next ones with it."""
-        if self.current is None or self.params is None:
-            self.notify(t("note.nothing_to_pin"), severity="warning")
-            return
-        if self.board.full:
-            self.notify(t("note.too_many_pins", most=MAX_PINS), severity="warning")
-            return
-        self.board.add(self.params.spec, self.current)
-        self.show_pins()
-
-    def action_unpin(self, number: int | None = None) -> None:
-        """Remove pin ``number``, else the one selected in the table, else the last."""
-        if not self.pins:
-            return
-        if number is None:
-            table = self.pins_table
-            number = table.selected_number() if table.has_focus else None
-        if number is None:
-            number = self.pins[-1].number
-        self.board.remove(number)
-        self.show_pins()
-        if not self.pins:
-            self.action_focus_chart()
-
-    def action_clear_pins(self) -> None:
-        """Remove every pin."""
-        self.board.clear()
-        self.show_pins()
 
     @on(PinsTable.Use)
     def _use_pin(self, event: PinsTable.Use) -> None:
@@ -388,6 +372,7 @@ class ExplorerScreen(Screen[None]):
         """Focus the learning-rate field (in demo mode, the fields come back first: focused while
         hidden, it took the keys typed, unseen)."""
         self.remove_class("-demo")
+        self._place_playback()
         self.lr_field.focus()
 
     def action_focus_chart(self) -> None:
@@ -441,6 +426,7 @@ class ExplorerScreen(Screen[None]):
         chart.view = session.view
         chart.log_loss = session.log_loss
         self.set_class(session.demo, "-demo")
+        self._place_playback()
         if session.demo and isinstance(self.focused, Input):
             self.action_focus_chart()  # the fields are hidden: the demo's keys work at once
         bar = self.playback
@@ -459,29 +445,10 @@ class ExplorerScreen(Screen[None]):
         pins = [(pin.number, pin.result) for pin in self.pins if pin.result is not None]
         self.app.push_screen(ExportScreen(self.current, pins, self.app.export_screenshot()))
 
-    def action_play(self) -> None:
-        """Play the run step by step, or pause."""
-        self.playback.toggle()
-
-    def action_step(self, delta: int) -> None:
-        """Pause, and go ``delta`` steps on or back."""
-        self.playback.step_by(delta)
-
-    def action_play_start(self) -> None:
-        """Pause on the first step."""
-        self.playback.to_start()
-
-    def action_play_end(self) -> None:
-        """Stop playback: the whole run again."""
-        self.playback.to_end()
-
-    def action_speed(self, direction: int) -> None:
-        """Play faster (+1) or slower (-1)."""
-        self.playback.faster(direction)
-
     def action_demo(self) -> None:
         """Demo mode: the fields hide; chart, log and the large readout stay."""
         self.toggle_class("-demo")
+        self._place_playback()
         if self.has_class("-demo") and isinstance(self.focused, Input):
             self.action_focus_chart()
 

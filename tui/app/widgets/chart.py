@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from rich.text import Text
+from rich.text import Span, Text
 from textual.app import RenderResult
 from textual.reactive import reactive
 from textual.strip import Strip
@@ -19,12 +19,20 @@ from textual.visual import Visual, visualize
 from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
-from tui.app.widgets.chart_ansi import text_from_matrix
+from tui.app.widgets.chart_ansi import rows_from_matrix
 from tui.app.widgets.chart_axes import RUN_STYLES, Style, linear_ticks, padded, pin_style
 from tui.app.widgets.chart_landscape import LandscapePanel, draw_landscape, landscape_panel
 from tui.app.widgets.chart_legend import left_out_notes, under_plot
 from tui.app.widgets.chart_panels import Axis, Curve, Panel
-from tui.app.widgets.chart_points import Blocks, LeftOut, path_points, spans, thin
+from tui.app.widgets.chart_points import (
+    Blocks,
+    LeftOut,
+    line_points,
+    path_points,
+    scatter_points,
+    spans,
+    thin,
+)
 from tui.app.widgets.chart_w2 import with_w2
 from tui.engine.losses import LossExpr, parse_loss
 from tui.engine.result import RunResult
@@ -47,6 +55,15 @@ def log_ticks(low: float, high: float, most: int = 6) -> tuple[list[float], list
     stride = max(1, math.ceil((last - first) / max(1, most - 1)))
     ticks = list(range(first, last + 1, stride))
     return [float(t) for t in ticks], [f"1e{t}" for t in ticks]
+
+
+#: A row of the chart's picture as it is compared with the last one's: its text and spans.
+RowKey = tuple[str, tuple[Span, ...]]
+
+
+def _listed(xy: tuple[np.ndarray, np.ndarray]) -> tuple[list[float], list[float]]:
+    """Points as the lists plotext takes."""
+    return xy[0].tolist(), xy[1].tolist()
 
 
 def _compact_number(value: float) -> str:
@@ -87,6 +104,10 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
         """How many parameters the loss shown has: which views it has (``views_for``)."""
         self._rendered: tuple[tuple[object, ...], RenderResult] | None = None
         self._strips: list[tuple[RenderResult, tuple[object, ...], list[Strip]]] = []
+        self._rows: tuple[RenderResult, list[Text]] | None = None
+        """The last picture built and its rows (the plot's, then the lines under it)."""
+        self._last_rows: tuple[tuple[object, ...], list[RowKey], list[Strip]] | None = None
+        """The size and style of the last lines made, each row's text and the row's line."""
         self._whole: dict[str, tuple[float, float]] = {}
         self._whole_runs: list[RunResult] = []
         self._blocks: list[Blocks] = []
@@ -179,8 +200,10 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
             plot = self._build(width, height - len(lines))
         except Exception as err:  # noqa: BLE001 - plotext may fail at odd sizes; keep the app
             return Text(t("chart.failed", why=err), no_wrap=True, overflow="ellipsis")
-        rendered = Text("\n").join([plot, *lines])
+        rows = [*plot, *lines]
+        rendered = Text("\n").join(rows)
         self._rendered = (key, rendered)
+        self._rows = (rendered, rows)
         return rendered
 
     def render_line(self, y: int) -> Strip:
@@ -204,10 +227,51 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
             if made is picture and made_key == key:
                 return strips
         width, height = self.size
-        visual = visualize(self, picture, markup=self._render_markup)
-        strips = Visual.to_strips(self, visual, width, height, style)
-        self._strips = [(picture, key, strips), *self._strips[:3]]
-        return strips
+        rows = self._rows[1] if self._rows is not None and self._rows[0] is picture else None
+        # Row by row only where a line is a row (none wraps) and nothing else moves them.
+        by_row = (
+            rows is not None
+            and len(rows) <= height
+            and self.text_selection is None
+            and self.styles.content_align == ("left", "top")
+            and all(row.cell_len <= width for row in rows)
+        )
+        keys = [(row.plain, tuple(row.spans)) for row in rows] if rows and by_row else []
+        lines = self._changed_rows(picture, keys, key) if keys else None
+        if lines is None:
+            visual = visualize(self, picture, markup=self._render_markup)
+            lines = Visual.to_strips(self, visual, width, height, style)
+        self._strips = [(picture, key, lines), *self._strips[:3]]
+        self._last_rows = (key, keys, lines) if keys and len(lines) == len(keys) else None
+        return lines
+
+    def _changed_rows(
+        self, picture: RenderResult, keys: list[RowKey], key: tuple[object, ...]
+    ) -> list[Strip] | None:
+        """The picture's lines, made only for the rows that differ from the last picture's at
+        the same size and style (the others are its lines): a new run moves some of the curves,
+        its ticks and notes, and leaves the frame, the axes, the legend and the rows of a
+        settled run as they were. ``None`` if there are no lines to take from.
+
+        The rows that changed are made as Textual makes a picture's lines, in a picture of the
+        same rows where the others are empty: each line is made from its own row alone, at its
+        own row's place."""
+        last = self._last_rows
+        if last is None or last[0] != key or len(last[1]) != len(keys):
+            return None
+        changed = [new != old for new, old in zip(keys, last[1], strict=True)]
+        if not any(changed):
+            return last[2]
+        rows = self._rows[1] if self._rows is not None else []
+        sparse = Text("\n").join(
+            row if new else Text() for row, new in zip(rows, changed, strict=True)
+        )
+        width, height = self.size
+        visual = visualize(self, sparse, markup=self._render_markup)
+        made = Visual.to_strips(self, visual, width, height, self.visual_style)
+        if len(made) != len(keys):
+            return None
+        return [line if new else old for line, old, new in zip(made, last[2], changed, strict=True)]
 
     def watch_view(self) -> None:
         """Redraw in the new view (a view the loss has not: in the loss's first view)."""
@@ -314,8 +378,8 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
         panel.xspan = (float(grid[keep].min()), float(grid[keep].max())) if keep.any() else None
         return panel
 
-    def _build(self, width: int, rows: int) -> Text:
-        """The plot of :attr:`panels`, ``width`` by ``rows`` cells, as text."""
+    def _build(self, width: int, rows: int) -> list[Text]:
+        """The plot of :attr:`panels`, ``width`` by ``rows`` cells, as a text per row."""
         # plotext 5.3's clear_figure() leaves subplots' ticks behind (log labels of one view
         # showed up in the next), so every build starts from a new figure.
         self._plot = plt = Plot()
@@ -332,7 +396,7 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
         # plt.build() less its canvas: the cells are read as text directly (chart_ansi).
         plt._set_sizes()
         plt._build_matrix()
-        return text_from_matrix(plt.monitor.matrix)
+        return rows_from_matrix(plt.monitor.matrix)
 
     def _color(self, style: Style) -> str | int:
         """``style``'s colour; under ``NO_COLOR`` none: Textual 8.2.8 would turn each colour
@@ -345,22 +409,29 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
         if isinstance(panel, LandscapePanel):
             draw_landscape(plt, panel, width, rows, self._color)
             return
+        # plotext is given only the points that draw something (chart_points.line_points).
         if panel.background is not None:
             back = panel.background
             plt.plot(
-                back.x.tolist(), back.y.tolist(), color=self._color(back.style), marker="braille"
+                *_listed(line_points(back.x, back.y)),
+                color=self._color(back.style),
+                marker="braille",
             )
         for axis in panel.axes:
             for index, curve in enumerate(axis.curves):
                 if not curve.x.size:
                     continue
-                xy = (curve.x.tolist(), curve.y.tolist())
                 color, marker = self._color(curve.style), curve.style.marker
                 if curve.scatter:
                     if index == 0:  # the current run's zigzag, in thin lines under its points
-                        plt.plot(*xy, color=color, marker="braille")
-                    plt.scatter(*xy, color=color, marker=marker)
+                        plt.plot(
+                            *_listed(line_points(curve.x, curve.y)), color=color, marker="braille"
+                        )
+                    plt.scatter(
+                        *_listed(scatter_points(curve.x, curve.y)), color=color, marker=marker
+                    )
                 else:
+                    xy = _listed(line_points(curve.x, curve.y))
                     plt.plot(*xy, color=color, marker=marker, yside=axis.yside)
         usable = max(1, rows - 3)  # the frame and the x axis' ticks
         most_y = max(2, min(8, usable // 2 + 1))

@@ -40,6 +40,11 @@ def text_from_matrix(matrix: Any) -> Text:
     """The text ``Text.from_ansi(matrix.get_canvas().rstrip("\\n"))`` would give once plotext
     had written its canvas (``set_canvas``): the rows top first, a piece per run of cells of
     the same colours, as ``set_canvas`` writes a run between its codes and a reset."""
+    return Text("\n").join(rows_from_matrix(matrix))
+
+
+def rows_from_matrix(matrix: Any) -> list[Text]:
+    """The rows of :func:`text_from_matrix`'s text, top first, each a text of its own."""
     rows: list[Text] = []
     for row in reversed(matrix.Rows):
         text = Text()
@@ -58,4 +63,4 @@ def text_from_matrix(matrix: Any) -> Text:
                 text.append(plain, _style(colors_to_ansi(*colors)))
             start = stop
         rows.append(text)
-    return Text("\n").join(rows)
+    return rows

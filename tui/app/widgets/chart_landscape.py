@@ -20,6 +20,7 @@ from textual_plotext.plot import Plot
 
 from tui.app.widgets.chart_axes import RUN_STYLES, Style, linear_ticks, pin_style
 from tui.app.widgets.chart_panels import Axis, Curve, Panel
+from tui.app.widgets.chart_points import line_points, scatter_points
 from tui.engine.loss_ir import Node
 from tui.engine.loss_numpy import evaluate
 from tui.engine.losses import LossExpr
@@ -211,10 +212,12 @@ def draw_landscape(
         if not curve.x.size:
             continue
         points = thinned(np.column_stack([curve.x, curve.y]), most)
-        xs, ys = points[:, 0].tolist(), points[:, 1].tolist()
+        # Only the points that draw something (a settled run repeats its last one).
+        xs, ys = scatter_points(points[:, 0], points[:, 1])
         if index == 0:  # the current run's zig-zag, in thin lines under its points
-            plot(xs, ys, color=color(curve.style), marker="braille")
-        scatter(xs, ys, color=color(curve.style), marker=curve.style.marker)
+            lx, ly = line_points(xs, ys)
+            plot(lx.tolist(), ly.tolist(), color=color(curve.style), marker="braille")
+        scatter(xs.tolist(), ys.tolist(), color=color(curve.style), marker=curve.style.marker)
     for curve in panel.paths:  # heads last: on top of every path
         if curve.x.size:
             scatter(

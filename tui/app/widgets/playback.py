@@ -17,6 +17,7 @@ from textual.widgets import Digits, Label
 
 from tui.app.keys import bound_key
 from tui.app.markup import escape
+from tui.app.widgets.status import update_text
 from tui.app.widgets.update_line import UpdateLine
 from tui.engine.protocol import Gradients
 from tui.engine.result import RunResult
@@ -94,6 +95,13 @@ class PlaybackBar(Vertical):
     """Whether the steps advance by themselves."""
     speed: var[int] = var(DEFAULT_SPEED)
     """An index into :data:`SPEEDS`."""
+    in_view: var[bool] = var(True, init=False)
+    """Whether the bar is on screen (the explorer hides it but during playback and in demo
+    mode, and says so here). Out of view it keeps the run and the step but does not show their
+    values, and its update line asks the engine for no gradient: each key's new run did both,
+    unseen, and the answer laid the screen out once more. Coming into view, it shows them at
+    once. The line on playback's state is kept up to date in or out of view (it changes with
+    the run's length alone)."""
 
     @dataclass
     class Frame(Message):
@@ -215,6 +223,11 @@ class PlaybackBar(Vertical):
         """Show the new speed."""
         self._show_state()
 
+    def watch_in_view(self, in_view: bool) -> None:
+        """Show the values of the step kept while out of view."""
+        if in_view:
+            self._show_values()
+
     def on_resize(self) -> None:
         """Fit the numbers, and the playback line, to the new width."""
         self._show_values()
@@ -229,28 +242,31 @@ class PlaybackBar(Vertical):
         return self.is_mounted and not self._pruning
 
     def _show_values(self) -> None:
-        if self.result is None or not self._showing:
+        if self.result is None or not self._showing or not self.in_view:
             return
         # min: a session may ask for a step of a run still on its way.
         index = min(self.total, self.total if self.shown is None else self.shown) - 1
         r = self.result
         lr = r.rates
         two = r.w2 is not None
-        self.query_one("#readout-w2").display = two
-        self.query_one("#label-w", Label).update(t("readout.w1" if two else "readout.w"))
+        readout = self.query_one("#readout-w2")
+        if readout.display != two:
+            readout.display = two
+        # Only what changed is drawn again, and laid out only if its size can change.
+        update_text(self.query_one("#label-w", Label), t("readout.w1" if two else "readout.w"))
         values = {
             "w": (float(r.w[index]), 4),
             **({"w2": (float(r.w2[index]), 4)} if r.w2 is not None else {}),
             "loss": (float(r.loss[index]), 4),
             "lr": (float(np.float64(lr[index])), 6),
         }
-        self.query_one("#digits-step", Digits).update(str(int(r.step[index])))
+        _set_digits(self.query_one("#digits-step", Digits), str(int(r.step[index])))
         self.query_one(UpdateLine).show_step(r, index)
         for name, (value, decimals) in values.items():
             digits = self.query_one(f"#digits-{name}", Digits)
             # Fewer decimals on a narrow screen, rather than digits cut off at the edge.
             room = digits.size.width - 1 if digits.size.width else 10**6
-            digits.update(fitted(value, decimals, room))
+            _set_digits(digits, fitted(value, decimals, room))
 
     def _show_state(self) -> None:
         if not self._showing:
@@ -270,4 +286,11 @@ class PlaybackBar(Vertical):
         # The keys only where they fit whole (the help lists them): never cut mid-word.
         if not room or Content.from_markup(with_keys).cell_length <= room:
             line = with_keys
-        self.query_one("#playback-state", Label).update(line)
+        update_text(self.query_one("#playback-state", Label), line)
+
+
+def _set_digits(digits: Digits, text: str) -> None:
+    """Show ``text`` in ``digits``; nothing is done for the same text (Textual 8.2.8's
+    ``Digits.update`` draws it again)."""
+    if digits.value != text:
+        digits.update(text)

@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from tui.app.markup import escape
+from tui.app.widgets.status import update_text as show_text
 from tui.engine.protocol import Gradients
 from tui.engine.result import RunResult
 from tui.i18n import Msg, t
@@ -162,7 +163,7 @@ class UpdateLine(Static):
         loss = result.loss_expr
         if loss in self._failed:
             why = escape(str(self._failed[loss]))
-            self.update(t("update.failed", step=int(result.step[index]), why=why))
+            show_text(self, t("update.failed", step=int(result.step[index]), why=why))
             self.pending = False
             return
         before, _ = before_and_after(result, index)
@@ -170,7 +171,7 @@ class UpdateLine(Static):
         if grad is None:
             self._ask(result, index)
         self.pending = grad is None
-        self.update(update_text(result, index, grad))
+        show_text(self, update_text(result, index, grad))  # laid out only if its height changes
 
     def _ask(self, result: RunResult, index: int) -> None:
         """Ask for the gradients of a window of steps around ``index`` not known or asked yet

@@ -1,0 +1,292 @@
+"""A key's new results cost only what they change (issue 14, goal 1).
+
+Each test asserts how much work is done, never how long it takes: plotext is given only the
+points of a curve that draw a cell (and the picture is cell for cell the one all the points
+draw), the playback bar out of view shows nothing and asks the engine for no gradient (in view
+it shows the step at once), its labels are not laid out again for the same words, and the log
+table works out its own style once a drawing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import partial
+from typing import Any
+
+import numpy as np
+import pytest
+from app_helpers import wait_for_run
+from test_chart import ChartApp, lesson, made
+from test_landscape import bowl_run
+from textual.geometry import Region
+from textual.visual import Visual, visualize
+from textual.widget import Widget
+from textual.widgets import Digits, Label
+
+import tui.app.widgets.chart as chart_module
+import tui.app.widgets.chart_landscape as landscape_module
+from tui.app import ExplorerApp
+from tui.app.pilot_helpers import wait_for_update
+from tui.app.widgets.chart import DescentChart
+from tui.app.widgets.chart_points import line_points, scatter_points
+from tui.app.widgets.log_table import LogTable
+from tui.app.widgets.playback import PlaybackBar, fitted
+from tui.app.widgets.update_line import UpdateLine
+from tui.engine.result import RunResult
+from tui.model.params import PRESETS
+from tui.model.pins import Pin
+from tui.model.views import views_for
+
+
+def _random_walk(seed: int) -> RunResult:
+    """A run whose w and loss wander on a coarse grid: level runs, repeats, and a path that
+    turns back on itself."""
+    rng = np.random.default_rng(seed)
+    w = np.round(np.cumsum(rng.integers(-1, 2, 3000)) / 4, 2)
+    return made(0.1, w, np.round(w**2 / 8, 1))
+
+
+def _random_walk_two(seed: int) -> RunResult:
+    """A run of two parameters wandering on a coarse grid of the plane, repeats included."""
+    rng = np.random.default_rng(seed)
+    run = bowl_run(0.01, 2000)
+    w1 = np.round(np.cumsum(rng.integers(-1, 2, 2000)) / 4, 2).astype(np.float32)
+    w2 = np.round(np.cumsum(rng.integers(-1, 2, 2000)) / 4, 2).astype(np.float32)
+    return replace(run, w=w1, w2=w2, loss=np.round((w1 + 1) ** 2 + 10 * (w2 - 1) ** 2, 0))
+
+
+RUNS = {
+    # Settled after a few hundred steps: thousands of points at one value.
+    "settled, 100,000 steps": lambda: lesson(0.05, 100_000),
+    # w swings between 5 and -7 at one loss, 36: a level path whose w turns back each step.
+    "swinging at one loss": lambda: lesson(1.0, 60),
+    **{f"a random walk on a grid, seed {seed}": partial(_random_walk, seed) for seed in (1, 2, 14)},
+    **{
+        f"two parameters on a grid, seed {seed}": partial(_random_walk_two, seed) for seed in (1, 2)
+    },
+    # w1 swings between 5 and -7 while w2 stays at 1: a level path turning back, in the plane.
+    "two parameters swinging": lambda: bowl_run(1.0, 60, start=(5.0, 1.0)),
+    "two parameters settled": lambda: bowl_run(0.02, 10_000),
+}
+
+
+def _every_point(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return x, y
+
+
+def _pictures(chart: DescentChart, run: RunResult) -> list[tuple[str, object]]:
+    """The chart's picture of ``run`` (and a pin of it) in every view, on both loss scales."""
+    pin = Pin(1, run.spec, run)
+    pictures: list[tuple[str, object]] = []
+    chart.show(run, [pin])
+    for view in views_for(chart.count):
+        for log in (False, True):
+            chart.view, chart.log_loss = view, log
+            chart.replot()
+            pictures.append((f"{view} log={log}", chart.render()))
+    return pictures
+
+
+@pytest.mark.parametrize("name", list(RUNS))
+async def test_the_chart_draws_the_same_cells_from_only_the_points_that_draw_one(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = RUNS[name]()
+    app = ChartApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        chart = app.query_one(DescentChart)
+        fewer = _pictures(chart, run)
+        for module in (chart_module, landscape_module):
+            monkeypatch.setattr(module, "line_points", _every_point)
+            monkeypatch.setattr(module, "scatter_points", _every_point)
+        every = _pictures(chart, run)
+    assert len(fewer) == len(every) > 1
+    for (view, picture), (_, expected) in zip(fewer, every, strict=True):
+        assert picture == expected, view
+
+
+async def test_a_settled_long_run_gives_plotext_a_few_points() -> None:
+    """100,000 steps settled after a few hundred: thinned to 2,000 points a series, of which
+    all but a few are one value (plotext joined each to the next, cell by cell)."""
+    app = ChartApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        chart = app.query_one(DescentChart)
+        chart.show(lesson(0.05, 100_000))
+        await pilot.pause()
+        chart.render()
+        given = sum(len(x) for x in chart.plt.monitor.x)
+        assert 0 < given < 200, given
+
+
+def test_line_points_keep_the_ends_and_turns_of_a_level_run() -> None:
+    x = np.arange(8.0)
+    y = np.array([1.0, 2.0, 2.0, 2.0, 2.0, 3.0, 3.0, 3.0])
+    kept = line_points(x, y)
+    assert kept[0].tolist() == [0.0, 1.0, 4.0, 5.0, 7.0]
+    # Level, but turning back: every point draws.
+    back = np.array([0.0, 5.0, 1.0, 6.0])
+    assert line_points(back, np.zeros(4))[0].tolist() == back.tolist()
+    # A point again is dropped, a scatter keeps the rest.
+    xs, ys = scatter_points(np.array([1.0, 1.0, 2.0, 1.0]), np.array([3.0, 3.0, 3.0, 3.0]))
+    assert xs.tolist() == [1.0, 2.0, 1.0] and ys.tolist() == [3.0, 3.0, 3.0]
+
+
+def _count_asks(app: ExplorerApp, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that grows by one at each gradient the app asks the engine for."""
+    asked: list[int] = []
+    engine = app.engine
+    original = engine.ask_gradients
+
+    def ask(loss: str, ws: Any) -> Any:
+        asked.append(1)
+        return original(loss, ws)
+
+    monkeypatch.setattr(engine, "ask_gradients", ask)
+    return asked
+
+
+async def test_the_playback_bar_out_of_view_shows_nothing_and_asks_for_no_gradient(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before, each key's new run filled the hidden bar and its update line asked the engine for
+    the last step's gradient, whose answer laid the screen out once more."""
+    app = ExplorerApp(PRESETS[1], show_timings=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        await pilot.pause()
+        asked = _count_asks(app, monkeypatch)
+        bar = app.explorer.query_one(PlaybackBar)
+        assert not bar.display and not bar.in_view
+        for key in ("f", "up", "down"):  # two new runs
+            await pilot.press(key)
+            await wait_for_run(pilot)
+        await pilot.pause()
+        assert asked == []
+        assert bar.query_one("#digits-w", Digits).value == ""
+        await pilot.press("escape", "left_square_bracket")  # pause on step 1: in view
+        assert bar.in_view and bar.display
+        result = app.explorer.current
+        assert result is not None
+        digits = bar.query_one("#digits-w", Digits)
+        room = digits.size.width - 1
+        assert digits.value == fitted(float(result.w[0]), 4, room)
+        await wait_for_update(pilot)
+        assert asked and "5.000000" in str(bar.query_one(UpdateLine).render())
+
+
+async def test_coming_into_view_the_bar_shows_its_step_at_once() -> None:
+    """Demo mode puts the bar in view, and its step is there before the next frame is drawn
+    (the bar's resize on being shown would come a frame late); the fields' key takes it out."""
+    app = ExplorerApp(PRESETS[1], show_timings=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        bar = app.explorer.query_one(PlaybackBar)
+        app.explorer.action_demo()  # no pause: nothing else is processed in between
+        assert bar.in_view
+        assert bar.query_one("#digits-step", Digits).value == "20"
+        await pilot.press("f")
+        assert not bar.in_view
+
+
+def _spy_layouts(monkeypatch: pytest.MonkeyPatch, widget: Widget) -> list[bool]:
+    """The ``layout`` flag of every refresh ``widget`` asks for from now on."""
+    asked: list[bool] = []
+    original = widget.refresh
+
+    def refresh(*regions: Any, layout: bool = False, **options: Any) -> Widget:
+        asked.append(layout)
+        return original(*regions, layout=layout, **options)
+
+    monkeypatch.setattr(widget, "refresh", refresh)
+    return asked
+
+
+async def test_a_new_run_in_view_lays_out_no_label_of_the_same_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``Label.update`` lays out the whole screen, for the same words too."""
+    app = ExplorerApp(PRESETS[1], show_timings=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        await pilot.press("d")  # demo mode: the bar in view
+        bar = app.explorer.query_one(PlaybackBar)
+        labels = [bar.query_one(f"#{name}", Label) for name in ("label-w", "playback-state")]
+        steps = bar.query_one("#digits-step", Digits)
+        asked = [_spy_layouts(monkeypatch, widget) for widget in (*labels, steps)]
+        result = app.explorer.current
+        assert result is not None
+        bar.show_run(result)  # the same run's step again: the same words and digits
+        assert asked == [[], [], []]
+
+
+async def test_the_log_works_out_its_own_style_once_a_drawing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Textual 8.2.8's ``rich_style`` walks every ancestor's styles, uncached; the table asked
+    for it twice a line."""
+    app = ExplorerApp(PRESETS[1], show_timings=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        table = app.explorer.query_one(LogTable)
+        worked_out: list[int] = []
+        original = Widget.rich_style
+
+        def rich_style(widget: Widget) -> Any:
+            if widget is table:
+                worked_out.append(1)
+            return original.fget(widget)  # type: ignore[attr-defined]
+
+        monkeypatch.setattr(LogTable, "rich_style", property(rich_style))
+        table._styles_cache.clear()
+        lines = table.render_lines(Region(0, 0, *table.outer_size))
+        assert len(lines) > 5
+        assert worked_out == [1]
+
+
+def _whole_lines(chart: DescentChart) -> list[Any]:
+    """The chart's picture made into lines as Textual makes them, all at once."""
+    width, height = chart.size
+    visual = visualize(chart, chart.render(), markup=True)
+    return Visual.to_strips(chart, visual, width, height, chart.visual_style)
+
+
+async def test_the_charts_lines_made_for_the_changed_rows_are_the_whole_pictures_lines() -> None:
+    """Run after run, view after view, with and without pins and notes: the lines are the
+    ones Textual makes of the whole picture (text, colours, and each cell's place for a
+    selection), whichever rows were taken from the picture before."""
+    app = ChartApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        chart = app.query_one(DescentChart)
+        runs = [lesson(lr) for lr in (0.01, 0.0125893, 0.0158489, 0.99, 1.0)]
+        runs += [lesson(0.05, 100_000), lesson(0.0501, 100_000), bowl_run(0.05, 300)]
+        pins = [Pin(1, runs[0].spec, runs[0])]
+        for index, run in enumerate(runs):
+            chart.show(run, pins if index % 2 else [])
+            for view in views_for(chart.count)[:3]:
+                chart.view = view
+                chart.replot()
+                assert chart._lines() == _whole_lines(chart), (index, view)
+
+
+async def test_a_new_run_makes_lines_for_its_changed_rows_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = ChartApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        chart = app.query_one(DescentChart)
+        chart.show(lesson(0.05, 100_000))
+        await pilot.pause()
+        chart._lines()
+        made: list[int] = []
+        original = chart_module.visualize
+        monkeypatch.setattr(
+            chart_module, "visualize", lambda *a, **o: (made.append(1), original(*a, **o))[1]
+        )
+        chart.show(lesson(0.0501, 100_000))  # settled at the same place: the same picture
+        chart._lines()
+        assert made == []
+        chart.show(lesson(0.01))  # another picture: its lines are made
+        chart._lines()
+        assert made == [1]
