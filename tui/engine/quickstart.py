@@ -4,10 +4,7 @@
 differences that take XLA off the path to the first results:
 
 - :meth:`QuickHooks.ready` says the engine is ready as soon as TensorFlow is in, without
-  waiting for XLA's probe (:func:`tui.engine.descent.xla_in_use`, about 0.3 s), nor for the
-  engine's own modules: those load while the UI answers the ready message with its first
-  request, and the lesson's first run is made once meanwhile (:meth:`QuickHooks.settle`), so
-  that TensorFlow's runtime is up and that run's step traced when the request comes.
+  waiting for XLA's probe (:func:`tui.engine.descent.xla_in_use`, about 0.3 s).
 - A short request (:func:`tui.engine.tfenv.graph_is_enough`) that comes before XLA is ready
   runs in graph mode (:func:`tui.engine.tfenv.graph_only`): the same bits, with neither the
   probe nor a compilation to wait for. After the first one, a thread of the engine probes XLA
@@ -28,7 +25,6 @@ from typing import TYPE_CHECKING
 from tui.engine import tfenv
 from tui.engine.protocol import EngineReady, RunRequest
 from tui.engine.server import LoopHooks
-from tui.engine.spec import RunSpec
 
 if TYPE_CHECKING:
     from tui.engine.result import RunResult
@@ -49,24 +45,9 @@ class QuickHooks(LoopHooks):
     def ready(self) -> EngineReady:
         """Load TensorFlow and say so at once: the seconds since the process started loading,
         and graph mode, the path the first runs take."""
-        tf = tfenv.load()
-        return EngineReady(time.perf_counter() - self.started, False, tf.__version__)
-
-    def settle(self, waiting: Callable[[], bool]) -> None:
-        """Load the engine's modules; then, unless a request is already ``waiting()``, run the
-        lesson's first run once, as a short first request runs (graph mode, one compiled step a
-        call): TensorFlow's runtime starts and the step is traced while the UI answers the
-        ready message, not once its request has come. The result is dropped."""
         from tui.engine import descent
-        from tui.engine.losses import SEED_LOSS
 
-        if waiting():
-            return
-        try:
-            with tfenv.graph_only():
-                descent.run_batch([RunSpec()], SEED_LOSS)
-        except Exception:  # noqa: BLE001 - readying only: a real request meets it and says so
-            pass
+        return EngineReady(time.perf_counter() - self.started, False, descent.tf.__version__)
 
     def run(
         self,

@@ -87,10 +87,6 @@ class LoopHooks:
             time.perf_counter() - started, descent.xla_in_use(), descent.tf.__version__
         )
 
-    def settle(self, waiting: Callable[[], bool]) -> None:
-        """Just after the ready message, while the UI answers it: ready what its first request
-        will need, unless ``waiting()`` says a request is already there (here nothing)."""
-
     def refuse(self, request: RunRequest) -> Msg | None:
         """Why ``request`` is not run at all, or ``None`` to run it."""
         return None
@@ -139,7 +135,6 @@ def serve_loop(requests: Connection, replies: Connection, hooks: LoopHooks | Non
     inbox = _Inbox(requests)
     try:
         replies.send(hooks.ready())
-        hooks.settle(requests.poll)
         while True:
             inbox.wait()
             if inbox.closed:
