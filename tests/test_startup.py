@@ -87,6 +87,7 @@ def recording_start():
     seen.setdefault("textual_loaded_at_engine_start", "textual" in sys.modules)
     started = start()
     seen.setdefault("engine_pids", []).append(started.process.pid)
+    seen.setdefault("engine_start", type(started.process).__name__)
     return started
 
 launch.start = recording_start
@@ -132,6 +133,8 @@ def test_the_engine_starts_before_textual_loads_and_the_app_adopts_it(
     assert seen["textual_loaded_at_engine_start"] is False
     assert seen["engine_kind"] == "QuickEngineClient"
     assert seen["engine_pids"] == [seen["adopted_pid"]]  # the process started first, no other
+    if sys.platform.startswith("linux"):  # forked from the small interpreter it was then
+        assert seen["engine_start"] == "ForkProcess"
     printed = [line.split("w是 ")[1].split(",")[0] for line in seed_lines_expected[0]]
     assert [f"{w:.6f}" for w in seen["w"]] == printed
     assert seen["backend"] == "graph"  # a short first run waits for no XLA
@@ -334,3 +337,40 @@ def test_ctrl_q_during_a_long_run_ends_the_app_and_its_engine() -> None:
             os.killpg(app.pid, signal.SIGKILL)
             app.wait()
         os.close(master)
+
+
+#: An engine forked by :func:`launch.start` (the command line's first act: one thread, no
+#: NumPy) that waits for the end of its request pipe, and says when it sees it.
+FORKED_ENGINE = """
+from tui.engine import launch
+
+def target(requests, replies, log_path):
+    try:
+        requests.recv()
+    except EOFError:
+        replies.send("end of file")
+
+engine = launch.start(target)
+print(type(engine.process).__name__)
+engine.requests.close()
+print(engine.replies.recv() if engine.replies.poll(20) else "no end of file", flush=True)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the engine forks on Linux")
+def test_a_forked_engine_sees_the_ui_close_its_request_pipe() -> None:
+    """The forked engine closes the UI's pipe ends it inherited: else it would hold the request
+    pipe open itself, and never see the UI close it (nor die)."""
+    done = python(FORKED_ENGINE, timeout=60)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split("\n")[:2] == ["ForkProcess", "end of file"]
+
+
+def test_an_engine_started_from_a_loaded_process_is_spawned() -> None:
+    """This process runs NumPy (its BLAS threads), as a UI restarting its engine runs Textual
+    and threads: a fork is unsafe there, so the engine is spawned."""
+    import numpy  # noqa: F401 - loaded, as in every test process
+
+    from tui.engine import launch
+
+    assert not launch.can_fork()

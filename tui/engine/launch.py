@@ -6,10 +6,14 @@ UI) load side by side; the UI adopts the process once it runs
 (:class:`tui.app.quick_engine.QuickEngineClient`, which also starts later engines here).
 
 This module imports nothing but the standard library: the UI's process imports it before
-anything else, and the engine process, spawned by ``multiprocessing``, imports it to find its
-entry, :func:`engine_main`, which loads the engine and serves the UI with
-:class:`~tui.engine.quickstart.QuickHooks` (ready as soon as TensorFlow is in, a short run at
-once in graph mode).
+anything else, and the engine process imports it to find its entry, :func:`engine_main`, which
+loads the engine and serves the UI with :class:`~tui.engine.quickstart.QuickHooks` (ready as
+soon as TensorFlow is in, a short run at once in graph mode).
+
+The first engine, started while the UI's process is still a small interpreter of one thread,
+is forked from it (Linux): a spawned one first starts a new interpreter, 0.1 to 0.25 s here
+before its first line, on the path to the first results. Any later one (a restart, from a UI
+with Textual loaded and threads running, where a fork is unsafe) is spawned.
 """
 
 from __future__ import annotations
@@ -17,11 +21,12 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from multiprocessing.context import SpawnProcess
+from multiprocessing.process import BaseProcess
 
 #: Where the engine process writes TensorFlow's native log lines (default: nowhere).
 LOG_ENV = "LR_EXPLORER_ENGINE_LOG"
@@ -31,7 +36,7 @@ LOG_ENV = "LR_EXPLORER_ENGINE_LOG"
 class EngineProcess:
     """An engine process just started, with the UI's ends of its two pipes."""
 
-    process: SpawnProcess
+    process: BaseProcess
     requests: Connection
     """Where the UI writes requests."""
     replies: Connection
@@ -43,20 +48,41 @@ class EngineProcess:
             self.process.kill()
 
 
+#: Modules whose presence makes a fork unsafe or wasteful: their native threads (NumPy's BLAS,
+#: TensorFlow's pools) or a UI the engine has no use for.
+_NO_FORK_WITH = ("textual", "tensorflow", "numpy")
+
+
+def can_fork() -> bool:
+    """Whether this process may fork its engine rather than spawn it: on Linux, while it runs
+    one thread and has loaded none of :data:`_NO_FORK_WITH` (the command line's first act)."""
+    return (
+        sys.platform.startswith("linux")
+        and threading.active_count() == 1
+        and not any(name in sys.modules for name in _NO_FORK_WITH)
+    )
+
+
 def start(
     target: Callable[[Connection, Connection, str | None], None] | None = None,
 ) -> EngineProcess:
-    """Spawn an engine process running ``target(requests, replies, log_path)``, by default
-    :func:`engine_main` (it loads TensorFlow, then sends ``EngineReady``).
+    """Start an engine process running ``target(requests, replies, log_path)``, by default
+    :func:`engine_main` (it loads TensorFlow, then sends ``EngineReady``): forked where
+    :func:`can_fork`, else spawned.
 
     Raises ``OSError`` (or ``ValueError``) if no process can be made.
     """
-    context = mp.get_context("spawn")
+    forked = can_fork()
+    context = mp.get_context("fork") if forked else mp.get_context("spawn")
     requests_in, requests_out = context.Pipe(duplex=False)
     replies_in, replies_out = context.Pipe(duplex=False)
+    # A forked engine inherits the UI's ends too: it closes them first, or it would hold the
+    # request pipe open itself and never see the UI close it (nor a UI that died).
+    ours = (requests_out, replies_in) if forked else ()
     process = context.Process(
-        target=engine_main if target is None else target,
-        args=(requests_in, replies_out, os.environ.get(LOG_ENV)),
+        target=_engine_entry,
+        args=(engine_main if target is None else target, ours, requests_in, replies_out),
+        kwargs={"log_path": os.environ.get(LOG_ENV)},
         name="lr-explorer-engine",
         daemon=True,
     )
@@ -77,6 +103,20 @@ def start(
     requests_in.close()
     replies_out.close()
     return EngineProcess(process, requests_out, replies_in)
+
+
+def _engine_entry(
+    target: Callable[[Connection, Connection, str | None], None],
+    inherited: tuple[Connection, ...],
+    requests: Connection,
+    replies: Connection,
+    log_path: str | None,
+) -> None:
+    """The engine process's first act: close the UI's pipe ends it ``inherited`` (forked),
+    then ``target``."""
+    for end in inherited:
+        end.close()
+    target(requests, replies, log_path)
 
 
 def engine_main(requests: Connection, replies: Connection, log_path: str | None) -> None:
