@@ -270,7 +270,7 @@ async def test_the_charts_lines_made_for_the_changed_rows_are_the_whole_pictures
                 assert chart._lines() == _whole_lines(chart), (index, view)
 
 
-async def test_a_new_run_makes_lines_for_its_changed_rows_alone(
+async def test_a_new_run_makes_lines_for_the_rows_not_drawn_lately_alone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     app = ChartApp()
@@ -290,3 +290,6 @@ async def test_a_new_run_makes_lines_for_its_changed_rows_alone(
         chart.show(lesson(0.01))  # another picture: its lines are made
         chart._lines()
         assert made == [1]
+        chart.show(lesson(0.05, 100_000))  # back to the first: its lines are still there
+        assert chart._lines() == _whole_lines(chart)
+        assert made == [1]  # none made

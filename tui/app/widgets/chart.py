@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 from rich.text import Span, Text
 from textual.app import RenderResult
+from textual.cache import LRUCache
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.visual import Visual, visualize
@@ -60,6 +61,9 @@ def log_ticks(low: float, high: float, most: int = 6) -> tuple[list[float], list
 #: A row of the chart's picture as it is compared with the last one's: its text and spans.
 RowKey = tuple[str, tuple[Span, ...]]
 
+#: The lines of rows kept: those of the last few pictures.
+ROW_LINES = 512
+
 
 def _listed(xy: tuple[np.ndarray, np.ndarray]) -> tuple[list[float], list[float]]:
     """Points as the lists plotext takes."""
@@ -106,8 +110,10 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
         self._strips: list[tuple[RenderResult, tuple[object, ...], list[Strip]]] = []
         self._rows: tuple[RenderResult, list[Text]] | None = None
         """The last picture built and its rows (the plot's, then the lines under it)."""
-        self._last_rows: tuple[tuple[object, ...], list[RowKey], list[Strip]] | None = None
-        """The size and style of the last lines made, each row's text and the row's line."""
+        self._row_lines: LRUCache[tuple[tuple[object, ...], int, RowKey], Strip] = LRUCache(
+            ROW_LINES
+        )
+        """The lines of the rows drawn lately, by size and style, place and row."""
         self._whole: dict[str, tuple[float, float]] = {}
         self._whole_runs: list[RunResult] = []
         self._blocks: list[Blocks] = []
@@ -237,41 +243,45 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
             and all(row.cell_len <= width for row in rows)
         )
         keys = [(row.plain, tuple(row.spans)) for row in rows] if rows and by_row else []
-        lines = self._changed_rows(picture, keys, key) if keys else None
+        lines = self._lines_by_row(keys, key) if keys else None
         if lines is None:
             visual = visualize(self, picture, markup=self._render_markup)
             lines = Visual.to_strips(self, visual, width, height, style)
         self._strips = [(picture, key, lines), *self._strips[:3]]
-        self._last_rows = (key, keys, lines) if keys and len(lines) == len(keys) else None
+        if keys and len(lines) == len(keys):
+            for y, (row, line) in enumerate(zip(keys, lines, strict=True)):
+                self._row_lines[(key, y, row)] = line
         return lines
 
-    def _changed_rows(
-        self, picture: RenderResult, keys: list[RowKey], key: tuple[object, ...]
-    ) -> list[Strip] | None:
-        """The picture's lines, made only for the rows that differ from the last picture's at
-        the same size and style (the others are its lines): a new run moves some of the curves,
+    def _lines_by_row(self, keys: list[RowKey], key: tuple[object, ...]) -> list[Strip] | None:
+        """The picture's lines, made only for the rows not drawn lately at the same place, size
+        and style (the others are the lines made then): a new run moves some of the curves,
         its ticks and notes, and leaves the frame, the axes, the legend and the rows of a
-        settled run as they were. ``None`` if there are no lines to take from.
+        settled run as they were; a key back to an earlier rate draws its picture again.
+        ``None`` if no row was drawn lately.
 
-        The rows that changed are made as Textual makes a picture's lines, in a picture of the
-        same rows where the others are empty: each line is made from its own row alone, at its
-        own row's place."""
-        last = self._last_rows
-        if last is None or last[0] != key or len(last[1]) != len(keys):
+        The rows missing are made as Textual makes a picture's lines, in a picture of the same
+        rows where the others are empty: each line is made from its own row alone, at its own
+        row's place."""
+        cache = self._row_lines
+        known = [cache.get((key, y, row)) for y, row in enumerate(keys)]
+        missing = [line is None for line in known]
+        if all(missing):
             return None
-        changed = [new != old for new, old in zip(keys, last[1], strict=True)]
-        if not any(changed):
-            return last[2]
-        rows = self._rows[1] if self._rows is not None else []
-        sparse = Text("\n").join(
-            row if new else Text() for row, new in zip(rows, changed, strict=True)
-        )
-        width, height = self.size
-        visual = visualize(self, sparse, markup=self._render_markup)
-        made = Visual.to_strips(self, visual, width, height, self.visual_style)
-        if len(made) != len(keys):
-            return None
-        return [line if new else old for line, old, new in zip(made, last[2], changed, strict=True)]
+        if any(missing):
+            rows = self._rows[1] if self._rows is not None else []
+            sparse = Text("\n").join(
+                row if miss else Text() for row, miss in zip(rows, missing, strict=True)
+            )
+            width, height = self.size
+            visual = visualize(self, sparse, markup=self._render_markup)
+            made = Visual.to_strips(self, visual, width, height, self.visual_style)
+            if len(made) != len(keys):
+                return None
+            known = [
+                new if miss else old for new, old, miss in zip(made, known, missing, strict=True)
+            ]
+        return [line for line in known if line is not None]
 
     def watch_view(self) -> None:
         """Redraw in the new view (a view the loss has not: in the loss's first view)."""
