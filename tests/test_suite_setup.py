@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import gc
+import sys
+import threading
+import time
 
 import conftest
 import pytest
+
+from tui.app.engine_client import ThreadEngine
+from tui.app.pilot_helpers import wait_until
+from tui.engine.protocol import EngineReady, RunDone
+from tui.engine.spec import RunSpec
+
+#: Seconds for TensorFlow's import and a run on a loaded machine (only a failure waits them out).
+WAIT = 60.0
 
 
 def test_what_the_imports_leave_is_out_of_the_collectors_sight(
@@ -17,3 +28,77 @@ def test_what_the_imports_leave_is_out_of_the_collectors_sight(
 
     conftest.pytest_runtest_setup(request.node)
     assert gc.get_freeze_count() > 100_000
+
+
+def _writing_a_runs_reply(thread: threading.Thread) -> bool:
+    """Whether the engine thread is writing a run's answer (computed) to its reply pipe."""
+    frame = sys._current_frames().get(thread.ident or -1)
+    writing = False
+    while frame is not None:
+        writing = writing or frame.f_code.co_name == "_send"
+        if frame.f_code.co_name == "serve_loop":
+            return writing and isinstance(frame.f_locals.get("reply"), RunDone)
+        frame = frame.f_back
+    return False
+
+
+def test_an_engine_thread_whose_long_reply_nobody_reads_ends_when_joined() -> None:
+    # The app that asked has gone (quit, or crashed) before its reader took the reply: 200,000
+    # steps are megabytes, which the loop writes into a pipe of 64 KiB that nobody reads.
+    engine = ThreadEngine()
+    engine.start()
+    assert isinstance(engine.receive(WAIT), EngineReady)
+    engine.submit([RunSpec(epochs=200_000)], "(w - 1)**2", 1e-6)
+    link = engine.links[0]
+    deadline = time.monotonic() + WAIT
+    while not _writing_a_runs_reply(link.thread):
+        assert time.monotonic() < deadline, "the run's reply was never written"
+        time.sleep(0.01)
+    assert engine.join(WAIT), "the engine thread waits for ever to write its reply"
+
+
+def test_pilots_wait_for_an_idle_app_counts_the_ui_threads_cpu_alone() -> None:
+    # Another thread (an in-process engine) computing is no busy app: Pilot's wait, after every
+    # key and pause, ends once the thread that waits is idle.
+    from textual import _wait
+
+    assert conftest.idle_is_the_ui_threads_idle()
+    done = threading.Event()
+    counted = [0]
+    computed = [0.0]
+
+    def compute() -> None:
+        while not done.is_set():
+            counted[0] += 1
+        computed[0] = time.thread_time()
+
+    thread = threading.Thread(target=compute, daemon=True)
+    before = _wait.process_time()
+    thread.start()
+    try:
+        while counted[0] < 2_000_000:  # a tenth of a second of CPU or so, in the other thread
+            time.sleep(0.02)
+    finally:
+        done.set()
+        thread.join()
+    assert _wait.process_time() - before < computed[0] / 10
+
+
+class _CountingPilot:
+    """Stands in for Pilot in :func:`wait_until`: counts its pauses."""
+
+    def __init__(self) -> None:
+        self.pauses = 0
+
+    async def pause(self) -> None:
+        self.pauses += 1
+
+
+async def test_waiting_looks_without_pausing_and_returns_right_after_a_pause() -> None:
+    # Five looks before the condition holds, then it holds at a look but no longer after the
+    # pause, then holds again at a look and after its pause: two pauses in all.
+    answers = iter([False] * 6 + [True, False] + [False] * 3 + [True, True])
+    pilot = _CountingPilot()
+    await wait_until(pilot, lambda: next(answers))  # type: ignore[arg-type]
+    assert pilot.pauses == 2
+    assert next(answers, None) is None, "it returned before the condition held after a pause"

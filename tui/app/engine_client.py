@@ -37,6 +37,7 @@ import collections
 import multiprocessing as mp
 import signal
 import threading
+import time
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from typing import Any, Generic, Protocol, TypeVar
@@ -55,6 +56,9 @@ from tui.i18n import Msg, msg
 
 #: Seconds the reader waits for a dead engine's exit status (it comes within milliseconds).
 EXIT_WAIT = 2.0
+
+#: Seconds :meth:`ThreadEngine.join` waits for an engine thread between two looks at its replies.
+JOIN_LOOK = 0.05
 
 T = TypeVar("T")
 
@@ -394,20 +398,43 @@ class ThreadEngine(LinkClient[_ThreadLink]):
         super().__init__()
         self.links: list[_ThreadLink] = []
         """Every engine thread started, oldest first (restarts start new ones)."""
+        self._reading = threading.Lock()  # one reader of a reply pipe at a time: whole replies
 
     def _new_link(self) -> _ThreadLink:
         link = _ThreadLink()
         self.links.append(link)
         return link
 
+    def receive(self, timeout: float) -> EngineReply | None:
+        """As :meth:`LinkClient.receive`; never while :meth:`join` drops replies."""
+        with self._reading:
+            return super().receive(timeout)
+
     def join(self, timeout: float) -> bool:
-        """Stop every engine thread started and wait up to ``timeout`` seconds for each (and
-        its sender) to end; whether all have."""
+        """Stop every engine thread started and wait up to ``timeout`` seconds in all for them
+        (and their senders) to end; whether all have. Call it once the app has gone.
+
+        Replies still in a pipe are read and dropped meanwhile: a loop whose reply is more than
+        a pipe holds (a long run's) waits to write it until someone reads, which nobody does
+        once the app has gone (before its reader saw the reply, or after it crashed).
+        """
+        deadline = time.monotonic() + timeout
         for link in self.links:
             link.stop()
-            link.thread.join(timeout)
-            link.sender.join(timeout)
+            while link.thread.is_alive() and (left := deadline - time.monotonic()) > 0:
+                self._drop_replies(link)
+                link.thread.join(min(JOIN_LOOK, left))
+            link.sender.join(max(0.0, deadline - time.monotonic()))
         return not any(link.thread.is_alive() or link.sender.is_alive() for link in self.links)
+
+    def _drop_replies(self, link: _ThreadLink) -> None:
+        """Read and drop every reply waiting in ``link``'s pipe (whole, never unpickled)."""
+        with self._reading:
+            try:
+                while link.replies.poll(0):
+                    link.replies.recv_bytes()
+            except (EOFError, OSError):
+                pass  # the loop has closed its end: it is ending
 
 
 class Restarts:

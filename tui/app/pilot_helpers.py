@@ -19,13 +19,24 @@ TIMEOUT = 90.0
 async def wait_until(
     pilot: Pilot, condition: Callable[[], bool], timeout: float = TIMEOUT, what: str = ""
 ) -> None:
-    """Pause until ``condition()`` holds; raise ``TimeoutError`` after ``timeout`` seconds."""
+    """Pause until ``condition()`` holds; raise ``TimeoutError`` after ``timeout`` seconds.
+
+    Once it has not held at first, it returns only when it holds right after a
+    ``pilot.pause()``. In between it looks every 20 ms without pausing: a pause has every
+    widget of the screen answer a callback and waits for an idle app, about 6 ms of CPU on the
+    idle explorer against 0.15 ms for a look (a test waiting for runs looked 25 times a second).
+    """
+    if condition():
+        return
     deadline = time.monotonic() + timeout
-    while not condition():
+    while True:
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out waiting for {what or condition}")
         await asyncio.sleep(0.02)
-        await pilot.pause()
+        if condition():
+            await pilot.pause()
+            if condition():
+                return
 
 
 async def wait_for_run(pilot: Pilot, timeout: float = TIMEOUT) -> None:
