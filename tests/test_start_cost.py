@@ -90,6 +90,7 @@ async def test_the_start_styles_no_form_field_or_footer_key_again(
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert app.focused is app.explorer.chart
+        assert not [n for n in nodes if isinstance(n, ParamsForm)], "the form took the focus"
         assert not [n.id for n in nodes if isinstance(n, Input | Checkbox)]
         assert not [n for n in nodes if isinstance(n, FooterKey)]
         keys = list(app.explorer.query(FooterKey))
