@@ -11,6 +11,10 @@ round launches, one after the other:
   load as a whole process (a baseline for the app's first results);
 - the explorer: launch -> first frame, -> the lesson's first results (the status line's
   ``w = 3.005648``), the TensorFlow load time the app reports, and ``ctrl+q`` -> exit once idle;
+  with each first frame (the one-label app's too), the CPU time the UI's process had used by
+  then and the time it had waited for a CPU (``/proc/PID/task/*/schedstat``; the engine is a
+  process of its own), the first a figure of the UI's own cost that the machine's load
+  disturbs less than the wall time;
 - the explorer on a 1,000,000-step graph-mode run: ``ctrl+q`` -> exit while it runs, and
   whether any process of the app (the engine) outlives it.
 
@@ -153,6 +157,7 @@ def measure_app(bench: Bench, cwd: Path, figs: AppFigures, seed: Expected) -> No
             figs.first.failures += 1
             return
         figs.first.samples.append(seen - launched)
+        bench.add_sched(figs.first, pid, 0, 0)  # the UI's own CPU to its first frame
         loaded: list[float] = []
 
         def check(screen: Screen) -> bool:
@@ -223,6 +228,7 @@ def measure_ui(args: argparse.Namespace) -> None:
                     base["tx_launch"].failures += 1
                 else:
                     base["tx_launch"].samples.append(seen - launched)
+                    bench.add_sched(base["tx_launch"], pid, 0, 0)
                     time.sleep(0.3)
                     bench.quit(name, pid, base["tx_quit"])
             with bench.session([sys.executable, str(tf_load)]) as (name, _pid, launched):
@@ -248,6 +254,12 @@ def measure_ui(args: argparse.Namespace) -> None:
     print_table("Baselines (same run)", list(base.values()), baselines)
     rows = [fig for figs in figures.values() for fig in figs.all()]
     print_table("The explorer", rows, baselines)
+    label_cpu = base["tx_launch"].extras.get("app CPU")
+    for tag, figs in figures.items():
+        cpu = figs.first.extras.get("app CPU")
+        if cpu and label_cpu:
+            ratio = statistics.median(cpu) / statistics.median(label_cpu)
+            print(f"{tag}the UI's CPU to its first frame / the one-label app's: {ratio:.2f}x")
     for tag, figs in figures.items():
         if figs.results.median and figs.reported.median:
             ratio = figs.results.median / figs.reported.median
