@@ -288,14 +288,21 @@ def descendants(pid: int) -> list[int]:
 
 
 def engine_pid(pid: int) -> int | None:
-    """The app's engine process (multiprocessing's spawned child), if it has started."""
+    """The app's engine process, if it has started: multiprocessing's spawned child, or the
+    child forked from the app's own command (the first engine, on Linux: tui.engine.launch)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            own = cmdline.read()
+    except OSError:
+        return None
     for child in descendants(pid):
         try:
             with open(f"/proc/{child}/cmdline", "rb") as cmdline:
-                if b"spawn_main" in cmdline.read():
-                    return child
+                command = cmdline.read()
         except OSError:
             continue
+        if b"spawn_main" in command or command == own:
+            return child
     return None
 
 
