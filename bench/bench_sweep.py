@@ -31,7 +31,7 @@ tf = tfenv.load()
 
 import numpy as np  # noqa: E402
 
-from tui.engine import descent, lanes  # noqa: E402
+from tui.engine import descent, lanes, scalar_lanes  # noqa: E402
 from tui.engine.losses import parse_loss  # noqa: E402
 from tui.engine.schedules import lr_tables  # noqa: E402
 from tui.engine.spec import RunSpec  # noqa: E402
@@ -106,7 +106,7 @@ def graph_range_test(rates: int, epochs: int, quick: bool) -> None:
     again, then a new count of rates; both give the same bits (checked)."""
     expr = parse_loss(GRAPH_LOSS)
     w0, table = graph_inputs(rates, epochs)
-    lanes.group_size()  # the probe, once per process, as the engine's first graph run does
+    scalar_lanes.group_size()  # the probe, once per process, as the engine's first graph run does
     new_first, new = timed(lambda: lanes.steps(expr, w0[None, :], table))
     new_again = best_of(3, lambda: lanes.steps(expr, w0[None, :], table))
     old_loop = per_lane_loop(GRAPH_LOSS)
