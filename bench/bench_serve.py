@@ -35,11 +35,15 @@ process count and reports what is left.
 
 Phases: one visitor (the baseline, always measured first in the same run), then each larger
 count in ``--visitors`` for each arrival in ``--arrivals``: ``burst`` (everyone at once) and
-``staggered`` (one every ``--stagger`` seconds). ``--ways spawn,fork`` runs the whole plan once
-per way, back to back: ``fork``, visitors' apps forked by the server's fork server (as
-``serve`` runs), ``spawn``, each a fresh interpreter (``LR_EXPLORER_ZYGOTE=0``, as before the
-fork server); each way's ratios are to its own single visitor, and ``forked`` counts the apps
-seen as children of the fork server. ``--hold S`` keeps every visitor of a phase connected and
+``staggered`` (one every ``--stagger`` seconds). ``--ways spawn,fork,ready`` runs the whole
+plan once per way, back to back: ``ready``, as ``serve`` runs (apps forked by the server's fork
+server, and the room's ready apps started ahead, ``tui/serve/ready.py``); ``fork``, forked when
+each visitor comes (``LR_EXPLORER_READY=0``); ``spawn``, each a fresh interpreter when its
+visitor comes (``LR_EXPLORER_ZYGOTE=0`` too, as before the fork server). Each way's ratios are to
+its own single visitor, and ``forked`` counts the apps seen as children of the fork server.
+Ready apps are there before the visitors: the idle tree holds them (``ready``: how many, and
+their PSS), and each visitor is charged the idle PSS (and RSS) of one ready app on top of what
+the room added while they came. ``--hold S`` keeps every visitor of a phase connected and
 idle for S seconds once they all typed their rates: the room's CPU over that time (in cores)
 and its memory held per visitor are reported. Key latencies are pooled over a phase's
 visitors; median and p90 are given as ratios to the single visitor's median. The bench's own CPU
@@ -85,6 +89,8 @@ from tui.i18n import catalogue
 ROOT = Path(__file__).resolve().parents[1]
 #: ``0`` in the server's environment: no fork server (``tui.serve.server.ZYGOTE_ENV``).
 ZYGOTE_ENV = "LR_EXPLORER_ZYGOTE"
+#: ``0`` in the server's environment: no ready apps (``tui.serve.server.READY_ENV``).
+READY_ENV = "LR_EXPLORER_READY"
 #: What the fork server's command line holds.
 ZYGOTE_MODULE = "tui.serve.zygote"
 WIDTH, HEIGHT = 120, 36
@@ -293,6 +299,15 @@ def _starttime(pid: int) -> int | None:
         return None
 
 
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` is there and not a zombie."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return text[text.rindex(")") + 2 :].split()[0] != "Z"
+
+
 def _command(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
@@ -341,13 +356,32 @@ def tree_cpu_seconds(root: int) -> float:
     return total / ticks
 
 
+def forked_pids(root: int) -> list[int]:
+    """The children the fork server under ``root`` has now (none, or no fork server)."""
+    parents = _parents()
+    tree = descendants(root, parents)
+    named = {pid for pid in tree if ZYGOTE_MODULE in _command(pid)}
+    # An app forked by the zygote has the zygote's command line too: the zygote is the one
+    # whose parent is not one of them.
+    zygotes = {pid for pid in named if parents.get(pid) not in named}
+    return [pid for pid in tree if parents.get(pid) in zygotes]
+
+
 def forked_apps(root: int) -> int:
     """How many children the fork server under ``root`` has now (0: none, or no fork
     server)."""
-    parents = _parents()
-    tree = descendants(root, parents)
-    zygotes = {pid for pid in tree if ZYGOTE_MODULE in _command(pid)}
-    return sum(1 for pid in tree if parents.get(pid) in zygotes)
+    return len(forked_pids(root))
+
+
+def memory_of(pids: Iterable[int]) -> tuple[int, int]:
+    """The PSS and RSS of ``pids``, summed (bytes; a process gone counts nothing)."""
+    pss = rss = 0
+    for pid in pids:
+        with suppress(OSError):
+            fields = parse_smaps_rollup(Path(f"/proc/{pid}/smaps_rollup").read_text())
+            pss += fields.get("Pss", 0)
+            rss += fields.get("Rss", 0)
+    return pss, rss
 
 
 class Sampler(threading.Thread):
@@ -404,7 +438,7 @@ class Server:
     """``python -m tui serve`` in a process group of its own, with its output in files."""
 
     def __init__(
-        self, root: Path, workdir: Path, max_visitors: int, options: set[str], way: str = "fork"
+        self, root: Path, workdir: Path, max_visitors: int, options: set[str], way: str = "ready"
     ) -> None:
         self.port = free_port()
         command = [sys.executable, "-m", "tui", "serve", "--port", str(self.port)]
@@ -417,6 +451,10 @@ class Server:
         self.out_path, self.err_path = workdir / "server.out", workdir / "server.err"
         env = {**os.environ, "LR_EXPLORER_CONFIG_DIR": str(config)}
         env[ZYGOTE_ENV] = "0" if way == "spawn" else "1"
+        if way != "ready":
+            env[READY_ENV] = "0"
+        else:
+            env.pop(READY_ENV, None)  # serve's own number
         self.seen: dict[int, int] = {}
         with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
             self.proc = subprocess.Popen(
@@ -675,11 +713,14 @@ class Phase:
     visitors: int
     arrival: str
     stagger: float
-    #: ``fork`` (the fork server forks the apps) or ``spawn`` (each a fresh interpreter).
-    way: str = "fork"
+    #: ``ready`` (as serve runs: forked, and ready apps ahead), ``fork`` (forked when the
+    #: visitor comes) or ``spawn`` (each a fresh interpreter when the visitor comes).
+    way: str = "ready"
     url: str = ""
     #: The most visitors' apps seen forked at once.
     forked: int = 0
+    #: The ready apps in the idle tree: how many, their PSS and RSS.
+    ready: dict[str, int] = field(default_factory=dict)
     #: The room held idle (``--hold``): seconds, cores busy, PSS at its start and end.
     hold: dict[str, float] = field(default_factory=dict)
     server_up_s: float | None = None
@@ -793,6 +834,9 @@ def run_phase(phase: Phase, args: argparse.Namespace, options: set[str]) -> Phas
             phase.server_quiet_s = wait_quiet(server.proc.pid, args.timeout)
             idle = sample_tree(server.proc.pid, server.seen)
             phase.idle = {"processes": idle.processes, "pss": idle.pss, "rss": idle.rss}
+            waiting = forked_pids(server.proc.pid) if phase.way == "ready" else []
+            pss, rss = memory_of(waiting)
+            phase.ready = {"apps": len(waiting), "pss": pss, "rss": rss}
             sampler = Sampler(server.proc.pid, server.seen, args.sample)
             sampler.start()
             cpu = time.process_time()
@@ -806,15 +850,32 @@ def run_phase(phase: Phase, args: argparse.Namespace, options: set[str]) -> Phas
             most = max(s.processes for s in sampler.samples)
             phase.peak = {"processes": most, "pss": peak.pss, "rss": peak.rss}
             phase.added = {k: phase.peak[k] - phase.idle[k] for k in phase.idle}
+            if phase.ready["apps"]:
+                # Each visitor took a ready app: what one held while it waited is theirs.
+                taken = min(phase.visitors, phase.ready["apps"])
+                for k in ("pss", "rss"):
+                    phase.added[k] += phase.ready[k] * taken / phase.ready["apps"]
+                phase.added["processes"] += taken
             phase.per_visitor = {k: v / phase.visitors for k, v in phase.added.items()}
+            taken = min(phase.visitors, len(waiting))
+
+            def remaining(now: TreeSample) -> int:
+                """Processes of the visitors' apps still there."""
+                if not waiting:
+                    return now.processes - idle.processes
+                # The ready apps not taken are still there, those taken must be gone; the
+                # ones made again once the room is quiet do not count (nor, untracked, apps
+                # started afresh for visitors beyond the ready ones).
+                return sum(1 for pid in waiting if _alive(pid)) - (len(waiting) - taken)
+
             left = time.perf_counter()
             while time.perf_counter() - left < LEAVE_WAIT:
                 now = sample_tree(server.proc.pid, server.seen)
-                if now.processes <= idle.processes:
+                if remaining(now) <= 0:
                     phase.leave_s = time.perf_counter() - left
                     break
                 time.sleep(0.2)
-            phase.left_after_leave = now.processes - idle.processes
+            phase.left_after_leave = remaining(now)
             if phase.left_after_leave > 0:
                 phase.left_commands = [
                     _command(pid)
@@ -850,7 +911,7 @@ def _x(value: float | None) -> str:
 def table(phases: Iterable[Phase]) -> Iterator[str]:
     """The figures, one phase a row."""
     yield (
-        f"{'way':>5} {'forked':>6} "
+        f"{'way':>5} {'forked':>6} {'ready':>5} {'quiet':>5} "
         f"{'visitors':>8} {'arrival':>9} {'procs':>9} {'+/vis':>5} {'PSS+/vis':>8} "
         f"{'RSS+/vis':>8} {'first med':>9} {'first max':>9} {'key med':>7} {'key p90':>7} "
         f"{'med/1':>6} {'p90/1':>6} {'echo med':>8} {'left':>4} {'failed':>6} "
@@ -862,7 +923,7 @@ def table(phases: Iterable[Phase]) -> Iterator[str]:
         held = "-" if not p.hold else f"{p.hold['cores']:.3f}"
         held_pss = None if not p.hold else (p.hold["pss_end"] - p.idle.get("pss", 0)) / p.visitors
         yield (
-            f"{p.way:>5} {p.forked:>6} "
+            f"{p.way:>5} {p.forked:>6} {p.ready.get('apps', 0):>5} {_s(p.server_quiet_s):>5} "
             f"{p.visitors:>8} {p.arrival:>9} {procs:>9} "
             f"{p.per_visitor.get('processes', 0):>5.1f} {_mib(p.per_visitor.get('pss')):>8} "
             f"{_mib(p.per_visitor.get('rss')):>8} {_s(p.first_results_s.get('median')):>9} "
@@ -890,8 +951,8 @@ def _arrivals(text: str) -> list[str]:
 
 def _ways(text: str) -> list[str]:
     chosen = [part.strip() for part in text.split(",") if part.strip()]
-    if not chosen or any(w not in ("fork", "spawn") for w in chosen):
-        raise argparse.ArgumentTypeError("ways are fork and/or spawn")
+    if not chosen or any(w not in ("ready", "fork", "spawn") for w in chosen):
+        raise argparse.ArgumentTypeError("ways are ready, fork and/or spawn")
     return chosen
 
 
@@ -906,7 +967,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=300.0, help="longest wait for a screen")
     parser.add_argument("--sample", type=float, default=1.0, help="seconds between tree samples")
     parser.add_argument(
-        "--ways", type=_ways, default=["fork"], help="fork and/or spawn (e.g. spawn,fork)"
+        "--ways",
+        type=_ways,
+        default=["ready"],
+        help="ready, fork and/or spawn (e.g. spawn,fork,ready)",
     )
     parser.add_argument(
         "--hold", type=float, default=0.0, help="seconds the visitors stay idle, measured"

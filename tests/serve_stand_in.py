@@ -7,13 +7,14 @@ its process group's second process, ``COLUMNS``, ``LR_EXPLORER_VISITOR``,
 echoes data packets (``echo:...``) and ends on the "quit" meta packet; a *deaf* one ignores
 SIGTERM, never reads its input and leaves a child in its group that ignores SIGTERM too (as an
 app frozen in its start-up, with its engine process, would); a *busy* one never reads its input
-but ends on SIGTERM. With ``STAND_IN_MARK`` set, the polite app writes ``quit`` to that file
-when asked to quit, the busy one ``terminated`` when terminated.
+but ends on SIGTERM. The polite app answers a "resize" meta packet with ``resized:WxH``. With
+``STAND_IN_MARK`` set, the polite app writes ``quit`` to that file when asked to quit, the busy
+one ``terminated`` when terminated.
 
 ``python serve_stand_in.py server polite|deaf|busy|explorer`` serves that stand-in (or the real
 explorer) with
 :class:`~tui.serve.server.ClassroomServer` on a free port of 127.0.0.1 and prints the room's
-address on its first line.
+address on its first line; with ``STAND_IN_READY=N``, the room keeps N ready apps.
 """
 
 from __future__ import annotations
@@ -70,7 +71,9 @@ def app(mode: str) -> None:
         payload = stdin.read(int.from_bytes(head[1:], "big"))
         if head[:1] == b"D":
             _packet(b"D", b"echo:" + payload)
-        elif json.loads(payload).get("type") == "quit":
+        elif (meta := json.loads(payload)).get("type") == "resize":
+            _packet(b"D", f"resized:{meta['width']}x{meta['height']}".encode())
+        elif meta.get("type") == "quit":
             _mark("quit")
             break
 
@@ -91,7 +94,10 @@ def server(mode: str) -> None:
     from tui.serve import address
     from tui.serve.server import ClassroomServer
 
-    room = ClassroomServer(command(mode), title="stand-in")
+    ready = os.environ.get("STAND_IN_READY")
+    room = ClassroomServer(
+        command(mode), title="stand-in", ready=None if ready is None else int(ready)
+    )
     sock = address.bind("127.0.0.1", 0)
     print(room.room_url(address.base_url("127.0.0.1", sock.getsockname()[1])), flush=True)
     room.serve_on(sock)

@@ -24,7 +24,9 @@ def served(own_config_dir):
         [sys.executable, "-m", "tui", "serve", "--port", str(port), "--lr", "0.99"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        env={**os.environ, "LR_EXPLORER_CONFIG_DIR": str(own_config_dir)},
+        # One ready app (tui.serve.ready), not a class's thirty: the page gets it, or one
+        # started when it comes if it was not started yet.
+        env={**os.environ, "LR_EXPLORER_CONFIG_DIR": str(own_config_dir), "LR_EXPLORER_READY": "1"},
     )
     try:
         assert server.stderr is not None

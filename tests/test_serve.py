@@ -34,7 +34,7 @@ from tui.engine.server import HUB_ENV, KEY_ENV
 from tui.i18n import catalogue
 from tui.serve import VISITOR_ENV, address
 from tui.serve.limits import MAX_CELLS
-from tui.serve.server import ZYGOTE_ENV, ClassroomServer
+from tui.serve.server import READY_ENV, ZYGOTE_ENV, ClassroomServer
 
 #: Seconds a test waits for something that takes a moment (a process to end, an app to
 #: start); generous, since the machine may be busy: these are not timings.
@@ -79,9 +79,17 @@ def page_urls(html: str) -> tuple[str, str]:
     return websocket.group(1), script.group(1)
 
 
+async def receive(ws: aiohttp.ClientWebSocketResponse) -> aiohttp.WSMessage:
+    """The next message, within :data:`PATIENCE` seconds. (``ws.receive(timeout=...)`` of
+    aiohttp 3.14 waits afresh after each ping, and the server pings every 15 s: a message that
+    never comes would hang the test rather than fail it.)"""
+    async with asyncio.timeout(PATIENCE):
+        return await ws.receive()
+
+
 async def report(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
     """The stand-in app's first data packet: its report."""
-    message = await ws.receive(timeout=PATIENCE)
+    message = await receive(ws)
     assert message.type == aiohttp.WSMsgType.BINARY, message
     return dict(json.loads(message.data))
 
@@ -428,7 +436,7 @@ async def test_the_explorer_ends_when_its_visitor_leaves_during_load(fork: bool)
     engine still loading): nothing of its process group is left, whether the fork server
     forked it or it started afresh."""
     async with (
-        serving(serve_stand_in.EXPLORER, fork=fork) as (room, base),
+        serving(serve_stand_in.EXPLORER, fork=fork, ready=0) as (room, base),
         aiohttp.ClientSession() as http,
     ):
         ws = await http.ws_connect(ws_url(base, room.token))
@@ -445,15 +453,18 @@ async def test_the_explorer_ends_when_its_visitor_leaves_during_load(fork: bool)
 
 
 @contextlib.asynccontextmanager
-async def served_stand_in(mode: str) -> AsyncIterator[tuple[subprocess.Popen[bytes], str]]:
-    """``serve_stand_in.py server mode`` as a process of its own; yields it and its room's
-    address (with the token). Killed afterwards."""
+async def served_stand_in(
+    mode: str, env: dict[str, str] | None = None
+) -> AsyncIterator[tuple[subprocess.Popen[bytes], str]]:
+    """``serve_stand_in.py server mode`` as a process of its own (``env`` added to its
+    environment); yields it and its room's address (with the token). Killed afterwards."""
     server = subprocess.Popen(
         [sys.executable, serve_stand_in.__file__, "server", mode],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
-        # Every app a child of the server, started afresh (test_serve_zygote.py forks them).
-        env={**os.environ, ZYGOTE_ENV: "0"},
+        # Every app a child of the server, started afresh when its visitor comes
+        # (test_serve_zygote.py forks them, test_serve_ready.py has them ready ahead).
+        env={**os.environ, ZYGOTE_ENV: "0", READY_ENV: "0", **(env or {})},
     )
     try:
         assert server.stdout is not None

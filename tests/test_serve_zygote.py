@@ -192,7 +192,7 @@ async def test_a_forked_explorer_shows_the_lessons_first_results() -> None:
     screen = bench.ScreenReader(100, 30)
     lesson = bench.first_row_pattern(0.01)
     async with (
-        serving(EXPLORER) as (room, base),
+        serving(EXPLORER, ready=0) as (room, base),
         aiohttp.ClientSession() as http,
         http.ws_connect(ws_url(base, room.token), max_msg_size=0) as ws,
     ):

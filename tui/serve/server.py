@@ -11,6 +11,9 @@ open to a room.
   with the server. For the explorer, a fork server (:mod:`tui.serve.fork_server`) started with
   the server forks it with its imports done (thirty visitors arriving at once no longer wait
   for thirty interpreters to import Textual); ``LR_EXPLORER_ZYGOTE=0`` turns it off.
+- The room keeps explorer apps started ahead, drawn with the lesson's first results, for the
+  next visitors (:mod:`tui.serve.ready`): a visitor takes one and gets what it drew;
+  ``LR_EXPLORER_READY=0`` turns them off.
 
 Downloads (``/download/{key}``) take no token: textual.js opens them in a new tab from the
 bare key, and a key is a uuid4 that only the visitor's own (token-checked) websocket learns,
@@ -37,14 +40,28 @@ from textual_serve.server import Server, to_int
 
 from tui.serve import address, pages
 from tui.serve.fork_server import EXPLORER_PRELOAD, ForkServer
-from tui.serve.limits import MAX_CELLS, MAX_VISITORS, SHUTDOWN_TIMEOUT
-from tui.serve.visitor import VisitorApp, app_environment
+from tui.serve.limits import MAX_CELLS, MAX_VISITORS, READY_APPS, SHUTDOWN_TIMEOUT
+from tui.serve.ready import ReadyApps
+from tui.serve.visitor import VisitorApp, Websocket, app_environment
 
 log = logging.getLogger("textual-serve")
 
 #: Set to ``0`` in the server's environment, visitors' apps start without a fork server (each
 #: a fresh interpreter, as before it: the bench's baseline).
 ZYGOTE_ENV = "LR_EXPLORER_ZYGOTE"
+
+#: Set to a number in the server's environment, the room keeps that many ready apps (at most
+#: its visitors) in place of :data:`~tui.serve.limits.READY_APPS`; ``0``: none, each visitor's
+#: app starts when they come, as before them (the bench's baseline).
+READY_ENV = "LR_EXPLORER_READY"
+
+
+def ready_apps(environ: Mapping[str, str], max_visitors: int) -> int:
+    """How many ready apps the explorer's room keeps: :data:`READY_ENV` if it is a whole
+    number, else :data:`~tui.serve.limits.READY_APPS`; at most ``max_visitors``."""
+    given = environ.get(READY_ENV, "").strip()
+    count = int(given) if given.isdigit() else READY_APPS
+    return min(count, max_visitors)
 
 
 def is_explorer(argv: Sequence[str]) -> bool:
@@ -61,6 +78,9 @@ class ClassroomServer(Server):
     with the server); by default, for the explorer unless :data:`ZYGOTE_ENV` is ``0``. The
     fork server imports ``preload`` first: by default
     :data:`~tui.serve.fork_server.EXPLORER_PRELOAD` for the explorer, nothing for another app.
+    ``ready``: how many apps the room keeps started for the next visitors
+    (:mod:`~tui.serve.ready`); by default :func:`ready_apps` for the explorer, none for
+    another app.
     """
 
     def __init__(
@@ -74,6 +94,7 @@ class ClassroomServer(Server):
         token: str | None = None,
         fork: bool | None = None,
         preload: Sequence[str] | None = None,
+        ready: int | None = None,
     ) -> None:
         # host and port are unused: the socket is bound before serving (see serve()).
         super().__init__(" ".join(argv), title=title, public_url=public_url)
@@ -91,6 +112,11 @@ class ClassroomServer(Server):
         self.preload = list(preload)
         self.fork_server: ForkServer | None = None
         """The fork server, while the server runs with one."""
+        if ready is None:
+            ready = ready_apps(os.environ, max_visitors) if is_explorer(argv) else 0
+        self.ready_count = ready
+        self.ready: ReadyApps | None = None
+        """The room's ready apps, while the server runs with some."""
 
     # ---------------------------------------------------------------------------------------
     # who gets in
@@ -170,20 +196,20 @@ class ClassroomServer(Server):
         async def close() -> None:
             await websocket.close()
 
-        visitor = VisitorApp(
-            self.argv,
-            self.environment(),
-            write_bytes=websocket.send_bytes,
-            write_str=websocket.send_str,
-            close=close,
-            download_manager=self.download_manager,
-            debug=self.debug,
-            fork_server=self.fork_server,
-        )
+        sink = Websocket(websocket.send_bytes, websocket.send_str, close)
+        visitor = None if self.ready is None else self.ready.take(width, height)
+        fresh = visitor is None
+        if visitor is None:
+            visitor = self.new_app(sink)
         self.visitors.add(visitor)  # before any await: the room's count holds at once
         try:
             await websocket.prepare(request)
-            await visitor.start(width, height)
+            if fresh:
+                await visitor.start(width, height)
+            else:
+                await visitor.attach(sink)  # what it drew ahead, then its live output
+                if visitor.size != (width, height):
+                    await visitor.set_terminal_size(width, height)
             await self._process_messages(websocket, visitor)
         except asyncio.CancelledError:
             await websocket.close()
@@ -194,13 +220,26 @@ class ClassroomServer(Server):
             self.visitors.discard(visitor)
         return websocket
 
+    def new_app(self, websocket: Websocket | None = None) -> VisitorApp:
+        """A visitor's app (not started): for ``websocket``'s visitor, or ready for the next
+        one (``None``)."""
+        return VisitorApp(
+            self.argv,
+            self.environment(),
+            websocket=websocket,
+            download_manager=self.download_manager,
+            debug=self.debug,
+            fork_server=self.fork_server,
+            activity=None if self.ready is None else self.ready.busy,
+        )
+
     # ---------------------------------------------------------------------------------------
     # start and stop
     # ---------------------------------------------------------------------------------------
 
     async def on_startup(self, app: web.Application) -> None:
-        """Start the fork server, if visitors' apps are forked (nothing to print: the command
-        line printed the room's address).
+        """Start the fork server, if visitors' apps are forked, then the ready apps, if any
+        (nothing to print: the command line printed the room's address).
 
         (At shutdown, aiohttp 3.14 closes every connection first: each visitor's websocket
         ends, and its handler stops the app as when the visitor leaves; then the fork server
@@ -210,9 +249,15 @@ class ClassroomServer(Server):
                 self.preload, app_environment(self.environment(), debug=self.debug)
             )
             self.fork_server.start()  # from the loop's thread: the zygote dies with it
+        if self.ready_count > 0:
+            self.ready = ReadyApps(self.new_app, self.ready_count)
+            self.ready.start()
 
     async def on_cleanup(self, app: web.Application) -> None:
-        """Stop the fork server."""
+        """End the ready apps, then stop the fork server."""
+        ready, self.ready = self.ready, None
+        if ready is not None:
+            await ready.stop()
         fork_server, self.fork_server = self.fork_server, None
         if fork_server is not None:
             fork_server.stop()

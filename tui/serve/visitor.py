@@ -11,6 +11,11 @@ With a fork server (:mod:`tui.serve.fork_server`), the app is forked from the zy
 has its imports done, instead: the same app in the same environment, in a session of its own
 that ends with the server (its lifeline), stopped the same way. Without one, or when it
 cannot give an app, the app is started as above.
+
+An app may be started before its visitor comes (the room's ready apps, :mod:`tui.serve.ready`):
+until :meth:`VisitorApp.attach` gives it a visitor's websocket, what it writes is kept, in
+order, and the visitor then gets all of it before anything newer, exactly the bytes the app
+would have sent them had it started when they came.
 """
 
 from __future__ import annotations
@@ -22,8 +27,10 @@ import os
 import shlex
 import signal
 import sys
+import time
 from asyncio.subprocess import Process
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import cast
 
 from textual_serve.app_service import AppService
@@ -31,7 +38,7 @@ from textual_serve.download_manager import DownloadManager
 
 from tui.serve import VISITOR_ENV
 from tui.serve.fork_server import ForkedApp, ForkServer
-from tui.serve.limits import DRAIN_WAIT, QUIT_WAIT, TERM_WAIT
+from tui.serve.limits import DRAIN_WAIT, QUIT_WAIT, READY_OUTPUT_MOST, TERM_WAIT
 
 #: Linux's prctl option that sends the child a signal when its parent thread ends.
 _PR_SET_PDEATHSIG = 1
@@ -77,36 +84,138 @@ def die_with_parent() -> Callable[[], None] | None:
     return preexec
 
 
+@dataclass(frozen=True)
+class Websocket:
+    """Where a visitor's app sends what it writes: the visitor's websocket (textual-serve's
+    ``write_bytes``, ``write_str`` and ``close``)."""
+
+    write_bytes: Callable[[bytes], Awaitable[None]]
+    write_str: Callable[[str], Awaitable[None]]
+    close: Callable[[], Awaitable[None]]
+
+
 class VisitorApp(AppService):
     """The app of one visitor, started from ``argv`` (no shell) with ``environment`` added to
     textual-serve's (:func:`app_environment`), forked by ``fork_server`` when there is one and
-    it can; :meth:`stop` ends it for certain."""
+    it can; :meth:`stop` ends it for certain.
+
+    ``websocket`` is the visitor's; without one (an app started before its visitor comes), what
+    the app writes is kept until :meth:`attach` (at most
+    :data:`~tui.serve.limits.READY_OUTPUT_MOST` bytes: beyond, :attr:`overflowed`).
+    ``activity`` is called whenever the visitor types or their app draws (the room's ready
+    apps wait for a quiet room to be made)."""
 
     def __init__(
         self,
         argv: Sequence[str],
         environment: Mapping[str, str],
         *,
-        write_bytes: Callable[[bytes], Awaitable[None]],
-        write_str: Callable[[str], Awaitable[None]],
-        close: Callable[[], Awaitable[None]],
+        websocket: Websocket | None = None,
         download_manager: DownloadManager,
         debug: bool = False,
         fork_server: ForkServer | None = None,
+        activity: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(
             shlex.join(argv),
-            write_bytes=write_bytes,
-            write_str=write_str,
-            close=close,
+            write_bytes=self._write_bytes,
+            write_str=self._write_str,
+            close=self._close,
             download_manager=download_manager,
             debug=debug,
         )
         self.argv = list(argv)
         self.environment = dict(environment)
         self.fork_server = fork_server
+        self.activity = activity
+        self.size: tuple[int, int] | None = None
+        """The terminal size the app was started at."""
+        self.output_bytes = 0
+        """How many bytes of terminal output the app has written."""
+        self.last_output: float | None = None
+        """When (``time.monotonic``) it last wrote some."""
+        self.overflowed = False
+        """Whether it wrote more than it may before its visitor came (it is then not given to
+        one)."""
+        self.ended = False
+        """Whether its output has ended (it quit, or failed to start)."""
+        self._websocket = websocket
+        # What the app wrote before its visitor came, in order: bytes (terminal output) or a
+        # str (a message for the page); and whether it asked for the page to be closed.
+        self._kept: list[bytes | str] = []
+        self._kept_bytes = 0
+        self._close_asked = False
         self._forked: ForkedApp | None = None
         self._stopping: asyncio.Task[None] | None = None
+
+    @property
+    def started(self) -> bool:
+        """Whether the app's process was started and its output is being read."""
+        return self._task is not None
+
+    @property
+    def attached(self) -> bool:
+        """Whether the app has its visitor's websocket."""
+        return self._websocket is not None
+
+    async def attach(self, websocket: Websocket) -> None:
+        """Give the app its visitor's websocket: everything it wrote so far is sent first, in
+        order (the terminal output in one frame: the same bytes), then whatever comes next."""
+        while self._kept:
+            # Whatever the app writes during these sends is kept behind, and sent by this loop.
+            kept, self._kept, self._kept_bytes = self._kept, [], 0
+            run: list[bytes] = []
+            for item in kept:
+                if isinstance(item, bytes):
+                    run.append(item)
+                    continue
+                if run:
+                    await websocket.write_bytes(b"".join(run))
+                    run = []
+                await websocket.write_str(item)
+            if run:
+                await websocket.write_bytes(b"".join(run))
+        self._websocket = websocket  # no await since the loop found nothing kept
+        if self._close_asked:
+            await websocket.close()
+
+    async def _write_bytes(self, data: bytes) -> None:
+        self.output_bytes += len(data)
+        self.last_output = time.monotonic()
+        if self._websocket is not None:
+            if self.activity is not None:
+                self.activity()
+            await self._websocket.write_bytes(data)
+            return
+        self._keep(data, len(data))
+
+    async def _write_str(self, text: str) -> None:
+        if self._websocket is not None:
+            await self._websocket.write_str(text)
+            return
+        self._keep(text, len(text))
+
+    def _keep(self, item: bytes | str, size: int) -> None:
+        if self.overflowed:
+            return
+        if self._kept_bytes + size > READY_OUTPUT_MOST:
+            self.overflowed = True  # never given to a visitor: what it wrote is not whole
+            self._kept, self._kept_bytes = [], 0
+            return
+        self._kept.append(item)
+        self._kept_bytes += size
+
+    async def _close(self) -> None:
+        if self._websocket is not None:
+            await self._websocket.close()
+        else:
+            self._close_asked = True
+
+    async def send_bytes(self, data: bytes) -> bool:
+        """Send the visitor's keys to the app (and say the room is busy)."""
+        if self.activity is not None:
+            self.activity()
+        return await super().send_bytes(data)
 
     @property
     def forked(self) -> bool:
@@ -122,6 +231,7 @@ class VisitorApp(AppService):
         return app_environment(self.environment, width, height, self.debug)
 
     async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
+        self.size = (width, height)
         environment = self._build_environment(width=width, height=height)
         if self.fork_server is not None:
             forked = await self.fork_server.fork(self.argv, environment)
@@ -148,7 +258,10 @@ class VisitorApp(AppService):
     async def run(self) -> None:
         """Relay the app's output until it ends, then close the visitor's websocket (an app
         that quits or fails to start ends the visit, freeing its place in the room)."""
-        await super().run()
+        try:
+            await super().run()
+        finally:
+            self.ended = True
         with contextlib.suppress(Exception):
             await self.remote_close()
 

@@ -31,6 +31,14 @@ A thread of its own waits on the lifeline: when the server ends, however it ends
 closes the write end and the child kills its whole group (the server is not the child's
 parent, so ``PR_SET_PDEATHSIG`` cannot say it). The zygote's own death leaves its children
 running: they belong to their visitors, and the server starts the next ones another way.
+
+What a child cannot have of its own is the hash seed of ``str`` and ``bytes`` (``PYTHONHASHSEED``):
+it is fixed when the interpreter starts and already in every hash the imports cached, so every
+forked app shares the zygote's. It is left so, on purpose: the seed only defends a process
+against hash flooding (keys chosen to collide in one dict), and what an app hashes comes from
+its one visitor, who would first have to learn the seed, and then could slow down only their
+own app, as typing already can; the processes that take every visitor's input, the server
+(each websocket's JSON) and the room's engine, are not forked and have seeds of their own.
 """
 
 from __future__ import annotations
