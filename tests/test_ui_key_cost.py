@@ -3,8 +3,9 @@
 Each test asserts how much work is done, never how long it takes: plotext is given only the
 points of a curve that draw a cell (and the picture is cell for cell the one all the points
 draw), the playback bar out of view shows nothing and asks the engine for no gradient (in view
-it shows the step at once), its labels are not laid out again for the same words, and the log
-table works out its own style once a drawing.
+it shows the step at once), its labels are not laid out again for the same words, the log
+table works out its own style once a drawing, and the theory is wrapped once per text and
+width.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import pytest
 from app_helpers import wait_for_run
 from test_chart import ChartApp, lesson, made
 from test_landscape import bowl_run
-from textual.geometry import Region
+from textual.content import Content
+from textual.geometry import Region, Size
 from textual.visual import Visual, visualize
 from textual.widget import Widget
 from textual.widgets import Digits, Label
@@ -31,6 +33,7 @@ from tui.app.widgets.chart import DescentChart
 from tui.app.widgets.chart_points import line_points, scatter_points
 from tui.app.widgets.log_table import LogTable
 from tui.app.widgets.playback import PlaybackBar, fitted
+from tui.app.widgets.theory import TheoryPanel
 from tui.app.widgets.update_line import UpdateLine
 from tui.engine.result import RunResult
 from tui.model.params import PRESETS
@@ -293,3 +296,30 @@ async def test_a_new_run_makes_lines_for_the_rows_not_drawn_lately_alone(
         chart.show(lesson(0.05, 100_000))  # back to the first: its lines are still there
         assert chart._lines() == _whole_lines(chart)
         assert made == [1]  # none made
+
+
+async def test_the_theory_is_wrapped_once_per_text_and_width(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A new text's height is asked twice (before and after) and again by the layout: it was
+    wrapped each time."""
+    app = ExplorerApp(PRESETS[1], show_timings=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        panel = app.explorer.query_one(TheoryPanel)
+        width = panel.size.width
+        wrapped: list[int] = []
+        original = Content.wrap
+
+        def wrap(content: Content, *args: Any, **options: Any) -> Any:
+            wrapped.append(1)
+            return original(content, *args, **options)
+
+        monkeypatch.setattr(Content, "wrap", wrap)
+        panel.update("one statement\nand another", layout=False)
+        rows = panel._height(width)
+        once = len(wrapped)
+        assert rows == 2 and once > 0
+        assert panel._height(width) == rows
+        assert panel.get_content_height(Size(0, 0), Size(0, 0), width) == rows
+        assert len(wrapped) == once

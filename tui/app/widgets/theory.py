@@ -93,7 +93,7 @@ class TheoryPanel(Static):
     }
     """
 
-    _made: tuple[tuple[object, ...], Content] | None = None
+    _made: tuple[tuple[object, ...], Content, int] | None = None
 
     def show(
         self, theory: Theory | None, result: RunResult, tol: float, curvature: float | None = None
@@ -103,8 +103,13 @@ class TheoryPanel(Static):
         update_text(self, describe(theory, result, tol, curvature))
 
     def _height(self, width: int) -> int:
-        """The rows the statements shown at ``width`` take."""
-        return len(self._shown(width).wrap(width)) if width else 0
+        """The rows the statements shown at ``width`` take (a layout asks, and each new text
+        asks twice: wrapped once per text and width)."""
+        if not width:
+            return 0
+        self._shown(width)
+        assert self._made is not None
+        return self._made[2]
 
     def statements(self) -> list[str]:
         """The theory's statements (markup), one a line, all of them."""
@@ -140,7 +145,7 @@ class TheoryPanel(Static):
         if self._made is not None and self._made[0] == key:
             return self._made[1]
         shown = Content.from_markup("\n".join(self.shown_statements(width)))
-        self._made = (key, shown)
+        self._made = (key, shown, len(shown.wrap(width)) if width else 0)
         return shown
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
