@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import os
 import re
 import sys
 import time
@@ -66,6 +67,48 @@ def idle_is_the_ui_threads_idle() -> bool:
 
 
 idle_is_the_ui_threads_idle()
+
+
+#: Test processes per core for ``-n auto``: a test process is idle for about a third of its
+#: time (Pilot's waits of 20 ms after each key, engine processes starting, programs run), which
+#: a second process on the same core fills (a serial run of Pilot tests: its main thread on the
+#: CPU 17 s, waiting for a CPU 28 s, idle 23 s, of 68 s).
+WORKERS_PER_CORE = 2
+
+#: Memory a test process may take at its peak (the million-step run's), in bytes: ``-n auto``
+#: starts no more test processes than the memory available holds.
+WORKER_MEMORY = 1_500_000_000
+
+
+def available_memory(meminfo: Path = Path("/proc/meminfo")) -> int | None:
+    """The memory available to new processes, in bytes (``None`` where it cannot be read)."""
+    try:
+        for line in meminfo.read_text(encoding="ascii").splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def auto_workers(cores: int, memory: int | None) -> int:
+    """How many test processes ``-n auto`` starts on ``cores`` cores with ``memory`` bytes
+    available: :data:`WORKERS_PER_CORE` a core, as many as the memory holds, at least one."""
+    count = WORKERS_PER_CORE * cores
+    if memory is not None:
+        count = min(count, memory // WORKER_MEMORY)
+    return max(1, count)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto`` (the default, see pyproject.toml): :func:`auto_workers` for this machine's
+    cores, unless ``PYTEST_XDIST_AUTO_NUM_WORKERS`` gives the number (xdist reads it then)."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    affinity = getattr(os, "sched_getaffinity", None)  # Linux: the cores this process may use
+    cores = len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+    return auto_workers(cores, available_memory())
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

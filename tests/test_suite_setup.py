@@ -102,3 +102,19 @@ async def test_waiting_looks_without_pausing_and_returns_right_after_a_pause() -
     await wait_until(pilot, lambda: next(answers))  # type: ignore[arg-type]
     assert pilot.pauses == 2
     assert next(answers, None) is None, "it returned before the condition held after a pause"
+
+
+def test_auto_starts_two_test_processes_a_core_as_far_as_the_memory_holds(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gigabytes = 1_000_000_000
+    assert conftest.auto_workers(2, 18 * gigabytes) == 4
+    assert conftest.auto_workers(2, None) == 4, "memory unknown: two a core"
+    assert conftest.auto_workers(8, 7 * gigabytes) == 4, "as many as 7 GB hold"
+    assert conftest.auto_workers(2, 1 * gigabytes) == 1, "always one"
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal:  8000000 kB\nMemAvailable:  6000000 kB\n", encoding="ascii")
+    assert conftest.available_memory(meminfo) == 6_000_000 * 1024
+    assert conftest.available_memory(tmp_path / "none") is None
+    monkeypatch.setenv("PYTEST_XDIST_AUTO_NUM_WORKERS", "3")
+    assert conftest.pytest_xdist_auto_num_workers(None) is None  # type: ignore[arg-type]
