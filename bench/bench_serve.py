@@ -16,7 +16,9 @@ sends ``["resize", {...}]`` and ``["ping", ...]``, and feeds every binary frame 
 output to a terminal emulator (pyte). It reads the screen as a person would:
 
 - time to first results: websocket open to the lesson's first log row at lr 0.01
-  (``1  4.880000  36.000000  0.010000``) on that visitor's screen;
+  (``1  4.880000  36.000000  0.010000``) on that visitor's screen; and "sized", until that row is
+  on a screen drawn down to its last row (at the visitor's size: a ready app drawn at another
+  size shows its results at once, then draws them again at the visitor's);
 - key to results: the explorer opens on the chart (README), so the visitor presses ``f`` (to
   the lr field) once, then for each rate empties the field as a keyboard user would,
   ``ctrl+a`` (home) and ``ctrl+k`` (delete to the end), one ``["stdin", key]`` message a key
@@ -218,6 +220,14 @@ class ScreenReader:
     def text(self) -> str:
         """The whole screen, one row a line."""
         return "\n".join(line.rstrip() for line in self.lines())
+
+    def shows(self, pattern: re.Pattern[str]) -> bool:
+        """Whether a row matches ``pattern`` and one of the screen's last three rows has text
+        (the app has drawn down to the bottom of this terminal, its status line: at its size),
+        leaving the changed rows as they are for :meth:`find`."""
+        display = self.screen.display
+        bottom = any(row.strip() for row in display[-3:])
+        return bottom and any(pattern.search(row) for row in display)
 
     def find(self, pattern: re.Pattern[str], dirty_only: bool = False) -> bool:
         """Whether a row of the screen (or, with ``dirty_only``, a row changed since the last
@@ -565,6 +575,9 @@ class VisitorResult:
     connect_s: float | None = None
     first_frame_s: float | None = None
     first_results_s: float | None = None
+    #: Until the lesson's first row is on a screen drawn at this visitor's size (a ready app
+    #: drawn at another size shows its results first, then draws them again at theirs).
+    full_size_s: float | None = None
     pong_s: float | None = None
     key_s: list[float] = field(default_factory=list)
     echo_s: list[float] = field(default_factory=list)
@@ -585,6 +598,7 @@ class Visitor:
         self._opened = 0.0
         self._ping_sent = 0.0
         self._want: re.Pattern[str] | None = None
+        self._lesson = first_row_pattern(LESSON_LR)
         #: The frames received until the first results, when they are to be recorded.
         self.frames: list[bytes] | None = None
         self._seen: asyncio.Future[float] | None = None
@@ -695,6 +709,8 @@ class Visitor:
                 if pending and self.reader.find(want, dirty_only=True):
                     seen.set_result(arrived)
                     self._want = None
+                if self.result.full_size_s is None and self.reader.shows(self._lesson):
+                    self.result.full_size_s = arrived - self._opened
             elif message.type == aiohttp.WSMsgType.TEXT:
                 with suppress(ValueError, IndexError, TypeError):
                     if json.loads(message.data)[0] == "pong" and self.result.pong_s is None:
@@ -730,6 +746,7 @@ class Phase:
     added: dict[str, float] = field(default_factory=dict)
     per_visitor: dict[str, float] = field(default_factory=dict)
     first_results_s: dict[str, float | None] = field(default_factory=dict)
+    full_size_s: dict[str, float | None] = field(default_factory=dict)
     key_s: dict[str, float | None] = field(default_factory=dict)
     echo_s: dict[str, float | None] = field(default_factory=dict)
     key_ratio: dict[str, float | None] = field(default_factory=dict)
@@ -887,6 +904,7 @@ def run_phase(phase: Phase, args: argparse.Namespace, options: set[str]) -> Phas
     firsts = [r.first_results_s for r in phase.results if r.first_results_s is not None]
     keys = [k for r in phase.results for k in r.key_s]
     phase.first_results_s = _stats(firsts)
+    phase.full_size_s = _stats([r.full_size_s for r in phase.results if r.full_size_s is not None])
     phase.key_s = _stats(keys)
     phase.echo_s = _stats([e for r in phase.results for e in r.echo_s])
     phase.failed = [f"visitor {r.visitor}: {r.error}" for r in phase.results if r.error]
@@ -913,7 +931,8 @@ def table(phases: Iterable[Phase]) -> Iterator[str]:
     yield (
         f"{'way':>5} {'forked':>6} {'ready':>5} {'quiet':>5} "
         f"{'visitors':>8} {'arrival':>9} {'procs':>9} {'+/vis':>5} {'PSS+/vis':>8} "
-        f"{'RSS+/vis':>8} {'first med':>9} {'first max':>9} {'key med':>7} {'key p90':>7} "
+        f"{'RSS+/vis':>8} {'first med':>9} {'first max':>9} {'sized max':>9} "
+        f"{'key med':>7} {'key p90':>7} "
         f"{'med/1':>6} {'p90/1':>6} {'echo med':>8} {'left':>4} {'failed':>6} "
         f"{'held cores':>10} {'held PSS+/vis':>13}"
     )
@@ -927,7 +946,8 @@ def table(phases: Iterable[Phase]) -> Iterator[str]:
             f"{p.visitors:>8} {p.arrival:>9} {procs:>9} "
             f"{p.per_visitor.get('processes', 0):>5.1f} {_mib(p.per_visitor.get('pss')):>8} "
             f"{_mib(p.per_visitor.get('rss')):>8} {_s(p.first_results_s.get('median')):>9} "
-            f"{_s(p.first_results_s.get('max')):>9} {_s(p.key_s.get('median')):>7} "
+            f"{_s(p.first_results_s.get('max')):>9} {_s(p.full_size_s.get('max')):>9} "
+            f"{_s(p.key_s.get('median')):>7} "
             f"{_s(p.key_s.get('p90')):>7} {_x(p.key_ratio.get('median')):>6} "
             f"{_x(p.key_ratio.get('p90')):>6} {_s(p.echo_s.get('median')):>8} "
             f"{'-' if p.left_after_leave is None else p.left_after_leave:>4} {len(p.failed):>6} "

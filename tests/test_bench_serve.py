@@ -203,3 +203,17 @@ def test_percentile(bench) -> None:
 def test_a_recording_unpacks_to_its_frames(bench) -> None:
     frames = [b"\x1b[H", b"", b"x" * 70_000]
     assert bench.unpack_frames(bench.pack_frames(frames)) == frames
+
+
+def test_results_drawn_at_another_size_are_not_at_the_visitor_s_size(bench, frames) -> None:
+    """The 80x24 recording, as a ready app drawn at 80x24 replays it to a 120x36 visitor: its
+    results are on screen, but not drawn at the visitor's size until its last row is drawn."""
+    lesson = bench.first_row_pattern(0.01)
+    larger = bench.ScreenReader(120, 36)
+    for frame in frames:
+        larger.feed(frame)
+    assert larger.find(lesson) and not larger.shows(lesson)
+    same = bench.ScreenReader(80, 24)
+    for frame in frames:
+        same.feed(frame)
+    assert same.shows(lesson)
