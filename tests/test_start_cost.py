@@ -24,8 +24,9 @@ from textual.widgets._footer import FooterKey
 from tui.app.app import ExplorerApp
 from tui.app.styling import SharedStylesheet, rules_for
 from tui.app.widgets.params import ParamsForm
-from tui.engine.spec import RunSpec
-from tui.model.params import PRESETS
+from tui.engine.losses import SEED_LOSS
+from tui.engine.spec import RunSpec, Schedule
+from tui.model.params import PRESETS, Params
 
 #: The explorer's breakpoint classes (``ExplorerScreen.VERTICAL_BREAKPOINTS``).
 BREAKPOINTS = {"-tiny", "-short", "-medium", "-tall"}
@@ -98,6 +99,36 @@ async def test_the_start_styles_no_form_field_or_footer_key_again(
         decay, staircase = app.query_one("#decay", Input), app.query_one("#staircase", Checkbox)
         assert not decay.display and decay.disabled and not staircase.display
         assert staircase.disabled and app.query_one("#lr", Input).has_class("-valid")
+
+
+#: Forms with other fields shown: a schedule of the lesson's, a keras one with its box and an
+#: optimizer with beta, a loss of w1 and w2 (w2's start shown).
+OTHER_FORMS = [
+    PRESETS[3],
+    Params(
+        RunSpec(
+            lr=0.3,
+            schedule=Schedule("inverse-time", steps=3.0, staircase=True),
+            optimizer="momentum",
+        ),
+        SEED_LOSS,
+    ),
+    PRESETS[4],
+]
+
+
+@pytest.mark.parametrize("params", OTHER_FORMS, ids=["exponential", "keras-momentum", "w1-w2"])
+async def test_no_field_of_another_form_is_styled_again_at_start(
+    monkeypatch: pytest.MonkeyPatch, params: Params
+) -> None:
+    nodes = restyled(monkeypatch)
+    app = ExplorerApp(params, show_timings=False, engine=Unloaded())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert not [n.id for n in nodes if isinstance(n, Input | Checkbox)]
+        fields = [*app.query(Input), *app.query(Checkbox)]
+        shown = {w.id for w in fields if w.display and not w.disabled}
+        assert {"lr", "loss", "tol"} <= shown
 
 
 async def test_the_form_reads_its_fields_once_at_start_and_loses_no_edit(

@@ -174,7 +174,12 @@ class ParamsForm(VerticalScroll):
         shown = self._shown(name, chosen)
         widget: Checkbox | ParamInput
         if record.kind == "flag":
-            widget = Checkbox(title, bool(chosen[name]), id=name, disabled=not shown)
+            ticked = bool(chosen[name])
+            # (Textual 8.2.8's ToggleButton gives a ticked box its class as it is made: ours
+            # has it from the start, as a field has its valid class.)
+            widget = Checkbox(
+                title, ticked, id=name, classes="-on" if ticked else None, disabled=not shown
+            )
         else:
             number = record.kind in ("number", "whole")
             widget = ParamInput(
