@@ -4,7 +4,7 @@ its rate preview says."""
 from __future__ import annotations
 
 from app_helpers import table_lines, type_into
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.message import Message
 from textual.widgets import Checkbox, Input, Select, Sparkline, Static
@@ -113,3 +113,48 @@ async def test_a_rate_the_log_prints_the_same_at_every_step_is_not_drawn_as_a_ra
         app.query_one("#schedule", Select).value = "constant"
         await wait_for_run(pilot)
         assert preview_shown(app) == (False, False, "")
+
+
+def _shown(field: Input) -> str:
+    """The text the field shows on its line (its scrolled window of the value)."""
+    return field.render_line(0).text
+
+
+async def test_a_long_text_in_a_field_scrolls_with_the_cursor() -> None:
+    """The field sets its scrolling range without a layout (``ParamInput._watch_value``): a
+    pasted 200-character text still scrolls to keep the cursor in view, home and end scroll it
+    back and forth, and a short text after it shows from its start."""
+    app = FormOnly()
+    async with app.run_test(size=SIZE) as pilot:
+        field = app.query_one("#lr", Input)
+        field.focus()
+        await pilot.pause()
+        field.value = ""
+        text = "".join(str(i % 10) for i in range(199)) + "x"
+        app.post_message(events.Paste(text))
+        await pilot.pause()
+        assert field.value == text
+        window = field.scrollable_content_region.width
+        assert field.virtual_size.width == len(text) + 1 > window
+        assert field.scroll_x == field.max_scroll_x > 0
+        assert _shown(field).rstrip().endswith(text[-4:])
+        await pilot.press("home")
+        await pilot.pause()
+        assert field.scroll_x == 0 and _shown(field).startswith("0123456789")
+        await pilot.press("end", "backspace", "backspace")
+        await pilot.pause()
+        assert field.scroll_x == field.max_scroll_x > 0
+        assert field.virtual_size.width == len(text) - 1
+        assert _shown(field).rstrip().endswith(text[-6:-2])
+        # The form sets a nudged value as text: shorter, with the cursor where it was, it is
+        # scrolled back so as to fill the field, as a layout did.
+        field.cursor_position = 150
+        await pilot.pause()
+        field.value = text[:160]
+        await pilot.pause()
+        assert field.scroll_x == field.max_scroll_x == 161 - window
+        assert _shown(field).rstrip().endswith(text[156:160])
+        await pilot.press("end", "ctrl+u", "0", ".", "5")  # ctrl+u: delete to the start
+        await pilot.pause()
+        assert field.value == "0.5" and field.virtual_size.width == 4
+        assert field.scroll_x == 0 and _shown(field).startswith("0.5")

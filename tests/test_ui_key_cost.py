@@ -19,11 +19,13 @@ import pytest
 from app_helpers import wait_for_run
 from test_chart import ChartApp, lesson, made
 from test_landscape import bowl_run
+from test_params_form import FormOnly
 from textual.content import Content
 from textual.geometry import Region, Size
+from textual.screen import Screen
 from textual.visual import Visual, visualize
 from textual.widget import Widget
-from textual.widgets import Digits, Label
+from textual.widgets import Digits, Input, Label
 
 import tui.app.widgets.chart as chart_module
 import tui.app.widgets.chart_landscape as landscape_module
@@ -323,3 +325,32 @@ async def test_the_theory_is_wrapped_once_per_text_and_width(
         assert panel._height(width) == rows
         assert panel.get_content_height(Size(0, 0), Size(0, 0), width) == rows
         assert len(wrapped) == once
+
+
+async def test_a_key_that_changes_a_fields_length_lays_out_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Textual 8.2.8's ``Input`` laid out the whole screen at each change of its text's length
+    (its scrolling range is a reactive with ``layout=True``); a field of a fixed size has no
+    need to (``ParamInput._watch_value``)."""
+    app = FormOnly()
+    layouts: list[str] = []
+    original = Screen._refresh_layout
+
+    def refresh_layout(screen: Screen[Any], size: Size | None = None, scroll: bool = False) -> None:
+        layouts.append(key)
+        original(screen, size, scroll)
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        field = app.query_one("#lr", Input)
+        field.focus()
+        await pilot.pause()
+        monkeypatch.setattr(Screen, "_refresh_layout", refresh_layout)
+        texts = []
+        for key in ("5", "5", "backspace", "up", "down", "ctrl+u"):
+            await pilot.press(key)
+            await pilot.pause()
+            texts.append(field.value)
+        assert texts == ["0.015", "0.0155", "0.015", "0.0188839", "0.015", ""]
+        assert field.virtual_size.width == 1
+        assert layouts == []

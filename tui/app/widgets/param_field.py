@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from textual.geometry import Size
 from textual.message import Message
 from textual.validation import ValidationResult, Validator
 
@@ -90,6 +91,23 @@ class ParamInput(OrderedInput):
 
         field: str
         direction: int
+
+    def _watch_value(self, value: str) -> None:
+        # Textual 8.2.8's ``Input._watch_value`` sets ``virtual_size`` (a reactive with
+        # ``layout=True``) to the text's width + 1, so every key or nudge that changed the text's
+        # length laid out the whole screen (~3 ms on each key's path). The field's own size is
+        # fixed by its width and height (not ``auto``): only its scrolling range changes. So the
+        # range is set without a layout, the scroll offset and scrollbars are brought in line as
+        # a layout would (``ScrollView._size_updated`` -> ``_scroll_update``), and the field
+        # repaints; Input's own watcher then finds the size already set and lays nothing out.
+        if not self.styles.auto_dimensions:
+            size = Size(self.content_width, 1)
+            if size != self.virtual_size:
+                self.set_reactive(ParamInput.virtual_size, size)
+                if self.container_size:
+                    self._scroll_update(size)
+                self.refresh()
+        super()._watch_value(value)
 
     def action_nudge(self, direction: int) -> None:
         """Ask the form to nudge this field."""
