@@ -8,6 +8,9 @@ imported here, in a fresh interpreter, to check that they load no TensorFlow at 
 
 from __future__ import annotations
 
+import json
+import os
+import pathlib
 import subprocess
 import sys
 
@@ -48,3 +51,82 @@ def test_engine_never_imports_textual() -> None:
 )
 def test_light_modules_do_not_load_tensorflow(module: str) -> None:
     assert "tensorflow" not in loaded_after(f"import {module}")
+
+
+def modules_after(statement: str, env: dict[str, str] | None = None) -> set[str]:
+    """Every module (dotted names) loaded after running ``statement`` in a fresh interpreter."""
+    code = f"{statement}\nimport sys\nprint(' '.join(sorted(sys.modules)))"
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    return set(proc.stdout.splitlines()[-1].split())
+
+
+#: The screens the explorer opens (the range test, the dialogs) and the export's formatters: no
+#: first frame needs them, so they load when first used (issue 14: imports before the frame).
+OPENED_LATER = (
+    "tui.app.screens.sweep",
+    "tui.app.screens.help",
+    "tui.app.screens.export",
+    "tui.app.screens.session",
+    "tui.engine.sweep",
+    "tui.export",
+    "tui.formats",
+)
+
+#: The explorer run to its first frame (an engine that never loads, so no TensorFlow either),
+#: after the command line is parsed as ``lr-explorer`` parses it.
+FIRST_FRAME = """
+import sys
+sys.path.insert(0, {tests!r})
+from tui.cli.parser import build_parser
+build_parser().parse_args([])
+from tui.app.app import ExplorerApp
+from tui.model.params import PRESETS
+from test_start_cost import Unloaded
+
+async def first_frame(pilot):
+    await pilot.pause()
+    pilot.app.exit()
+
+ExplorerApp(PRESETS[1], show_timings=False, engine=Unloaded()).run(
+    headless=True, size=(120, 40), auto_pilot=first_frame
+)
+"""
+
+
+@pytest.mark.parametrize("keymap", [False, True], ids=["no keymap", "a keymap saved"])
+def test_the_first_frame_loads_no_screen_it_opens_later(
+    keymap: bool, tmp_path: pathlib.Path
+) -> None:
+    """The range test's screen came with the explorer's; a saved keymap was checked against
+    the dialogs' bindings by loading them; the command line's ``--format`` loaded the export."""
+    if keymap:
+        keys = {"play": "k", "close-help": "ctrl+w", "sweep-back": "ctrl+b", "nothing": "x"}
+        (tmp_path / "settings.json").write_text(json.dumps({"keys": keys}), encoding="utf-8")
+    env = {**os.environ, "LR_EXPLORER_CONFIG_DIR": str(tmp_path)}
+    tests = str(pathlib.Path(__file__).parent)
+    loaded = modules_after(FIRST_FRAME.format(tests=tests), env=env)
+    assert "tui.app.screens.explorer" in loaded and "tensorflow" not in loaded
+    assert sorted(loaded & set(OPENED_LATER)) == []
+
+
+def test_the_ids_named_for_the_screens_opened_later_are_their_bindings_ids() -> None:
+    from textual.binding import Binding
+
+    from tui.app.app import OPENED_SCREENS_BINDING_IDS
+    from tui.app.screens.export import ExportScreen
+    from tui.app.screens.help import HelpScreen
+    from tui.app.screens.session import SessionScreen
+    from tui.app.screens.sweep import SweepScreen
+
+    screens = (SweepScreen, HelpScreen, ExportScreen, SessionScreen)
+    ids = {b.id for s in screens for b in s.BINDINGS if isinstance(b, Binding) and b.id}
+    assert ids == OPENED_SCREENS_BINDING_IDS
+
+
+def test_the_formats_the_command_line_names_are_the_registrys() -> None:
+    from tui import export
+    from tui.cli.parser import FORMATS
+
+    assert export.FORMATS == FORMATS

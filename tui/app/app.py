@@ -27,7 +27,6 @@ from tui.app.markup import escape
 from tui.app.messages import EngineLost, Replied
 from tui.app.quick_engine import QuickEngineClient
 from tui.app.screens.explorer import TYPING_KEY_ACTIONS, ExplorerScreen
-from tui.app.screens.sweep import SweepScreen
 from tui.app.styling import SharedStylesheet, breakpoint_classes
 from tui.app.svg_cells import fix_cell_widths
 from tui.app.themes import HIGH_CONTRAST
@@ -45,28 +44,38 @@ if TYPE_CHECKING:
 __all__ = ["TYPING_KEY_ACTIONS", "ExplorerApp", "binding_ids", "default_engine"]
 
 
+#: The ids of the bindings of the screens the explorer opens (the range test and the dialogs),
+#: named here so that a saved keymap is checked at start without loading those screens (about
+#: 50 ms of imports before the first frame); ``tests/test_import_hygiene.py`` checks that they
+#: are those screens' ids.
+OPENED_SCREENS_BINDING_IDS = frozenset(
+    {
+        "sweep-left",
+        "sweep-right",
+        "sweep-left-10",
+        "sweep-right-10",
+        "sweep-apply",
+        "sweep-metric",
+        "sweep-best",
+        "sweep-steepest",
+        "sweep-min10",
+        "sweep-back",
+        "close-help",
+        "close-export",
+        "close-session",
+    }
+)
+
+
 def binding_ids() -> set[str]:
     """The ids of every binding the keys setting may rebind: the app's, the explorer's, its
     widgets' and those of the screens it opens (the dialogs' close keys among them)."""
-    # Loaded here, not at start: these screens load when first used.
-    from tui.app.screens.export import ExportScreen
-    from tui.app.screens.help import HelpScreen
-    from tui.app.screens.session import SessionScreen
-    from tui.app.widgets.log_table import LogTable
+    from tui.app.widgets.log_table import LogTable  # the explorer's: loaded by then
     from tui.app.widgets.params import ParamInput
 
-    classes = (
-        ExplorerApp,
-        ExplorerScreen,
-        ParamInput,
-        PinsTable,
-        LogTable,
-        SweepScreen,
-        HelpScreen,
-        ExportScreen,
-        SessionScreen,
-    )
-    return {b.id for cls in classes for b in cls.BINDINGS if isinstance(b, Binding) and b.id}
+    classes = (ExplorerApp, ExplorerScreen, ParamInput, PinsTable, LogTable)
+    own = {b.id for cls in classes for b in cls.BINDINGS if isinstance(b, Binding) and b.id}
+    return own | OPENED_SCREENS_BINDING_IDS
 
 
 def default_engine() -> Engine:

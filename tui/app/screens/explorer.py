@@ -22,7 +22,6 @@ from tui.app.markup import escape
 from tui.app.messages import Replied
 from tui.app.screens.explorer_keys import EXPLORER_BINDINGS
 from tui.app.screens.pin_playback_actions import PinAndPlaybackActions
-from tui.app.screens.sweep import SweepScreen
 from tui.app.widgets.chart import DescentChart
 from tui.app.widgets.footer import FittedFooter
 from tui.app.widgets.log_table import LogTable
@@ -47,6 +46,7 @@ from tui.model.views import next_view
 
 if TYPE_CHECKING:
     from tui.app.app import ExplorerApp
+    from tui.app.screens.sweep import SweepScreen
     from tui.model.session import Session
 
 
@@ -389,6 +389,9 @@ class ExplorerScreen(PinAndPlaybackActions, Screen[None]):
         if self.params is None or not app.engine_ready:
             app.say_engine_busy()
             return
+        # Loaded here, not at start: the first frame does not need the range test's screen.
+        from tui.app.screens.sweep import SweepScreen
+
         self._sweep = SweepScreen(self.params, self._theory)
         app.push_screen(self._sweep, self._sweep_closed)
 
