@@ -22,6 +22,7 @@ from tui.app.markup import escape
 from tui.app.messages import Replied
 from tui.app.screens.explorer_keys import EXPLORER_BINDINGS
 from tui.app.screens.pin_playback_actions import PinAndPlaybackActions
+from tui.app.screens.sweep_theory import chart_rates
 from tui.app.widgets.chart import DescentChart
 from tui.app.widgets.footer import FittedFooter
 from tui.app.widgets.log_table import LogTable
@@ -30,7 +31,7 @@ from tui.app.widgets.pins_table import PinsTable
 from tui.app.widgets.playback import PlaybackBar
 from tui.app.widgets.status import StatusLine, update_text
 from tui.app.widgets.theory import TheoryPanel
-from tui.app.widgets.theory_two import describe_plane, plane_rates, plane_theory_of
+from tui.app.widgets.theory_two import describe_plane, plane_theory_of
 from tui.app.widgets.update_line import UpdateLine
 from tui.engine.analysis import DEFAULT_TOL
 from tui.engine.losses import parse_loss
@@ -254,12 +255,7 @@ class ExplorerScreen(PinAndPlaybackActions, Screen[None]):
             pins = [
                 p if p.result is None else replace(p, result=p.result.prefix(shown)) for p in pins
             ]
-        theory = self._theory
-        rates = (
-            {t("plot.critical"): theory.critical_lr, t("plot.optimal"): theory.optimal_lr}
-            if theory is not None
-            else plane_rates(self._plane)
-        )
+        rates = chart_rates(current.spec, current.loss_expr, self._theory, self._plane)
         whole = [] if shown is None else [self.current, *(p.result for p in self.pins if p.result)]
         self.chart.show(current, pins, rates, whole=whole)
         log = self.log_table

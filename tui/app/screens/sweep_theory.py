@@ -8,7 +8,8 @@ the critical rate 2/λ2 and the best constant rate 2/(λ1 + λ2), said to be loc
 loss is not a quadratic. The lines are drawn only where they are true of every run swept: the
 runs are plain descent at one constant rate (the rates are those of that iteration), and the
 landscape has a lowest loss (a saddle or any loss without a minimum has no such rates: the
-readout says so instead).
+readout says so instead). The explorer's lr plots mark the same rates by the same rule
+(:func:`chart_rates`; :func:`why_no_lines` is the rule).
 
 Like the rest of the UI, this module never imports TensorFlow.
 """
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from tui.engine.losses import parse_loss
 from tui.engine.plane_quadratic import Landscape, LocalHessian
 from tui.engine.spec import RunSpec
-from tui.engine.theory import Theory
+from tui.engine.theory import Theory, no_minimum
 from tui.engine.theory_plane import PlaneTheory, plane_theory_for
 from tui.i18n import t
 from tui.model.params import Params
@@ -63,16 +64,72 @@ def _unmodelled(spec: RunSpec) -> str | None:
     return None
 
 
+def _scope(plane: PlaneTheory) -> str:
+    """Whose theory ``plane`` is: exact, or local at the starts."""
+    local = "" if plane.exact else "_local"
+    return t(f"sweep.theory_scope{local}", w1=plane.start[0], w2=plane.start[1])
+
+
+def why_no_lines(
+    spec: RunSpec, loss: str, theory: Theory | None, plane: PlaneTheory | None
+) -> str | None:
+    """Why the theory's critical and best (or optimal) rates are not drawn beside runs of
+    ``spec`` on ``loss``, in the range test's words (empty where it says nothing), or ``None``
+    where they are true of those runs: plain descent at one constant rate, on a loss with a
+    lowest point (none for a polynomial in ``w`` without a minimum, a saddle, a landscape
+    without a minimum or a flat one). ``theory`` is a loss of ``w``'s, ``plane`` a loss of
+    ``w1`` and ``w2``'s. The range test's lines and the explorer's lr plots both follow it."""
+    if spec.start2 is None:
+        if theory is None:
+            return ""
+        why = _unmodelled(spec)
+        if why is not None:
+            return why
+        try:
+            whole = no_minimum(parse_loss(loss))
+        except ValueError:
+            return ""
+        return None if whole is None else t("sweep.theory_none", why=str(whole))
+    if plane is None:
+        return t("sweep.theory_plane_none")
+    why = _unmodelled(spec)
+    if why is not None:
+        return why
+    if plane.landscape is Landscape.SADDLE:
+        return t("sweep.theory_saddle", scope=_scope(plane))
+    if plane.minimum_loss is None:
+        return t("sweep.theory_no_minimum", scope=_scope(plane), landscape=plane.landscape.label)
+    if plane.critical_lr is None:  # flat: the Hessian is 0 (a constant, or so at the start)
+        return t("sweep.theory_flat", scope=_scope(plane), landscape=plane.landscape.label)
+    return None
+
+
+def chart_rates(
+    spec: RunSpec, loss: str, theory: Theory | None, plane: PlaneTheory | None
+) -> dict[str, float]:
+    """The rates the explorer's lr plots mark for a run of ``spec`` on ``loss``, by their
+    labels, critical first: 2/L and 1/L for a loss of ``w`` (``theory``), 2/λ2 and 2/(λ1 + λ2)
+    for a loss of ``w1`` and ``w2`` (``plane``); none where :func:`why_no_lines` says why."""
+    if why_no_lines(spec, loss, theory, plane) is not None:
+        return {}
+    if theory is not None and spec.start2 is None:
+        return {t("plot.critical"): theory.critical_lr, t("plot.optimal"): theory.optimal_lr}
+    assert plane is not None and plane.critical_lr is not None  # why_no_lines says so
+    rates = {t("plot.critical_plane"): plane.critical_lr}
+    if plane.best_lr is not None:
+        rates[t("plot.best_plane")] = plane.best_lr
+    return rates
+
+
 def theory_marks(params: Params, theory: Theory | None, plane: PlaneTheory | None) -> TheoryMarks:
     """The theory's lines and words for the range test of ``params``: ``theory`` is a loss of
     ``w``'s, ``plane`` a loss of ``w1`` and ``w2``'s (see :func:`plane_theory_of_sweep`)."""
     spec = params.spec
+    why = why_no_lines(spec, params.loss, theory, plane)
+    if why is not None:
+        return TheoryMarks(words=why)
     if spec.start2 is None:
-        if theory is None:
-            return TheoryMarks()
-        why = _unmodelled(spec)
-        if why is not None:
-            return TheoryMarks(words=why)
+        assert theory is not None  # why_no_lines says so
         return TheoryMarks(
             (
                 (
@@ -84,23 +141,8 @@ def theory_marks(params: Params, theory: Theory | None, plane: PlaneTheory | Non
             ),
             t("sweep.theory", optimal=theory.optimal_lr, critical=theory.critical_lr),
         )
-    if plane is None:
-        return TheoryMarks(words=t("sweep.theory_plane_none"))
-    why = _unmodelled(spec)
-    if why is not None:
-        return TheoryMarks(words=why)
+    assert plane is not None and plane.critical_lr is not None  # why_no_lines says so
     local = "" if plane.exact else "_local"
-    scope = t(f"sweep.theory_scope{local}", w1=plane.start[0], w2=plane.start[1])
-    if plane.landscape is Landscape.SADDLE:
-        return TheoryMarks(words=t("sweep.theory_saddle", scope=scope))
-    if plane.minimum_loss is None:
-        return TheoryMarks(
-            words=t("sweep.theory_no_minimum", scope=scope, landscape=plane.landscape.label)
-        )
-    if plane.critical_lr is None:  # flat: the Hessian is 0 (a constant, or so at the start)
-        return TheoryMarks(
-            words=t("sweep.theory_flat", scope=scope, landscape=plane.landscape.label)
-        )
     lines = []
     said = []
     if plane.best_lr is not None:
@@ -117,5 +159,6 @@ def theory_marks(params: Params, theory: Theory | None, plane: PlaneTheory | Non
     )
     said.append(t("sweep.theory.critical_plane", lr=plane.critical_lr))
     return TheoryMarks(
-        tuple(lines), t("sweep.theory_plane", scope=scope, rates=t("sweep.comma").join(said))
+        tuple(lines),
+        t("sweep.theory_plane", scope=_scope(plane), rates=t("sweep.comma").join(said)),
     )

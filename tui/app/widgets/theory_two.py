@@ -34,18 +34,6 @@ def plane_theory_of(
         return None
 
 
-def plane_rates(theory: PlaneTheory | None) -> dict[str, float]:
-    """The rates the lr plots mark for ``theory``: the critical rate 2/λ2 and the best constant
-    rate 2/(λ1 + λ2), where it has them, by their labels."""
-    if theory is None:
-        return {}
-    rates = {
-        t("plot.critical_plane"): theory.critical_lr,
-        t("plot.best_plane"): theory.best_lr,
-    }
-    return {label: rate for label, rate in rates.items() if rate is not None}
-
-
 def describe_plane(theory: PlaneTheory | None, result: RunResult, tol: float) -> str:
     """``theory`` of ``result`` (a run of a loss of w1 and w2) as the panel's markup: one
     statement a line; ``None``: why there is none."""

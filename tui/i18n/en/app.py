@@ -319,6 +319,7 @@ MESSAGES: dict[str, str] = {
         "; {scope}: {landscape}, with no lowest loss: no rate is critical or best"
     ),
     "sweep.theory_flat": "; {scope}: {landscape}, the Hessian is 0: no rate is critical or best",
+    "sweep.theory_none": "; no theory lines: {why}",
     "sweep.theory_plane_none": (
         "; no theory lines: the loss is not quadratic and its Hessian at the start is not known"
     ),

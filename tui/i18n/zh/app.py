@@ -314,6 +314,7 @@ MESSAGES: dict[str, str] = {
     ),
     "sweep.theory_no_minimum": "；{scope}：{landscape}，没有最低的 loss：没有临界或最佳学习率",
     "sweep.theory_flat": "；{scope}：{landscape}，海森矩阵为 0：没有临界或最佳学习率",
+    "sweep.theory_none": "；没有理论线：{why}",
     "sweep.theory_plane_none": "；没有理论线：loss 不是二次函数，且起点处的海森矩阵未知",
     "sweep.theory_not_plain": (
         "；没有理论线：临界和最佳学习率属于普通梯度下降，而这些运行使用 {optimizer}"
