@@ -18,6 +18,7 @@ import os
 import signal
 import subprocess
 import sys
+import types
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -152,22 +153,96 @@ async def test_a_visitor_whose_environment_differs_gets_an_app_started_afresh() 
         assert await echo(ws, "still") == b"echo:still"
 
 
-def test_the_explorers_preload_starts_no_thread() -> None:
-    """A thread is not copied by fork: the zygote must have none but its own when it forks.
-    numpy's OpenBLAS starts one per core at import unless told otherwise (APP_THREADS)."""
-    count = "import os; print(len(os.listdir('/proc/self/task')))"
-    preload = "import importlib, sys; [importlib.import_module(m) for m in sys.argv[1:]]; "
-    env = app_environment({}, debug=False)
+#: Run with the explorer's preload as arguments: preloads as the zygote does, then prints the
+#: threads alive and whether TensorFlow is loaded.
+PRELOADED = """
+import os, sys
+from tui.serve import zygote
+for name in sys.argv[1:]:
+    zygote.preload(name)
+print(len(os.listdir('/proc/self/task')), 'tensorflow' in sys.modules)
+"""
+
+#: Run with the explorer's preload as arguments: preloads as the zygote does, then starts an
+#: explorer to its first screen (an engine that never loads) and prints, as JSON, the modules
+#: of the UI it imported and the stylesheet sources it parsed.
+FIRST_SCREEN_AFTER_PRELOAD = """
+import asyncio, json, sys, time
+from tui.serve import zygote
+for name in sys.argv[1:]:
+    zygote.preload(name)
+before = set(sys.modules)
+import textual.css.stylesheet as stylesheet
+parsed = []
+parse = stylesheet.parse
+def counted(scope, css, read_from, **options):
+    parsed.append(read_from)
+    return parse(scope, css, read_from, **options)
+stylesheet.parse = counted
+from tui.app import ExplorerApp
+class Unloaded:
+    latest_id = 0
+    def start(self): pass
+    def submit(self, specs, loss, tol): return 0
+    def ask_gradients(self, loss, ws): return 0
+    def receive(self, timeout): time.sleep(timeout)
+    def stop(self): pass
+async def first_screen():
+    app = ExplorerApp(show_timings=False, engine=Unloaded())
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        assert app.explorer.is_mounted
+asyncio.run(first_screen())
+ui = ("tui.", "textual.widgets", "textual_plotext", "plotext")
+imported = sorted(m for m in set(sys.modules) - before if m.startswith(ui))
+print(json.dumps({"imported": imported, "parsed": parsed}))
+"""
+
+
+def _preloaded(script: str) -> str:
+    """The standard output of ``script`` run with the explorer's preload, in a visitor's
+    environment."""
     proc = subprocess.run(
-        [sys.executable, "-c", preload + count, *fork_server.EXPLORER_PRELOAD],
+        [sys.executable, "-c", script, *fork_server.EXPLORER_PRELOAD],
         capture_output=True,
         text=True,
-        env=env,
+        env=app_environment({}, debug=False),
         timeout=PATIENCE,
-        check=True,
+        check=False,
     )
-    assert proc.stdout.strip() == "1", proc.stderr
-    assert env["OPENBLAS_NUM_THREADS"] == APP_THREADS["OPENBLAS_NUM_THREADS"] == "1"
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_the_explorers_preload_starts_no_thread_and_loads_no_tensorflow() -> None:
+    """A thread is not copied by fork: the zygote must have none but its own when it forks.
+    numpy's OpenBLAS starts one per core at import unless told otherwise (APP_THREADS).
+    TensorFlow is the room's engine's alone."""
+    assert _preloaded(PRELOADED).split() == ["1", "False"]
+    assert APP_THREADS["OPENBLAS_NUM_THREADS"] == "1"
+
+
+def test_after_the_explorers_preload_its_first_screen_imports_and_parses_no_more() -> None:
+    """What the zygote preloads is all a forked explorer's first screen needs of the UI's
+    modules (``tui.app`` alone imports none of them: the app loads on first use), and the
+    stylesheet sources it parses are parsed already (``tui.app.styling.prefill_explorer``)."""
+    shown = json.loads(_preloaded(FIRST_SCREEN_AFTER_PRELOAD).splitlines()[-1])
+    assert shown == {"imported": [], "parsed": []}
+
+
+def test_a_preload_name_with_a_function_calls_it_once_imported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[str] = []
+    module = types.ModuleType("preloaded_stand_in")
+    module.warm = lambda: calls.append("warm")  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "preloaded_stand_in", module)
+    zygote.preload("preloaded_stand_in")
+    assert calls == []
+    zygote.preload("preloaded_stand_in:warm")
+    assert calls == ["warm"]
+    with pytest.raises(AttributeError):
+        zygote.preload("preloaded_stand_in:missing")
 
 
 def test_the_explorer_is_forked_unless_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:

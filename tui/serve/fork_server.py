@@ -34,14 +34,31 @@ from tui.serve.zygote import READY
 
 log = logging.getLogger("textual-serve")
 
-#: The modules a visitor's explorer imports before it draws (``python -m tui`` in visitor
-#: mode on the room's engine): what the zygote imports once for everyone. Names, imported by
-#: the zygote's process, never by the server's (it imports none of the UI).
+#: The modules a visitor's explorer imports before its first screen is drawn (``python -m tui``
+#: in visitor mode on the room's engine): what the zygote imports once for everyone. Names,
+#: imported by the zygote's process, never by the server's (it imports none of the UI).
+#: ``tui.app`` alone loads none of the UI (``ExplorerApp`` is imported on first use), so the
+#: app's module is named, and the catalogues of both languages (a visitor may have either);
+#: found with ``sys.modules`` in a forked child after its first screen.
+#: None of them imports TensorFlow or starts a thread (``tests/test_serve_zygote.py``).
 EXPLORER_PRELOAD = (
+    "tui.collector",
     "tui.cli",
     "tui.app",
+    "tui.app.app",
     "tui.app.room_engine",
+    "tui.i18n.en",
+    "tui.i18n.zh",
     "textual.drivers.web_driver",
+    # What Textual and Rich import as the first screen is laid out and drawn.
+    "textual.layouts.factory",
+    "textual.layouts.horizontal",
+    "textual.layouts.stream",
+    "textual.scrollbar",
+    "rich._emoji_codes",
+    "concurrent.futures.thread",
+    # Every stylesheet source the explorer parses as it starts, parsed once for all.
+    "tui.app.styling:prefill_explorer",
 )
 
 #: The size of a forked app's output buffer, as asyncio's subprocesses have.

@@ -9,7 +9,9 @@ is a copy that starts where a fresh interpreter would have finished importing.
 ``python -m tui.serve.zygote FD [MODULE...]``: ``FD`` is the zygote's end of a
 ``SOCK_SEQPACKET`` socket pair (the server holds the other, :mod:`~tui.serve.fork_server`);
 the modules are imported before the zygote says it is ready (``importlib``: the server's
-package imports none of the UI, see ``pyproject.toml``'s import contracts). Then, for each
+package imports none of the UI, see ``pyproject.toml``'s import contracts); a name
+``MODULE:FUNCTION`` also calls that function of the module, with no arguments, once it is
+imported (work done once for every child, such as parsing the app's stylesheet). Then, for each
 request (a JSON ``{"argv": [...], "env": {...}}`` with four descriptors: the app's standard
 input, output and error, and a *lifeline*, the read end of a pipe whose write end only the
 server holds), it answers ``{"pid": N}`` with a pidfd of the child (the server is not its
@@ -254,11 +256,19 @@ def _reap() -> None:
             return
 
 
+def preload(name: str) -> None:
+    """Import ``MODULE``, or import ``MODULE:FUNCTION`` and call the function."""
+    module, _, function = name.partition(":")
+    imported = importlib.import_module(module)
+    if function:
+        getattr(imported, function)()
+
+
 def main(argv: Sequence[str]) -> int:
     """``python -m tui.serve.zygote FD [MODULE...]`` (see the module's docstring)."""
     control = socket.socket(fileno=int(argv[0]))
     for name in argv[1:]:
-        importlib.import_module(name)
+        preload(name)
     # What the imports made is never freed: out of the collector's sight, its pages are not
     # written by a child's collections, so they stay shared between the children.
     gc.freeze()
