@@ -111,6 +111,38 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     return auto_workers(cores, available_memory())
 
 
+def chunk_sizes(count: int, workers: int) -> list[int]:
+    """The sizes of the runs of consecutive tests pytest-xdist's ``worksteal`` first gives its
+    ``workers`` (each the rest divided by the workers left, as its ``check_schedule`` does)."""
+    sizes = []
+    for left in range(workers, 0, -1):
+        sizes.append(count // left)
+        count -= sizes[-1]
+    return sizes
+
+
+def long_tests_first(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
+    """``items`` with the tests marked ``long`` at the heads of the workers' first runs, a
+    share each, the others in their order: a long test started last is the run's tail."""
+    marked = [item for item in items if item.get_closest_marker("long") is not None]
+    rest = iter([item for item in items if item.get_closest_marker("long") is None])
+    ordered: list[pytest.Item] = []
+    for worker, size in enumerate(chunk_sizes(len(items), workers)):
+        head = marked[worker::workers]
+        ordered += head
+        ordered += [next(rest) for _ in range(max(0, size - len(head)))]
+    ordered += rest
+    return ordered
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In a worker of ``-n``, the long tests first (:func:`long_tests_first`); every worker
+    orders its collection the same way, as xdist requires."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    if workers > 1:
+        items[:] = long_tests_first(items, workers)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """The test modules and what they import are loaded: out of the collector's sight."""
     freeze_loaded_modules()

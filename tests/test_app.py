@@ -185,6 +185,7 @@ async def test_overflow_to_inf_and_nan_is_drawn_without_crashing() -> None:
         assert "diverged at step" in str(app.query_one("#status", Static).content)
 
 
+@pytest.mark.long
 async def test_the_ui_answers_while_a_million_step_run_computes() -> None:
     # A loss outside XLA's exact set runs in graph mode: a million steps take seconds.
     app = ExplorerApp(Params(RunSpec(lr=0.01, epochs=20), "tanh(3*w) + 0.1*w**2"))

@@ -181,6 +181,7 @@ async def _back_to_the_explorer(pilot: Pilot) -> None:
     raise AssertionError(f"escape does not lead back to the explorer: {app.screen_stack}")
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 async def test_random_keys_never_crash_the_explorer(
     seed: int, seed_lines_expected, tmp_path, monkeypatch

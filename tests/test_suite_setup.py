@@ -118,3 +118,25 @@ def test_auto_starts_two_test_processes_a_core_as_far_as_the_memory_holds(
     assert conftest.available_memory(tmp_path / "none") is None
     monkeypatch.setenv("PYTEST_XDIST_AUTO_NUM_WORKERS", "3")
     assert conftest.pytest_xdist_auto_num_workers(None) is None  # type: ignore[arg-type]
+
+
+class _Item:
+    """Stands in for a collected test: a name, marked ``long`` or not."""
+
+    def __init__(self, name: str, long: bool) -> None:
+        self.name = name
+        self.long = long
+
+    def get_closest_marker(self, name: str) -> object | None:
+        return object() if name == "long" and self.long else None
+
+
+def test_each_worker_starts_with_a_share_of_the_long_tests() -> None:
+    assert conftest.chunk_sizes(10, 3) == [3, 3, 4]  # as xdist's worksteal first divides them
+    items = [_Item(f"t{number}", long=number in (4, 7, 8)) for number in range(10)]
+    ordered = conftest.long_tests_first(items, 3)  # type: ignore[arg-type]
+    assert sorted(item.name for item in ordered) == sorted(item.name for item in items)
+    heads = [ordered[0], ordered[3], ordered[6]]  # the first test of each worker's run
+    assert [item.name for item in heads] == ["t4", "t7", "t8"]
+    others = [item.name for item in ordered if not item.long]
+    assert others == [f"t{number}" for number in (0, 1, 2, 3, 5, 6, 9)], "in their order"

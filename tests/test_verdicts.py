@@ -276,6 +276,7 @@ def test_the_lessons_experiments_keep_their_verdicts() -> None:
 # --- One screen, one number. -------------------------------------------------------------------
 
 
+@pytest.mark.long
 async def test_status_theory_table_and_range_test_show_the_same_steps() -> None:
     app = ExplorerApp(Params(NESTEROV_COSINE, "(w + 1)**2"), show_timings=False)
     async with app.run_test(size=(160, 50)) as pilot:
