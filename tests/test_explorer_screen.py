@@ -44,17 +44,20 @@ def test_the_dialogs_close_keys_are_binding_ids() -> None:
 
 
 async def test_the_help_close_key_can_be_rebound(own_config_dir) -> None:
-    """A keymap {"close-help": "k"} is accepted (no "unknown" warning) and k closes help."""
-    (own_config_dir / settings.FILE_NAME).write_text(json.dumps({"keys": {"close-help": "k"}}))
+    """A keymap {"close-help": "k"} is accepted (no "unknown" warning, while an id of no
+    binding is named) and k closes help."""
+    keymap = {"close-help": "k", "nothing-at-all": "x"}
+    (own_config_dir / settings.FILE_NAME).write_text(json.dumps({"keys": keymap}))
     app = ExplorerApp(PRESETS[1])
     async with app.run_test(size=(100, 30)) as pilot:
-        messages = [n.message for n in app._notifications]  # said at start, before it expires
         await wait_for_run(pilot)
+        messages = [n.message for n in app._notifications]  # said at start, before it expires
         await pilot.press("f1")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "HelpScreen", 10, "help")
         await pilot.press("k")
         await wait_until(pilot, lambda: app.screen is app.explorer, 10, "help to close")
     assert not any("close-help" in m for m in messages), messages
+    assert any("nothing-at-all" in m for m in messages), messages
 
 
 async def test_the_pins_table_speaks_in_messages_with_its_control() -> None:

@@ -62,16 +62,15 @@ def modules_after(statement: str, env: dict[str, str] | None = None) -> set[str]
     return set(proc.stdout.splitlines()[-1].split())
 
 
-#: The screens the explorer opens (the range test, the dialogs) and the export's formatters: no
-#: first frame needs them, so they load when first used (issue 14: imports before the frame).
+#: The screens the explorer opens (the range test, the dialogs) and the range test's engine
+#: half: no first frame needs them, so they load when first used (issue 14: imports before the
+#: frame).
 OPENED_LATER = (
     "tui.app.screens.sweep",
     "tui.app.screens.help",
     "tui.app.screens.export",
     "tui.app.screens.session",
     "tui.engine.sweep",
-    "tui.export",
-    "tui.formats",
 )
 
 #: The explorer run to its first frame (an engine that never loads, so no TensorFlow either),
@@ -95,38 +94,18 @@ ExplorerApp(PRESETS[1], show_timings=False, engine=Unloaded()).run(
 """
 
 
-@pytest.mark.parametrize("keymap", [False, True], ids=["no keymap", "a keymap saved"])
+@pytest.mark.parametrize("keymap", [False, True], ids=["no keymap", "a keymap of its keys"])
 def test_the_first_frame_loads_no_screen_it_opens_later(
     keymap: bool, tmp_path: pathlib.Path
 ) -> None:
-    """The range test's screen came with the explorer's; a saved keymap was checked against
-    the dialogs' bindings by loading them; the command line's ``--format`` loaded the export."""
+    """The range test's screen came with the explorer's; a saved keymap of the explorer's own
+    keys was checked against the dialogs' bindings by loading them (a keymap naming other ids
+    loads them once the first frame is drawn)."""
     if keymap:
-        keys = {"play": "k", "close-help": "ctrl+w", "sweep-back": "ctrl+b", "nothing": "x"}
+        keys = {"play": "k", "help": "h,f2"}
         (tmp_path / "settings.json").write_text(json.dumps({"keys": keys}), encoding="utf-8")
     env = {**os.environ, "LR_EXPLORER_CONFIG_DIR": str(tmp_path)}
     tests = str(pathlib.Path(__file__).parent)
     loaded = modules_after(FIRST_FRAME.format(tests=tests), env=env)
     assert "tui.app.screens.explorer" in loaded and "tensorflow" not in loaded
     assert sorted(loaded & set(OPENED_LATER)) == []
-
-
-def test_the_ids_named_for_the_screens_opened_later_are_their_bindings_ids() -> None:
-    from textual.binding import Binding
-
-    from tui.app.app import OPENED_SCREENS_BINDING_IDS
-    from tui.app.screens.export import ExportScreen
-    from tui.app.screens.help import HelpScreen
-    from tui.app.screens.session import SessionScreen
-    from tui.app.screens.sweep import SweepScreen
-
-    screens = (SweepScreen, HelpScreen, ExportScreen, SessionScreen)
-    ids = {b.id for s in screens for b in s.BINDINGS if isinstance(b, Binding) and b.id}
-    assert ids == OPENED_SCREENS_BINDING_IDS
-
-
-def test_the_formats_the_command_line_names_are_the_registrys() -> None:
-    from tui import export
-    from tui.cli.parser import FORMATS
-
-    assert export.FORMATS == FORMATS

@@ -92,8 +92,10 @@ async def test_keys_can_be_rebound_in_the_settings(own_config_dir) -> None:
     )
     app = ExplorerApp(PRESETS[1])
     async with app.run_test(size=(80, 24)) as pilot:
-        messages = [n.message for n in app._notifications]  # said at start, before it expires
         await wait_for_run(pilot)
+        # said once the first frame is drawn (the screens opened later are loaded to check the
+        # ids), before it expires
+        messages = [n.message for n in app._notifications]
         await pilot.press("escape", "space")
         bar = app.query_one("#playback")
         assert bar.shown is None, "space no longer plays"

@@ -44,38 +44,28 @@ if TYPE_CHECKING:
 __all__ = ["TYPING_KEY_ACTIONS", "ExplorerApp", "binding_ids", "default_engine"]
 
 
-#: The ids of the bindings of the screens the explorer opens (the range test and the dialogs),
-#: named here so that a saved keymap is checked at start without loading those screens (about
-#: 50 ms of imports before the first frame); ``tests/test_import_hygiene.py`` checks that they
-#: are those screens' ids.
-OPENED_SCREENS_BINDING_IDS = frozenset(
-    {
-        "sweep-left",
-        "sweep-right",
-        "sweep-left-10",
-        "sweep-right-10",
-        "sweep-apply",
-        "sweep-metric",
-        "sweep-best",
-        "sweep-steepest",
-        "sweep-min10",
-        "sweep-back",
-        "close-help",
-        "close-export",
-        "close-session",
-    }
-)
+def own_binding_ids() -> set[str]:
+    """The ids of the bindings of the app, the explorer and its widgets: all loaded by the first
+    frame."""
+    from tui.app.widgets.log_table import LogTable
+    from tui.app.widgets.params import ParamInput
+
+    classes = (ExplorerApp, ExplorerScreen, ParamInput, PinsTable, LogTable)
+    return {b.id for cls in classes for b in cls.BINDINGS if isinstance(b, Binding) and b.id}
 
 
 def binding_ids() -> set[str]:
     """The ids of every binding the keys setting may rebind: the app's, the explorer's, its
     widgets' and those of the screens it opens (the dialogs' close keys among them)."""
-    from tui.app.widgets.log_table import LogTable  # the explorer's: loaded by then
-    from tui.app.widgets.params import ParamInput
+    # Loaded here, not at start: these screens load when first used.
+    from tui.app.screens.export import ExportScreen
+    from tui.app.screens.help import HelpScreen
+    from tui.app.screens.session import SessionScreen
+    from tui.app.screens.sweep import SweepScreen
 
-    classes = (ExplorerApp, ExplorerScreen, ParamInput, PinsTable, LogTable)
-    own = {b.id for cls in classes for b in cls.BINDINGS if isinstance(b, Binding) and b.id}
-    return own | OPENED_SCREENS_BINDING_IDS
+    opened = (SweepScreen, HelpScreen, ExportScreen, SessionScreen)
+    later = {b.id for cls in opened for b in cls.BINDINGS if isinstance(b, Binding) and b.id}
+    return own_binding_ids() | later
 
 
 def default_engine() -> Engine:
@@ -401,16 +391,24 @@ class ExplorerApp(App[None]):
         if kept.theme in self.available_themes:
             self.theme = kept.theme
         if kept.keys:
-            known = binding_ids()
-            unknown = sorted(set(kept.keys) - known)
-            if unknown:
-                self.notify(
-                    t("note.unknown_keys", names=", ".join(unknown)),
-                    severity="warning",
-                )
-            keys.set_keymap(self, {k: v for k, v in kept.keys.items() if k in known})
+            own = own_binding_ids()
+            keys.set_keymap(self, {k: v for k, v in kept.keys.items() if k in own})
+            if set(kept.keys) - own:
+                # The other ids are the screens' opened later: they are loaded to check them once
+                # the first frame is drawn (about 50 ms of imports), before any of them can open.
+                self.call_after_refresh(self._keep_later_keys, dict(kept.keys), own)
         if not self.visitor:  # a visitor's theme is theirs alone: the host's file stays as it is
             self.theme_changed_signal.subscribe(self, self._keep_theme)
+
+    def _keep_later_keys(self, keymap: dict[str, str], own: set[str]) -> None:
+        """Apply a saved keymap's keys for the screens opened later, and name its unknown ids."""
+        known = binding_ids()
+        unknown = sorted(set(keymap) - known)
+        if unknown:
+            self.notify(t("note.unknown_keys", names=", ".join(unknown)), severity="warning")
+        later = {k: v for k, v in keymap.items() if k in known and k not in own}
+        if later:
+            keys.set_keymap(self, later, merge=True)
 
     def _keep_theme(self, theme: Theme) -> None:
         try:

@@ -205,9 +205,10 @@ def refused_keys(keymap: Mapping[str, str]) -> dict[str, tuple[str, str]]:
     return refused
 
 
-def set_keymap(app: App, keymap: Mapping[str, str]) -> None:
-    """Apply the user's ``keymap`` to ``app``, less any entry that takes a reserved key: that
-    binding keeps its own key, with a message naming the binding and the key."""
+def set_keymap(app: App, keymap: Mapping[str, str], *, merge: bool = False) -> None:
+    """Apply the user's ``keymap`` to ``app`` (added to the keymap it has if ``merge``), less
+    any entry that takes a reserved key: that binding keeps its own key, with a message naming
+    the binding and the key."""
     refused = refused_keys(keymap)
     for binding_id, (taken, why) in refused.items():
         app.notify(
@@ -215,4 +216,8 @@ def set_keymap(app: App, keymap: Mapping[str, str]) -> None:
             severity="warning",
             timeout=15,
         )
-    app.set_keymap({k: v for k, v in keymap.items() if k not in refused})
+    kept = {k: v for k, v in keymap.items() if k not in refused}
+    if merge:
+        app.update_keymap(kept)
+    else:
+        app.set_keymap(kept)

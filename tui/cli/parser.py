@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from tui import export
 from tui.cli.argparse_i18n import ArgumentParser
 from tui.cli.options import PROG, add_language_option, add_parameter_options, port
 from tui.engine.schedules import FORMULAS, KERAS_CLASSES, WARMUP_FORMULA
 from tui.engine.spec import OPTIMIZER_UPDATES, OPTIMIZERS, SCHEDULE_KINDS
 from tui.i18n import t
 from tui.serve.limits import MAX_VISITORS
-
-#: The names ``run --format`` takes: ``tui.export.FORMATS``, named here so that the explorer's
-#: start (which builds this parser) does not load the export module and the formatters it
-#: brings (about 15 ms before the first frame); ``tests/test_import_hygiene.py`` checks that
-#: they are the registry's.
-FORMATS = ("seed", "en", "csv", "json", "summary")
 
 #: ``serve``'s own options, which the visitors' apps do not take.
 SERVE_OPTIONS = ("--host", "--port", "--session", "--public-url", "--max-visitors")
@@ -118,7 +113,7 @@ def build_parser() -> ArgumentParser:
     # A subcommand's --lang leaves the namespace alone unless given (`--lang zh serve` holds).
     add_language_option(serve, default=argparse.SUPPRESS)
     add_parameter_options(run, given_only=True)
-    run.add_argument("--format", choices=FORMATS, default="seed", help=t("cli.help.format"))
+    run.add_argument("--format", choices=export.FORMATS, default="seed", help=t("cli.help.format"))
     run.add_argument("--out", metavar="FILE", default=None, help=t("cli.help.out"))
     run.add_argument("--force", action="store_true", help=t("cli.help.force"))
     add_language_option(run, default=argparse.SUPPRESS)
