@@ -183,3 +183,22 @@ async def test_the_race_key_pins_gd_momentum_and_adam_and_names_the_winner() -> 
         assert steps[0] is None and steps[1] < steps[2], steps  # as the race's comment says
         cells = [table.row_cells(i)[4] for i in range(3)]
         assert cells == ["never", f"{steps[1]} (first)", str(steps[2])]
+
+
+async def test_the_race_at_120_columns_shows_where_each_pin_ended() -> None:
+    """For pins of a loss of two parameters where each ended (final w1, w2) comes before the
+    final loss and the status words when the table is too narrow for all: at 120x40 the race
+    left it out."""
+    app = ExplorerApp(language="en", show_timings=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        await pilot.press("9")
+        await wait_for_run(pilot)
+        await wait_until(pilot, lambda: all(p.result is not None for p in app.pins), 60, "pins")
+        await pilot.pause()
+        table = app.query_one(PinsTable)
+        assert "final-w" in table.shown_columns, table.shown_columns
+        assert {"pin", "schedule", "steps"} <= set(table.shown_columns)
+        header = " ".join(str(column.label) for column in table.columns.values())
+        assert "final w1, w2" in header, header
+        assert "final w1, w2" not in str(table.border_title or "")

@@ -33,6 +33,10 @@ class PinsTable(DataTable[str]):
     steps and the speed against the baseline stay in view while the final values give way.
     The border title names the columns left out."""
 
+    PRIORITY_TWO = ("pin", "schedule", "steps", "versus", "final-w", "final-loss", "status")
+    """The same for pins of a loss of two parameters: where each pin ended on the landscape
+    (final w1, w2) comes before its words (the steps column says who reached the tolerance)."""
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._cells: list[tuple[str, tuple[str, ...]]] = []  # (row key, every column's text)
@@ -119,7 +123,7 @@ class PinsTable(DataTable[str]):
             return self.COLUMNS
         chosen: set[str] = set()
         used = 0
-        for column in self.PRIORITY:
+        for column in self.PRIORITY_TWO if self._two else self.PRIORITY:
             needed = self._width(column)
             if not chosen or used + needed <= width:
                 chosen.add(column)
