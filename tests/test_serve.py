@@ -117,6 +117,34 @@ def group(pgid: int) -> list[int]:
     return found
 
 
+async def until_the_lesson(ws: aiohttp.ClientWebSocketResponse, name: str) -> None:
+    """Ask for a 100x30 screen over ``ws`` and read it (the load bench's terminal emulator,
+    its module loaded as ``name``) until it shows the lesson's first log row; skipped without
+    pyte."""
+    import importlib.util
+
+    if importlib.util.find_spec("pyte") is None:
+        pytest.skip("pyte is not installed (pip install -e '.[test]')")
+    bench_path = Path(__file__).resolve().parents[1] / "bench" / "bench_serve.py"
+    spec = importlib.util.spec_from_file_location(name, bench_path)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench  # its dataclasses look their module up
+    spec.loader.exec_module(bench)
+    screen = bench.ScreenReader(100, 30)
+    lesson = bench.first_row_pattern(0.01)
+    await ws.send_str(json.dumps(["resize", {"width": 100, "height": 30}]))
+    async with asyncio.timeout(4 * PATIENCE):  # its own engine loads TensorFlow
+        while not screen.find(lesson):
+            message = await ws.receive()
+            assert message.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT), (
+                message,
+                screen.text(),
+            )
+            if message.type == aiohttp.WSMsgType.BINARY:
+                screen.feed(message.data)
+
+
 async def eventually(condition: Callable[[], bool], timeout: float = PATIENCE) -> bool:
     """Whether ``condition()`` holds within ``timeout`` seconds (polled)."""
     loop = asyncio.get_running_loop()

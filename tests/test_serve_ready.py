@@ -11,10 +11,7 @@ most.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
-import sys
-from pathlib import Path
 from typing import Any, cast
 
 import aiohttp
@@ -30,6 +27,7 @@ from test_serve import (
     report,
     served_stand_in,
     serving,
+    until_the_lesson,
     ws_url,
 )
 
@@ -40,7 +38,6 @@ from tui.serve.visitor import VisitorApp, Websocket
 POLITE = serve_stand_in.command("polite")
 #: A page of the size ready apps are first drawn at.
 READY_QUERY = "?width={}&height={}".format(*limits.READY_SIZE)
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "bench_serve.py"
 
 
 def waiting(room: ClassroomServer, count: int = 1) -> bool:
@@ -276,15 +273,6 @@ async def test_a_ready_explorer_shows_the_lesson_s_first_results_to_its_visitor(
     """The real explorer kept ready: its visitor, at another size than it was drawn at, reads
     the lesson's first log row on their screen (the load bench's terminal emulator), and it is
     the app that was ready."""
-    if importlib.util.find_spec("pyte") is None:
-        pytest.skip("pyte is not installed (pip install -e '.[test]')")
-    spec = importlib.util.spec_from_file_location("bench_serve_for_ready", BENCH)
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = bench  # its dataclasses look their module up
-    spec.loader.exec_module(bench)
-    screen = bench.ScreenReader(100, 30)
-    lesson = bench.first_row_pattern(0.01)
     async with serving(serve_stand_in.EXPLORER, ready=1) as (room, base):
         assert await eventually(lambda: waiting(room), 4 * PATIENCE)
         (before,) = ready_pids(room)
@@ -292,15 +280,6 @@ async def test_a_ready_explorer_shows_the_lesson_s_first_results_to_its_visitor(
             aiohttp.ClientSession() as http,
             http.ws_connect(ws_url(base, room.token), max_msg_size=0) as ws,
         ):
-            await ws.send_str(json.dumps(["resize", {"width": 100, "height": 30}]))
-            async with asyncio.timeout(4 * PATIENCE):  # its own engine loads TensorFlow
-                while not screen.find(lesson):
-                    message = await ws.receive()
-                    assert message.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT), (
-                        message,
-                        screen.text(),
-                    )
-                    if message.type == aiohttp.WSMsgType.BINARY:
-                        screen.feed(message.data)
+            await until_the_lesson(ws, "bench_serve_for_ready")
             (app,) = room.visitors
             assert app.pid == before and app.forked

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
 import json
 import os
 import signal
@@ -26,7 +25,16 @@ from typing import Any
 import aiohttp
 import pytest
 import zygote_stand_in
-from test_serve import PATIENCE, alive, eventually, kill_group, report, serving, ws_url
+from test_serve import (
+    PATIENCE,
+    alive,
+    eventually,
+    kill_group,
+    report,
+    serving,
+    until_the_lesson,
+    ws_url,
+)
 
 from tui.serve import fork_server, zygote
 from tui.serve.server import ZYGOTE_ENV, ClassroomServer
@@ -35,7 +43,6 @@ from tui.serve.visitor import APP_THREADS, app_environment
 POLITE = zygote_stand_in.command("polite")
 DEAF = zygote_stand_in.command("deaf")
 EXPLORER = zygote_stand_in.command("explorer")
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "bench_serve.py"
 
 
 def forking(argv: list[str] = POLITE, **options: Any) -> Any:
@@ -257,31 +264,13 @@ def test_the_explorer_is_forked_unless_turned_off(monkeypatch: pytest.MonkeyPatc
 async def test_a_forked_explorer_shows_the_lessons_first_results() -> None:
     """The real explorer, forked, over textual-serve's websocket: its screen (read by the
     load bench's terminal emulator) comes to show the lesson's first log row."""
-    if importlib.util.find_spec("pyte") is None:
-        pytest.skip("pyte is not installed (pip install -e '.[test]')")
-    spec = importlib.util.spec_from_file_location("bench_serve_for_zygote", BENCH)
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = bench  # its dataclasses look their module up
-    spec.loader.exec_module(bench)
-    screen = bench.ScreenReader(100, 30)
-    lesson = bench.first_row_pattern(0.01)
     async with (
         serving(EXPLORER, ready=0) as (room, base),
         aiohttp.ClientSession() as http,
         http.ws_connect(ws_url(base, room.token), max_msg_size=0) as ws,
     ):
         (visitor,) = room.visitors
-        await ws.send_str(json.dumps(["resize", {"width": 100, "height": 30}]))
-        async with asyncio.timeout(4 * PATIENCE):  # its own engine loads TensorFlow
-            while not screen.find(lesson):
-                message = await ws.receive()
-                assert message.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT), (
-                    message,
-                    screen.text(),
-                )
-                if message.type == aiohttp.WSMsgType.BINARY:
-                    screen.feed(message.data)
+        await until_the_lesson(ws, "bench_serve_for_zygote")
         assert visitor.forked
         assert room.fork_server is not None
         assert Path(f"/proc/{visitor.pid}/stat").read_text().split(")")[1].split()[1] == str(

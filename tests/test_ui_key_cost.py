@@ -20,6 +20,7 @@ from app_helpers import wait_for_run
 from test_chart import ChartApp, lesson, made
 from test_landscape import bowl_run
 from test_params_form import FormOnly
+from test_ui_cost import spy_refresh
 from textual.content import Content
 from textual.geometry import Region, Size
 from textual.screen import Screen
@@ -194,19 +195,6 @@ async def test_coming_into_view_the_bar_shows_its_step_at_once() -> None:
         assert not bar.in_view
 
 
-def _spy_layouts(monkeypatch: pytest.MonkeyPatch, widget: Widget) -> list[bool]:
-    """The ``layout`` flag of every refresh ``widget`` asks for from now on."""
-    asked: list[bool] = []
-    original = widget.refresh
-
-    def refresh(*regions: Any, layout: bool = False, **options: Any) -> Widget:
-        asked.append(layout)
-        return original(*regions, layout=layout, **options)
-
-    monkeypatch.setattr(widget, "refresh", refresh)
-    return asked
-
-
 async def test_a_new_run_in_view_lays_out_no_label_of_the_same_words(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -218,7 +206,7 @@ async def test_a_new_run_in_view_lays_out_no_label_of_the_same_words(
         bar = app.explorer.query_one(PlaybackBar)
         labels = [bar.query_one(f"#{name}", Label) for name in ("label-w", "playback-state")]
         steps = bar.query_one("#digits-step", Digits)
-        asked = [_spy_layouts(monkeypatch, widget) for widget in (*labels, steps)]
+        asked = [spy_refresh(monkeypatch, widget) for widget in (*labels, steps)]
         result = app.explorer.current
         assert result is not None
         bar.show_run(result)  # the same run's step again: the same words and digits
