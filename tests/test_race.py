@@ -6,6 +6,7 @@ The steps are computed here from the two-variable eager loop, by the help's defi
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 import pytest
@@ -165,16 +166,22 @@ async def test_a_column_narrows_when_its_widest_cell_goes(result) -> None:
         assert column.content_width == len("12 (first)")
 
 
+async def start_the_race(pilot: Any) -> None:
+    """Press the race's key once the explorer's first run is in, and wait for its pins."""
+    app = pilot.app
+    await wait_for_run(pilot)
+    await pilot.press("9")
+    await wait_for_run(pilot)
+    await wait_until(pilot, lambda: all(p.result is not None for p in app.pins), 60, "pins")
+    await pilot.pause()
+
+
 async def test_the_race_key_pins_gd_momentum_and_adam_and_names_the_winner() -> None:
     from tui.model.session import RACE, RACE_PINS
 
     app = ExplorerApp(language="en", show_timings=False)
     async with app.run_test(size=(160, 44)) as pilot:
-        await wait_for_run(pilot)
-        await pilot.press("9")
-        await wait_for_run(pilot)
-        await wait_until(pilot, lambda: all(p.result is not None for p in app.pins), 60, "pins")
-        await pilot.pause()
+        await start_the_race(pilot)
         assert app.params == RACE.params
         assert [p.spec.optimizer for p in app.pins] == ["gd", "momentum", "adam"]
         assert [p.spec for p in app.pins] == list(RACE_PINS)
@@ -191,11 +198,7 @@ async def test_the_race_at_120_columns_shows_where_each_pin_ended() -> None:
     left it out."""
     app = ExplorerApp(language="en", show_timings=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for_run(pilot)
-        await pilot.press("9")
-        await wait_for_run(pilot)
-        await wait_until(pilot, lambda: all(p.result is not None for p in app.pins), 60, "pins")
-        await pilot.pause()
+        await start_the_race(pilot)
         table = app.query_one(PinsTable)
         assert "final-w" in table.shown_columns, table.shown_columns
         assert {"pin", "schedule", "steps"} <= set(table.shown_columns)
