@@ -76,8 +76,7 @@ class Parameter:
     its command-line help, ``help_args`` that text's arguments. ``losses`` are the numbers of
     parameters of the losses whose runs use it (``None``: every loss; w2's start is for a loss
     of two), ``titles`` its title for a loss of one and of two parameters where they differ
-    (``w0`` is w1's start for a loss of two), and ``blank`` what its field shows when the run
-    holds no value for it (``None``: the default); ``check2`` its rule for a loss of two
+    (``w0`` is w1's start for a loss of two); ``check2`` its rule for a loss of two
     parameters where that is not ``check`` (``w0`` is then w1's start, and named so).
     """
 
@@ -100,7 +99,6 @@ class Parameter:
     nullable: bool = False
     also_schedule: bool = False
     losses: tuple[int, ...] | None = None
-    blank: Any = None
     titles: tuple[str, ...] = ()
     check2: Callable[[Any], object] | None = None
 

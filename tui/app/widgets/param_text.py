@@ -63,7 +63,7 @@ def params_values(params: Params, table: tuple[Parameter, ...] = PARAMETERS) -> 
         else:
             value = record.default
         if value is None:  # w2's start of a loss of w shows what a loss of w1, w2 would start at
-            value = record.default if record.blank is None else record.blank
+            value = record.default
         values[record.name] = field_text(record, value)
     return values
 
