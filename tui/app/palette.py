@@ -21,11 +21,13 @@ from textual import on
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Button, Input, OptionList
 
+from tui.app.frames import PacedFrames
+
 #: The command list's actions that page through it (those Textual 8.2.8 cannot do unlaid out).
 _PAGING = {"page_up", "page_down"}
 
 
-class SafeCommandPalette(CommandPalette):
+class SafeCommandPalette(PacedFrames, CommandPalette):
     """The command palette, without the crashes of Textual 8.2.8's own (module docstring)."""
 
     def _watch__list_visible(self) -> None:

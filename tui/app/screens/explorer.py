@@ -17,6 +17,7 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Input
 
+from tui.app.frames import PacedFrames
 from tui.app.keys import typing_actions
 from tui.app.markup import escape
 from tui.app.messages import Replied
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
     from tui.model.session import Session
 
 
-class ExplorerScreen(PinAndPlaybackActions, Screen[None]):
+class ExplorerScreen(PacedFrames, PinAndPlaybackActions, Screen[None]):
     """The live explorer: every valid edit re-runs the seed's loop in the engine. Its actions
     on the pins and the playback come from :class:`PinAndPlaybackActions`."""
 

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label
 
 from tui import export
+from tui.app.frames import PacedFrames
 from tui.app.keys import key
 from tui.app.visitor import is_visitor, send
 from tui.app.widgets.message_line import MessageLine
@@ -40,7 +41,7 @@ def names_text(paths: list[Path]) -> str:
     return t("export.files_more", names=joiner.join(names[:MOST_NAMES]), count=len(names))
 
 
-class ExportScreen(ModalScreen[None]):
+class ExportScreen(PacedFrames, ModalScreen[None]):
     """Choose a folder, a name and what to write; files are written atomically, and an
     existing file is replaced only after a second press of Export. A visitor chooses no
     folder: the files go to their browser."""

@@ -7,6 +7,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
+from tui.app.frames import PacedFrames
 from tui.app.keys import key, page_keys
 from tui.engine.losses import FUNCTIONS
 from tui.engine.schedules import FORMULAS, KERAS_CLASSES, WARMUP_FORMULA
@@ -24,7 +25,7 @@ def schedule_table() -> str:
     return "\n".join(rows)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(PacedFrames, ModalScreen[None]):
     """A modal page of help; any of escape, q, ? or f1 closes it."""
 
     BINDINGS = [

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
+from tui.app.frames import PacedFrames
 from tui.app.keys import key
 from tui.app.visitor import is_visitor, send
 from tui.app.widgets.message_line import MessageLine
@@ -23,7 +24,7 @@ from tui.model.session import Session, SessionError, dumps, from_line, load, sav
 DEFAULT_FILE = "lr-explorer-session.json"
 
 
-class SessionScreen(ModalScreen[Session | None]):
+class SessionScreen(PacedFrames, ModalScreen[Session | None]):
     """Copy, paste, save or open a session; dismisses with the session to apply, if any. A
     visitor downloads the file and opens a session by pasting its line."""
 

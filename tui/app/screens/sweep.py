@@ -17,6 +17,7 @@ from textual.widgets import Input, Static
 from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
+from tui.app.frames import PacedFrames
 from tui.app.keys import bound_key, key
 from tui.app.messages import Replied
 from tui.app.screens.sweep_theory import TheoryMarks, plane_theory_of_sweep, theory_marks
@@ -84,7 +85,7 @@ SUGGESTIONS = (
 )
 
 
-class SweepScreen(Screen[float | None]):
+class SweepScreen(PacedFrames, Screen[float | None]):
     """Final loss (or steps to the tolerance) against lr, log-spaced; dismissed with a rate."""
 
     BINDINGS = [
