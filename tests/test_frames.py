@@ -18,11 +18,13 @@ from types import SimpleNamespace
 import pytest
 from textual import _time, timer
 from textual._context import active_app
+from textual.geometry import Region
 from textual.screen import Screen
+from textual.strip import Strip
 from textual.timer import Timer
 
 import tui.app
-from tui.app.frames import BURST, FramePacer, PacedFrames, wait_before_frame
+from tui.app.frames import BURST, FramePacer, PacedFrames, PartialCompositor, wait_before_frame
 
 PERIOD = 1.0
 
@@ -201,3 +203,92 @@ async def test_a_paced_screen_draws_with_the_pacer() -> None:
         assert drawn
         assert not screen._dirty_widgets
         assert screen._Screen__update_timer is None  # type: ignore[attr-defined]
+
+
+class Form(PacedFrames, Screen[None]):
+    """Explorer-like: a scrolling form of fields beside a pane, a status line, a footer."""
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        from textual.containers import Horizontal, Vertical, VerticalScroll
+        from textual.widgets import Footer, Input, Label, Static
+
+        with Horizontal():
+            with VerticalScroll(id="form"):
+                for index in range(12):
+                    yield Input(f"field {index}", id=f"f{index}")
+            with Vertical(id="right"):
+                yield Static("\n".join(f"chart row {i} " * 4 for i in range(14)), id="chart")
+                yield Label("log", id="log")
+        yield Label("status", id="status")
+        yield Footer()
+
+
+def partial_update(compositor: PartialCompositor, regions: list[Region], ours: bool) -> str:
+    """The text a partial update of ``regions`` writes to the terminal, drawn our way or
+    Textual's (the same compositor, the same widgets and lines)."""
+    from rich.console import Console
+    from textual._compositor import ChopsUpdate
+
+    spans = list(compositor._regions_to_spans(regions))
+    rendered = {y for y, _, _ in spans}.__contains__
+    crop = Region.from_union(regions).intersection(compositor.size.region)
+    compositor._changing = regions if ours else None
+    try:
+        chops = compositor._render_chops(crop, rendered)
+    finally:
+        compositor._changing = None
+    update = ChopsUpdate(chops, spans, [cuts[1:] for cuts in compositor.cuts])
+    return update.render_segments(Console(width=compositor.size.width, color_system="truecolor"))
+
+
+async def test_partial_frames_write_what_textual_writes() -> None:
+    """For random sets of changed regions (a field, the pane, the status line, odd pieces,
+    the whole screen), the partial update writes the same text as Textual's own, and asks
+    fewer widgets for their lines when a small part changes."""
+    import random
+
+    from textual.app import App
+    from textual.widget import Widget
+
+    class One(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(Form())
+
+    app = One()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        compositor = screen._compositor
+        assert isinstance(compositor, PartialCompositor)
+        widgets = [screen.query_one(f"#{name}") for name in ("f3", "chart", "log", "status")]
+        named = [widget.region for widget in widgets]
+        rng = random.Random(7)
+        for _ in range(60):
+            regions = rng.sample(named, rng.randint(1, len(named)))
+            for _ in range(rng.randint(0, 2)):
+                x, y = rng.randrange(100), rng.randrange(30)
+                regions.append(Region(x, y, rng.randint(1, 100 - x), rng.randint(1, 30 - y)))
+            assert partial_update(compositor, regions, True) == partial_update(
+                compositor, regions, False
+            ), regions
+        whole = [compositor.size.region]
+        assert partial_update(compositor, whole, True) == partial_update(compositor, whole, False)
+
+        asked: list[Widget] = []
+        render_lines = Widget.render_lines
+
+        def counted(self: Widget, crop: Region) -> list[Strip]:
+            asked.append(self)
+            return render_lines(self, crop)
+
+        Widget.render_lines = counted  # type: ignore[method-assign]
+        try:
+            echo = [screen.query_one("#f3").region]
+            partial_update(compositor, echo, False)
+            textual_asks, asked[:] = len(asked), []
+            partial_update(compositor, echo, True)
+        finally:
+            Widget.render_lines = render_lines  # type: ignore[method-assign]
+        assert screen.query_one("#status") not in asked
+        assert screen.query_one("#f9") not in asked
+        assert len(asked) < textual_asks

@@ -1,6 +1,6 @@
-"""Frames drawn as soon as they are due: a screen's update timer that keeps Textual's frame rate
-without its extra wait.
+"""Frames drawn as soon as they are due, and of only what changed.
 
+**When.**
 Textual (8.2.8) draws a screen from a repeating timer that it pauses after each frame and
 resumes when something changes. After a pause its ``Timer._run`` skips ahead to the grid point
 *after* the next one (textual#5464's fix for catching up), so the frame after an idle spell
@@ -8,17 +8,27 @@ comes one to two periods (17-33 ms at 60 fps) after the one before, even when th
 ready long before. A key that shows its echo at once and its results a few milliseconds later
 waits that long for the results. ``FramePacer`` keeps the rate on average and draws a frame
 as soon as that allows.
+
+**What.** For a frame that redraws part of the screen, Textual's compositor asks every widget
+whose *clip* (its scrolling container's region, or the screen) meets the box around all the
+changed regions for all its lines, and then keeps only the changed ones: one field's echo
+draws every field of the form, the footer and the status line; new results draw the form too.
+``PartialCompositor`` asks only the widgets whose visible part meets a changed region. Each
+changed cell is still drawn by the frontmost widget over it, as before.
 """
 
 from __future__ import annotations
 
 from asyncio import Event
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from textual import _time
+from textual._compositor import ChopsUpdate, Compositor
+from textual.geometry import Region
 from textual.screen import UPDATE_PERIOD, Screen
+from textual.strip import Strip
 from textual.timer import EventTargetGone, Timer
 
 BURST = 4
@@ -60,6 +70,43 @@ class FramePacer(Timer):
                 break
 
 
+Rendered = tuple[Region, Region, list[Strip]]
+"""A widget's region, its clip, and the lines it shows."""
+
+
+class PartialCompositor(Compositor):
+    """Textual's compositor, whose partial updates render only the widgets they change."""
+
+    _changing: list[Region] | None = None
+
+    def render_partial_update(self) -> ChopsUpdate | None:
+        self._changing = list(self._dirty_regions)
+        try:
+            return super().render_partial_update()
+        finally:
+            self._changing = None
+
+    def _get_renders(
+        self, crop: Region | None = None
+    ) -> Iterable[tuple[Region, Region, list[Strip]]]:
+        changing = self._changing
+        if not changing or crop is None:
+            yield from super()._get_renders(crop)
+            return
+        # As Textual's own (front to back, the lines each widget shows), less the widgets that
+        # show nothing where the frame changes.
+        for widget, (region, clip) in self.visible_widgets.items():
+            shown = region.intersection(clip)
+            if not shown or not any(shown.overlaps(change) for change in changing):
+                continue
+            if clip.contains_region(region):
+                lines = widget.render_lines(Region(0, 0, region.width, region.height))
+            else:
+                x, y, width, height = shown
+                lines = widget.render_lines(Region(x - region.x, y - region.y, width, height))
+            yield region, clip, lines
+
+
 if TYPE_CHECKING:
     _Screen = Screen[Any]
 else:
@@ -69,9 +116,14 @@ else:
 
 
 class PacedFrames(_Screen):
-    """A screen whose frames ``FramePacer`` times: put it before the screen's own base."""
+    """A screen whose frames ``FramePacer`` times and ``PartialCompositor`` draws: put it
+    before the screen's own base."""
 
     _pacer: FramePacer | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._compositor = PartialCompositor()
 
     @property
     def _update_timer(self) -> Timer:
