@@ -158,3 +158,51 @@ async def test_a_long_text_in_a_field_scrolls_with_the_cursor() -> None:
         await pilot.pause()
         assert field.value == "0.5" and field.virtual_size.width == 4
         assert field.scroll_x == 0 and _shown(field).startswith("0.5")
+
+
+class ChangesSeen(App[None]):
+    """The form alone, counting the parameters it reports."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.changes: list[ParamsForm.Changed] = []
+
+    def compose(self) -> ComposeResult:
+        yield ParamsForm(PRESETS[1], id="params")
+
+    @on(ParamsForm.Changed)
+    def _changed(self, event: ParamsForm.Changed) -> None:
+        self.changes.append(event)
+
+
+async def test_a_nudge_reports_its_parameters_at_once_and_once() -> None:
+    """A nudge is one whole edit: the form reports the new rate as it sets it, before any
+    message (the field's Changed among them) comes round, so that the run is asked for before
+    the field's echo is drawn; and the field's Changed that follows is not reported again."""
+    app = ChangesSeen()
+    async with app.run_test(size=SIZE) as pilot:
+        form = app.query_one(ParamsForm)
+        await pilot.pause()
+        app.changes.clear()
+        posted: list[Message] = []
+        post = form.post_message
+
+        def recording(message: Message) -> bool:
+            posted.append(message)
+            return post(message)
+
+        form.post_message = recording  # type: ignore[method-assign]
+        before = app.query_one("#lr", Input).value
+        form.nudge("lr", 1)
+        reported = [m for m in posted if isinstance(m, ParamsForm.Changed)]
+        assert len(reported) == 1  # before any await: no message was handled yet
+        nudged = app.query_one("#lr", Input).value
+        assert nudged != before
+        assert reported[0].params.spec.lr == float(nudged)
+        await pilot.pause()
+        await pilot.pause()
+        assert [change.params.spec.lr for change in app.changes] == [float(nudged)]
+        app.query_one("#lr", Input).value = "0.25"  # a typed edit is still read once its
+        await pilot.pause()  # Changed message comes round
+        await pilot.pause()
+        assert [change.params.spec.lr for change in app.changes] == [float(nudged), 0.25]

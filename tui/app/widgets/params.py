@@ -127,6 +127,9 @@ class ParamsForm(VerticalScroll):
         """How many parameters the last valid loss typed has: which start fields show."""
         self._report_due = False
         """Whether a read of the whole form is waiting (see :meth:`_field_changed`)."""
+        self._nudged_to: tuple[str, str] | None = None
+        """The field and text a nudge has just set and read (its Changed message is not read
+        again)."""
 
     def compose(self) -> ComposeResult:
         """The fields as :data:`LAYOUT` places them, each titled in its border."""
@@ -308,7 +311,11 @@ class ParamsForm(VerticalScroll):
         value = rule.apply(value, direction)
         if not math.isfinite(value):
             return
-        field.value = rule.text(value)
+        field.value = rule.text(value)  # validated as it is set (the field's class follows)
+        # A nudge is one whole edit: the form is read now rather than once the field's Changed
+        # message comes round, so that the run is asked for before the field's echo is drawn.
+        self._report(None, None)
+        self._nudged_to = (name, field.value)
 
     @on(Input.Changed)
     def _field_changed(self, event: Input.Changed) -> None:
@@ -320,8 +327,9 @@ class ParamsForm(VerticalScroll):
         result = event.validation_result
         if result is not None and not result.is_valid:
             self._report(event.input, result)
-        else:
+        elif (event.input.id, event.value) != self._nudged_to:
             self._report_soon()
+        self._nudged_to = None  # the nudge's own change is read already
 
     def _report_soon(self) -> None:
         """Read the whole form once the messages already waiting are handled, so that a burst
