@@ -80,7 +80,34 @@ def test_a_polynomial_in_w_without_a_minimum_marks_no_rate(loss: str) -> None:
     params = Params(RunSpec(w0=2.0, lr=0.01), "w**4 - 3*w**2 + w")
     theory = _one(params.loss, params.spec, curvature=42.0)
     chart, lines = _rates(params, theory)
-    assert theory is not None and chart == {"critical 2/L": 2 / 42, "optimal 1/L": 1 / 42}
+    # Local rates, and said to be: the estimate of the quadratic model at w0.
+    assert theory is not None and chart == {
+        "≈ critical 2/L (local)": 2 / 42,
+        "≈ optimal 1/L (local)": 1 / 42,
+    }
+
+
+def test_a_local_theory_of_a_loss_of_w_is_called_an_estimate_on_both_plots() -> None:
+    """Beside the exact 2/L and 1/L of a quadratic, the rates of a loss that is not quadratic
+    come from its curvature at w0: the chart's labels, the range test's legend and its line of
+    words say "≈" and "local" (and where: w0), never the exact sign or the plain name."""
+    exact = Params(RunSpec(w0=5.0, lr=0.01), "(w + 1)**2")
+    marks = theory_marks(exact, _one(exact.loss, exact.spec), None)
+    assert [label for _, _, label in marks.lines] == ["critical 2/L = 1", "optimal 1/L = 0.5"]
+    assert "local" not in marks.words and "≈" not in marks.words
+    local = Params(RunSpec(w0=2.0, lr=0.01), "w**4 - 3*w**2 + w")
+    theory = _one(local.loss, local.spec, curvature=42.0)
+    assert theory is not None and not theory.exact
+    chart, lines = _rates(local, theory)
+    assert list(chart) == ["≈ critical 2/L (local)", "≈ optimal 1/L (local)"]
+    marks = theory_marks(local, theory, None)
+    assert [label for _, _, label in marks.lines] == [
+        "critical 2/L ≈ 0.04762 (local)",
+        "optimal 1/L ≈ 0.02381 (local)",
+    ]
+    assert "local theory (of the quadratic model at w0 = 2)" in marks.words
+    assert "1/L ≈ 0.02381" in marks.words and "2/L ≈ 0.04762" in marks.words
+    assert "=" not in marks.words.split("):", 1)[1]  # no rate given as exact
 
 
 def test_a_loss_of_w1_and_w2_marks_2_over_lambda2_only_where_the_range_test_does() -> None:
@@ -105,9 +132,9 @@ def test_the_local_rates_of_a_loss_that_is_not_quadratic_follow_its_hessian() ->
     chart, lines = _rates(valley, hessian=bowl)
     mean, half = (1330 + 200) / 2, math.hypot((1330 - 200) / 2, 480)
     low, high = mean - half, mean + half
-    assert chart == {
-        "critical 2/λ2": pytest.approx(2 / high, rel=1e-12),
-        "best 2/(λ1+λ2)": pytest.approx(2 / (low + high), rel=1e-12),
+    assert chart == {  # the Hessian's at the start: said to be the local model's
+        "≈ critical 2/λ2 (local)": pytest.approx(2 / high, rel=1e-12),
+        "≈ best 2/(λ1+λ2) (local)": pytest.approx(2 / (low + high), rel=1e-12),
     }
     assert sorted(chart.values()) == lines
     start = replace(valley.spec, w0=-1.0, start2=2.0)

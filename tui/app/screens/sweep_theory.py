@@ -113,12 +113,23 @@ def chart_rates(
     if why_no_lines(spec, loss, theory, plane) is not None:
         return {}
     if theory is not None and spec.start2 is None:
-        return {t("plot.critical"): theory.critical_lr, t("plot.optimal"): theory.optimal_lr}
+        local = _local(theory.exact)
+        return {
+            t(f"plot.critical{local}"): theory.critical_lr,
+            t(f"plot.optimal{local}"): theory.optimal_lr,
+        }
     assert plane is not None and plane.critical_lr is not None  # why_no_lines says so
-    rates = {t("plot.critical_plane"): plane.critical_lr}
+    local = _local(plane.exact)
+    rates = {t(f"plot.critical_plane{local}"): plane.critical_lr}
     if plane.best_lr is not None:
-        rates[t("plot.best_plane")] = plane.best_lr
+        rates[t(f"plot.best_plane{local}")] = plane.best_lr
     return rates
+
+
+def _local(exact: bool) -> str:
+    """The suffix of a catalogue key whose words say a rate is the local model's estimate (a
+    loss that is not quadratic), not the loss's own."""
+    return "" if exact else "_local"
 
 
 def theory_marks(params: Params, theory: Theory | None, plane: PlaneTheory | None) -> TheoryMarks:
@@ -130,19 +141,17 @@ def theory_marks(params: Params, theory: Theory | None, plane: PlaneTheory | Non
         return TheoryMarks(words=why)
     if spec.start2 is None:
         assert theory is not None  # why_no_lines says so
+        local = _local(theory.exact)
+        critical, optimal = theory.critical_lr, theory.optimal_lr
         return TheoryMarks(
             (
-                (
-                    theory.critical_lr,
-                    CRITICAL_COLOR,
-                    t("sweep.legend.critical", lr=theory.critical_lr),
-                ),
-                (theory.optimal_lr, BEST_COLOR, t("sweep.legend.optimal", lr=theory.optimal_lr)),
+                (critical, CRITICAL_COLOR, t(f"sweep.legend.critical{local}", lr=critical)),
+                (optimal, BEST_COLOR, t(f"sweep.legend.optimal{local}", lr=optimal)),
             ),
-            t("sweep.theory", optimal=theory.optimal_lr, critical=theory.critical_lr),
+            t(f"sweep.theory{local}", optimal=optimal, critical=critical, w0=theory.w0),
         )
     assert plane is not None and plane.critical_lr is not None  # why_no_lines says so
-    local = "" if plane.exact else "_local"
+    local = _local(plane.exact)
     lines = []
     said = []
     if plane.best_lr is not None:

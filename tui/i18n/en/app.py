@@ -128,6 +128,10 @@ MESSAGES: dict[str, str] = {
     "plot.optimal": "optimal 1/L",
     "plot.critical_plane": "critical 2/λ2",
     "plot.best_plane": "best 2/(λ1+λ2)",
+    "plot.critical_local": "≈ critical 2/L (local)",
+    "plot.optimal_local": "≈ optimal 1/L (local)",
+    "plot.critical_plane_local": "≈ critical 2/λ2 (local)",
+    "plot.best_plane_local": "≈ best 2/(λ1+λ2) (local)",
     "status.running": "running… {done:,} of {total:,} steps",
     "status.refused": "run refused: {why}",
     "note.refused": "Run refused",
@@ -288,6 +292,8 @@ MESSAGES: dict[str, str] = {
     "sweep.legend.zero": "final loss exactly 0",
     "sweep.legend.critical": "critical 2/L = {lr:.4g}",
     "sweep.legend.optimal": "optimal 1/L = {lr:.4g}",
+    "sweep.legend.critical_local": "critical 2/L ≈ {lr:.4g} (local)",
+    "sweep.legend.optimal_local": "optimal 1/L ≈ {lr:.4g} (local)",
     "sweep.legend.critical_plane": "critical 2/λ2 = {lr:.4g}",
     "sweep.legend.critical_plane_local": "critical 2/λ2 ≈ {lr:.4g} (local)",
     "sweep.legend.best_plane": "best 2/(λ1+λ2) = {lr:.4g}",
@@ -303,6 +309,10 @@ MESSAGES: dict[str, str] = {
     "sweep.comma": ", ",
     "sweep.found": "range test: {found}",
     "sweep.theory": "; theory: optimal 1/L = {optimal:.4g} (green), critical 2/L = {critical:.4g} (red)",
+    "sweep.theory_local": (
+        "; local theory (of the quadratic model at w0 = {w0:.4g}): optimal 1/L ≈ {optimal:.4g}"
+        " (green), critical 2/L ≈ {critical:.4g} (red)"
+    ),
     # the range test's theory for a loss of w1 and w2 ({scope} is one of the two scopes)
     "sweep.theory_scope": "theory",
     "sweep.theory_scope_local": (

@@ -128,6 +128,10 @@ MESSAGES: dict[str, str] = {
     "plot.optimal": "1/L",
     "plot.critical_plane": "2/λ2",
     "plot.best_plane": "2/(λ1+λ2)",
+    "plot.critical_local": "≈2/L",
+    "plot.optimal_local": "≈1/L",
+    "plot.critical_plane_local": "≈2/λ2",
+    "plot.best_plane_local": "≈2/(λ1+λ2)",
     "status.running": "正在运行… 第 {done:,} 步，共 {total:,} 步",
     "status.refused": "运行被拒绝：{why}",
     "note.refused": "运行被拒绝",
@@ -288,6 +292,8 @@ MESSAGES: dict[str, str] = {
     "sweep.legend.zero": "最终 loss 恰为 0",
     "sweep.legend.critical": "临界 2/L = {lr:.4g}",
     "sweep.legend.optimal": "最优 1/L = {lr:.4g}",
+    "sweep.legend.critical_local": "临界 2/L ≈ {lr:.4g}（局部）",
+    "sweep.legend.optimal_local": "最优 1/L ≈ {lr:.4g}（局部）",
     "sweep.legend.critical_plane": "临界 2/λ2 = {lr:.4g}",
     "sweep.legend.critical_plane_local": "临界 2/λ2 ≈ {lr:.4g}（局部）",
     "sweep.legend.best_plane": "最佳 2/(λ1+λ2) = {lr:.4g}",
@@ -303,6 +309,10 @@ MESSAGES: dict[str, str] = {
     "sweep.comma": "，",
     "sweep.found": "范围测试：{found}",
     "sweep.theory": "；理论：最优 1/L = {optimal:.4g}（绿），临界 2/L = {critical:.4g}（红）",
+    "sweep.theory_local": (
+        "；局部理论（w0 = {w0:.4g} 处的二次模型）：最优 1/L ≈ {optimal:.4g}（绿），"
+        "临界 2/L ≈ {critical:.4g}（红）"
+    ),
     "sweep.theory_scope": "理论",
     "sweep.theory_scope_local": "局部理论（起点 w1 = {w1:.4g}，w2 = {w2:.4g} 处的二次模型）",
     "sweep.theory_plane": "；{scope}：{rates}",
