@@ -49,3 +49,24 @@ async def test_the_legend_names_every_mark_under_the_plot(language: str) -> None
             assert i18n.t("sweep.legend.loss") not in legend
     finally:
         i18n.set_language("en")
+
+
+@pytest.mark.parametrize("no_color", [False, True])
+async def test_the_theory_words_name_the_lines_colours_only_where_they_are_drawn(
+    no_color: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "(green)" and "(red)" tell the best and critical lines apart where they are drawn in
+    colour; under ``NO_COLOR`` the lines have none, and the words say none (the rates given
+    beside each name still tell them apart)."""
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    else:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    app = ExplorerApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.no_color is no_color
+        screen = await open_sweep(pilot)
+        words = screen.marks.words
+        assert "1/L = 0.5" in words and "2/L = 1" in words
+        said = [i18n.t("sweep.color.green"), i18n.t("sweep.color.red")]
+        assert all((colour in words) is not no_color for colour in said), words

@@ -43,7 +43,7 @@ def test_random_bowls_mark_2_over_lambda2_and_2_over_the_trace() -> None:
         rates = {color: rate for rate, color, _ in marks.lines}
         assert rates["red"] == pytest.approx(2 / high, rel=1e-12)
         assert rates["green"] == pytest.approx(2 / (low + high), rel=1e-12)
-        assert i18n.t("sweep.theory.critical_plane", lr=rates["red"]) in marks.words
+        assert i18n.t("sweep.theory.critical_plane", lr=rates["red"], **_colors()) in marks.words
         assert "local" not in marks.words
 
 
@@ -90,6 +90,11 @@ def _legend(screen) -> str:
     return str(screen.query_one("#sweep-legend", Static).content)
 
 
+def _colors() -> dict[str, str]:
+    """The words naming the lines' colours, in the current language (drawn in colour here)."""
+    return {"green": i18n.t("sweep.color.green"), "red": i18n.t("sweep.color.red")}
+
+
 def _info(screen) -> str:
     return str(screen.query_one("#sweep-info", Static).content)
 
@@ -106,8 +111,8 @@ async def test_the_stretched_bowl_marks_0_1_and_1_over_11(language: str) -> None
             assert i18n.t("sweep.legend.best_plane", lr=2 / 22) in legend
             assert i18n.t("sweep.legend.critical", lr=0.1) not in legend  # not the 2/L of w
             info = _info(screen)
-            assert i18n.t("sweep.theory.critical_plane", lr=0.1) in info
-            assert i18n.t("sweep.theory.best_plane", lr=2 / 22) in info
+            assert i18n.t("sweep.theory.critical_plane", lr=0.1, **_colors()) in info
+            assert i18n.t("sweep.theory.best_plane", lr=2 / 22, **_colors()) in info
             assert i18n.t("sweep.theory_scope_local", w1=5.0, w2=2.0) not in info
     finally:
         i18n.set_language("en")
@@ -149,7 +154,7 @@ def test_a_loss_of_w_marks_2_over_l_only_for_plain_descent_at_a_constant_rate() 
     plain = Params(RunSpec(w0=5.0, lr=0.01), "(w + 1)**2")
     marks = theory_marks(plain, theory, None)
     assert [(rate, color) for rate, color, _ in marks.lines] == [(1.0, "red"), (0.5, "green")]
-    assert marks.words == i18n.t("sweep.theory", optimal=0.5, critical=1.0)
+    assert marks.words == i18n.t("sweep.theory", optimal=0.5, critical=1.0, **_colors())
     for change in ({"optimizer": "momentum"}, {"optimizer": "adam"}, {"decay": 0.99}):
         marks = theory_marks(replace(plain, spec=replace(plain.spec, **change)), theory, None)
         assert marks.lines == (), change

@@ -190,7 +190,7 @@ class SweepScreen(PacedFrames, Screen[float | None]):
         """The theory's lines and words: a loss of w1 and w2's from its parameters and, if it is
         not quadratic, the engine's Hessian at the starts (``hessian``, from the reply)."""
         plane = plane_theory_of_sweep(self.params, hessian)
-        return theory_marks(self.params, self.theory, plane)
+        return theory_marks(self.params, self.theory, plane, colored=not self.app.no_color)
 
     @on(Input.Changed)
     def _range_changed(self) -> None:

@@ -132,9 +132,16 @@ def _local(exact: bool) -> str:
     return "" if exact else "_local"
 
 
-def theory_marks(params: Params, theory: Theory | None, plane: PlaneTheory | None) -> TheoryMarks:
+def theory_marks(
+    params: Params, theory: Theory | None, plane: PlaneTheory | None, colored: bool = True
+) -> TheoryMarks:
     """The theory's lines and words for the range test of ``params``: ``theory`` is a loss of
-    ``w``'s, ``plane`` a loss of ``w1`` and ``w2``'s (see :func:`plane_theory_of_sweep`)."""
+    ``w``'s, ``plane`` a loss of ``w1`` and ``w2``'s (see :func:`plane_theory_of_sweep`). The
+    words name each line's colour only if the lines are ``colored`` (not under ``NO_COLOR``)."""
+    colors = {
+        "green": t("sweep.color.green") if colored else "",
+        "red": t("sweep.color.red") if colored else "",
+    }
     spec = params.spec
     why = why_no_lines(spec, params.loss, theory, plane)
     if why is not None:
@@ -148,7 +155,7 @@ def theory_marks(params: Params, theory: Theory | None, plane: PlaneTheory | Non
                 (critical, CRITICAL_COLOR, t(f"sweep.legend.critical{local}", lr=critical)),
                 (optimal, BEST_COLOR, t(f"sweep.legend.optimal{local}", lr=optimal)),
             ),
-            t(f"sweep.theory{local}", optimal=optimal, critical=critical, w0=theory.w0),
+            t(f"sweep.theory{local}", optimal=optimal, critical=critical, w0=theory.w0, **colors),
         )
     assert plane is not None and plane.critical_lr is not None  # why_no_lines says so
     local = _local(plane.exact)
@@ -158,7 +165,7 @@ def theory_marks(params: Params, theory: Theory | None, plane: PlaneTheory | Non
         lines.append(
             (plane.best_lr, BEST_COLOR, t(f"sweep.legend.best_plane{local}", lr=plane.best_lr))
         )
-        said.append(t("sweep.theory.best_plane", lr=plane.best_lr))
+        said.append(t("sweep.theory.best_plane", lr=plane.best_lr, **colors))
     lines.append(
         (
             plane.critical_lr,
@@ -166,7 +173,7 @@ def theory_marks(params: Params, theory: Theory | None, plane: PlaneTheory | Non
             t(f"sweep.legend.critical_plane{local}", lr=plane.critical_lr),
         )
     )
-    said.append(t("sweep.theory.critical_plane", lr=plane.critical_lr))
+    said.append(t("sweep.theory.critical_plane", lr=plane.critical_lr, **colors))
     return TheoryMarks(
         tuple(lines),
         t("sweep.theory_plane", scope=_scope(plane), rates=t("sweep.comma").join(said)),

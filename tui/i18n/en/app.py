@@ -308,19 +308,21 @@ MESSAGES: dict[str, str] = {
     "sweep.min10": "min/10 {lr:.4g} ({key})",
     "sweep.comma": ", ",
     "sweep.found": "range test: {found}",
-    "sweep.theory": "; theory: optimal 1/L = {optimal:.4g} (green), critical 2/L = {critical:.4g} (red)",
+    "sweep.theory": "; theory: optimal 1/L = {optimal:.4g}{green}, critical 2/L = {critical:.4g}{red}",
     "sweep.theory_local": (
         "; local theory (of the quadratic model at w0 = {w0:.4g}): optimal 1/L ≈ {optimal:.4g}"
-        " (green), critical 2/L ≈ {critical:.4g} (red)"
+        "{green}, critical 2/L ≈ {critical:.4g}{red}"
     ),
     # the range test's theory for a loss of w1 and w2 ({scope} is one of the two scopes)
+    "sweep.color.green": " (green)",
+    "sweep.color.red": " (red)",
     "sweep.theory_scope": "theory",
     "sweep.theory_scope_local": (
         "local theory (of the quadratic model at the start, w1 = {w1:.4g}, w2 = {w2:.4g})"
     ),
     "sweep.theory_plane": "; {scope}: {rates}",
-    "sweep.theory.best_plane": "best constant rate 2/(λ1+λ2) = {lr:.4g} (green)",
-    "sweep.theory.critical_plane": "critical 2/λ2 = {lr:.4g} (red)",
+    "sweep.theory.best_plane": "best constant rate 2/(λ1+λ2) = {lr:.4g}{green}",
+    "sweep.theory.critical_plane": "critical 2/λ2 = {lr:.4g}{red}",
     "sweep.theory_saddle": (
         "; {scope}: a saddle (λ1 < 0 < λ2): along λ1's direction descent moves away at every"
         " rate (|1 - lr*λ1| > 1), so no rate is critical (2/λ2) or best (2/(λ1+λ2))"

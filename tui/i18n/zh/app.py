@@ -308,16 +308,18 @@ MESSAGES: dict[str, str] = {
     "sweep.min10": "最小值/10 {lr:.4g}（{key}）",
     "sweep.comma": "，",
     "sweep.found": "范围测试：{found}",
-    "sweep.theory": "；理论：最优 1/L = {optimal:.4g}（绿），临界 2/L = {critical:.4g}（红）",
+    "sweep.theory": "；理论：最优 1/L = {optimal:.4g}{green}，临界 2/L = {critical:.4g}{red}",
     "sweep.theory_local": (
-        "；局部理论（w0 = {w0:.4g} 处的二次模型）：最优 1/L ≈ {optimal:.4g}（绿），"
-        "临界 2/L ≈ {critical:.4g}（红）"
+        "；局部理论（w0 = {w0:.4g} 处的二次模型）：最优 1/L ≈ {optimal:.4g}{green}，"
+        "临界 2/L ≈ {critical:.4g}{red}"
     ),
+    "sweep.color.green": "（绿）",
+    "sweep.color.red": "（红）",
     "sweep.theory_scope": "理论",
     "sweep.theory_scope_local": "局部理论（起点 w1 = {w1:.4g}，w2 = {w2:.4g} 处的二次模型）",
     "sweep.theory_plane": "；{scope}：{rates}",
-    "sweep.theory.best_plane": "最佳恒定学习率 2/(λ1+λ2) = {lr:.4g}（绿）",
-    "sweep.theory.critical_plane": "临界 2/λ2 = {lr:.4g}（红）",
+    "sweep.theory.best_plane": "最佳恒定学习率 2/(λ1+λ2) = {lr:.4g}{green}",
+    "sweep.theory.critical_plane": "临界 2/λ2 = {lr:.4g}{red}",
     "sweep.theory_saddle": (
         "；{scope}：鞍点（λ1 < 0 < λ2）：沿 λ1 的方向，任何学习率下梯度下降都会远离"
         "（|1 - lr*λ1| > 1），所以没有临界学习率（2/λ2），也没有最佳学习率（2/(λ1+λ2)）"
