@@ -39,11 +39,13 @@ async def test_switching_language_keeps_the_choices_and_boxes_of_an_unfinished_e
 
 
 class FormOnly(App[None]):
-    """The form alone, recording what it asks of whoever holds it."""
+    """The form alone, recording what it asks of whoever holds it and the parameters it
+    reports."""
 
     def __init__(self) -> None:
         super().__init__()
         self.asked: list[Message] = []
+        self.changes: list[ParamsForm.Changed] = []
 
     def compose(self) -> ComposeResult:
         yield ParamsForm(PRESETS[1], id="params")
@@ -51,6 +53,10 @@ class FormOnly(App[None]):
     @on(ParamsForm.LeaveFields)
     def _left(self, event: ParamsForm.LeaveFields) -> None:
         self.asked.append(event)
+
+    @on(ParamsForm.Changed)
+    def _changed(self, event: ParamsForm.Changed) -> None:
+        self.changes.append(event)
 
 
 async def test_escape_in_a_field_asks_to_leave_the_fields_by_a_message() -> None:
@@ -160,26 +166,11 @@ async def test_a_long_text_in_a_field_scrolls_with_the_cursor() -> None:
         assert field.scroll_x == 0 and _shown(field).startswith("0.5")
 
 
-class ChangesSeen(App[None]):
-    """The form alone, counting the parameters it reports."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.changes: list[ParamsForm.Changed] = []
-
-    def compose(self) -> ComposeResult:
-        yield ParamsForm(PRESETS[1], id="params")
-
-    @on(ParamsForm.Changed)
-    def _changed(self, event: ParamsForm.Changed) -> None:
-        self.changes.append(event)
-
-
 async def test_a_nudge_reports_its_parameters_at_once_and_once() -> None:
     """A nudge is one whole edit: the form reports the new rate as it sets it, before any
     message (the field's Changed among them) comes round, so that the run is asked for before
     the field's echo is drawn; and the field's Changed that follows is not reported again."""
-    app = ChangesSeen()
+    app = FormOnly()
     async with app.run_test(size=SIZE) as pilot:
         form = app.query_one(ParamsForm)
         await pilot.pause()
