@@ -24,7 +24,7 @@ from textual.strip import Strip
 from textual.timer import Timer
 
 import tui.app
-from tui.app.frames import BURST, FramePacer, PacedFrames, PartialCompositor, wait_before_frame
+from tui.app.frames import BURST, FrameBudget, FramePacer, PacedFrames, PartialCompositor
 
 PERIOD = 1.0
 
@@ -93,13 +93,22 @@ def frames(kind: type[Timer], pause_each: bool = True) -> tuple[Timer, list[floa
     return made[0], drawn, owner
 
 
-def test_wait_before_frame() -> None:
-    assert wait_before_frame([], 5.0, PERIOD) == 0.0
-    assert wait_before_frame([4.9] * (BURST - 1), 5.0, PERIOD) == 0.0  # under the burst: at once
-    recent = [5.0 - 0.1 * i for i in range(BURST)][::-1]  # BURST frames in the last moments
-    assert wait_before_frame(recent, 5.0, PERIOD) == pytest.approx(recent[0] + BURST * PERIOD - 5)
-    old = [1.0 + 0.1 * i for i in range(BURST)]
-    assert wait_before_frame(old, 100.0, PERIOD) == 0.0
+def test_the_budget_draws_a_burst_at_once_then_one_frame_a_period() -> None:
+    budget = FrameBudget(PERIOD)
+    for _ in range(BURST):  # frames asked for one after another: drawn at once
+        assert budget.wait(5.0) == 0.0
+        budget.spend(5.0)
+    # After the burst the next waits one period, not more (a visitor who typed four keys in a
+    # moment sees the results a period later at most).
+    assert budget.wait(5.0) == pytest.approx(PERIOD)
+    assert budget.wait(5.0 + PERIOD / 4) == pytest.approx(PERIOD * 3 / 4)
+    budget.spend(5.0 + PERIOD)
+    assert budget.wait(5.0 + PERIOD) == pytest.approx(PERIOD)
+    # A quiet spell fills it again, to BURST and no more.
+    assert budget.wait(100.0) == 0.0
+    for _ in range(BURST):
+        budget.spend(100.0)
+    assert budget.wait(100.0) > 0
 
 
 async def test_textual_timer_draws_the_frame_after_a_pause_late(clock: Clock) -> None:
@@ -136,15 +145,16 @@ async def test_pacer_draws_a_frame_once_asked(clock: Clock) -> None:
 
 
 async def test_pacer_keeps_the_frame_rate(clock: Clock) -> None:
-    """Asked for all the time (a run's progress), it draws no more than ``BURST`` frames in
-    any ``BURST`` periods, and keeps drawing."""
+    """Asked for all the time (a run's progress), it keeps drawing, at the frame rate past its
+    first burst."""
     pacer, drawn, _owner = frames(FramePacer, pause_each=False)
     pacer.resume()
     await clock.advance(40.0)
     pacer.stop()
     assert len(drawn) >= 40
-    for first, last in zip(drawn, drawn[BURST:], strict=False):
-        assert last - first >= BURST * PERIOD
+    for start, first in enumerate(drawn):  # no window of T holds more than BURST + T/period
+        for end in range(start + BURST + 1, len(drawn)):
+            assert end - start + 1 <= BURST + (drawn[end] - first) / PERIOD + 1e-9
     assert len(drawn) <= 40 / PERIOD + BURST + 1
 
 

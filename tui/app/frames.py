@@ -6,8 +6,8 @@ resumes when something changes. After a pause its ``Timer._run`` skips ahead to 
 *after* the next one (textual#5464's fix for catching up), so the frame after an idle spell
 comes one to two periods (17-33 ms at 60 fps) after the one before, even when the change was
 ready long before. A key that shows its echo at once and its results a few milliseconds later
-waits that long for the results. ``FramePacer`` keeps the rate on average and draws a frame
-as soon as that allows.
+waits that long for the results. ``FramePacer`` keeps the rate on average (``FrameBudget``)
+and draws a frame as soon as that allows.
 
 **What.** For a frame that redraws part of the screen, Textual's compositor asks every widget
 whose *clip* (its scrolling container's region, or the screen) meets the box around all the
@@ -20,8 +20,7 @@ changed cell is still drawn by the frontmost widget over it, as before.
 from __future__ import annotations
 
 from asyncio import Event
-from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
 from textual import _time
@@ -32,40 +31,57 @@ from textual.strip import Strip
 from textual.timer import EventTargetGone, Timer
 
 BURST = 4
-"""Frames drawn as fast as they are asked for before the pacing holds them back."""
+"""Frames drawn as fast as they are asked for, at most, before the frame rate holds them back."""
 
 
-def wait_before_frame(drawn: Sequence[float], now: float, period: float) -> float:
-    """How long a frame asked for at ``now`` waits, ``drawn`` holding the times of the frames
-    drawn last (oldest first): until ``BURST`` periods after the ``BURST``-th last frame, or
-    not at all if that is past. So no window of ``BURST`` periods holds more than ``BURST``
-    frames (the frame rate's limit, on average), yet a change right after another one (a key's
-    results after its echo) is drawn at once."""
-    if len(drawn) < BURST:
-        return 0.0
-    return max(0.0, drawn[-BURST] + BURST * period - now)
+class FrameBudget:
+    """The frames a screen may draw now: up to ``BURST``, each period adding one (a token
+    bucket). Frames asked for one after another (a key's echo, then its results) are drawn at
+    once; a stream of them is drawn at the frame rate, no window of ``T`` seconds holding more
+    than ``BURST + T / period``; after a burst the next frame waits at most one period."""
+
+    def __init__(self, period: float) -> None:
+        self.period = period
+        self._frames = float(BURST)
+        self._at: float | None = None
+
+    def _now_left(self, now: float) -> float:
+        if self._at is None:
+            return self._frames
+        return min(float(BURST), self._frames + (now - self._at) / self.period)
+
+    def wait(self, now: float) -> float:
+        """How long a frame asked for at ``now`` waits before it may be drawn."""
+        left = self._now_left(now)
+        return 0.0 if left >= 1 else (1 - left) * self.period
+
+    def spend(self, now: float) -> None:
+        """A frame is drawn at ``now``."""
+        self._frames = max(0.0, self._now_left(now) - 1)
+        self._at = now
 
 
 class FramePacer(Timer):
-    """A screen's update timer: frames drawn once asked for (``resume``), as ``wait_before_frame``
-    allows."""
+    """A screen's update timer: frames drawn once asked for (``resume``), as their
+    ``FrameBudget`` allows."""
 
     async def _run(self) -> None:
         # Textual's cached_property is typed so that mypy takes its value for a NoReturn.
         active = cast(Event, self._active)
-        drawn: deque[float] = deque(maxlen=BURST)
+        budget = FrameBudget(self._interval)
         count = 0
         while True:
             await active.wait()
-            wait = wait_before_frame(drawn, _time.get_time(), self._interval)
+            wait = budget.wait(_time.get_time())
             if wait:
                 await _time.sleep(wait)
                 await active.wait()
             self._reset = False  # nothing to start again: each wait follows the frames drawn
-            drawn.append(_time.get_time())
+            now = _time.get_time()
+            budget.spend(now)
             count += 1
             try:
-                await self._tick(next_timer=drawn[-1], count=count)
+                await self._tick(next_timer=now, count=count)
             except EventTargetGone:
                 break
 
