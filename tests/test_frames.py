@@ -302,3 +302,43 @@ async def test_partial_frames_write_what_textual_writes() -> None:
         assert screen.query_one("#status") not in asked
         assert screen.query_one("#f9") not in asked
         assert len(asked) < textual_asks
+
+
+async def test_a_move_of_the_focus_redraws_what_follows_the_focus_not_the_whole_screen() -> None:
+    """Textual 8.2.8 repaints the whole screen when the focus moves; a paced screen redraws the
+    widgets whose look follows the focus (the field left, the field entered, the footer), by
+    partial frames. (tests/test_frames_on_screen.py holds what the terminal then shows against
+    a full render.)"""
+    from textual.app import App
+    from textual.widgets import Input
+
+    class One(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(Form())
+
+    app = One()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        compositor = screen._compositor
+        full, partial = [], []
+        render_full, render_partial = (
+            compositor.render_full_update,
+            compositor.render_partial_update,
+        )
+
+        def counted_full(*args, **kwargs):  # type: ignore[no-untyped-def]
+            full.append(1)
+            return render_full(*args, **kwargs)
+
+        def counted_partial():  # type: ignore[no-untyped-def]
+            partial.append(1)
+            return render_partial()
+
+        compositor.render_full_update = counted_full  # type: ignore[method-assign]
+        compositor.render_partial_update = counted_partial  # type: ignore[method-assign]
+        for name in ("f2", "f5", "f1"):
+            screen.query_one(f"#{name}", Input).focus()
+            await pilot.pause(0.1)
+        assert screen.focused is screen.query_one("#f1")
+        assert not full and partial

@@ -26,9 +26,11 @@ from typing import TYPE_CHECKING, Any, cast
 from textual import _time
 from textual._compositor import ChopsUpdate, Compositor
 from textual.geometry import Region
+from textual.reactive import Reactive
 from textual.screen import UPDATE_PERIOD, Screen
 from textual.strip import Strip
 from textual.timer import EventTargetGone, Timer
+from textual.widget import Widget
 
 BURST = 4
 """Frames drawn as fast as they are asked for, at most, before the frame rate holds them back."""
@@ -136,6 +138,11 @@ class PacedFrames(_Screen):
     before the screen's own base."""
 
     _pacer: FramePacer | None = None
+
+    # Textual 8.2.8 repaints the whole screen when the focus moves (its ``focused`` reactive
+    # repaints by default), though the widgets whose look follows the focus restyle and redraw
+    # themselves: a move of the focus drew every line of every widget.
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
