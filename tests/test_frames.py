@@ -18,6 +18,7 @@ from types import SimpleNamespace
 import pytest
 from textual import _time, timer
 from textual._context import active_app
+from textual.app import App
 from textual.geometry import Region
 from textual.screen import Screen
 from textual.strip import Strip
@@ -188,7 +189,6 @@ def test_every_screen_of_ours_is_paced() -> None:
 async def test_a_paced_screen_draws_with_the_pacer() -> None:
     """In an app, the screen's frames come from the pacer, and Textual's own timer is never
     made."""
-    from textual.app import App
     from textual.widgets import Label
 
     class Shown(PacedFrames, Screen[None]):
@@ -233,6 +233,13 @@ class Form(PacedFrames, Screen[None]):
         yield Footer()
 
 
+class FormApp(App[None]):
+    """An app showing :class:`Form`."""
+
+    def on_mount(self) -> None:
+        self.push_screen(Form())
+
+
 def partial_update(compositor: PartialCompositor, regions: list[Region], ours: bool) -> str:
     """The text a partial update of ``regions`` writes to the terminal, drawn our way or
     Textual's (the same compositor, the same widgets and lines)."""
@@ -257,14 +264,9 @@ async def test_partial_frames_write_what_textual_writes() -> None:
     fewer widgets for their lines when a small part changes."""
     import random
 
-    from textual.app import App
     from textual.widget import Widget
 
-    class One(App[None]):
-        def on_mount(self) -> None:
-            self.push_screen(Form())
-
-    app = One()
+    app = FormApp()
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         screen = app.screen
@@ -309,14 +311,9 @@ async def test_a_move_of_the_focus_redraws_what_follows_the_focus_not_the_whole_
     widgets whose look follows the focus (the field left, the field entered, the footer), by
     partial frames. (tests/test_frames_on_screen.py holds what the terminal then shows against
     a full render.)"""
-    from textual.app import App
     from textual.widgets import Input
 
-    class One(App[None]):
-        def on_mount(self) -> None:
-            self.push_screen(Form())
-
-    app = One()
+    app = FormApp()
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         screen = app.screen
