@@ -104,9 +104,7 @@ class PartialCompositor(Compositor):
         finally:
             self._changing = None
 
-    def _get_renders(
-        self, crop: Region | None = None
-    ) -> Iterable[tuple[Region, Region, list[Strip]]]:
+    def _get_renders(self, crop: Region | None = None) -> Iterable[Rendered]:
         changing = self._changing
         if not changing or crop is None:
             yield from super()._get_renders(crop)
