@@ -205,3 +205,30 @@ async def test_the_race_at_120_columns_shows_where_each_pin_ended() -> None:
         header = " ".join(str(column.label) for column in table.columns.values())
         assert "final w1, w2" in header, header
         assert "final w1, w2" not in str(table.border_title or "")
+
+
+async def test_the_race_at_80_columns_keeps_the_steps_beside_a_cut_schedule() -> None:
+    """At 80x24 the momentum and Adam pins' schedules took the table's width and left out the
+    steps, the race's point: now the schedule gives way, cut with "…", and says which pin is
+    which by its start; at 100 columns it is whole again."""
+    app = ExplorerApp(language="en", show_timings=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_the_race(pilot)
+        table = app.query_one(PinsTable)
+        assert {"pin", "schedule", "steps"} <= set(table.shown_columns), table.shown_columns
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        schedule = table.shown_columns.index("schedule")
+        steps = table.shown_columns.index("steps")
+        texts = [[str(cell) for cell in table.get_row_at(i)] for i in range(3)]  # as shown
+        whole = [pin.schedule_text() for pin in app.pins]
+        assert any(row[schedule].endswith("…") for row in texts), texts
+        for row, text in zip(texts, whole, strict=True):
+            shown = row[schedule]
+            assert shown == text or (shown.endswith("…") and text.startswith(shown[:-1]))
+        marks = [row[steps] for row in texts]
+        assert marks[0] == "never" and marks[1].endswith("(first)"), marks
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        await pilot.pause()
+        texts = [[str(cell) for cell in table.get_row_at(i)] for i in range(3)]
+        assert [row[table.shown_columns.index("schedule")] for row in texts] == whole

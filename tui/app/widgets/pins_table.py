@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.cells import cell_len
+from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -37,6 +38,14 @@ class PinsTable(DataTable[str]):
     """The same for pins of a loss of two parameters: where each pin ended on the landscape
     (final w1, w2) comes before its words (the steps column says who reached the tolerance)."""
 
+    SQUEEZED = "schedule"
+    """The column whose text gives way, cut with "…", when the steps would not fit beside it
+    whole (the race's momentum and Adam pins at 80 columns): the steps are what a comparison
+    is for, the end of a schedule's words the least of it."""
+
+    SQUEEZED_LEAST = 12
+    """The cells the squeezed column keeps at least (its padding included)."""
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._cells: list[tuple[str, tuple[str, ...]]] = []  # (row key, every column's text)
@@ -44,6 +53,7 @@ class PinsTable(DataTable[str]):
         self._headers: tuple[str, ...] = ()  # the headers on screen
         self.shown_columns: tuple[str, ...] = ()
         """The columns on screen (a subset of :attr:`COLUMNS`, in their order)."""
+        self._squeeze: int | None = None  # the squeezed column's cells, if it is squeezed
 
     def on_mount(self) -> None:
         """Set up the columns."""
@@ -52,7 +62,7 @@ class PinsTable(DataTable[str]):
 
     def on_resize(self) -> None:
         """Show the columns that fit the new width."""
-        if self.fitting() != self.shown_columns:
+        if self._plan() != (self.shown_columns, self._squeeze):
             self._fill()
         else:
             self.border_title = self._left_out(self.shown_columns)
@@ -112,13 +122,38 @@ class PinsTable(DataTable[str]):
 
     def fitting(self, width: int | None = None) -> tuple[str, ...]:
         """The columns that fit in ``width`` cells (default: the table's own, less a vertical
-        scrollbar if its rows scroll), chosen in :attr:`PRIORITY` order; every column before
-        the table is laid out."""
+        scrollbar if its rows scroll), chosen in :attr:`PRIORITY` order, the steps beside a
+        squeezed schedule if need be (:attr:`SQUEEZED`); every column before the table is
+        laid out."""
+        return self._plan(width)[0]
+
+    def _plan(self, width: int | None = None) -> tuple[tuple[str, ...], int | None]:
+        """:meth:`fitting`'s columns, and the cells of the squeezed column if it is."""
+        columns = self._fitting(width)
         if width is None:
-            width = self.size.width
-            limit = self.styles.max_height
-            if limit is None or not limit.is_cells or len(self._cells) + 2 > limit.value:
-                width -= self.styles.scrollbar_size_vertical  # the rows scroll (border, header)
+            width = self._room()
+        if "steps" in columns or self.SQUEEZED not in columns or width <= 0:
+            return columns, None
+        others = sum(self._width(c) for c in columns if c != self.SQUEEZED)
+        room = width - others - self._width("steps")
+        least = max(self.SQUEEZED_LEAST, cell_len(self._header(self.SQUEEZED)) + 2)
+        if room < least:
+            return columns, None
+        squeezed = (*columns, "steps")
+        return tuple(c for c in self.COLUMNS if c in squeezed), room
+
+    def _room(self) -> int:
+        """The table's width for its columns, less a vertical scrollbar if its rows scroll."""
+        width = self.size.width
+        limit = self.styles.max_height
+        if limit is None or not limit.is_cells or len(self._cells) + 2 > limit.value:
+            width -= self.styles.scrollbar_size_vertical  # the rows scroll (border, header)
+        return width
+
+    def _fitting(self, width: int | None = None) -> tuple[str, ...]:
+        """The columns that fit whole, in :attr:`PRIORITY` order."""
+        if width is None:
+            width = self._room()
         if width <= 0:
             return self.COLUMNS
         chosen: set[str] = set()
@@ -139,14 +174,15 @@ class PinsTable(DataTable[str]):
     def _fill(self) -> None:
         """Put the rows in the table, in the columns that fit; the cursor stays on its row."""
         row = self.cursor_row
-        columns = self.fitting()
+        columns, squeeze = self._plan()
         headers = tuple(self._header(column) for column in columns)
-        if columns != self.shown_columns or headers != self._headers:
+        if columns != self.shown_columns or headers != self._headers or squeeze != self._squeeze:
             self.clear(columns=True)
             for column, header in zip(columns, headers, strict=True):
                 self.add_column(header, key=column)
             self.shown_columns = columns
             self._headers = headers
+            self._squeeze = squeeze
         else:
             self.clear()
             # Textual 8.2.8's DataTable.clear() keeps each column's width, which add_row only
@@ -155,11 +191,20 @@ class PinsTable(DataTable[str]):
             for kept in self.columns.values():
                 kept.content_width = kept.label.cell_len
         indexes = [self.COLUMNS.index(column) for column in columns]
+        cut = None if squeeze is None else self.COLUMNS.index(self.SQUEEZED)
         for key_, cells in self._cells:
-            self.add_row(*(cells[i] for i in indexes), key=key_)
+            texts = [cells[i] if i != cut else self._cut(cells[i]) for i in indexes]
+            self.add_row(*texts, key=key_)
         self.border_title = self._left_out(columns)
         if self._cells:
             self.move_cursor(row=min(max(row, 0), len(self._cells) - 1))
+
+    def _cut(self, text: str) -> str:
+        """``text`` in the squeezed column's cells, its end given way to "…" if it is longer."""
+        assert self._squeeze is not None
+        shown = Text(text)
+        shown.truncate(self._squeeze - 2 * self.cell_padding, overflow="ellipsis")
+        return shown.plain
 
     def _left_out(self, columns: tuple[str, ...]) -> str | None:
         """The border title naming the columns not shown (their count, if the names do not fit
