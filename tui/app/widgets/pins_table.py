@@ -129,14 +129,14 @@ class PinsTable(DataTable[str]):
 
     def _plan(self, width: int | None = None) -> tuple[tuple[str, ...], int | None]:
         """:meth:`fitting`'s columns, and the cells of the squeezed column if it is."""
+        width = self._room() if width is None else width
         columns = self._fitting(width)
-        if width is None:
-            width = self._room()
         if "steps" in columns or self.SQUEEZED not in columns or width <= 0:
             return columns, None
         others = sum(self._width(c) for c in columns if c != self.SQUEEZED)
         room = width - others - self._width("steps")
-        least = max(self.SQUEEZED_LEAST, cell_len(self._header(self.SQUEEZED)) + 2)
+        header = cell_len(self._header(self.SQUEEZED)) + 2 * self.cell_padding
+        least = max(self.SQUEEZED_LEAST, header)
         if room < least:
             return columns, None
         squeezed = (*columns, "steps")
@@ -150,10 +150,8 @@ class PinsTable(DataTable[str]):
             width -= self.styles.scrollbar_size_vertical  # the rows scroll (border, header)
         return width
 
-    def _fitting(self, width: int | None = None) -> tuple[str, ...]:
-        """The columns that fit whole, in :attr:`PRIORITY` order."""
-        if width is None:
-            width = self._room()
+    def _fitting(self, width: int) -> tuple[str, ...]:
+        """The columns that fit whole in ``width`` cells, in :attr:`PRIORITY` order."""
         if width <= 0:
             return self.COLUMNS
         chosen: set[str] = set()

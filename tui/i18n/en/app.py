@@ -313,9 +313,10 @@ MESSAGES: dict[str, str] = {
         "; local theory (of the quadratic model at w0 = {w0:.4g}): optimal 1/L ≈ {optimal:.4g}"
         "{green}, critical 2/L ≈ {critical:.4g}{red}"
     ),
-    # the range test's theory for a loss of w1 and w2 ({scope} is one of the two scopes)
+    # the words naming the theory lines' colours ({green}, {red}), empty under NO_COLOR
     "sweep.color.green": " (green)",
     "sweep.color.red": " (red)",
+    # the range test's theory for a loss of w1 and w2 ({scope} is one of the two scopes)
     "sweep.theory_scope": "theory",
     "sweep.theory_scope_local": (
         "local theory (of the quadratic model at the start, w1 = {w1:.4g}, w2 = {w2:.4g})"
