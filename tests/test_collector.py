@@ -1,5 +1,5 @@
 """Python's collector runs less often while a command starts, and as before once the explorer
-shows its first results (tui.collector)."""
+shows its first results, freezing what lives then (tui.collector)."""
 
 from __future__ import annotations
 
@@ -39,6 +39,28 @@ def test_start_raises_the_thresholds_and_settle_puts_back_those_it_found(thresho
     assert gc.get_threshold() == collector.START_THRESHOLDS
     collector.settle()
     assert gc.get_threshold() == FOUND
+
+
+class Alive:
+    """An object the collector tracks (an instance of a class of our own)."""
+
+
+def tracked(thing: object) -> bool:
+    """Whether a collection would walk ``thing`` (frozen objects are in no generation)."""
+    return any(seen is thing for seen in gc.get_objects())
+
+
+def test_settle_freezes_what_lives_then_once(thresholds) -> None:
+    collector.start()
+    before = Alive()
+    assert tracked(before)
+    collector.settle()
+    assert not tracked(before)  # frozen: full collections no longer walk it
+    after = Alive()
+    frozen = gc.get_freeze_count()
+    collector.settle()  # settled already: nothing more is frozen
+    assert gc.get_freeze_count() == frozen
+    assert tracked(after)
 
 
 async def test_the_explorer_settles_the_collector_once_its_first_results_are_shown(
