@@ -315,6 +315,39 @@ async def test_the_theory_is_wrapped_once_per_text_and_width(
         assert len(wrapped) == once
 
 
+async def test_a_nudged_rate_keeps_the_theorys_rows_and_lays_out_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At 120x40 the lesson's theory takes 3 rows at lr 0.01 and 4 at the next rate up (its
+    numbers wrap it): back down, the panel keeps its 4 and the chart its height, with no
+    layout of the screen. Other words are measured afresh."""
+    app = ExplorerApp(PRESETS[1], show_timings=False)
+    layouts: list[int] = []
+    original = Screen._refresh_layout
+
+    def refresh_layout(screen: Screen[Any], size: Size | None = None, scroll: bool = False) -> None:
+        layouts.append(1)
+        original(screen, size, scroll)
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        panel = app.explorer.query_one(TheoryPanel)
+        chart = app.explorer.query_one(DescentChart)
+        assert panel.size.height == 3
+        app.explorer.query_one("#lr", Input).focus()
+        await pilot.press("up")
+        await wait_for_run(pilot)
+        assert panel.size.height == 4
+        tall_chart = chart.size.height
+        monkeypatch.setattr(Screen, "_refresh_layout", refresh_layout)
+        await pilot.press("down")
+        await wait_for_run(pilot)
+        assert app.explorer.query_one("#lr", Input).value == "0.01"
+        assert (panel.size.height, chart.size.height, layouts) == (4, tall_chart, [])
+        panel.update("one statement", layout=False)  # another theory
+        assert panel._height(panel.size.width) == 1
+
+
 async def test_a_key_that_changes_a_fields_length_lays_out_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

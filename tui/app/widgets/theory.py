@@ -8,6 +8,8 @@ calls the regime unknown, and the measured steps are the status line's (one defi
 
 from __future__ import annotations
 
+import re
+
 from textual.content import Content
 from textual.geometry import Size
 from textual.widgets import Static
@@ -18,6 +20,9 @@ from tui.engine.result import RunResult
 from tui.engine.spec import RunSpec
 from tui.engine.theory import Theory, contradiction, models, no_minimum, why_no_theory
 from tui.i18n import t
+
+#: A number in the theory's words (``0.998738``, ``6,890``, ``1e-06``, ``-3``).
+_NUMBER = re.compile(r"[-+]?\d[\d,.]*(?:e[-+]?\d+)?")
 
 
 def describe(
@@ -82,6 +87,13 @@ class TheoryPanel(Static):
     then as many more, whole, as fit in its ``max-height`` (the stylesheet lowers it on a short
     screen), so a sentence is never cut off at the bottom: a statement that does not fit gives
     way entirely. ``content`` stays the whole theory.
+
+    The panel does not shrink while only its numbers change: it keeps the most rows it took
+    for the same words at its width and height limit. A nudged rate's numbers wrap its
+    statements to one row more or less (at 120x40 the lesson's theory took 3 rows at lr 0.01
+    and 4 at 0.0125893): the chart over it jumped a row at such keys, and each of them laid out
+    the whole screen again, the fields and the log with it. Other words (another regime, a
+    schedule the theory does not model, a new loss), a resize or a new limit measure afresh.
     """
 
     DEFAULT_CSS = """
@@ -94,6 +106,9 @@ class TheoryPanel(Static):
     """
 
     _made: tuple[tuple[object, ...], Content, int] | None = None
+
+    #: (words, width, height limit) -> the most rows the panel has taken for them.
+    _tallest: tuple[tuple[object, ...], int] | None = None
 
     def show(
         self, theory: Theory | None, result: RunResult, tol: float, curvature: float | None = None
@@ -109,7 +124,14 @@ class TheoryPanel(Static):
             return 0
         self._shown(width)
         assert self._made is not None
-        return self._made[2]
+        rows = self._made[2]
+        if not rows:
+            return 0
+        key = (_NUMBER.sub("#", str(self.content)), width, self.styles.max_height)
+        if self._tallest is not None and self._tallest[0] == key:
+            rows = max(rows, self._tallest[1])
+        self._tallest = (key, rows)
+        return rows
 
     def statements(self) -> list[str]:
         """The theory's statements (markup), one a line, all of them."""
