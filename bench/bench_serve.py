@@ -2,7 +2,8 @@
 websocket protocol, as a browser speaks it.
 
 Usage: ``python bench/bench_serve.py [--visitors 1,10,30] [--keys 10] [--stagger 1.0]
-[--arrivals burst,staggered] [--think 0.3] [--timeout 300] [--root CHECKOUT] [--json FILE]``
+[--arrivals burst,staggered] [--think 0.3] [--jitter] [--timeout 300] [--root CHECKOUT]
+[--json FILE]``
 (pyte, the terminal emulator, is in the test extra: ``pip install '.[test]'``).
 
 For each phase a fresh ``python -m tui serve`` starts in a process group of its own (port: a free
@@ -28,6 +29,11 @@ output to a terminal emulator (pyte). It reads the screen as a person would:
   take keys of one burst in order (Textualize/textual#6605 is worked around), but the echo is
   a figure of its own, so the two steps stay apart.
 
+  Before each rate a visitor pauses ``--think`` seconds. All arriving at once, a room then types
+  in step: thirty rates at the same moment, each visitor's again after the same pause, a stress
+  no class makes. ``--jitter`` draws each pause evenly from 0 to twice ``--think`` (seeded by
+  the visitor's number, so runs repeat), and the visitors drift apart as a class's students do.
+
 While a phase runs, a thread samples the server's process tree (descendants of the server, from
 ``/proc/*/stat``): the number of processes, the sum of PSS from ``/proc/<pid>/smaps_rollup``
 (TensorFlow's libraries are shared, so PSS is what the room really adds) and the sum of RSS for
@@ -47,7 +53,10 @@ Ready apps are there before the visitors: the idle tree holds them (``ready``: h
 their PSS), and each visitor is charged the idle PSS (and RSS) of one ready app on top of what
 the room added while they came. ``--hold S`` keeps every visitor of a phase connected and
 idle for S seconds once they all typed their rates: the room's CPU over that time (in cores)
-and its memory held per visitor are reported. Key latencies are pooled over a phase's
+and its memory held per visitor are reported, and what their typing cost the server's tree:
+its CPU time from the first arrival until every visitor had typed, per rate typed (``CPU
+ms/rate``: every process of the tree, the idle ready apps too; not the bench, whose CPU is
+``bench_cpu_s``). Key latencies are pooled over a phase's
 visitors; median and p90 are given as ratios to the single visitor's median. The bench's own CPU
 time is reported per phase in the JSON (it shares the machine with the server). PSS divides a
 page among all the processes that map it, the machine's other TensorFlow processes too: run it
@@ -67,6 +76,7 @@ import gzip
 import html
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -269,6 +279,17 @@ def typed_rate(visitor: int, key: int) -> float:
     never the one before it nor the lesson's 0.01 (so the expected row is always a new one),
     and different visitors at different rates."""
     return ((visitor * 37 + key * 13) % 90 + 2) / 100
+
+
+def think_times(visitor: int, keys: int, think: float, jitter: bool) -> list[float]:
+    """The pauses visitor ``visitor`` takes before each of its ``keys`` rates: ``think``
+    seconds each, or (``jitter``) drawn evenly from 0 to twice that, the same for a visitor in
+    every run (seeded by its number), so that a room's visitors drift apart as a class does
+    rather than all typing at the same moment."""
+    if not jitter:
+        return [think] * keys
+    draw = random.Random(visitor)
+    return [draw.uniform(0.0, 2.0 * think) for _ in range(keys)]
 
 
 #: What a keyboard user types to empty the focused lr field, one xterm.js ``onData`` each:
@@ -610,14 +631,13 @@ class Visitor:
         self,
         http: aiohttp.ClientSession,
         page_url: str,
-        keys: int,
-        think: float,
+        pauses: Sequence[float],
         timeout: float,
         stay: Callable[[], Awaitable[None]] | None = None,
     ) -> VisitorResult:
-        """Load the page, open the websocket, wait for the lesson's first results, type
-        ``keys`` rates, await ``stay`` if given (idle, connected); the websocket is closed on
-        the way out (the visitor leaves)."""
+        """Load the page, open the websocket, wait for the lesson's first results, type a
+        rate after each of ``pauses`` (seconds), await ``stay`` if given (idle, connected); the
+        websocket is closed on the way out (the visitor leaves)."""
         result = self.result
         try:
             start = time.perf_counter()
@@ -638,8 +658,8 @@ class Visitor:
                 lesson = self._expect(first_row_pattern(LESSON_LR))
                 result.first_results_s = await asyncio.wait_for(lesson, timeout) - self._opened
                 await self._send(["stdin", "f"])  # to the lr field: the explorer opens on the chart
-                for key in range(keys):
-                    await asyncio.sleep(think)
+                for key, pause in enumerate(pauses):
+                    await asyncio.sleep(pause)
                     lr = typed_rate(result.visitor, key)
                     result.echo_s.append(await self._type(CLEAR_KEYS, self.emptied, timeout))
                     typed = await self._type(digits(lr), first_row_pattern(lr), timeout)
@@ -739,6 +759,10 @@ class Phase:
     ready: dict[str, int] = field(default_factory=dict)
     #: The room held idle (``--hold``): seconds, cores busy, PSS at its start and end.
     hold: dict[str, float] = field(default_factory=dict)
+    #: (``--hold``) CPU seconds the server's tree used from the first visitor's arrival until
+    #: every visitor had typed their rates, and that per rate typed.
+    typing_cpu_s: float | None = None
+    cpu_per_rate_ms: float | None = None
     server_up_s: float | None = None
     server_quiet_s: float | None = None
     idle: dict[str, int] = field(default_factory=dict)
@@ -790,11 +814,16 @@ class Gate:
         await self.leave.wait()
 
 
-async def _hold(phase: Phase, root: int, gate: Gate, hold: float) -> None:
-    """Once every visitor is there, measure the room for ``hold`` seconds, then let it go."""
+async def _hold(
+    phase: Phase, root: int, gate: Gate, hold: float, arrived_cpu: float, rates: int
+) -> None:
+    """Once every visitor is there, measure the room for ``hold`` seconds, then let it go
+    (and what their typing cost: the tree's CPU since ``arrived_cpu``, for ``rates`` rates)."""
     try:
         await gate.all_there.wait()
         start, cpu = time.perf_counter(), tree_cpu_seconds(root)
+        phase.typing_cpu_s = cpu - arrived_cpu
+        phase.cpu_per_rate_ms = phase.typing_cpu_s / max(1, rates) * 1000
         first = sample_tree(root)
         await asyncio.sleep(hold)
         last = sample_tree(root)
@@ -825,7 +854,8 @@ async def _visit_all(
             visitor.frames = [] if recording else None
             stay = None if gate is None else gate.stay
             try:
-                result = await visitor.run(http, url, args.keys, args.think, args.timeout, stay)
+                pauses = think_times(number, args.keys, args.think, args.jitter)
+                result = await visitor.run(http, url, pauses, args.timeout, stay)
             finally:
                 if gate is not None and not visitor.stayed:
                     gate.arrived()
@@ -833,7 +863,11 @@ async def _visit_all(
                 args.record.write_bytes(pack_frames(visitor.frames))
             return result
 
-        holding = None if gate is None else asyncio.create_task(_hold(phase, root, gate, args.hold))
+        holding = None
+        if gate is not None:
+            rates = phase.visitors * args.keys
+            hold = _hold(phase, root, gate, args.hold, tree_cpu_seconds(root), rates)
+            holding = asyncio.create_task(hold)
         results = list(await asyncio.gather(*(arrive(n) for n in range(phase.visitors))))
         if holding is not None:
             await holding
@@ -934,7 +968,7 @@ def table(phases: Iterable[Phase]) -> Iterator[str]:
         f"{'RSS+/vis':>8} {'first med':>9} {'first max':>9} {'sized max':>9} "
         f"{'key med':>7} {'key p90':>7} "
         f"{'med/1':>6} {'p90/1':>6} {'echo med':>8} {'left':>4} {'failed':>6} "
-        f"{'held cores':>10} {'held PSS+/vis':>13}"
+        f"{'held cores':>10} {'held PSS+/vis':>13} {'CPU ms/rate':>11}"
     )
     yield "".ljust(8, " ") + " " + "(MiB and seconds; procs idle->peak; ratios to 1 visitor)"
     for p in phases:
@@ -951,7 +985,8 @@ def table(phases: Iterable[Phase]) -> Iterator[str]:
             f"{_s(p.key_s.get('p90')):>7} {_x(p.key_ratio.get('median')):>6} "
             f"{_x(p.key_ratio.get('p90')):>6} {_s(p.echo_s.get('median')):>8} "
             f"{'-' if p.left_after_leave is None else p.left_after_leave:>4} {len(p.failed):>6} "
-            f"{held:>10} {_mib(held_pss):>13}"
+            f"{held:>10} {_mib(held_pss):>13} "
+            f"{'-' if p.cpu_per_rate_ms is None else f'{p.cpu_per_rate_ms:.1f}':>11}"
         )
 
 
@@ -984,6 +1019,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--stagger", type=float, default=1.0, help="seconds between arrivals")
     parser.add_argument("--arrivals", type=_arrivals, default=["burst", "staggered"])
     parser.add_argument("--think", type=float, default=0.3, help="seconds between two rates")
+    parser.add_argument(
+        "--jitter",
+        action="store_true",
+        help="each pause drawn evenly from 0 to twice --think (seeded by the visitor)",
+    )
     parser.add_argument("--timeout", type=float, default=300.0, help="longest wait for a screen")
     parser.add_argument("--sample", type=float, default=1.0, help="seconds between tree samples")
     parser.add_argument(

@@ -126,6 +126,17 @@ Swap:                  0 kB
 """
 
 
+def test_jittered_pauses_drift_apart_and_repeat(bench) -> None:
+    assert bench.think_times(3, 4, 0.5, False) == [0.5] * 4
+    pauses = [bench.think_times(visitor, 40, 0.5, True) for visitor in range(30)]
+    assert pauses[7] == bench.think_times(7, 40, 0.5, True)  # the same in every run
+    assert all(0.0 <= p <= 1.0 for each in pauses for p in each)
+    firsts = {round(each[0], 6) for each in pauses}
+    assert len(firsts) == 30  # no two visitors type in step
+    mean = sum(map(sum, pauses)) / (30 * 40)
+    assert abs(mean - 0.5) < 0.05
+
+
 def test_smaps_rollup_fields_in_bytes(bench) -> None:
     fields = bench.parse_smaps_rollup(SMAPS_ROLLUP)
     assert fields["Pss"] == 291043 * 1024 and fields["Rss"] == 706512 * 1024
