@@ -217,8 +217,6 @@ def measure_ui(args: argparse.Namespace) -> None:
     checkouts = [("", ROOT)]
     if args.before is not None:
         checkouts = [("before: ", args.before.resolve()), ("after:  ", ROOT)]
-    for _, tree in checkouts:
-        bench_ui.byte_compile(tree)
     figures = {tag: AppFigures(tag) for tag, _ in checkouts}
     started = time.perf_counter()
     load_before = os.getloadavg()
@@ -294,8 +292,6 @@ def measure_cli(args: argparse.Namespace) -> None:
     checkouts = [("run", ROOT)]
     if args.before is not None:
         checkouts = [("run (before)", args.before.resolve()), ("run", ROOT)]
-    for _, tree in checkouts:
-        bench_ui.byte_compile(tree)
     print(
         f"\n`lr-explorer run` against the lesson's own program, {args.runs} runs each, in turn "
         f"(load {os.getloadavg()[0]:.2f})"
@@ -354,6 +350,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--rounds and --runs must be at least 1")
     for signum in (bench_ui.signal.SIGTERM, bench_ui.signal.SIGHUP):
         bench_ui.signal.signal(signum, bench_ui._stop)
+    for tree in (ROOT, *([] if args.before is None else [args.before.resolve()])):
+        bench_ui.byte_compile(tree)
     if not args.no_ui:
         measure_ui(args)
     if not args.no_cli:
