@@ -313,9 +313,13 @@ async def test_the_export_dialog_names_the_files_it_writes(tmp_path: Path) -> No
         await pilot.pause()
         assert str(shown.content) == "writes class.txt, class-pin1.txt, class.svg"
         await pilot.click("#export-go")
-        await wait_until(pilot, lambda: len(list(tmp_path.iterdir())) == 3, 20, "the files")
-        written = sorted(p.name for p in tmp_path.iterdir())
-        assert written == sorted(["class.txt", "class-pin1.txt", "class.svg"])
+        wanted = sorted(["class.txt", "class-pin1.txt", "class.svg"])
+        # Each file is written to a temporary name and renamed into place, so the folder
+        # holds three names before it holds the three files: wait for the names wanted.
+        await wait_until(
+            pilot, lambda: sorted(p.name for p in tmp_path.iterdir()) == wanted, 20, "the files"
+        )
+        assert sorted(p.name for p in tmp_path.iterdir()) == wanted
         screen.query_one("#export-name", Input).value = "a/b"
         await pilot.pause()
         assert str(shown.content) == t("cli.export.not_a_name", name="a/b")
