@@ -38,7 +38,8 @@ from test_serve import (
 
 from tui.serve import fork_server, zygote
 from tui.serve.server import ZYGOTE_ENV, ClassroomServer
-from tui.serve.visitor import APP_THREADS, app_environment
+from tui.serve.visitor import app_environment
+from tui.ui_threads import APP_THREADS
 
 POLITE = zygote_stand_in.command("polite")
 DEAF = zygote_stand_in.command("deaf")

@@ -28,12 +28,15 @@ SLOW = 180.0
 
 
 def python(code: str, *args: str, timeout: float = SLOW) -> subprocess.CompletedProcess[str]:
-    """Run ``code`` in a fresh interpreter of this environment, from the checkout."""
+    """Run ``code`` in a fresh interpreter of this environment, from the checkout (without a
+    thread limit the machine's environment may set, which the entry point sets itself)."""
+    environment = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code), *args],
         capture_output=True,
         text=True,
         cwd=ROOT,
+        env=environment,
         timeout=timeout,
     )
 
@@ -100,7 +103,9 @@ class RecordingApp:
     def run(self):
         from tui.engine.protocol import EngineReady, RunDone
 
+        import os
         seen["engine_kind"] = type(self.engine).__name__
+        seen["ui_blas_threads"] = os.environ.get("OPENBLAS_NUM_THREADS")
         self.engine.start()
         seen["adopted_pid"] = self.engine.pid
         replies = []
@@ -133,6 +138,8 @@ def test_the_engine_starts_before_textual_loads_and_the_app_adopts_it(
     assert seen["textual_loaded_at_engine_start"] is False
     assert seen["engine_kind"] == "QuickEngineClient"
     assert seen["engine_pids"] == [seen["adopted_pid"]]  # the process started first, no other
+    # The UI's NumPy starts no OpenBLAS pool beside the engine's load.
+    assert seen["ui_blas_threads"] == "1"
     if sys.platform.startswith("linux"):  # forked from the small interpreter it was then
         assert seen["engine_start"] == "ForkProcess"
     printed = [line.split("w是 ")[1].split(",")[0] for line in seed_lines_expected[0]]

@@ -55,6 +55,10 @@ def main() -> None:
     if "serve" not in argv:  # (the classroom server runs for hours, with no first results)
         collector.start()  # the start's garbage is collected less often
     engine = start_engine(argv)
+    if engine is not None:  # forked with its own threads; the UI's libraries get one
+        from tui.ui_threads import limit_ui_threads
+
+        limit_ui_threads()
     try:
         from tui.cli import main as cli_main
 

@@ -39,22 +39,19 @@ from textual_serve.download_manager import DownloadManager
 from tui.serve import VISITOR_ENV
 from tui.serve.fork_server import ForkedApp, ForkServer
 from tui.serve.limits import DRAIN_WAIT, QUIT_WAIT, READY_OUTPUT_MOST, TERM_WAIT
+from tui.ui_threads import APP_THREADS
 
 #: Linux's prctl option that sends the child a signal when its parent thread ends.
 _PR_SET_PDEATHSIG = 1
 
-#: Set in every visitor's app: one BLAS thread. A visitor's app does no heavy arithmetic (the
-#: room's engine does), and numpy's OpenBLAS otherwise starts a thread per core at import:
-#: thirty apps would hold sixty idle threads, and the fork server could not fork with one
-#: alive.
-APP_THREADS = {"OPENBLAS_NUM_THREADS": "1"}
 
 
 def app_environment(
     environment: Mapping[str, str], width: int = 80, height: int = 24, debug: bool = False
 ) -> dict[str, str]:
     """The environment of a visitor's app: textual-serve's (the web driver, the size), then
-    ``environment``, the visitor mode and :data:`APP_THREADS`."""
+    ``environment``, the visitor mode and :data:`~tui.ui_threads.APP_THREADS` (one BLAS
+    thread: the room's engine does the arithmetic)."""
     service = AppService.__new__(AppService)  # textual-serve builds it from its debug flag only
     service.debug = debug
     built = AppService._build_environment(service, width, height)
