@@ -1,7 +1,8 @@
 """The explorer's start styles its screen once and reads its form once (issue 14, goal 2).
 
 Every app start paid for work its first frame did not need: Textual 8.2.8 styled the whole
-screen again at its first resize (its breakpoints' classes), the whole form twice (focused as
+screen again as it first resumed (every widget styled as it mounted) and at its first resize
+(its breakpoints' classes), the whole form twice (focused as
 the first focusable widget, then left for the chart), each field once as it validated its first
 value or was disabled, each footer key once as it took the compact class, and parsed every
 stylesheet again for each app of the process; the form read all its fields once for each of
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 
 import pytest
 import textual.css.stylesheet as stylesheet_module
+from textual import events
 from textual.app import App
 from textual.dom import DOMNode
 from textual.widgets import Checkbox, Input, Static
@@ -79,7 +81,24 @@ async def test_the_start_styles_the_screen_once_with_its_breakpoint_class(
         await pilot.pause()
         screen = app.explorer
         assert screen.classes & BREAKPOINTS == {height_class}
-        # Textual's own restyle as the screen first shows; none for its breakpoints' classes.
+        # No restyle of the whole screen: not for its breakpoints' classes, nor Textual's own
+        # as the screen first shows (each widget was styled as it mounted).
+        assert [node for node in nodes if node is screen] == []
+
+
+async def test_a_later_resume_that_asks_for_a_restyle_still_gets_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Only the start's first resume is spared: a later one that asks for its styles again
+    (Textual's ``ScreenResume(refresh_styles=True)``, as when a screen is pushed) has them."""
+    nodes = restyled(monkeypatch)
+    app = ExplorerApp(PRESETS[1], show_timings=False, engine=Unloaded())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.explorer
+        assert [node for node in nodes if node is screen] == []
+        screen.post_message(events.ScreenResume(refresh_styles=True))
+        await pilot.pause()
         assert [node for node in nodes if node is screen] == [screen]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, cast
 
-from textual import getters, on
+from textual import events, getters, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
@@ -95,6 +95,7 @@ class ExplorerScreen(PacedFrames, PinAndPlaybackActions, Screen[None]):
         """The engine's Hessian at the starts of a loss of w1, w2 that is not quadratic."""
         self._curvature: float | None = None
         self._sweep: SweepScreen | None = None  # the range test this screen opened last
+        self._resumed = False  # (the first resume's restyle is skipped: _styled_at_mount)
 
     @property
     def explorer_app(self) -> ExplorerApp:
@@ -127,6 +128,20 @@ class ExplorerScreen(PacedFrames, PinAndPlaybackActions, Screen[None]):
         yield TheoryPanel("", id="theory")
         yield StatusLine(t("status.starting"), id="status")
         yield FittedFooter()
+
+    @on(events.ScreenResume)
+    def _styled_at_mount(self, event: events.ScreenResume) -> None:
+        """The first resume, as the app starts, styles nothing again.
+
+        Textual 8.2.8 posts it to the default screen as it registers it, and handles it once
+        the screen's widgets are mounted, each styled as it mounted: its restyle of every node
+        (about a tenth of the first frame's CPU) would give the same styles. This handler runs
+        before ``Screen._on_screen_resume`` (the subclass's first), which still lays out and
+        refreshes; every later resume (after a dialog) restyles as Textual does.
+        """
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
 
     def on_mount(self) -> None:
         """Focus the chart, so that the keys work at once (``f`` goes to the fields); show the
