@@ -45,7 +45,6 @@ from tui.ui_threads import APP_THREADS
 _PR_SET_PDEATHSIG = 1
 
 
-
 def app_environment(
     environment: Mapping[str, str], width: int = 80, height: int = 24, debug: bool = False
 ) -> dict[str, str]:
