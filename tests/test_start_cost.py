@@ -12,6 +12,8 @@ UI's own start is seen.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Sequence
 
@@ -205,3 +207,19 @@ async def test_each_theme_has_its_own_parsed_rules() -> None:
         light = app.stylesheet._parse_cache
         assert light is rules_for(app.get_css_variables()) and light is not dark
         assert app.screen.styles.background == app.current_theme.to_color_system().background
+
+
+def test_the_command_line_makes_no_digit_tables_as_it_loads() -> None:
+    """The export formats' digit tables (``tui.formats.fields``) are made at their first use:
+    every start imports the formats (the command line lists their names), and making the
+    tables at import cost it about 15 ms."""
+    code = (
+        "import tui.cli.commands, tui.formats.fields as f, numpy as np\n"
+        "print(f._unit.cache_info().currsize)\n"
+        "out = np.zeros((1, 6), np.uint8); f._put_digits(out, np.array([123456]), 6)\n"
+        "print(f._unit.cache_info().currsize, bytes(out[0]).decode())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.split() == ["0", "2", "123456"]

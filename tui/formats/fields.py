@@ -3,6 +3,7 @@ matrix (filler byte 0 where a row needs fewer), and the digit tables that fill t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -59,7 +60,7 @@ def _put_units(out: np.ndarray, values: np.ndarray, width: int, mode: str = "pad
     below = 0  # digits to the right of the current unit
     while c > 0:
         u = 4 if c >= 4 else (2 if c >= 2 else 1)
-        size, table, view = _UNIT_TABLES[u]
+        size, table, view = _unit(u)
         if c > u:
             q2 = q // size
             r = q - q2 * size
@@ -107,9 +108,12 @@ def _unit_table(u: int) -> np.ndarray:
     return table
 
 
-_UNIT_TABLES = {
-    u: (10**u, _unit_table(u), {4: np.uint32, 2: np.uint16, 1: None}[u]) for u in (4, 2, 1)
-}
+@functools.cache
+def _unit(u: int) -> tuple[int, np.ndarray, Any]:
+    """The unit of ``u`` columns: its size, its :func:`_unit_table` and the view it is stored
+    through. Made at its first use, not at import: the four tables take about 15 ms, which
+    every start paid (the command line imports the export formats for their names)."""
+    return 10**u, _unit_table(u), {4: np.uint32, 2: np.uint16, 1: None}[u]
 
 
 def _put_digits(out: np.ndarray, values: np.ndarray, width: int) -> None:
