@@ -92,7 +92,8 @@ async def test_a_later_resume_that_asks_for_a_restyle_still_gets_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Only the start's first resume is spared: a later one that asks for its styles again
-    (Textual's ``ScreenResume(refresh_styles=True)``, as when a screen is pushed) has them."""
+    (Textual's ``ScreenResume(refresh_styles=True)``, as a pushed or switched-to screen gets)
+    has them."""
     nodes = restyled(monkeypatch)
     app = ExplorerApp(PRESETS[1], show_timings=False, engine=Unloaded())
     async with app.run_test(size=(120, 40)) as pilot:
@@ -212,7 +213,7 @@ async def test_each_theme_has_its_own_parsed_rules() -> None:
 def test_the_command_line_makes_no_digit_tables_as_it_loads() -> None:
     """The export formats' digit tables (``tui.formats.fields``) are made at their first use:
     every start imports the formats (the command line lists their names), and making the
-    tables at import cost it about 15 ms."""
+    tables at import cost it about 10 ms."""
     code = (
         "import tui.cli.commands, tui.formats.fields as f, numpy as np\n"
         "print(f._unit.cache_info().currsize)\n"

@@ -79,7 +79,7 @@ needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="ne
 #: ``lr-explorer`` with an app that records what it was given and asks its engine for the
 #: lesson's first run, then ends: whether Textual was loaded when the engine was started.
 EXPLORER_RECORDING = """
-import json, sys, time
+import json, os, sys, time
 import tui.app
 from tui.engine import launch
 
@@ -103,7 +103,6 @@ class RecordingApp:
     def run(self):
         from tui.engine.protocol import EngineReady, RunDone
 
-        import os
         seen["engine_kind"] = type(self.engine).__name__
         seen["ui_blas_threads"] = os.environ.get("OPENBLAS_NUM_THREADS")
         self.engine.start()

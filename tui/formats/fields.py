@@ -111,8 +111,8 @@ def _unit_table(u: int) -> np.ndarray:
 @functools.cache
 def _unit(u: int) -> tuple[int, np.ndarray, Any]:
     """The unit of ``u`` columns: its size, its :func:`_unit_table` and the view it is stored
-    through. Made at its first use, not at import: the four tables take about 15 ms, which
-    every start paid (the command line imports the export formats for their names)."""
+    through. Made at its first use, not at import: the three units' tables take about
+    10 ms, which every start paid (the command line imports the export formats for their names)."""
     return 10**u, _unit_table(u), {4: np.uint32, 2: np.uint16, 1: None}[u]
 
 

@@ -137,7 +137,7 @@ class ExplorerScreen(PacedFrames, PinAndPlaybackActions, Screen[None]):
         the screen's widgets are mounted, each styled as it mounted: its restyle of every node
         (about a tenth of the first frame's CPU) would give the same styles. This handler runs
         before ``Screen._on_screen_resume`` (the subclass's first), which still lays out and
-        refreshes; every later resume (after a dialog) restyles as Textual does.
+        refreshes; a later resume that asks for styles (``refresh_styles``) gets them.
         """
         if not self._resumed:
             self._resumed = True
