@@ -21,6 +21,7 @@ from test_chart import ChartApp, lesson, made
 from test_landscape import bowl_run
 from test_params_form import FormOnly
 from test_ui_cost import spy_refresh
+from textual.app import App, ComposeResult
 from textual.content import Content
 from textual.geometry import Region, Size
 from textual.screen import Screen
@@ -375,3 +376,73 @@ async def test_a_key_that_changes_a_fields_length_lays_out_nothing(
         assert texts == ["0.015", "0.0155", "0.015", "0.0188839", "0.015", ""]
         assert field.virtual_size.width == 1
         assert layouts == []
+
+
+class LogOnly(App[None]):
+    """Just the log table, 60 cells by 12 rows."""
+
+    def compose(self) -> ComposeResult:
+        yield LogTable(id="log")
+
+
+def _log_text(table: LogTable) -> list[str]:
+    """The table as drawn, a string per row."""
+    return [line.text for line in table.render_lines(Region(0, 0, *table.size))]
+
+
+async def test_a_new_run_of_other_widths_and_lengths_lays_out_nothing_in_the_log(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Textual 8.2.8 laid out the whole screen at each change of the log's scrolling range (a
+    reactive with ``layout=True``): a third of a 20-step run's keys. A table of a fixed size
+    has no need to, unless a scrollbar must show or hide; its range, its scrollbar and its
+    offsets still follow the run."""
+    app = LogOnly()
+    layouts: list[str] = []
+    original = Screen._refresh_layout
+
+    def refresh_layout(screen: Screen[Any], size: Size | None = None, scroll: bool = False) -> None:
+        layouts.append(step)
+        original(screen, size, scroll)
+
+    short = made(0.1, np.linspace(3, 1, 5), np.linspace(9, 1, 5))
+    wide = made(0.1, np.full(8, 12345.5), np.full(8, 98765.25))
+    long = made(0.1, np.linspace(3, 1, 200), np.linspace(9, 1, 200))
+    longer = made(0.1, np.linspace(3e4, 1, 300), np.linspace(9e8, 1, 300))
+    async with app.run_test(size=(60, 12)) as pilot:
+        table = app.query_one(LogTable)
+        table.show(short)
+        await pilot.pause()
+        monkeypatch.setattr(Screen, "_refresh_layout", refresh_layout)
+        step = "wider, no scrollbar yet"
+        narrow_width = table.virtual_size.width
+        table.show(wide)
+        await pilot.pause()
+        assert table.virtual_size == Size(table._line_width() + 1, 9) != Size(narrow_width, 9)
+        assert not table.show_vertical_scrollbar
+        assert any("12345.5" in line for line in _log_text(table))
+        assert layouts == []
+        step = "a scrollbar shows"
+        table.show(long)
+        await pilot.pause()
+        assert table.show_vertical_scrollbar and layouts  # it takes a column: a layout
+        table.focus()
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.scroll_y == table.max_scroll_y == 201 - table.scrollable_content_region.height
+        assert "200" in _log_text(table)[-1].split()
+        layouts.clear()
+        step = "longer and wider, the scrollbar stays"
+        table.show(longer)
+        await pilot.pause()
+        assert table.virtual_size == Size(table._line_width() + 1, 301)
+        assert table.max_scroll_y == 301 - table.scrollable_content_region.height
+        await pilot.press("end")
+        await pilot.pause()
+        assert "300" in _log_text(table)[-1].split()
+        assert layouts == []
+        step = "back to five steps: the scrollbar goes, the offset comes back"
+        table.show(short)
+        await pilot.pause()
+        assert not table.show_vertical_scrollbar and table.scroll_y == 0
+        assert "5" in _log_text(table)[5].split()

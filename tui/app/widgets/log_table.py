@@ -140,8 +140,27 @@ class LogTable(ScrollView, can_focus=True):
         self._widths = column_widths(result, self._lr)
         self._blocks = {}
         self.cursor = min(self.cursor, self.rows - 1)
-        self.virtual_size = Size(self._line_width() + 1, self.rows + 1)
+        self._set_range(Size(self._line_width() + 1, self.rows + 1))
         self.refresh()
+
+    def _set_range(self, size: Size) -> None:
+        """Set the scrolling range (``virtual_size``) to ``size``.
+
+        Textual 8.2.8's ``virtual_size`` is a reactive with ``layout=True``: a run whose widest
+        line or count of steps differed from the last one's laid out the whole screen, a third
+        of the keys of a 20-step run (about 40 ms each on a slow machine). The table's own size
+        is fixed by its styles (``1fr``, not ``auto``), so only its scrolling changes: the range
+        is set without a layout and the scrollbars and offsets are brought in line as a layout
+        would (``ScrollView._size_updated`` -> ``_scroll_update``). A scrollbar that must now
+        show or hide still lays the screen out (its own reactive asks for it): it takes room.
+        """
+        if size == self.virtual_size:
+            return
+        if self.styles.auto_dimensions or not self.container_size:
+            self.virtual_size = size  # its size follows its lines, or it is not laid out yet
+            return
+        self.set_reactive(LogTable.virtual_size, size)
+        self._scroll_update(size)
 
     def _line_width(self) -> int:
         """The cells of the widest line: the header, or the longest row."""
