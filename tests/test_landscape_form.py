@@ -3,10 +3,13 @@ loss of ``w1`` and ``w2``, the values kept; the run gets w2's start as ``start2`
 
 from __future__ import annotations
 
+import pytest
 from app_helpers import type_into, wait_for_run
+from textual.geometry import Region
 from textual.widgets import Input, Static
 
 from tui.app.app import ExplorerApp
+from tui.i18n import t
 from tui.model.parameters import PARAMETERS, by_name, spec_from_values
 from tui.model.params import PRESETS
 
@@ -68,3 +71,35 @@ async def test_a_name_that_is_no_parameter_is_refused_by_its_name() -> None:
             assert name in error, error
             # The last good loss stays (typed a key at a time, the text's valid beginnings ran).
             assert app.params is not None and name not in app.params.loss
+
+
+def _top(field: Input) -> str:
+    """The field's top border as drawn: its title in it."""
+    return field.render_lines(Region(0, 0, *field.outer_size))[0].text
+
+
+@pytest.mark.parametrize(
+    ("language", "full", "beside"), [("en", "epochs", "epochs"), ("zh", "迭代次数", "迭代")]
+)
+async def test_the_epochs_title_shows_whole_beside_the_two_starts_at_80x24(
+    language: str, full: str, beside: str
+) -> None:
+    """At 80x24 the starts of w1 and w2 and the epochs share 30 columns, and the epochs' title
+    read "epo…" ("迭 …"): beside the two starts the field is as wide as its title, which is a
+    short one in Chinese; its tooltip keeps the whole name. Back to a loss of w, the row and the
+    title are as before."""
+    app = ExplorerApp(PRESETS[1], show_timings=False, language=language)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_run(pilot)
+        epochs = app.query_one("#epochs", Input)
+        alone = epochs.size.width
+        assert f" {full} " in _top(epochs)
+        await type_into(pilot, "loss", BOWL)
+        await pilot.pause()
+        tops = [_top(app.query_one(f"#{name}", Input)) for name in ("w0", "w2", "epochs")]
+        assert " w1 " in tops[0] and " w2 " in tops[1] and f" {beside} " in tops[2], tops
+        assert not any("…" in top for top in tops), tops
+        assert epochs.tooltip == t("field.tip", title=full)
+        await type_into(pilot, "loss", "(w + 1)**2")
+        await pilot.pause()
+        assert f" {full} " in _top(epochs) and epochs.size.width == alone

@@ -77,7 +77,10 @@ class Parameter:
     parameters of the losses whose runs use it (``None``: every loss; w2's start is for a loss
     of two), ``titles`` its title for a loss of one and of two parameters where they differ
     (``w0`` is w1's start for a loss of two); ``check2`` its rule for a loss of two
-    parameters where that is not ``check`` (``w0`` is then w1's start, and named so).
+    parameters where that is not ``check`` (``w0`` is then w1's start, and named so);
+    ``labels`` the catalogue keys of its title for a loss of one and of two parameters where
+    they differ from ``label`` (the epochs field shares its row with both starts for a loss of
+    two, and its title there is a short one).
     """
 
     name: str
@@ -101,6 +104,7 @@ class Parameter:
     losses: tuple[int, ...] | None = None
     titles: tuple[str, ...] = ()
     check2: Callable[[Any], object] | None = None
+    labels: tuple[str, ...] = ()
 
     @property
     def dest(self) -> str | None:
@@ -126,6 +130,11 @@ class Parameter:
         """Its title (not a catalogue key) for a loss of ``count`` parameters, if it has one of
         its own (else :attr:`title`)."""
         return self.titles[count - 1] if len(self.titles) >= count else self.title
+
+    def label_for(self, count: int) -> str | None:
+        """The catalogue key of its title for a loss of ``count`` parameters (else
+        :attr:`label`)."""
+        return self.labels[count - 1] if len(self.labels) >= count else self.label
 
     def parse(self, text: str, count: int = 1) -> object:
         """The value of typed ``text`` if it is within the rule for a loss of ``count``
@@ -247,6 +256,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         help_args=(("most", MAX_EPOCHS),),
         label="field.epochs",
         nudge=Nudge("times", 2.0, low=1, whole=True),
+        labels=("field.epochs", "field.epochs.beside"),
     ),
     Parameter(
         "schedule",

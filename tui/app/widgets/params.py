@@ -151,7 +151,10 @@ class ParamsForm(VerticalScroll):
             with Horizontal(classes="pair") as pair:
                 for name in row:
                     yield self._widget(name, values, chosen)
-            pair.display = any(self._shown(name, chosen) for name in row)
+            shown = sum(self._shown(name, chosen) for name in row)
+            pair.display = shown > 0
+            if shown == 3:  # (given as it is made: a class given once mounted restyles it)
+                pair.add_class("-three")
         placed = {name for row in LAYOUT for name in row}
         for record in self._table:  # a parameter the layout does not place: a row of its own
             if record.name not in placed:
@@ -168,7 +171,8 @@ class ParamsForm(VerticalScroll):
             preview.tooltip = t("field.preview.tip")
             return preview
         record = self._fields[name]
-        title = t(record.label) if record.label else record.title_for(self._count)
+        label = record.label_for(self._count)
+        title = t(label) if label else record.title_for(self._count)
         if record.kind == "choice":
             return _choice(name, record.choices, str(chosen[name]), t(f"field.{name}.tip"))
         # A field the run does not use is made hidden and disabled, as _sync_schedule and
@@ -198,7 +202,7 @@ class ParamsForm(VerticalScroll):
                 disabled=not shown,
             )
             widget.border_title = title
-            widget.tooltip = t("field.tip", title=title)
+            widget.tooltip = t("field.tip", title=t(record.label) if record.label else title)
         widget.display = shown
         return widget
 
@@ -366,14 +370,24 @@ class ParamsForm(VerticalScroll):
                 widget = self.query_one(f"#{record.name}")
                 widget.display = record.used(kind, optimizer)
                 widget.disabled = not widget.display
+        self._sync_rows()
+
+    def _sync_rows(self) -> None:
+        """A row shows while one of its fields does; a row of three (the starts of w1 and w2
+        beside the epochs) gives the epochs the room of its title (``-three``)."""
         for pair in self.query(".pair"):
-            pair.display = any(child.display for child in pair.children)
+            shown = sum(bool(child.display) for child in pair.children)
+            pair.display = shown > 0
+            pair.set_class(shown == 3, "-three")
 
     def _sync_loss(self, count: int) -> None:
         """Show the start field of each parameter of a loss of ``count`` parameters (``w0``;
         or ``w1`` and ``w2``), titled for it; the values typed stay."""
         self._count = count
         for record in self._table:
+            if record.labels and record.kind not in ("flag", "choice"):
+                field = self.query_one(f"#{record.name}", Input)
+                field.border_title = t(record.label_for(count) or "")
             if record.kind in ("flag", "choice") or record.label:
                 continue
             widget = self.query_one(f"#{record.name}", Input)
@@ -388,6 +402,7 @@ class ParamsForm(VerticalScroll):
                 if isinstance(validator, ParsedBy):
                     validator.shown = title if title != record.title else None
                     validator.parse = functools.partial(record.parse, count=count)
+        self._sync_rows()
 
     def _show_formula(self, spec: RunSpec) -> None:
         text = f"lr(s) = {formula(spec)}"

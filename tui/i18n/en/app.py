@@ -165,6 +165,7 @@ MESSAGES: dict[str, str] = {
     "field.tip": "{title}: up/down nudge, escape leaves the field",
     "field.lr": "learning rate",
     "field.epochs": "epochs",
+    "field.epochs.beside": "epochs",  # beside the starts of w1 and w2: short
     "field.schedule.tip": "How lr changes from step to step (formulas: lr-explorer run --help)",
     "field.preview.tip": "lr against step, for the current run",
     "field.preview.range": "lr ▁ {low} to █ {high}",

@@ -165,6 +165,7 @@ MESSAGES: dict[str, str] = {
     "field.tip": "{title}：上/下键微调，Esc 离开输入框",
     "field.lr": "学习率 lr",
     "field.epochs": "迭代次数",
+    "field.epochs.beside": "迭代",  # beside the starts of w1 and w2: short
     "field.schedule.tip": "lr 如何随步数变化（公式见 lr-explorer run --help）",
     "field.preview.tip": "当前运行的 lr 随步数的变化",
     "field.preview.range": "lr ▁ {low} 至 █ {high}",
