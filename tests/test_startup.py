@@ -345,6 +345,65 @@ def test_ctrl_q_during_a_long_run_ends_the_app_and_its_engine() -> None:
         os.close(master)
 
 
+def _drained(master: int) -> tuple[threading.Thread, threading.Event]:
+    """A thread that reads what the app writes to its terminal (it must never block on it),
+    until the event is set or the terminal closes."""
+    stop = threading.Event()
+
+    def keep_reading() -> None:
+        while not stop.is_set():
+            if select.select([master], [], [], 0.1)[0]:
+                try:
+                    if not os.read(master, 65536):
+                        return
+                except OSError:
+                    return
+
+    drain = threading.Thread(target=keep_reading, daemon=True)
+    drain.start()
+    return drain, stop
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX terminal's line discipline")
+def test_ctrl_q_typed_while_the_explorer_loads_quits_it_and_the_terminal_is_restored() -> None:
+    """Until Textual puts the terminal in raw mode (about half a second after launch), the
+    terminal is as the shell left it, and its line discipline took ``ctrl+q`` as XON: a quit
+    typed at once was lost. The explorer lets it through from its first moment (the terminal
+    still cooked); the key waits in the terminal's input and quits the app once Textual reads
+    it; the terminal's modes are then the shell's again."""
+    import termios
+
+    master, slave = pty.openpty()
+    shells = termios.tcgetattr(slave)
+    assert shells[0] & termios.IXON and shells[3] & termios.ICANON  # a shell's terminal
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
+    argv = [sys.executable, "-m", "tui", "--lang", "en"]
+    app = subprocess.Popen(
+        argv, stdin=slave, stdout=slave, stderr=slave, cwd=ROOT, env=env, start_new_session=True
+    )
+    drain, stop = _drained(master)
+    try:
+        deadline = time.monotonic() + SLOW
+        modes = termios.tcgetattr(slave)
+        while modes[0] & termios.IXON:
+            assert time.monotonic() < deadline and app.poll() is None, "IXON was never cleared"
+            time.sleep(0.001)
+            modes = termios.tcgetattr(slave)
+        # Textual's raw mode clears ICANON with IXON, at once: still cooked, the app is loading.
+        assert modes[3] & termios.ICANON, "the flow keys were let through only in raw mode"
+        os.write(master, b"\x11")  # ctrl+q
+        assert app.wait(timeout=SLOW) == 0
+        assert termios.tcgetattr(slave) == shells
+    finally:
+        stop.set()
+        if app.poll() is None:
+            os.killpg(app.pid, signal.SIGKILL)
+            app.wait()
+        drain.join(5)
+        os.close(slave)
+        os.close(master)
+
+
 #: An engine forked by :func:`launch.start` (the command line's first act: one thread, no
 #: NumPy) that waits for the end of its request pipe, and says when it sees it.
 FORKED_ENGINE = """

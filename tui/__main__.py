@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -44,6 +44,42 @@ def start_engine(argv: Sequence[str]) -> EngineProcess | None:
         return None
 
 
+def keep_flow_keys(argv: Sequence[str]) -> Callable[[], None] | None:
+    """Let ``ctrl+q`` and ``ctrl+s`` typed while the explorer loads reach it; returns what puts
+    the terminal back as it was (``None``: nothing was changed).
+
+    Until Textual puts the terminal in raw mode, about half a second after launch, the
+    terminal is as the shell left it: its line discipline takes ``ctrl+q`` as XON and
+    ``ctrl+s`` as XOFF (``IXON``), so those keys never reached the app, and a quit at once was
+    lost. With ``IXON`` off they wait in the terminal's input, as every other key does, and
+    Textual reads them once it starts. Textual restores the modes it found when it ends (these);
+    the caller then restores the shell's own. Only the explorer, in a terminal, and where
+    ``termios`` exists."""
+    if any(word in NO_ENGINE_COMMANDS for word in argv):
+        return None
+    try:
+        import termios
+    except ImportError:  # not a POSIX system
+        return None
+    try:
+        fd = sys.stdin.fileno()
+        if not os.isatty(fd):
+            return None
+        found = termios.tcgetattr(fd)
+        if not found[0] & termios.IXON:
+            return None
+        changed = [found[0] & ~termios.IXON, *found[1:]]
+        termios.tcsetattr(fd, termios.TCSANOW, changed)
+    except (OSError, ValueError, termios.error):
+        return None
+
+    def restore() -> None:
+        with contextlib.suppress(OSError, ValueError, termios.error):  # the terminal may be gone
+            termios.tcsetattr(fd, termios.TCSANOW, found)
+
+    return restore
+
+
 def main() -> None:
     """Run the command line, turning a broken pipe or Ctrl+C into a quiet exit.
 
@@ -52,6 +88,7 @@ def main() -> None:
     from tui import collector  # (standard library only, as the rest before the engine starts)
 
     argv = sys.argv[1:]
+    restore_terminal = keep_flow_keys(argv)
     if "serve" not in argv:  # (the classroom server runs for hours, with no first results)
         collector.start()  # the start's garbage is collected less often
     engine = start_engine(argv)
@@ -73,6 +110,8 @@ def main() -> None:
     finally:
         if engine is not None:  # the app has ended (or never began): so does its engine
             engine.kill()
+        if restore_terminal is not None:
+            restore_terminal()
     if "serve" not in argv:
         end_now(status)
     sys.exit(status)

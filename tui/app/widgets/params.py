@@ -18,6 +18,7 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.validation import ValidationResult
 from textual.widget import Widget
@@ -218,13 +219,20 @@ class ParamsForm(VerticalScroll):
         return not text_field or record.for_loss(self._count)
 
     def on_mount(self) -> None:
-        """Title the drop-downs, and show only the fields the schedule and optimizer use."""
-        for select in self.query(Select):
-            # A Select's border belongs to the SelectCurrent inside it: the title goes there.
-            select.query_one("SelectCurrent").border_title = select.border_title
-        self._sync_schedule()
-        self._sync_loss(self._count)
-        self._show_formula(self._initial.spec)
+        """Title the drop-downs, and show only the fields the schedule and optimizer use.
+
+        A quit that lands between compose and mount (``ctrl+q`` typed as the app starts) has
+        Textual 8.2.8 remove the fields first and deliver the mount after: then there is
+        nothing to set up, and nothing is done."""
+        try:
+            for select in self.query(Select):
+                # A Select's border belongs to the SelectCurrent inside it: the title goes there.
+                select.query_one("SelectCurrent").border_title = select.border_title
+            self._sync_schedule()
+            self._sync_loss(self._count)
+            self._show_formula(self._initial.spec)
+        except NoMatches:
+            return
 
     def set_params(self, params: Params) -> None:
         """Show ``params`` in the fields (their changes then run as typed ones do)."""
