@@ -22,12 +22,13 @@ from textual.command import CommandList, CommandPalette
 from textual.widgets import Button, Input, OptionList
 
 from tui.app.frames import PacedFrames
+from tui.app.screens.dismissal import DismissedOnce
 
 #: The command list's actions that page through it (those Textual 8.2.8 cannot do unlaid out).
 _PAGING = {"page_up", "page_down"}
 
 
-class SafeCommandPalette(PacedFrames, CommandPalette):
+class SafeCommandPalette(DismissedOnce, PacedFrames, CommandPalette):
     """The command palette, without the crashes of Textual 8.2.8's own (module docstring)."""
 
     def _watch__list_visible(self) -> None:

@@ -17,6 +17,7 @@ from textual.widgets import Button, Checkbox, Input, Label
 from tui import export
 from tui.app.frames import PacedFrames
 from tui.app.keys import key
+from tui.app.screens.dismissal import DismissedOnce
 from tui.app.visitor import is_visitor, send
 from tui.app.widgets.message_line import MessageLine
 from tui.app.widgets.ordered_input import OrderedInput
@@ -41,7 +42,7 @@ def names_text(paths: list[Path]) -> str:
     return t("export.files_more", names=joiner.join(names[:MOST_NAMES]), count=len(names))
 
 
-class ExportScreen(PacedFrames, ModalScreen[None]):
+class ExportScreen(DismissedOnce, PacedFrames, ModalScreen[None]):
     """Choose a folder, a name and what to write; files are written atomically, and an
     existing file is replaced only after a second press of Export. A visitor chooses no
     folder: the files go to their browser."""

@@ -9,6 +9,7 @@ from textual.widgets import Markdown
 
 from tui.app.frames import PacedFrames
 from tui.app.keys import key, page_keys
+from tui.app.screens.dismissal import DismissedOnce
 from tui.engine.losses import FUNCTIONS
 from tui.engine.schedules import FORMULAS, KERAS_CLASSES, WARMUP_FORMULA
 from tui.engine.spec import OPTIMIZERS
@@ -25,7 +26,7 @@ def schedule_table() -> str:
     return "\n".join(rows)
 
 
-class HelpScreen(PacedFrames, ModalScreen[None]):
+class HelpScreen(DismissedOnce, PacedFrames, ModalScreen[None]):
     """A modal page of help; any of escape, q, ? or f1 closes it."""
 
     BINDINGS = [

@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Label
 
 from tui.app.frames import PacedFrames
 from tui.app.keys import key
+from tui.app.screens.dismissal import DismissedOnce
 from tui.app.visitor import is_visitor, send
 from tui.app.widgets.message_line import MessageLine
 from tui.app.widgets.ordered_input import OrderedInput
@@ -24,7 +25,7 @@ from tui.model.session import Session, SessionError, dumps, from_line, load, sav
 DEFAULT_FILE = "lr-explorer-session.json"
 
 
-class SessionScreen(PacedFrames, ModalScreen[Session | None]):
+class SessionScreen(DismissedOnce, PacedFrames, ModalScreen[Session | None]):
     """Copy, paste, save or open a session; dismisses with the session to apply, if any. A
     visitor downloads the file and opens a session by pasting its line."""
 

@@ -20,6 +20,7 @@ from textual_plotext.plot import Plot
 from tui.app.frames import PacedFrames
 from tui.app.keys import bound_key, key
 from tui.app.messages import Replied
+from tui.app.screens.dismissal import DismissedOnce
 from tui.app.screens.sweep_theory import TheoryMarks, plane_theory_of_sweep, theory_marks
 from tui.app.widgets.chart import log_ticks
 from tui.app.widgets.chart_legend import rich_color
@@ -85,7 +86,7 @@ SUGGESTIONS = (
 )
 
 
-class SweepScreen(PacedFrames, Screen[float | None]):
+class SweepScreen(DismissedOnce, PacedFrames, Screen[float | None]):
     """Final loss (or steps to the tolerance) against lr, log-spaced; dismissed with a rate."""
 
     BINDINGS = [
