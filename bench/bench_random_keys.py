@@ -112,10 +112,19 @@ class App:
         env = [f"LR_EXPLORER_CONFIG_DIR={folder}", "LANGUAGE=en", "TERM=xterm-256color"]
         app = shlex.join(["env", *env, sys.executable, "-m", "tui", "--lang", "en"])
         command = ["sh", "-c", f"{app}; echo $? > {shlex.quote(str(self.status_file))}"]
-        tmux(
-            "new-session", "-d", "-s", name, "-x", "120", "-y", "40", "-c", str(folder),
-            *command, ";", "set-option", "-t", name, "remain-on-exit", "on",
-        )  # fmt: skip
+        for attempt in range(3):
+            try:
+                tmux(
+                    "new-session", "-d", "-s", name, "-x", "120", "-y", "40", "-c", str(folder),
+                    *command, ";", "set-option", "-t", name, "remain-on-exit", "on",
+                )  # fmt: skip
+                break
+            except RuntimeError as err:
+                # The last session killed, the server exits: a new session asked for at that
+                # moment meets the server on its way out (tmux 3.3a). Ask a new one again.
+                if "server exited unexpectedly" not in str(err) or attempt == 2:
+                    raise
+                time.sleep(0.5)
 
     def screen(self, history: bool = False) -> str:
         """The pane's text now (with ``history``, also what scrolled off, where a traceback
