@@ -315,25 +315,12 @@ def test_ctrl_q_during_a_long_run_ends_the_app_and_its_engine() -> None:
     )
     os.close(slave)
     seen = bytearray()
-    drain: threading.Thread | None = None
     try:
         progress = b"of 1,000,000 steps"  # the status line while the run goes on
         assert read_until(master, progress, seen, SLOW), bytes(seen[-2000:])
         engines = children(app.pid)
         assert engines, "the app has an engine process"
-        stop = threading.Event()
-
-        def keep_reading() -> None:  # the app must never block writing to its terminal
-            while not stop.is_set():
-                if select.select([master], [], [], 0.1)[0]:
-                    try:
-                        if not os.read(master, 65536):
-                            return
-                    except OSError:
-                        return
-
-        drain = threading.Thread(target=keep_reading, daemon=True)
-        drain.start()
+        _, stop = _drained(master)  # the app must never block writing to its terminal
         os.write(master, b"\x11")  # ctrl+q
         assert app.wait(timeout=SLOW) == 0
         stop.set()

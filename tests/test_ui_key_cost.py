@@ -10,6 +10,7 @@ width.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -316,6 +317,19 @@ async def test_the_theory_is_wrapped_once_per_text_and_width(
         assert len(wrapped) == once
 
 
+def spy_layouts(monkeypatch: pytest.MonkeyPatch, doing: Callable[[], object]) -> list[object]:
+    """From now on, for each layout of a screen, what ``doing`` says was being done."""
+    layouts: list[object] = []
+    original = Screen._refresh_layout
+
+    def refresh_layout(screen: Screen[Any], size: Size | None = None, scroll: bool = False) -> None:
+        layouts.append(doing())
+        original(screen, size, scroll)
+
+    monkeypatch.setattr(Screen, "_refresh_layout", refresh_layout)
+    return layouts
+
+
 async def test_a_nudged_rate_keeps_the_theorys_rows_and_lays_out_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -323,13 +337,6 @@ async def test_a_nudged_rate_keeps_the_theorys_rows_and_lays_out_nothing(
     numbers wrap it): back down, the panel keeps its 4 and the chart its height, with no
     layout of the screen. Other words are measured afresh."""
     app = ExplorerApp(PRESETS[1], show_timings=False)
-    layouts: list[int] = []
-    original = Screen._refresh_layout
-
-    def refresh_layout(screen: Screen[Any], size: Size | None = None, scroll: bool = False) -> None:
-        layouts.append(1)
-        original(screen, size, scroll)
-
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for_run(pilot)
         panel = app.explorer.query_one(TheoryPanel)
@@ -340,7 +347,7 @@ async def test_a_nudged_rate_keeps_the_theorys_rows_and_lays_out_nothing(
         await wait_for_run(pilot)
         assert panel.size.height == 4
         tall_chart = chart.size.height
-        monkeypatch.setattr(Screen, "_refresh_layout", refresh_layout)
+        layouts = spy_layouts(monkeypatch, lambda: "down")
         await pilot.press("down")
         await wait_for_run(pilot)
         assert app.explorer.query_one("#lr", Input).value == "0.01"
@@ -356,18 +363,12 @@ async def test_a_key_that_changes_a_fields_length_lays_out_nothing(
     (its scrolling range is a reactive with ``layout=True``); a field of a fixed size has no
     need to (``ParamInput._watch_value``)."""
     app = FormOnly()
-    layouts: list[str] = []
-    original = Screen._refresh_layout
-
-    def refresh_layout(screen: Screen[Any], size: Size | None = None, scroll: bool = False) -> None:
-        layouts.append(key)
-        original(screen, size, scroll)
-
     async with app.run_test(size=(120, 40)) as pilot:
         field = app.query_one("#lr", Input)
         field.focus()
         await pilot.pause()
-        monkeypatch.setattr(Screen, "_refresh_layout", refresh_layout)
+        key = ""
+        layouts = spy_layouts(monkeypatch, lambda: key)
         texts = []
         for key in ("5", "5", "backspace", "up", "down", "ctrl+u"):
             await pilot.press(key)
@@ -398,13 +399,6 @@ async def test_a_new_run_of_other_widths_and_lengths_lays_out_nothing_in_the_log
     has no need to, unless a scrollbar must show or hide; its range, its scrollbar and its
     offsets still follow the run."""
     app = LogOnly()
-    layouts: list[str] = []
-    original = Screen._refresh_layout
-
-    def refresh_layout(screen: Screen[Any], size: Size | None = None, scroll: bool = False) -> None:
-        layouts.append(step)
-        original(screen, size, scroll)
-
     short = made(0.1, np.linspace(3, 1, 5), np.linspace(9, 1, 5))
     wide = made(0.1, np.full(8, 12345.5), np.full(8, 98765.25))
     long = made(0.1, np.linspace(3, 1, 200), np.linspace(9, 1, 200))
@@ -413,8 +407,8 @@ async def test_a_new_run_of_other_widths_and_lengths_lays_out_nothing_in_the_log
         table = app.query_one(LogTable)
         table.show(short)
         await pilot.pause()
-        monkeypatch.setattr(Screen, "_refresh_layout", refresh_layout)
         step = "wider, no scrollbar yet"
+        layouts = spy_layouts(monkeypatch, lambda: step)
         narrow_width = table.virtual_size.width
         table.show(wide)
         await pilot.pause()
