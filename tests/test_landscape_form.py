@@ -100,6 +100,11 @@ async def test_the_epochs_title_shows_whole_beside_the_two_starts_at_80x24(
         assert " w1 " in tops[0] and " w2 " in tops[1] and f" {beside} " in tops[2], tops
         assert not any("…" in top for top in tops), tops
         assert epochs.tooltip == t("field.tip", title=full)
+        await type_into(pilot, "w0", "-1.25")  # a start's five characters show whole
+        await pilot.press("home", "escape")  # (typed, the view follows the cursor past it)
+        await pilot.pause()
+        w1 = app.query_one("#w0", Input)
+        assert "-1.25" in w1.render_lines(Region(0, 0, *w1.outer_size))[1].text
         await type_into(pilot, "loss", "(w + 1)**2")
         await pilot.pause()
         assert f" {full} " in _top(epochs) and epochs.size.width == alone
