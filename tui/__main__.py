@@ -22,12 +22,17 @@ NO_ENGINE_COMMANDS = ("run", "serve")
 HUB_ENV = "LR_EXPLORER_ENGINE_HUB"
 
 
+def is_explorer(argv: Sequence[str]) -> bool:
+    """Whether ``argv`` is, by its look, the explorer: no ``run`` or ``serve`` among its words."""
+    return not any(word in NO_ENGINE_COMMANDS for word in argv)
+
+
 def wants_engine(argv: Sequence[str]) -> bool:
     """Whether ``argv`` is, by its look, the explorer with an engine of its own: no ``run`` or
     ``serve`` among its words and no classroom's engine in the environment. A wrong guess only
     costs time: an engine started for nothing is killed, and an explorer without one starts
     its own."""
-    return not any(word in NO_ENGINE_COMMANDS for word in argv) and HUB_ENV not in os.environ
+    return is_explorer(argv) and HUB_ENV not in os.environ
 
 
 def start_engine(argv: Sequence[str]) -> EngineProcess | None:
@@ -55,7 +60,7 @@ def keep_flow_keys(argv: Sequence[str]) -> Callable[[], None] | None:
     Textual reads them once it starts. Textual restores the modes it found when it ends (these);
     the caller then restores the shell's own. Only the explorer, in a terminal, and where
     ``termios`` exists."""
-    if any(word in NO_ENGINE_COMMANDS for word in argv):
+    if not is_explorer(argv):
         return None
     try:
         import termios
