@@ -4,7 +4,7 @@ loss of ``w1`` and ``w2``, the values kept; the run gets w2's start as ``start2`
 from __future__ import annotations
 
 import pytest
-from app_helpers import type_into, wait_for_run
+from app_helpers import type_into, wait_for_run, wait_until
 from textual.geometry import Region
 from textual.widgets import Input, Static
 
@@ -78,6 +78,40 @@ def _top(field: Input) -> str:
     return field.render_lines(Region(0, 0, *field.outer_size))[0].text
 
 
+def _text(field: Input) -> str:
+    """The field's text as drawn."""
+    return field.render_lines(Region(0, 0, *field.outer_size))[1].text
+
+
+async def test_a_field_without_the_focus_shows_its_text_from_the_start() -> None:
+    """Textual's Input keeps its view on the cursor: a start typed into w1's five cells, once
+    the focus left, showed "1.25" for -1.25, and a value set by a preset or a session showed
+    its tail. A field without the focus shows its text from the start; focused again, typing
+    goes on at the cursor, which is in view."""
+    app = ExplorerApp(PRESETS[1], show_timings=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_run(pilot)
+        await type_into(pilot, "loss", BOWL)
+        await type_into(pilot, "w0", "-1.25")
+        w1 = app.query_one("#w0", Input)
+        assert "1.25" in _text(w1) and "-1.25" not in _text(w1)  # focused: the cursor's view
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "-1.25" in _text(w1)
+        w1.focus()
+        await pilot.pause()
+        assert "-1.25" not in _text(w1)  # the cursor, at the end, is in view again
+        await pilot.press("5")
+        await wait_until(pilot, lambda: w1.value == "-1.255", what="typing at the cursor")
+        await pilot.press("escape")
+        app.query_one("#w2", Input).focus()  # a value set from outside, the field not focused
+        await pilot.pause()
+        w1.value = "-123.456"
+        w1.cursor_position = len(w1.value)
+        await pilot.pause()
+        assert "-123." in _text(w1), _text(w1)
+
+
 @pytest.mark.parametrize(
     ("language", "full", "beside"), [("en", "epochs", "epochs"), ("zh", "迭代次数", "迭代")]
 )
@@ -101,10 +135,10 @@ async def test_the_epochs_title_shows_whole_beside_the_two_starts_at_80x24(
         assert not any("…" in top for top in tops), tops
         assert epochs.tooltip == t("field.tip", title=full)
         await type_into(pilot, "w0", "-1.25")  # a start's five characters show whole
-        await pilot.press("home", "escape")  # (typed, the view follows the cursor past it)
+        await pilot.press("escape")
         await pilot.pause()
         w1 = app.query_one("#w0", Input)
-        assert "-1.25" in w1.render_lines(Region(0, 0, *w1.outer_size))[1].text
+        assert "-1.25" in _text(w1)
         await type_into(pilot, "loss", "(w + 1)**2")
         await pilot.pause()
         assert f" {full} " in _top(epochs) and epochs.size.width == alone
