@@ -12,6 +12,7 @@ from tui.app.app import ExplorerApp
 from tui.i18n import t
 from tui.model.parameters import PARAMETERS, by_name, spec_from_values
 from tui.model.params import PRESETS
+from tui.model.session import LINE_PREFIX
 
 SIZE = (120, 40)
 BOWL = "(w1 + 1)**2 + 10*(w2 - 1)**2"
@@ -142,3 +143,21 @@ async def test_the_epochs_title_shows_whole_beside_the_two_starts_at_80x24(
         await type_into(pilot, "loss", "(w + 1)**2")
         await pilot.pause()
         assert f" {full} " in _top(epochs) and epochs.size.width == alone
+
+
+async def test_every_text_field_of_ours_shows_its_start_once_left() -> None:
+    """The session's line is longer than its field: focused (all of it selected), the view is
+    at its end; once the focus leaves, the field shows the line's start, its ``lrx1:``."""
+    app = ExplorerApp(PRESETS[1], show_timings=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_run(pilot)
+        await pilot.press("escape", "ctrl+s")
+        await wait_until(pilot, lambda: bool(app.screen.query("#session-line")), what="dialog")
+        line = app.screen.query_one("#session-line", Input)
+        line.focus()
+        await pilot.pause()
+        assert len(line.value) > line.content_size.width  # (the case: a line longer than shown)
+        assert LINE_PREFIX not in _text(line)
+        app.screen.query_one("#session-path", Input).focus()
+        await pilot.pause()
+        assert _text(line).split()[1].startswith(LINE_PREFIX), _text(line)

@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.validation import ValidationResult, Validator
-from textual.widgets.input import Selection
 
 from tui.app.keys import key
 from tui.app.widgets.ordered_input import OrderedInput
@@ -109,28 +108,6 @@ class ParamInput(OrderedInput):
                     self._scroll_update(size)
                 self.refresh()
         super()._watch_value(value)
-
-    def _watch_selection(self, selection: Selection) -> None:
-        # A field without the focus shows its text from the start. Textual 8.2.8's Input keeps
-        # its view on the cursor, also once the focus has left or a value was set from outside
-        # (a preset, a session): "-1.25" typed into w1's five cells stayed scrolled to the
-        # cursor after it and showed "1.25", a start of the other sign.
-        super()._watch_selection(selection)
-        if not self.has_focus:
-            self.scroll_to(x=0, animate=False, immediate=True)
-
-    def on_blur(self) -> None:
-        """Show the text from its start (see :meth:`_watch_selection`)."""
-        self.scroll_to(x=0, animate=False, immediate=True)
-
-    def on_focus(self) -> None:
-        """Bring the cursor back into view, where typing goes on."""
-        self.scroll_to_region(
-            Region(self._cursor_offset, 0, width=1, height=1),
-            force=True,
-            animate=False,
-            immediate=True,
-        )
 
     def action_nudge(self, direction: int) -> None:
         """Ask the form to nudge this field."""
