@@ -74,14 +74,19 @@ async def test_a_name_that_is_no_parameter_is_refused_by_its_name() -> None:
             assert app.params is not None and name not in app.params.loss
 
 
+def _drawn(field: Input, row: int) -> str:
+    """Row ``row`` of the field as drawn, its border included."""
+    return field.render_lines(Region(0, 0, *field.outer_size))[row].text
+
+
 def _top(field: Input) -> str:
     """The field's top border as drawn: its title in it."""
-    return field.render_lines(Region(0, 0, *field.outer_size))[0].text
+    return _drawn(field, 0)
 
 
 def _text(field: Input) -> str:
     """The field's text as drawn."""
-    return field.render_lines(Region(0, 0, *field.outer_size))[1].text
+    return _drawn(field, 1)
 
 
 async def test_a_field_without_the_focus_shows_its_text_from_the_start() -> None:
