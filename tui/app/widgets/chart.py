@@ -35,12 +35,15 @@ from tui.app.widgets.chart_points import (
     thin,
 )
 from tui.app.widgets.chart_w2 import with_w2
+from tui.app.widgets.plotext_lines import install as install_plotext_lines
 from tui.engine.losses import LossExpr, parse_loss
 from tui.engine.result import RunResult
 from tui.engine.theory import loss_curve
 from tui.i18n import t
 from tui.model.pins import Pin
 from tui.model.views import default_view, views_for
+
+install_plotext_lines()  # plotext's lines between points, the same cells in NumPy
 
 
 def log_ticks(low: float, high: float, most: int = 6) -> tuple[list[float], list[str]]:
