@@ -59,6 +59,19 @@ def test_braille_characters_are_grouped_as_plotext_groups_them(seed: int) -> Non
     assert plotext_lines.hd_group(x, y, *factors) == plotext_lines.PLOTEXT_HD_GROUP(x, y, *factors)
 
 
+def test_cells_billions_away_are_plotexts_to_handle(monkeypatch: pytest.MonkeyPatch) -> None:
+    far = [0, 1, 2**40, 3, 4, 5, 6, 7, -(2**70)]
+    near = list(range(len(far)))
+    assert plotext_lines.hd_group(far, near, [2] * 9, [4] * 9) == (
+        plotext_lines.PLOTEXT_HD_GROUP(far, near, [2] * 9, [4] * 9)
+    )
+    # plotext's own would join them with 2**70 cells: the call is what is checked.
+    handed: list[tuple[object, ...]] = []
+    monkeypatch.setattr(plotext_lines, "PLOTEXT_GET_LINES", lambda *a: handed.append(a) or [])
+    assert plotext_lines.get_lines(far, near, ["braille"] * 9) == []
+    assert handed == [(far, near, ["braille"] * 9)]
+
+
 def _picture(rng: random.Random, width: int, height: int) -> list[tuple[str, tuple]]:
     """A figure of braille lines (many short ones, as level lines are, and a long one) and
     scatter points, at ``width`` x ``height``, as the chart builds it: its rows' text and

@@ -43,7 +43,7 @@ from tui.i18n import t
 from tui.model.pins import Pin
 from tui.model.views import default_view, views_for
 
-install_plotext_lines()  # plotext's lines between points, the same cells in NumPy
+install_plotext_lines()  # plotext's lines and braille characters, the same cells in NumPy
 
 
 def log_ticks(low: float, high: float, most: int = 6) -> tuple[list[float], list[str]]:

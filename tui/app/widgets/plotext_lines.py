@@ -11,8 +11,8 @@ a two-parameter run's whole keystroke.
 the same order, for what plotext passes them while drawing our charts: integer cells (the
 same float64 arithmetic: ``x0 + k * ((x1 - x0) / (a - 1))`` truncated to an integer), and one
 marker's resolution for a whole series. Anything else (a cell plotext left as ``None`` or NaN,
-a series of mixed markers) goes to plotext's own. :func:`install` puts them in plotext's
-place: plotext's builder looks them up in its module at every build.
+one billions of cells away, a series of mixed markers) goes to plotext's own. :func:`install`
+puts them in plotext's place: plotext's builder looks them up in its module at every build.
 """
 
 from __future__ import annotations
@@ -29,9 +29,14 @@ PLOTEXT_GET_LINES: Callable[..., list[list[Any]]] = _utility.get_lines
 PLOTEXT_HD_GROUP: Callable[..., tuple[list[Any], list[Any], list[Any]]] = _utility.hd_group
 
 
+#: Cells this far from the canvas are plotext's to handle: NumPy's int64 and float64 hold
+#: these and their sums exactly.
+FAR = 2**31
+
+
 def _cells(values: Sequence[Any]) -> bool:
-    """Whether every value is a plain integer (a cell plotext computed)."""
-    return all(type(v) is int for v in values)
+    """Whether every value is a plain integer (a cell plotext computed) within :data:`FAR`."""
+    return all(type(v) is int and -FAR < v < FAR for v in values)
 
 
 def get_lines(x: Sequence[Any], y: Sequence[Any], *other: Sequence[Any]) -> list[list[Any]]:
