@@ -6,13 +6,14 @@ import csv
 import io
 import json
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
 from app_helpers import wait_for_run, wait_until
 from conftest import bits
 from export_drive import export_into
-from textual.widgets import Checkbox
+from textual.widgets import Checkbox, Input, Label, Static
 
 from tui import export
 from tui.app import ExplorerApp
@@ -125,6 +126,60 @@ async def test_the_export_screen_writes_the_log_the_pins_and_a_screenshot(tmp_pa
         await pilot.pause(0.3)
         await pilot.click("#export-go")
         await wait_until(pilot, lambda: "wrote 5 files" in str(message.content), 20, "rewrite")
+
+
+def test_a_folder_of_an_unknown_user_is_planned_as_typed_and_home_is_expanded() -> None:
+    """``~user`` of no such user stays as typed, as a shell leaves it (``Path.expanduser``
+    raises ``RuntimeError`` on it, which reached the export screen's handler as a crash)."""
+    result = descent.run(RunSpec(epochs=3))
+    files = export.plan("~no-such-user-here/out", "r", result, kinds=["csv"])
+    assert list(files) == [Path("~no-such-user-here/out/r.csv")]
+    files = export.plan("~/out", "r", result, kinds=["csv"])
+    assert list(files) == [Path.home() / "out" / "r.csv"]
+
+
+async def test_the_export_screen_takes_a_folder_of_an_unknown_user_without_a_crash(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = ExplorerApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        await pilot.press("escape", "e")
+        screen = app.screen
+        folder = screen.query_one("#export-folder", Input)
+        folder.value = "~no-such-user-here"
+        await pilot.pause()
+        screen.query_one("#export-json", Checkbox).value = False  # a checkbox crashed it
+        await pilot.pause()
+        names = str(screen.query_one("#export-files", Label).content)
+        assert names == "writes lr-run.csv, lr-run.txt, lr-run.svg"
+        await pilot.click("#export-go")
+        message = screen.query_one("#export-message", Static)
+        await wait_until(pilot, lambda: bool(str(message.content)), 20, "a message")
+        said = "nothing written: ~no-such-user-here/lr-run.csv: the folder does not exist"
+        assert str(message.content) == said
+        assert app.screen is screen and list(tmp_path.iterdir()) == []
+
+
+async def test_the_export_screen_opens_when_the_working_folder_was_removed(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()  # Path.cwd() now raises FileNotFoundError
+    app = ExplorerApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        await pilot.press("escape", "e")
+        screen = app.screen
+        assert screen.query_one("#export-folder", Input).value == "."
+        await pilot.click("#export-go")
+        message = screen.query_one("#export-message", Static)
+        await wait_until(pilot, lambda: bool(str(message.content)), 20, "a message")
+        assert str(message.content) == "nothing written: lr-run.csv: the folder does not exist"
+        assert app.screen is screen
 
 
 @pytest.mark.parametrize("tol", [1e-6, 1e-2])

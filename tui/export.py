@@ -19,7 +19,7 @@ from typing import Any
 from tui import formats
 from tui.engine.result import RunResult
 from tui.engine.schedules import formula
-from tui.files import Contents, write_all_atomic
+from tui.files import Contents, user_path, write_all_atomic
 from tui.i18n import language, t
 from tui.summary import summary_line
 
@@ -198,7 +198,7 @@ def plan(
     stem = name.strip()
     if not stem or os.sep in stem or (os.altsep and os.altsep in stem) or stem in (".", ".."):
         raise ValueError(t("cli.export.not_a_name", name=name))
-    base = Path(folder).expanduser()
+    base = user_path(folder)
     files: dict[Path, Callable[[], Contents]] = {}
     for label, result in [("", current), *((f"-pin{n}", r) for n, r in pins)]:
         for kind in kinds:

@@ -12,6 +12,7 @@ import os
 import secrets
 import stat
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import TypeVar
 
 __all__ = ["Contents", "whole", "write_all_atomic", "write_atomic"]
@@ -22,6 +23,12 @@ _PathT = TypeVar("_PathT", bound="str | os.PathLike[str]")
 #: A file's contents: its bytes whole, or its pieces in order (a long log is written as it is
 #: made, so that only one piece is in memory at a time).
 Contents = bytes | Iterable[bytes]
+
+
+def user_path(text: str | os.PathLike[str]) -> Path:
+    """A path as a user typed it, ``~`` and ``~user`` expanded as a shell expands them: an
+    unknown ``~user`` stays as it is (``Path.expanduser`` raises ``RuntimeError`` on one)."""
+    return Path(os.path.expanduser(text))
 
 
 def whole(contents: Contents) -> bytes:

@@ -42,6 +42,15 @@ def names_text(paths: list[Path]) -> str:
     return t("export.files_more", names=joiner.join(names[:MOST_NAMES]), count=len(names))
 
 
+def _working_folder() -> str:
+    """The folder the app runs in, the export's first choice; ``.`` if it has been removed
+    (``Path.cwd`` raises then: the write names the missing folder instead)."""
+    try:
+        return str(Path.cwd())
+    except OSError:
+        return "."
+
+
 class ExportScreen(DismissedOnce, PacedFrames, ModalScreen[None]):
     """Choose a folder, a name and what to write; files are written atomically, and an
     existing file is replaced only after a second press of Export. A visitor chooses no
@@ -74,7 +83,7 @@ class ExportScreen(DismissedOnce, PacedFrames, ModalScreen[None]):
             yield Label(t("export.title", what=count))
             if not is_visitor(self):
                 yield Label(t("export.folder"))
-                yield OrderedInput(str(Path.cwd()), id="export-folder")
+                yield OrderedInput(_working_folder(), id="export-folder")
             yield Label(t("export.name"))
             yield OrderedInput(DEFAULT_NAME, id="export-name")
             yield Label("", id="export-files", markup=False)

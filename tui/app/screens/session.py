@@ -3,7 +3,6 @@ for a browser visitor (:mod:`tui.app.visitor`) the file is a download and no hos
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from textual import on
@@ -18,6 +17,7 @@ from tui.app.screens.dismissal import DismissedOnce
 from tui.app.visitor import is_visitor, send
 from tui.app.widgets.message_line import MessageLine
 from tui.app.widgets.ordered_input import OrderedInput
+from tui.files import user_path
 from tui.i18n import t
 from tui.model.session import Session, SessionError, dumps, from_line, load, save, to_line
 
@@ -96,8 +96,7 @@ class SessionScreen(DismissedOnce, PacedFrames, ModalScreen[Session | None]):
         if "\x00" in text:
             self._say(t("json.nul_path"), error=True)
             return None
-        # os.path.expanduser leaves an unknown ~user as it is; Path.expanduser raises.
-        path = Path(os.path.expanduser(text))
+        path = user_path(text)
         if not path.name:
             self._say(t("session.no_name"), error=True)
             return None
