@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
-__all__ = ["Contents", "whole", "write_all_atomic", "write_atomic"]
+__all__ = ["Contents", "user_path", "whole", "write_all_atomic", "write_atomic"]
 
 #: A file's path: a ``Mapping``'s keys are invariant, so ``dict[Path, ...]`` needs a type variable.
 _PathT = TypeVar("_PathT", bound="str | os.PathLike[str]")
