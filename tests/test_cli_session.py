@@ -15,7 +15,7 @@ from app_helpers import wait_for_run, wait_until
 from textual.widgets import Input, Label
 
 from tui import cli
-from tui.engine.schedules import FORMULAS
+from tui.engine.schedule_formulas import FORMULAS
 from tui.engine.spec import RunSpec, parse_epochs, parse_number
 from tui.i18n import t
 from tui.model.params import PRESETS, Params

@@ -20,13 +20,13 @@ import numpy as np
 import pytest
 
 from tui import i18n
-from tui.engine import schedules, sweep
+from tui.engine import schedule_formulas, sweep
 from tui.engine.analysis import Outcome, Status, classify
 from tui.engine.loss_errors import python_syntax
 from tui.engine.losses import FUNCTIONS, LossError, parse_loss
 from tui.engine.plane_quadratic import Landscape
 from tui.engine.protocol import RunFailed
-from tui.engine.schedules import FORMULAS, WARMUP_FORMULA, formula
+from tui.engine.schedule_formulas import FORMULAS, WARMUP_FORMULA, formula
 from tui.engine.spec import (
     MAX_EPOCHS,
     OPTIMIZER_UPDATES,
@@ -389,7 +389,7 @@ def test_a_formulas_words_are_in_the_current_language_and_its_math_is_not() -> N
     inner = zh("schedule.restarts_formula", lr="0.1", alpha="0", steps="50", t_mul="2", m_mul="1")
     assert chinese == zh("schedule.with_warmup", lr="0.1", warmup=5, text=inner)
     seed = RunSpec(lr=0.2, decay=0.99)
-    assert schedules.formula(seed) == "0.2 * 0.99^(s / 1)"  # only math: the same in Chinese
+    assert schedule_formulas.formula(seed) == "0.2 * 0.99^(s / 1)"  # only math: the same in Chinese
 
 
 # --- The engine process sends a refusal as a message --------------------------------------

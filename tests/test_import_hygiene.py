@@ -53,6 +53,15 @@ def test_light_modules_do_not_load_tensorflow(module: str) -> None:
     assert "tensorflow" not in loaded_after(f"import {module}")
 
 
+def test_the_command_line_loads_no_numpy() -> None:
+    """``lr-explorer``'s parser, as the explorer's start parses its words, loads no NumPy (about
+    a tenth of a second of the first frame): the format names and the schedules' formulas come
+    from modules without it (``tui.export`` loads the formats when it writes a run)."""
+    statement = "from tui.cli.parser import build_parser\nbuild_parser().parse_args([])"
+    assert "numpy" not in loaded_after(statement)
+    assert "numpy" in loaded_after(f"{statement}\nimport tui.formats")  # the check can fail
+
+
 def modules_after(statement: str, env: dict[str, str] | None = None) -> set[str]:
     """Every module (dotted names) loaded after running ``statement`` in a fresh interpreter."""
     code = f"{statement}\nimport sys\nprint(' '.join(sorted(sys.modules)))"

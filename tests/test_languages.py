@@ -20,7 +20,7 @@ from tui.app.widgets.chart import DescentChart
 from tui.app.widgets.log_table import LogTable
 from tui.app.widgets.playback import PLAYBACK_KEYS, PlaybackBar
 from tui.engine.losses import CONSTANTS, FUNCTIONS
-from tui.engine.schedules import KERAS_CLASSES
+from tui.engine.schedule_formulas import KERAS_CLASSES
 from tui.engine.spec import OPTIMIZERS, SCHEDULE_KINDS
 from tui.i18n import catalogue
 from tui.model.params import PRESETS

@@ -10,7 +10,7 @@ import tensorflow as tf
 from conftest import bits
 from eager_reference import eager_run_spec, keras_schedule_reference
 
-from tui.engine import descent, keras_schedules, optimizers, schedules, tfenv
+from tui.engine import descent, keras_schedules, optimizers, schedule_formulas, schedules, tfenv
 from tui.engine.analysis import Outcome
 from tui.engine.losses import parse_loss
 from tui.engine.spec import (
@@ -203,10 +203,10 @@ def test_bad_schedule_and_optimizer_parameters_are_named(spec: RunSpec, name: st
 
 def test_formulas_fill_in_the_numbers() -> None:
     cosine = RunSpec(lr=0.5, schedule=Schedule("cosine", steps=100.0, alpha=0.1), warmup=10)
-    assert schedules.formula(cosine) == (
+    assert schedule_formulas.formula(cosine) == (
         "0.5 * s / 10 for s < 10, then 0.5 * ((1 - 0.1) * (1 + cos(pi * min(s, 100) / 100)) / 2"
         " + 0.1) at s - 10"
     )
     seed = RunSpec(lr=0.2, decay=0.99)
-    assert schedules.formula(seed) == "0.2 * 0.99^(s / 1)"
-    assert set(schedules.FORMULAS) == {"constant", "exponential", *KERAS_SCHEDULES}
+    assert schedule_formulas.formula(seed) == "0.2 * 0.99^(s / 1)"
+    assert set(schedule_formulas.FORMULAS) == {"constant", "exponential", *KERAS_SCHEDULES}

@@ -23,10 +23,10 @@ from tui.app.screens.sweep import SweepScreen
 from tui.app.widgets.pins_table import PinsTable
 from tui.app.widgets.theory import describe
 from tui.engine import descent
-from tui.engine.analysis import DEFAULT_TOL, TREND, WINDOW, Outcome, steps_to_tolerance
+from tui.engine.analysis import TREND, WINDOW, Outcome, steps_to_tolerance
 from tui.engine.losses import parse_loss
 from tui.engine.result import RunResult
-from tui.engine.spec import OPTIMIZERS, RunSpec, Schedule
+from tui.engine.spec import DEFAULT_TOL, OPTIMIZERS, RunSpec, Schedule
 from tui.engine.sweep import summarize
 from tui.engine.theory import known_minimum, local_curvature, models, quadratic, theory_for
 from tui.model.params import Params

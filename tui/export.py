@@ -14,14 +14,18 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tui import formats
-from tui.engine.result import RunResult
-from tui.engine.schedules import formula
+from tui.engine.schedule_formulas import formula
 from tui.files import Contents, user_path, write_all_atomic
 from tui.i18n import language, t
 from tui.summary import summary_line
+
+if TYPE_CHECKING:
+    from tui.engine.result import RunResult
+
+# The formats (NumPy) are imported where a run is written, not here: ``lr-explorer``'s parser
+# imports this module for the format names, and the explorer's first frame needs no NumPy.
 
 #: Rows formatted at a time, so that memory stays bounded and the first lines go out early.
 CHUNK_ROWS = 1 << 18
@@ -54,6 +58,8 @@ def run_meta(result: RunResult) -> dict[str, Any]:
 
 def _sentence_chunks(result: RunResult, fmt: str) -> Iterator[bytes]:
     """``result`` as the lesson's sentences (``seed``) or the English ones (``en``)."""
+    from tui import formats
+
     lines = formats.seed_lines if fmt == "seed" else formats.en_lines
     # The seed prints the rate (as Python computed it) only when it changes.
     lr = result.lr64 if result.spec.decays else None
@@ -70,6 +76,8 @@ def _sentence_chunks(result: RunResult, fmt: str) -> Iterator[bytes]:
 
 def _csv_chunks(result: RunResult) -> Iterator[bytes]:
     """``result`` as CSV, the header in the first chunk only."""
+    from tui import formats
+
     for start in range(0, len(result.step), CHUNK_ROWS):
         part = slice(start, start + CHUNK_ROWS)
         rows = (result.step[part], result.w[part], result.loss[part], result.lr[part])
@@ -79,6 +87,8 @@ def _csv_chunks(result: RunResult) -> Iterator[bytes]:
 
 def _json_chunks(result: RunResult) -> Iterator[bytes]:
     """``result`` as one JSON document, :func:`run_meta` its ``meta``, a piece at a time."""
+    from tui import formats
+
     yield from formats.json_chunks(
         result.step,
         result.w,

@@ -7,7 +7,7 @@ import argparse
 from tui import export
 from tui.cli.argparse_i18n import ArgumentParser
 from tui.cli.options import PROG, add_language_option, add_parameter_options, port
-from tui.engine.schedules import FORMULAS, KERAS_CLASSES, WARMUP_FORMULA
+from tui.engine.schedule_formulas import FORMULAS, KERAS_CLASSES, WARMUP_FORMULA
 from tui.engine.spec import OPTIMIZER_UPDATES, OPTIMIZERS, SCHEDULE_KINDS
 from tui.i18n import t
 from tui.serve.limits import MAX_VISITORS

@@ -16,11 +16,8 @@ from enum import Enum
 
 import numpy as np
 
+from tui.engine.spec import DEFAULT_TOL
 from tui.i18n import Msg, msg, t
-
-#: Default tolerance: a run has converged once its loss stays within this of its minimum (or,
-#: where that minimum is unknown, its gradient is at most this and w has stopped moving).
-DEFAULT_TOL = 1e-6
 
 #: How many of the last steps decide whether w oscillates, stalled, or the loss keeps rising.
 WINDOW = 10

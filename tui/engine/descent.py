@@ -50,12 +50,12 @@ from typing import Any
 import numpy as np
 
 from tui.engine import memory, tfenv
-from tui.engine.analysis import DEFAULT_TOL, classify
+from tui.engine.analysis import classify
 from tui.engine.losses import SEED_LOSS, LossExpr, parse_loss
 from tui.engine.plane_quadratic import known_plane_minimum
 from tui.engine.result import RunResult
 from tui.engine.schedules import lr_tables
-from tui.engine.spec import MAX_CELLS, ParameterError, RunSpec
+from tui.engine.spec import DEFAULT_TOL, MAX_CELLS, ParameterError, RunSpec
 from tui.engine.theory import known_minimum
 from tui.i18n import msg
 

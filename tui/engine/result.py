@@ -6,8 +6,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from tui.engine.analysis import DEFAULT_TOL, Status
-from tui.engine.spec import RunSpec
+from tui.engine.analysis import Status
+from tui.engine.spec import DEFAULT_TOL, RunSpec
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,10 @@ MAX_EPOCHS = 10_000_000
 #: The most (steps x runs) cells one batched call may hold, for the same memory reason.
 MAX_CELLS = 50_000_000
 
+#: Default tolerance: a run has converged once its loss stays within this of its minimum (or,
+#: where that minimum is unknown, its gradient is at most this and w has stopped moving).
+DEFAULT_TOL = 1e-6
+
 #: The largest finite float32; w0 and lr must fit in float32 to mean what they say.
 FLOAT32_MAX = 3.4028234663852886e38
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from tui.engine.analysis import DEFAULT_TOL, Outcome
+from tui.engine.analysis import Outcome
 from tui.engine.losses import LossExpr
 from tui.engine.result import RunResult
-from tui.engine.spec import ParameterError, RunSpec
+from tui.engine.spec import DEFAULT_TOL, ParameterError, RunSpec
 from tui.i18n import msg
 
 #: The most rates one sweep may hold.

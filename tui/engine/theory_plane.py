@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tui.engine.analysis import DEFAULT_TOL, Outcome
+from tui.engine.analysis import Outcome
 from tui.engine.plane_quadratic import (
     DIGITS,
     Landscape,
@@ -43,7 +43,7 @@ from tui.engine.plane_quadratic import (
     plane_quadratic,
 )
 from tui.engine.plane_steps import descent_steps, momentum_radius, momentum_steps
-from tui.engine.spec import MAX_EPOCHS, RunSpec
+from tui.engine.spec import DEFAULT_TOL, MAX_EPOCHS, RunSpec
 from tui.engine.theory import BOUNDARY_TOL, _number
 from tui.i18n import Msg, msg
 

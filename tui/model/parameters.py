@@ -29,10 +29,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from tui.engine.analysis import DEFAULT_TOL
 from tui.engine.losses import FUNCTIONS, SEED_LOSS, parse_loss
 from tui.engine.spec import (
     BETA_OPTIMIZERS,
+    DEFAULT_TOL,
     KERAS_SCHEDULES,
     MAX_EPOCHS,
     OPTIMIZERS,

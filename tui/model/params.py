@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tui.engine.analysis import DEFAULT_TOL
 from tui.engine.losses import SEED_LOSS
-from tui.engine.spec import ParameterError, RunSpec, check_finite, parse_number
+from tui.engine.spec import DEFAULT_TOL, ParameterError, RunSpec, check_finite, parse_number
 from tui.i18n import msg
 
 

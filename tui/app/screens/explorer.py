@@ -34,11 +34,11 @@ from tui.app.widgets.status import StatusLine, update_text
 from tui.app.widgets.theory import TheoryPanel
 from tui.app.widgets.theory_two import describe_plane, plane_theory_of
 from tui.app.widgets.update_line import UpdateLine
-from tui.engine.analysis import DEFAULT_TOL
 from tui.engine.losses import parse_loss
 from tui.engine.plane_quadratic import LocalHessian
 from tui.engine.protocol import EngineReady, Gradients, RunDone, RunFailed, RunProgress
 from tui.engine.result import RunResult
+from tui.engine.spec import DEFAULT_TOL
 from tui.engine.theory import Theory, theory_for
 from tui.engine.theory_plane import PlaneTheory
 from tui.i18n import t

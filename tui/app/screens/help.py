@@ -11,7 +11,7 @@ from tui.app.frames import PacedFrames
 from tui.app.keys import key, page_keys
 from tui.app.screens.dismissal import DismissedOnce
 from tui.engine.losses import FUNCTIONS
-from tui.engine.schedules import FORMULAS, KERAS_CLASSES, WARMUP_FORMULA
+from tui.engine.schedule_formulas import FORMULAS, KERAS_CLASSES, WARMUP_FORMULA
 from tui.engine.spec import OPTIMIZERS
 from tui.i18n import page, t
 

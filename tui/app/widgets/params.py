@@ -30,7 +30,7 @@ from tui.app.widgets.param_text import error_text, flags, loss_count, params_val
 from tui.app.widgets.status import update_text
 from tui.engine.losses import LossError, parse_loss
 from tui.engine.result import RunResult
-from tui.engine.schedules import formula
+from tui.engine.schedule_formulas import formula
 from tui.engine.spec import ParameterError, RunSpec, parse_number
 from tui.i18n import t
 from tui.model.parameters import PARAMETERS, Parameter, by_name, spec_from_values
