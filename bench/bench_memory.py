@@ -77,7 +77,7 @@ import multiprocessing as mp, resource, statistics, sys, time
 sys.path.insert(0, {root!r})
 import numpy as np
 from tui.engine import protocol
-from tui.engine.analysis import Outcome, Status
+from tui.engine.outcome import Outcome, Status
 from tui.engine.protocol import RunDone
 from tui.engine.result import RunResult
 from tui.engine.spec import RunSpec

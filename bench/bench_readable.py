@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from test_readable_width import reference_width  # noqa: E402
 
-from tui.readable import readable_width  # noqa: E402
+from tui.readable_width import readable_width  # noqa: E402
 
 
 def columns(steps: int, dtype: type[np.floating], diverging: bool = False) -> list[np.ndarray]:

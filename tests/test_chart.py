@@ -17,8 +17,8 @@ from textual.geometry import Region
 
 from tui.app.widgets.chart import DescentChart
 from tui.app.widgets.chart_axes import linear_ticks
-from tui.engine.analysis import Outcome, Status
 from tui.engine.losses import SEED_LOSS
+from tui.engine.outcome import Outcome, Status
 from tui.engine.result import RunResult
 from tui.engine.spec import RunSpec
 from tui.i18n import msg

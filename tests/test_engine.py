@@ -10,8 +10,8 @@ from eager_reference import eager_run
 
 from tui import formats
 from tui.engine import descent
-from tui.engine.analysis import Outcome
 from tui.engine.losses import parse_loss
+from tui.engine.outcome import Outcome
 from tui.engine.spec import RunSpec
 
 SEED_SPECS = [

@@ -21,9 +21,10 @@ import pytest
 
 from tui import i18n
 from tui.engine import schedule_formulas, sweep
-from tui.engine.analysis import Outcome, Status, classify
+from tui.engine.analysis import classify
 from tui.engine.loss_errors import python_syntax
 from tui.engine.losses import FUNCTIONS, LossError, parse_loss
+from tui.engine.outcome import Outcome, Status
 from tui.engine.plane_quadratic import Landscape
 from tui.engine.protocol import RunFailed
 from tui.engine.schedule_formulas import FORMULAS, WARMUP_FORMULA, formula

@@ -19,8 +19,8 @@ from tui.app.widgets.chart_landscape import (
     levels,
     thinned,
 )
-from tui.engine.analysis import Outcome, Status
 from tui.engine.losses import parse_loss
+from tui.engine.outcome import Outcome, Status
 from tui.engine.result import RunResult
 from tui.engine.spec import RunSpec
 from tui.i18n import msg, t

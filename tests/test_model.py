@@ -19,8 +19,8 @@ from textual.widgets import Checkbox, Input, Select
 from tui.app.widgets.params import LAYOUT, ParamsForm, params_values
 from tui.cli.options import add_parameter_options, spec_from_args
 from tui.cli.parser import build_parser
-from tui.engine.analysis import Outcome, Status
 from tui.engine.losses import SEED_LOSS
+from tui.engine.outcome import Outcome, Status
 from tui.engine.result import RunResult
 from tui.engine.spec import RunSpec, Schedule
 from tui.i18n import msg

@@ -18,7 +18,7 @@ from tui import i18n
 from tui.app import ExplorerApp
 from tui.app.widgets.pins_table import PinsTable
 from tui.engine import descent
-from tui.engine.analysis import Outcome, Status
+from tui.engine.outcome import Outcome, Status
 from tui.engine.spec import RunSpec
 from tui.i18n import msg
 from tui.model.params import Params

@@ -17,7 +17,8 @@ from tui.app.widgets.status import StatusLine, describe
 from tui.engine import descent
 from tui.engine.losses import SEED_LOSS
 from tui.engine.spec import RunSpec
-from tui.readable import readable, readable_width
+from tui.readable import readable
+from tui.readable_width import readable_width
 
 #: A run of digits no person reads: the ``%f`` of a diverged loss.
 LONG_DIGITS = re.compile(r"\d{12,}")

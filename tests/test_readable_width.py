@@ -10,7 +10,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from tui.readable import LARGE, TINY, _at_least, readable, readable_width
+from tui.readable import LARGE, TINY, readable
+from tui.readable_width import _at_least, readable_width
 
 
 def reference_width(values: np.ndarray) -> int:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tui.engine import protocol
-from tui.engine.analysis import Outcome, Status
+from tui.engine.outcome import Outcome, Status
 from tui.engine.protocol import Buffers, RunDone, RunProgress
 from tui.engine.result import RunResult
 from tui.engine.spec import RunSpec

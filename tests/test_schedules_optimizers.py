@@ -11,8 +11,8 @@ from conftest import bits
 from eager_reference import eager_run_spec, keras_schedule_reference
 
 from tui.engine import descent, keras_schedules, optimizers, schedule_formulas, schedules, tfenv
-from tui.engine.analysis import Outcome
 from tui.engine.losses import parse_loss
+from tui.engine.outcome import Outcome
 from tui.engine.spec import (
     KERAS_SCHEDULES,
     OPTIMIZERS,

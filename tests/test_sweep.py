@@ -13,8 +13,8 @@ from eager_reference import eager_run_spec
 from test_graph_path import spec_of
 
 from tui.engine import descent
-from tui.engine.analysis import Outcome
 from tui.engine.losses import parse_loss
+from tui.engine.outcome import Outcome
 from tui.engine.result import RunResult
 from tui.engine.spec import ParameterError, RunSpec
 from tui.engine.sweep import Sweep, log_rates, suggest, sweep, sweep_specs

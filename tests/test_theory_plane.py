@@ -20,9 +20,9 @@ import numpy as np
 import pytest
 
 from tui.engine import analysis
-from tui.engine.analysis import Outcome, Status
 from tui.engine.loss_ir import Num, Op, W
 from tui.engine.losses import parse_loss
+from tui.engine.outcome import Outcome, Status
 from tui.engine.plane_quadratic import (
     Landscape,
     LocalHessian,

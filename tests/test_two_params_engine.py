@@ -19,8 +19,9 @@ from eager_reference import eager_run_two
 from test_graph_path import SCHEDULES, spec_of
 
 from tui.engine import analysis, descent, keras_schedules, optimizers
-from tui.engine.analysis import Outcome, classify, steps_to_tolerance
+from tui.engine.analysis import classify, steps_to_tolerance
 from tui.engine.losses import parse_loss
+from tui.engine.outcome import Outcome
 from tui.engine.spec import OPTIMIZERS, ParameterError, RunSpec
 from tui.i18n import msg
 

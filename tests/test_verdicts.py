@@ -23,8 +23,9 @@ from tui.app.screens.sweep import SweepScreen
 from tui.app.widgets.pins_table import PinsTable
 from tui.app.widgets.theory import describe
 from tui.engine import descent
-from tui.engine.analysis import TREND, WINDOW, Outcome, steps_to_tolerance
+from tui.engine.analysis import TREND, WINDOW, steps_to_tolerance
 from tui.engine.losses import parse_loss
+from tui.engine.outcome import Outcome
 from tui.engine.result import RunResult
 from tui.engine.spec import DEFAULT_TOL, OPTIMIZERS, RunSpec, Schedule
 from tui.engine.sweep import summarize

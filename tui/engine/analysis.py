@@ -1,23 +1,24 @@
 """What a run did: converged, still descending, loss rising, oscillating, stalled or diverged.
 
-NumPy only. Every word a :class:`Status` says is a statement about the numbers the run shows:
-the loss at ``w0`` and after each step, and w after each step (for a loss of two parameters,
-w1 and w2 after each step: see :func:`classify`). :func:`steps_to_tolerance` is the
-one definition of "steps to the tolerance", used by the status line, the theory line, the
-comparison table and the range test alike.
+NumPy only. The verdicts themselves, :class:`~tui.engine.outcome.Outcome` and
+:class:`~tui.engine.outcome.Status`, are :mod:`tui.engine.outcome`'s. Every word a status says
+is a statement about the numbers the run shows: the loss at ``w0`` and after each step, and w
+after each step (for a loss of two parameters, w1 and w2 after each step: see
+:func:`classify`). :func:`steps_to_tolerance` is the one definition of "steps to the
+tolerance", used by the status line, the theory line, the comparison table and the range test
+alike.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from enum import Enum
 
 import numpy as np
 
+from tui.engine.outcome import Outcome, Status
 from tui.engine.spec import DEFAULT_TOL
-from tui.i18n import Msg, msg, t
+from tui.i18n import Msg, msg
 
 #: How many of the last steps decide whether w oscillates, stalled, or the loss keeps rising.
 WINDOW = 10
@@ -36,53 +37,6 @@ Gradient = float | Sequence[float]
 
 #: The names of the parameters in messages, by how many there are.
 _NAMES: dict[int, tuple[str, ...]] = {1: ("w",), 2: ("w1", "w2")}
-
-
-class Outcome(str, Enum):
-    """The kind of ending a run had.
-
-    The values are identifiers (CSS classes, JSON exports) and stay English; :attr:`label` is
-    the word to show, in the current language.
-    """
-
-    CONVERGED = "converged"
-    DESCENDING = "still descending"
-    RISING = "loss rising"
-    OSCILLATING = "oscillating"
-    STALLED = "stalled"
-    DIVERGED = "diverged"
-
-    @property
-    def label(self) -> str:
-        """The outcome in words, in the current language (``converged``, ``收敛``...)."""
-        return t(f"outcome.{self.name.lower()}")
-
-
-@dataclass(frozen=True)
-class Status:
-    """A run's outcome, the step it refers to where one applies, and why.
-
-    ``reason`` is a :class:`~tui.i18n.Msg` (the status travels from the engine's process to the
-    UI's), and ``str(status)``, e.g. ``converged at step 12``, is made in the current language.
-    Step 0 is ``w0`` itself: a run that starts within the tolerance and stays there has
-    converged from the start.
-    """
-
-    outcome: Outcome
-    step: int | None
-    reason: Msg
-
-    def __str__(self) -> str:
-        if self.step is None:
-            return self.outcome.label
-        if self.step == 0:
-            return t("outcome.at_start", outcome=self.outcome.label)
-        return t("outcome.at_step", outcome=self.outcome.label, step=self.step)
-
-    @property
-    def steps_to_tol(self) -> int | None:
-        """The steps to the tolerance (see :func:`steps_to_tolerance`), ``None`` if not reached."""
-        return self.step if self.outcome is Outcome.CONVERGED else None
 
 
 def classify(

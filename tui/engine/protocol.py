@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from tui.engine.result import RunResult
 from tui.engine.spec import RunSpec
 from tui.i18n import Msg
@@ -152,6 +150,8 @@ def receive(connection: Connection) -> Any:
 def read_buffers(connection: Connection, item: Buffers) -> Any:
     """The reply ``item`` announces, its buffers read from ``connection`` into arrays of
     their own, piece by piece (see :func:`receive`)."""
+    import numpy as np  # (here: the explorer's first frame loads this module, not NumPy)
+
     buffers = []
     for size in item.sizes:
         buffer = np.empty(size, np.uint8)

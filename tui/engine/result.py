@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from tui.engine.analysis import Status
+from tui.engine.outcome import Status
 from tui.engine.spec import DEFAULT_TOL, RunSpec
+
+if TYPE_CHECKING:  # its arrays are NumPy's, but this module needs no NumPy to load
+    import numpy as np
 
 
 @dataclass(frozen=True)

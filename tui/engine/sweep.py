@@ -8,8 +8,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from tui.engine.analysis import Outcome
 from tui.engine.losses import LossExpr
+from tui.engine.outcome import Outcome
 from tui.engine.result import RunResult
 from tui.engine.spec import DEFAULT_TOL, ParameterError, RunSpec
 from tui.i18n import msg

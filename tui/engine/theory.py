@@ -34,10 +34,10 @@ from fractions import Fraction
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from tui.engine.analysis import Outcome
 from tui.engine.loss_functions import REGISTRY
 from tui.engine.loss_ir import IntPow, Node, Num, Op, W
 from tui.engine.losses import LossExpr
+from tui.engine.outcome import Outcome
 from tui.engine.polynomials import MAX_DEGREE, NotPolynomial, polynomial
 from tui.engine.spec import DEFAULT_TOL, RunSpec
 from tui.i18n import Msg, msg, t

@@ -29,9 +29,7 @@ from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from tui.engine.analysis import Outcome
+from tui.engine.outcome import Outcome
 from tui.engine.plane_quadratic import (
     DIGITS,
     Landscape,
@@ -42,7 +40,6 @@ from tui.engine.plane_quadratic import (
     eigen,
     plane_quadratic,
 )
-from tui.engine.plane_steps import descent_steps, momentum_radius, momentum_steps
 from tui.engine.spec import DEFAULT_TOL, MAX_EPOCHS, RunSpec
 from tui.engine.theory import BOUNDARY_TOL, _number
 from tui.i18n import Msg, msg
@@ -139,6 +136,9 @@ class PlaneTheory:
             return None
         if self.gaps is None or not all(math.isfinite(g) for g in self.gaps):
             return None
+        # (NumPy's, loaded here: the explorer's first frame loads this module, not NumPy)
+        from tui.engine.plane_steps import descent_steps, momentum_steps
+
         if self.optimizer == "momentum":
             return momentum_steps(
                 self.gaps,
@@ -233,6 +233,8 @@ def plane_theory(
             m_beta = float(((root - 1) / (root + 1)) ** 2)
             m_rate = float((root - 1) / (root + 1))
     if optimizer == "momentum":
+        from tui.engine.plane_steps import momentum_radius  # (NumPy's: see predicted_steps)
+
         rates = (momentum_radius(lr, beta, low), momentum_radius(lr, beta, high))
     else:
         rates = (abs(factors[0]), abs(factors[1]))
@@ -325,6 +327,8 @@ def _reached(theory: PlaneTheory, result: RunResult, tol: float) -> int | None:
     it, whatever floor the status was judged by); else the status's steps to the tolerance."""
     if not theory.exact or theory.minimum_loss is None:
         return result.status.steps_to_tol
+    import numpy as np  # (see PlaneTheory.predicted_steps)
+
     seen = np.append(result.loss, result.final_loss).astype(np.float64) - theory.minimum_loss
     above = np.nonzero(~(seen <= tol))[0]
     if not above.size:

@@ -22,7 +22,8 @@ from textual.strip import Strip
 from tui.app.keys import key
 from tui.engine.result import RunResult
 from tui.i18n import language, t
-from tui.readable import readable, readable_width
+from tui.readable import readable
+from tui.readable_width import readable_width
 
 HEADER = ("step", "w", "loss", "lr")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.geometry import Size
 from textual.widgets import Static
 
-from tui.engine.analysis import Outcome
+from tui.engine.outcome import Outcome
 from tui.engine.result import RunResult
 from tui.i18n import t
 from tui.readable import readable
