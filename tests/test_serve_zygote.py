@@ -172,8 +172,8 @@ print(len(os.listdir('/proc/self/task')), 'tensorflow' in sys.modules)
 """
 
 #: Run with the explorer's preload as arguments: preloads as the zygote does, then starts an
-#: explorer to its first screen (an engine that never loads) and prints, as JSON, the modules
-#: of the UI it imported and the stylesheet sources it parsed.
+#: explorer to its first screen and its results pane (an engine that never loads) and prints,
+#: as JSON, the modules of the UI it imported and the stylesheet sources it parsed.
 FIRST_SCREEN_AFTER_PRELOAD = """
 import asyncio, json, sys, time
 from tui.serve import zygote
@@ -200,6 +200,8 @@ async def first_screen():
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         assert app.explorer.is_mounted
+        while not app.explorer.results_mounted:  # (mounted once the first frame is out)
+            await pilot.pause()
 asyncio.run(first_screen())
 ui = ("tui.", "textual.widgets", "textual_plotext", "plotext")
 imported = sorted(m for m in set(sys.modules) - before if m.startswith(ui))

@@ -22,6 +22,7 @@ from tui import collector, i18n, settings
 from tui.app import keys
 from tui.app.commands import ExplorerCommands
 from tui.app.engine_client import Engine, EngineStopped, Restarts
+from tui.app.held_input import HoldingApp
 from tui.app.keys import key
 from tui.app.markup import escape
 from tui.app.messages import EngineLost, Replied
@@ -30,7 +31,6 @@ from tui.app.screens.explorer import TYPING_KEY_ACTIONS, ExplorerScreen
 from tui.app.styling import SharedStylesheet, breakpoint_classes
 from tui.app.svg_cells import fix_cell_widths
 from tui.app.themes import HIGH_CONTRAST
-from tui.app.widgets.pins_table import PinsTable
 from tui.engine.protocol import EngineReady, Gradients, RunDone, RunFailed
 from tui.engine.result import RunResult
 from tui.engine.spec import RunSpec
@@ -45,10 +45,11 @@ __all__ = ["TYPING_KEY_ACTIONS", "ExplorerApp", "binding_ids", "default_engine"]
 
 
 def own_binding_ids() -> set[str]:
-    """The ids of the bindings of the app, the explorer and its widgets: all loaded by the first
-    frame."""
+    """The ids of the bindings of the app, the explorer and its widgets (the results pane's
+    widgets load here, if the first frame is not yet out)."""
     from tui.app.widgets.log_table import LogTable
     from tui.app.widgets.params import ParamInput
+    from tui.app.widgets.pins_table import PinsTable
 
     classes = (ExplorerApp, ExplorerScreen, ParamInput, PinsTable, LogTable)
     return {b.id for cls in classes for b in cls.BINDINGS if isinstance(b, Binding) and b.id}
@@ -74,7 +75,7 @@ def default_engine() -> Engine:
     return QuickEngineClient()
 
 
-class ExplorerApp(App[None]):
+class ExplorerApp(HoldingApp):
     """The live explorer: every valid edit re-runs the seed's loop in the engine."""
 
     CSS_PATH = "explorer.tcss"

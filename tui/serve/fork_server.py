@@ -39,7 +39,7 @@ log = logging.getLogger("textual-serve")
 #: imported by the zygote's process, never by the server's (it imports none of the UI).
 #: ``tui.app`` alone loads none of the UI (``ExplorerApp`` is imported on first use), so the
 #: app's module is named, and the catalogues of both languages (a visitor may have either);
-#: found with ``sys.modules`` in a forked child after its first screen.
+#: found with ``sys.modules`` in a forked child after its first screen and its results pane.
 #: None of them imports TensorFlow or starts a thread (``tests/test_serve_zygote.py``).
 EXPLORER_PRELOAD = (
     "tui.collector",
@@ -47,6 +47,8 @@ EXPLORER_PRELOAD = (
     "tui.app",
     "tui.app.app",
     "tui.app.room_engine",
+    # The results pane, mounted once the first frame is out (NumPy and plotext with it).
+    "tui.app.widgets.results",
     "tui.i18n.en",
     "tui.i18n.zh",
     "textual.drivers.web_driver",

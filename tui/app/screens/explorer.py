@@ -2,6 +2,8 @@
 
 It holds what is on screen (the parameters, the current run, the pins) and the actions on it;
 it sends its runs through the app (:meth:`ExplorerApp.submit`), which hands it their replies.
+Its results pane (chart, log, pins, playback) is mounted once the first frame is out
+(:mod:`tui.app.screens.results_pane`).
 """
 
 from __future__ import annotations
@@ -23,24 +25,18 @@ from tui.app.markup import escape
 from tui.app.messages import Replied
 from tui.app.screens.explorer_keys import EXPLORER_BINDINGS
 from tui.app.screens.pin_playback_actions import PinAndPlaybackActions
+from tui.app.screens.results_pane import ResultsPane
 from tui.app.screens.sweep_theory import chart_rates
-from tui.app.widgets.chart import DescentChart
 from tui.app.widgets.footer import FittedFooter
-from tui.app.widgets.log_table import LogTable
 from tui.app.widgets.params import ParamsForm
-from tui.app.widgets.pins_table import PinsTable
-from tui.app.widgets.playback import PlaybackBar
 from tui.app.widgets.status import StatusLine, update_text
 from tui.app.widgets.theory import TheoryPanel
 from tui.app.widgets.theory_two import describe_plane, plane_theory_of
-from tui.app.widgets.update_line import UpdateLine
 from tui.engine.losses import parse_loss
 from tui.engine.plane_quadratic import LocalHessian
 from tui.engine.protocol import EngineReady, Gradients, RunDone, RunFailed, RunProgress
-from tui.engine.result import RunResult
 from tui.engine.spec import DEFAULT_TOL
 from tui.engine.theory import Theory, theory_for
-from tui.engine.theory_plane import PlaneTheory
 from tui.i18n import t
 from tui.model.params import PRESETS, Params
 from tui.model.pins import Pin, PinBoard, shared
@@ -49,12 +45,17 @@ from tui.model.views import next_view
 if TYPE_CHECKING:
     from tui.app.app import ExplorerApp
     from tui.app.screens.sweep import SweepScreen
+    from tui.app.widgets.pins_table import PinsTable
+    from tui.app.widgets.update_line import UpdateLine
+    from tui.engine.result import RunResult
+    from tui.engine.theory_plane import PlaneTheory
     from tui.model.session import Session
 
 
-class ExplorerScreen(PacedFrames, PinAndPlaybackActions, Screen[None]):
+class ExplorerScreen(PacedFrames, PinAndPlaybackActions, ResultsPane, Screen[None]):
     """The live explorer: every valid edit re-runs the seed's loop in the engine. Its actions
-    on the pins and the playback come from :class:`PinAndPlaybackActions`."""
+    on the pins and the playback come from :class:`PinAndPlaybackActions`, its results pane's
+    widgets from :class:`ResultsPane`."""
 
     BINDINGS = EXPLORER_BINDINGS
 
@@ -63,16 +64,12 @@ class ExplorerScreen(PacedFrames, PinAndPlaybackActions, Screen[None]):
 
     AUTO_FOCUS = "#chart"
     """The chart has the focus from the start (Textual's first focusable, the form, cost two
-    restyles of its 86 widgets: focused, then left for the chart)."""
+    restyles of its 86 widgets: focused, then left for the chart), once it is mounted."""
 
     params: var[Params | None] = var(None)
     """The last valid parameters: what the screen shows, or is about to."""
 
     form = getters.query_one(ParamsForm)
-    chart = getters.query_one(DescentChart)
-    log_table = getters.query_one(LogTable)
-    playback = getters.query_one(PlaybackBar)
-    pins_table = getters.query_one(PinsTable)
     status = getters.query_one(StatusLine)
     theory_panel = getters.query_one(TheoryPanel)
     lr_field = getters.query_one("#lr", Input)
@@ -96,6 +93,7 @@ class ExplorerScreen(PacedFrames, PinAndPlaybackActions, Screen[None]):
         self._curvature: float | None = None
         self._sweep: SweepScreen | None = None  # the range test this screen opened last
         self._resumed = False  # (the first resume's restyle is skipped: _styled_at_mount)
+        self._early: list[Replied] = []  # the engine's replies before the results pane
 
     @property
     def explorer_app(self) -> ExplorerApp:
@@ -121,10 +119,7 @@ class ExplorerScreen(PacedFrames, PinAndPlaybackActions, Screen[None]):
         with Horizontal(id="main"):
             yield ParamsForm(self._initial, id="params")
             with Vertical(id="right"):
-                yield PlaybackBar(id="playback")
-                yield DescentChart(id="chart")
-                yield PinsTable(id="pins")
-                yield LogTable(id="log")
+                yield from self.compose_results()
         yield TheoryPanel("", id="theory")
         yield StatusLine(t("status.starting"), id="status")
         yield FittedFooter()
@@ -144,22 +139,19 @@ class ExplorerScreen(PacedFrames, PinAndPlaybackActions, Screen[None]):
             event.refresh_styles = False
 
     def on_mount(self) -> None:
-        """Focus the chart, so that the keys work at once (``f`` goes to the fields); show the
-        session the explorer opened with, if any.
+        """Say that TensorFlow loads; the results pane is there, or mounts once the first frame
+        is out (:meth:`ResultsPane.start_results`).
 
         A quit that lands between compose and mount (a browser visitor who leaves in the first
         second, ``ctrl+q`` at once) has Textual 8.2.8 remove the children first and deliver
         the mount after: then there is nothing to show, and nothing is done.
         """
         try:
-            chart, status = self.chart, self.status
+            status = self.status
         except NoMatches:
             return
-        chart.focus()
         status.show_busy(t("status.loading"))
-        self._place_playback()
-        if self._opening is not None:
-            self.apply_session(self._opening)
+        self.start_results()
 
     # -- runs ---------------------------------------------------------------------------------
 
@@ -179,6 +171,8 @@ class ExplorerScreen(PacedFrames, PinAndPlaybackActions, Screen[None]):
     @on(Replied)
     def _replied(self, event: Replied) -> None:
         """The engine's reply to one of this screen's requests, or its news that it loaded."""
+        if self.hold_reply(event):  # shown once the results pane is mounted
+            return
         reply = event.reply
         latest = self.explorer_app.engine.latest_id
         if isinstance(reply, EngineReady):
@@ -257,7 +251,10 @@ class ExplorerScreen(PacedFrames, PinAndPlaybackActions, Screen[None]):
         table.set_class(bool(self.pins), "-shown")
         table.show(self.pins, self.baseline)
 
-    @on(PlaybackBar.Frame)
+    def on_playback_bar_frame(self) -> None:
+        """Playback reached another step (``PlaybackBar.Frame``)."""
+        self.show_frame()
+
     def show_frame(self) -> None:
         """The chart and the log up to the step playback has reached (the whole run if none)."""
         if self.current is None:
@@ -287,8 +284,7 @@ class ExplorerScreen(PacedFrames, PinAndPlaybackActions, Screen[None]):
         bar.set_class(bar.shown is not None, "-shown")
         bar.in_view = bar.shown is not None or self.has_class("-demo")
 
-    @on(UpdateLine.Ask)
-    def _ask_gradients(self, event: UpdateLine.Ask) -> None:
+    def on_update_line_ask(self, event: UpdateLine.Ask) -> None:
         """The update line's gradients, from the engine (none asked while it is not ready: the
         line asks again once it is)."""
         app = self.explorer_app
@@ -335,20 +331,19 @@ class ExplorerScreen(PacedFrames, PinAndPlaybackActions, Screen[None]):
 
         self.apply_session(RACE)
 
-    @on(PinsTable.Use)
-    def _use_pin(self, event: PinsTable.Use) -> None:
+    # (The results pane's messages are handled by name: their classes load with the pane.)
+
+    def on_pins_table_use(self, event: PinsTable.Use) -> None:
         """Make the pin the current run: its rate and schedule go back into the fields."""
         pin = self.board.find(event.number)
         if pin is not None and self.params is not None:
             spec = shared(pin.spec, self.params.spec)
             self.form.set_params(replace(self.params, spec=spec))
 
-    @on(PinsTable.Remove)
-    def _remove_pin(self, event: PinsTable.Remove) -> None:
+    def on_pins_table_remove(self, event: PinsTable.Remove) -> None:
         self.action_unpin(event.number)
 
-    @on(PinsTable.Baseline)
-    def _baseline_pin(self, event: PinsTable.Baseline) -> None:
+    def on_pins_table_baseline(self, event: PinsTable.Baseline) -> None:
         """Compare the other pins with this one."""
         self.board.set_baseline(event.number)
         self.show_pins()

@@ -9,16 +9,18 @@ screen is :class:`Explorer`.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from textual.notifications import SeverityLevel
 
-from tui.app.widgets.pins_table import PinsTable
-from tui.app.widgets.playback import PlaybackBar
-from tui.engine.result import RunResult
 from tui.i18n import t
 from tui.model.params import Params
 from tui.model.pins import MAX_PINS, Pin, PinBoard
+
+if TYPE_CHECKING:  # (the results pane's: they load after the first frame)
+    from tui.app.widgets.pins_table import PinsTable
+    from tui.app.widgets.playback import PlaybackBar
+    from tui.engine.result import RunResult
 
 
 class Explorer(Protocol):
