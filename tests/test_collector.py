@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from app_helpers import wait_for_run
-from test_start_cost import Unloaded
+from unloaded_engine import Unloaded
 
 import tui.__main__ as entry
 import tui.cli

@@ -91,7 +91,7 @@ from tui.cli.parser import build_parser
 build_parser().parse_args([])
 from tui.app.app import ExplorerApp
 from tui.model.params import PRESETS
-from test_start_cost import Unloaded
+from unloaded_engine import Unloaded
 
 async def first_frame(pilot):
     await pilot.pause()

@@ -10,11 +10,12 @@ a terminal); a headless one (Pilot's) composes it with the rest, so these tests 
 from __future__ import annotations
 
 import json
+import pathlib
 import subprocess
 import sys
 
 import pytest
-from test_start_cost import Unloaded
+from unloaded_engine import Unloaded
 
 from tui.app.app import ExplorerApp
 from tui.app.engine_client import ThreadEngine
@@ -26,22 +27,16 @@ from tui.model.views import default_view, next_view
 #: The explorer started as ``lr-explorer`` starts it (its command line parsed first), with an
 #: engine that never loads; what was loaded and drawn when the results began to mount.
 FIRST_FRAME = """
-import json, sys, time
+import json, sys
+sys.path.insert(0, sys.argv[1])  # the tests' folder
 from tui.cli.parser import build_parser
 build_parser().parse_args([])
 from textual.app import App
 from tui.app.app import ExplorerApp
 from tui.app.screens.explorer import ExplorerScreen
 from tui.model.params import PRESETS
+from unloaded_engine import Unloaded
 ExplorerScreen.RESULTS_LATER = True  # (headless here: see the module's docstring)
-
-class Unloaded:  # an engine that never loads (test_start_cost's, without its imports)
-    latest_id = 0
-    def start(self): pass
-    def submit(self, specs, loss, tol): return 0
-    def ask_gradients(self, loss, ws): return 0
-    def receive(self, timeout): time.sleep(timeout)
-    def stop(self): pass
 
 frames = []
 display = App._display
@@ -83,7 +78,10 @@ async def test_a_headless_app_composes_the_results_with_the_rest() -> None:
 
 def test_the_first_frame_is_out_before_numpy_and_plotext_load() -> None:
     proc = subprocess.run(
-        [sys.executable, "-c", FIRST_FRAME], capture_output=True, text=True, check=True
+        [sys.executable, "-c", FIRST_FRAME, str(pathlib.Path(__file__).parent)],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     seen = json.loads(proc.stdout.splitlines()[-1])
     assert seen["frames"] >= 1 and seen["lr shown"]  # the fields were drawn

@@ -188,13 +188,8 @@ def counted(scope, css, read_from, **options):
     return parse(scope, css, read_from, **options)
 stylesheet.parse = counted
 from tui.app import ExplorerApp
-class Unloaded:
-    latest_id = 0
-    def start(self): pass
-    def submit(self, specs, loss, tol): return 0
-    def ask_gradients(self, loss, ws): return 0
-    def receive(self, timeout): time.sleep(timeout)
-    def stop(self): pass
+sys.path.insert(0, TESTS_FOLDER)
+from unloaded_engine import Unloaded
 async def first_screen():
     app = ExplorerApp(show_timings=False, engine=Unloaded())
     async with app.run_test(size=(120, 36)) as pilot:
@@ -236,7 +231,8 @@ def test_after_the_explorers_preload_its_first_screen_imports_and_parses_no_more
     """What the zygote preloads is all a forked explorer's first screen needs of the UI's
     modules (``tui.app`` alone imports none of them: the app loads on first use), and the
     stylesheet sources it parses are parsed already (``tui.app.styling.prefill_explorer``)."""
-    shown = json.loads(_preloaded(FIRST_SCREEN_AFTER_PRELOAD).splitlines()[-1])
+    script = FIRST_SCREEN_AFTER_PRELOAD.replace("TESTS_FOLDER", repr(str(Path(__file__).parent)))
+    shown = json.loads(_preloaded(script).splitlines()[-1])
     assert shown == {"imported": [], "parsed": []}
 
 

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
-from collections.abc import Sequence
 
 import pytest
 import textual.css.stylesheet as stylesheet_module
@@ -24,6 +22,7 @@ from textual.app import App
 from textual.dom import DOMNode
 from textual.widgets import Checkbox, Input, Static
 from textual.widgets._footer import FooterKey
+from unloaded_engine import Unloaded
 
 from tui.app.app import ExplorerApp
 from tui.app.styling import SharedStylesheet, rules_for
@@ -34,30 +33,6 @@ from tui.model.params import PRESETS, Params
 
 #: The explorer's breakpoint classes (``ExplorerScreen.VERTICAL_BREAKPOINTS``).
 BREAKPOINTS = {"-tiny", "-short", "-medium", "-tall"}
-
-
-class Unloaded:
-    """An engine that never loads: nothing runs, so the start is the UI's alone."""
-
-    latest_id = 0
-
-    def start(self) -> None:
-        """Nothing to start."""
-
-    def submit(self, specs: Sequence[RunSpec], loss: str, tol: float) -> int:
-        """Never called (the engine is not ready)."""
-        return 0
-
-    def ask_gradients(self, loss: str, ws: Sequence[float]) -> int:
-        """Never answered."""
-        return 0
-
-    def receive(self, timeout: float) -> None:
-        """No reply, ever."""
-        time.sleep(timeout)
-
-    def stop(self) -> None:
-        """Nothing to stop."""
 
 
 def restyled(monkeypatch: pytest.MonkeyPatch) -> list[DOMNode]:
