@@ -15,6 +15,7 @@ import subprocess
 import sys
 
 import pytest
+from textual.widgets import Input
 from unloaded_engine import Unloaded
 
 from tui.app.app import ExplorerApp
@@ -71,7 +72,8 @@ async def test_a_headless_app_composes_the_results_with_the_rest() -> None:
     """No one sees a headless app's first frame: its chart is there from the start, as tests
     and screenshots always found it."""
     app = ExplorerApp(PRESETS[1], show_timings=False, engine=Unloaded(), language="en")
-    async with app.run_test(size=(120, 40)):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
         assert app.explorer.results_mounted and not app.holding_input
         assert app.focused is app.explorer.chart
 
@@ -130,6 +132,7 @@ async def test_keys_before_the_results_are_mounted_act_once_they_are(
         await pilot.pause()
         assert not app.explorer.results_mounted and app.return_code is None
         await blocked.release()
+        await wait_until(pilot, lambda: app.params is not None and app.params.spec.lr == 0.2)
         await wait_for_run(pilot)
         chart = app.explorer.chart
         assert chart.log_loss is True
@@ -137,6 +140,39 @@ async def test_keys_before_the_results_are_mounted_act_once_they_are(
         assert app.params is not None and app.params.spec == PRESETS[3].spec
         current = app.explorer.current
         assert current is not None and current.spec == PRESETS[3].spec
+
+
+async def test_held_keys_go_before_keys_already_waiting_when_they_are_let_go(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``5`` and ``7`` typed in the lr field are held; a ``9`` is already in the app's queue as
+    the results pane lets them go. Posted again behind it, the held keys came after it
+    (``0.01957``); they go first, as they were typed."""
+    from textual import events
+
+    from tui.app.held_input import HoldingApp
+
+    blocked = Blocked(monkeypatch)
+    release_input = HoldingApp.release_input
+    sent: list[bool] = []
+
+    def with_a_key_waiting(app: HoldingApp) -> None:
+        if app.holding_input and not sent:  # sent just before: in the queue, not yet read
+            sent.append(app.post_message(events.Key("9", "9")))
+        release_input(app)
+
+    monkeypatch.setattr(HoldingApp, "release_input", with_a_key_waiting)
+    app = ExplorerApp(PRESETS[1], show_timings=False, engine=Unloaded(), language="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: blocked.started, what="the results to begin mounting")
+        field = app.query_one("#lr", Input)
+        field.focus()  # (not input: a focus is not held)
+        await pilot.pause()
+        await pilot.press("5", "7")
+        assert field.value == "0.01" and field.has_focus  # held
+        await blocked.release()
+        await wait_until(pilot, lambda: len(field.value) == 7, what="the three keys")
+        assert field.value == "0.01579" and field.has_focus
 
 
 async def test_the_engines_news_before_the_results_are_mounted_is_taken_once_they_are(

@@ -22,7 +22,8 @@ class HoldingApp(App[None]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._held: list[events.Event] | None = []
-        """The input held so far, in order (``None`` once released)."""
+        """The input held so far, in order (``None`` once let go)."""
+        self._letting_go = False
 
     async def on_event(self, event: events.Event) -> None:
         """Keep ``event`` if it is input to hold (:meth:`hold_input`); else Textual's."""
@@ -48,7 +49,22 @@ class HoldingApp(App[None]):
         return self._held is not None
 
     def release_input(self) -> None:
-        """Let input go on: what was held first, in order, ahead of anything sent later."""
-        held, self._held = self._held, None
-        for event in held or ():
-            self.post_message(event)
+        """Let input go on, in the order it came: the held input is handled one event a turn of
+        the app's queue, as it would have been, ahead of anything sent later (which is held
+        behind it until then). Posted again instead, it would come after input already
+        waiting in the queue; handled all in one turn, a key would act before what the one
+        before it had asked for (a focus moved by ``f`` is itself a callback in the queue)."""
+        if self._held is not None and not self._letting_go:
+            self._letting_go = True
+            self.call_later(self._let_go)
+
+    async def _let_go(self) -> None:
+        """Handle the first held event, and come back for the next in the next turn; stop
+        holding once none is left."""
+        held = self._held
+        if not held:
+            self._held = None
+            return
+        event = held.pop(0)
+        await super().on_event(event)
+        self.call_later(self._let_go)
