@@ -93,13 +93,15 @@ class ResultsPane:
         if self._screen.query("#chart"):
             self.results_mounted = True
             self.results_shown()
+            self._screen.explorer_app.release_input()
         else:
             self._screen.call_after_refresh(self.mount_results)
 
     async def mount_results(self) -> None:
         """Mount the pane's widgets (:mod:`tui.app.widgets.results`), then show what waited for
-        them (:meth:`results_shown`). Run from this screen's queue, so no message of its own
-        is handled in the meantime."""
+        them (:meth:`results_shown`) and let the app's held input go on (also if the screen
+        went meanwhile). Run from this screen's queue, so no message of its own is handled in
+        the meantime."""
         if self.results_mounted:
             return
         screen = self._screen
@@ -120,7 +122,7 @@ class ResultsPane:
     def results_shown(self) -> None:
         """The pane is there: focus the chart (unless something else has the focus), so that
         the keys work at once (``f`` goes to the fields); show the session the explorer opened
-        with, if any, and the replies that came before; let the app's held input go on."""
+        with, if any, and the replies that came before."""
         screen = self._screen
         if screen.focused is None:
             self.chart.focus()
@@ -130,7 +132,6 @@ class ResultsPane:
         early, self._early = self._early, []
         for event in early:
             screen._replied(event)
-        screen.explorer_app.release_input()
 
     def hold_reply(self, event: Replied) -> bool:
         """Keep the engine's reply ``event`` until the pane is mounted; whether it was kept."""
