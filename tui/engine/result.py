@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tui.engine.outcome import Status
 from tui.engine.spec import DEFAULT_TOL, RunSpec
@@ -41,6 +41,14 @@ class RunResult:
     seconds: float = field(default=0.0, compare=False)
     w2: np.ndarray | None = None
     final_grad2: np.float32 | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its arrays of one value and its steps as what makes them again
+        (:mod:`tui.engine.result_wire`): a run at a constant rate is sent in less than half
+        its bytes, and unpickled bit for bit as it was."""
+        from tui.engine.result_wire import packed, unpacked
+
+        return (unpacked, (packed(self),))
 
     @property
     def ws(self) -> tuple[np.ndarray, ...]:
