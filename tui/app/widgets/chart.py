@@ -34,6 +34,7 @@ from tui.app.widgets.chart_points import (
     spans,
     thin,
 )
+from tui.app.widgets.chart_strips import row_strip
 from tui.app.widgets.chart_w2 import with_w2
 from tui.app.widgets.plotext_lines import install as install_plotext_lines
 from tui.engine.losses import LossExpr, parse_loss
@@ -237,54 +238,42 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
                 return strips
         width, height = self.size
         rows = self._rows[1] if self._rows is not None and self._rows[0] is picture else None
+        styles = self.styles
         # Row by row only where a line is a row (none wraps) and nothing else moves them.
-        by_row = (
+        if (
             rows is not None
             and len(rows) <= height
             and self.text_selection is None
-            and self.styles.content_align == ("left", "top")
+            and styles.content_align == ("left", "top")
+            and styles.text_align in ("left", "start")
+            and styles.line_pad == 0
             and all(row.cell_len <= width for row in rows)
-        )
-        keys = [(row.plain, tuple(row.spans)) for row in rows] if rows and by_row else []
-        lines = self._lines_by_row(keys, key) if keys else None
-        if lines is None:
+        ):
+            lines = self._lines_by_row(rows, key)
+        else:
             visual = visualize(self, picture, markup=self._render_markup)
             lines = Visual.to_strips(self, visual, width, height, style)
         self._strips = [(picture, key, lines), *self._strips[:3]]
-        if keys and len(lines) == len(keys):
-            for y, (row, line) in enumerate(zip(keys, lines, strict=True)):
-                self._row_lines[(key, y, row)] = line
         return lines
 
-    def _lines_by_row(self, keys: list[RowKey], key: tuple[object, ...]) -> list[Strip] | None:
+    def _lines_by_row(self, rows: list[Text], key: tuple[object, ...]) -> list[Strip]:
         """The picture's lines, made only for the rows not drawn lately at the same place, size
         and style (the others are the lines made then): a new run moves some of the curves,
         its ticks and notes, and leaves the frame, the axes, the legend and the rows of a
         settled run as they were; a key back to an earlier rate draws its picture again.
-        ``None`` if no row was drawn lately.
-
-        The rows missing are made as Textual makes a picture's lines, in a picture of the same
-        rows where the others are empty: each line is made from its own row alone, at its own
-        row's place."""
+        A row missing is made alone, as Textual makes that line of the picture
+        (:func:`~tui.app.widgets.chart_strips.row_strip`)."""
         cache = self._row_lines
-        known = [cache.get((key, y, row)) for y, row in enumerate(keys)]
-        missing = [line is None for line in known]
-        if all(missing):
-            return None
-        if any(missing):
-            rows = self._rows[1] if self._rows is not None else []
-            sparse = Text("\n").join(
-                row if miss else Text() for row, miss in zip(rows, missing, strict=True)
-            )
-            width, height = self.size
-            visual = visualize(self, sparse, markup=self._render_markup)
-            made = Visual.to_strips(self, visual, width, height, self.visual_style)
-            if len(made) != len(keys):
-                return None
-            known = [
-                new if miss else old for new, old, miss in zip(made, known, missing, strict=True)
-            ]
-        return [line for line in known if line is not None]
+        style = self.visual_style
+        console = self.app.console
+        lines = []
+        for y, row in enumerate(rows):
+            row_key = (key, y, (row.plain, tuple(row.spans)))
+            line = cache.get(row_key)
+            if line is None:
+                line = cache[row_key] = row_strip(row, y, style, console)
+            lines.append(line)
+        return lines
 
     def watch_view(self) -> None:
         """Redraw in the new view (a view the loss has not: in the loss's first view)."""
