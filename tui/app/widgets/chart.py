@@ -265,13 +265,13 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
         (:func:`~tui.app.widgets.chart_strips.row_strip`)."""
         cache = self._row_lines
         style = self.visual_style
-        console = self.app.console
+        app = self.app
         lines = []
         for y, row in enumerate(rows):
             row_key = (key, y, (row.plain, tuple(row.spans)))
             line = cache.get(row_key)
             if line is None:
-                line = cache[row_key] = row_strip(row, y, style, console)
+                line = cache[row_key] = row_strip(row, y, style, app)
             lines.append(line)
         return lines
 
