@@ -7,7 +7,7 @@ import math
 import random
 
 import pytest
-from plotext import _utility
+from plotext import _matrix, _utility
 from textual_plotext.plot import Plot
 
 from tui.app.widgets import plotext_lines
@@ -99,11 +99,14 @@ def test_a_figure_built_with_them_is_the_picture_plotext_builds(
     seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     size = random.Random(seed).choice([(40, 12), (83, 20), (150, 45)])
+    matrix = _matrix.matrix_class
     monkeypatch.setattr(_utility, "get_lines", plotext_lines.PLOTEXT_GET_LINES)
     monkeypatch.setattr(_utility, "hd_group", plotext_lines.PLOTEXT_HD_GROUP)
+    monkeypatch.setattr(matrix, "set_matrices", plotext_lines.PLOTEXT_SET_MATRICES)
     theirs = _picture(random.Random(seed), *size)
     monkeypatch.setattr(_utility, "get_lines", plotext_lines.get_lines)
     monkeypatch.setattr(_utility, "hd_group", plotext_lines.hd_group)
+    monkeypatch.setattr(matrix, "set_matrices", plotext_lines.set_matrices)
     ours = _picture(random.Random(seed), *size)
     assert any("⠀" < char <= "⣿" for row, _ in ours for char in row)  # braille was drawn
     assert ours == theirs
@@ -114,3 +117,27 @@ def test_the_chart_draws_with_them() -> None:
 
     assert _utility.get_lines is plotext_lines.get_lines
     assert _utility.hd_group is plotext_lines.hd_group
+    assert _matrix.matrix_class.set_matrices is plotext_lines.set_matrices
+
+
+@pytest.mark.parametrize(
+    ("size", "canvas"), [((12, 5), (2, 9, 1, 4)), ((7, 3), (0, 7, 0, 3)), ((6, 4), (3, 3, 2, 2))]
+)
+def test_the_grid_starts_as_plotexts(size: tuple[int, int], canvas: tuple[int, ...]) -> None:
+    """The markers, colours, styles and background of a new grid, on and off the canvas (a
+    canvas of the whole grid, and one of no cells), each row a list of its own."""
+    grids = []
+    for make in (plotext_lines.PLOTEXT_SET_MATRICES, plotext_lines.set_matrices):
+        matrix = _matrix.matrix_class()
+        matrix.set_size(*size)
+        matrix.set_canvas_area(*canvas)
+        matrix.set_axes_color("red")
+        matrix.set_canvas_color((1, 2, 3))
+        make(matrix)
+        grids.append([matrix.marker, matrix.fullground, matrix.background, matrix.style])
+        rows = [row for lists in grids[-1] for row in lists]
+        assert len({id(row) for row in rows}) == len(rows)
+    assert grids[0] == grids[1]
+    cells = [cell for row in grids[1][2] for cell in row]
+    on = (canvas[1] - canvas[0]) * (canvas[3] - canvas[2])
+    assert cells.count((1, 2, 3)) == on and cells.count("red") == len(cells) - on
