@@ -362,6 +362,34 @@ async def test_a_nudged_rate_keeps_the_theorys_rows_and_lays_out_nothing(
         assert panel._height(panel.size.width) == 1
 
 
+async def test_a_nudge_reads_the_form_without_looking_for_its_fields(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The fields of the form are its own for its life: found once it is mounted, not in a walk
+    of the whole form at every nudge. A field marked wrong still holds the run back."""
+    from tui.app.widgets.params import ParamInput, ParamsForm
+
+    app = FormOnly()
+    async with app.run_test(size=(120, 40)) as pilot:
+        walks: list[object] = []
+        original = ParamsForm.query
+        monkeypatch.setattr(
+            ParamsForm, "query", lambda self, *a: (walks.append(a), original(self, *a))[1]
+        )
+        field = app.query_one("#lr", Input)
+        field.focus()
+        await pilot.pause()
+        await pilot.press("up")
+        await pilot.pause()
+        assert not [a for a in walks if a and a[0] is ParamInput]
+        assert app.changes and app.changes[-1].params.spec.lr == pytest.approx(0.0125893)
+        app.changes.clear()
+        app.query_one("#epochs", Input).add_class("-invalid")
+        await pilot.press("up")
+        await pilot.pause()
+        assert app.changes == []
+
+
 async def test_a_key_that_changes_a_fields_length_lays_out_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

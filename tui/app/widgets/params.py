@@ -131,6 +131,10 @@ class ParamsForm(VerticalScroll):
         self._nudged_to: tuple[str, str] | None = None
         """The field and text a nudge has just set and read (its Changed message is not read
         again)."""
+        self._inputs: list[ParamInput] | None = None
+        """The form's text fields, found once it is mounted (its fields are its own for its
+        life: a new language composes a new form). Finding them walked the whole form at
+        every nudge."""
 
     def compose(self) -> ComposeResult:
         """The fields as :data:`LAYOUT` places them, each titled in its border."""
@@ -233,6 +237,7 @@ class ParamsForm(VerticalScroll):
             self._show_formula(self._initial.spec)
         except NoMatches:
             return
+        self._inputs = list(self.query(ParamInput))
 
     def set_params(self, params: Params) -> None:
         """Show ``params`` in the fields (their changes then run as typed ones do)."""
@@ -425,7 +430,8 @@ class ParamsForm(VerticalScroll):
             update_text(error, error_text(message))
             self.post_message(self.Invalid(field.id or "", message))
             return
-        invalid = [f for f in self.query(ParamInput) if f.has_class("-invalid") and not f.disabled]
+        inputs = self._inputs if self._inputs is not None else self.query(ParamInput)
+        invalid = [f for f in inputs if f.has_class("-invalid") and not f.disabled]
         if invalid:
             return
         try:
