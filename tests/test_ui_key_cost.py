@@ -323,6 +323,34 @@ async def test_the_theory_is_wrapped_once_per_text_and_width(
         assert len(wrapped) == once
 
 
+async def test_a_new_theorys_statements_are_parsed_once_and_shown_as_their_markup_says(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Counting a new theory's rows parsed each statement's markup, and showing it parsed them
+    all again; the content shown is still the whole markup's (styles across lines included)."""
+    app = ExplorerApp(PRESETS[1], show_timings=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_run(pilot)
+        panel = app.explorer.query_one(TheoryPanel)
+        width = panel.size.width
+        parsed: list[str] = []
+        original = Content.from_markup
+
+        def from_markup(markup: str, **variables: Any) -> Content:
+            parsed.append(markup)
+            return original(markup, **variables)
+
+        monkeypatch.setattr(Content, "from_markup", from_markup)
+        text = "[b]q = 0.98[/b]: each step [i]multiplies[/i] it\nsteps: [b]431[/b]\n3 rows"
+        panel.update(text, layout=False)
+        panel._height(width)
+        shown = panel.render()
+        # Each statement once, and the whole once (Static.update's own, not the panel's).
+        assert sorted(parsed) == sorted([text, *text.split("\n")]), parsed
+        assert shown == original(text)
+        assert shown.spans == original(text).spans
+
+
 def spy_layouts(monkeypatch: pytest.MonkeyPatch, doing: Callable[[], object]) -> list[object]:
     """From now on, for each layout of a screen, what ``doing`` says was being done."""
     layouts: list[object] = []

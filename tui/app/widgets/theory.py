@@ -21,6 +21,9 @@ from tui.engine.spec import RunSpec
 from tui.engine.theory import Theory, contradiction, models, no_minimum, why_no_theory
 from tui.i18n import t
 
+#: The parsed statements a panel keeps: those of its last few theories.
+STATEMENTS_KEPT = 32
+
 #: A number in the theory's words (``0.998738``, ``6,890``, ``1e-06``, ``-3``).
 _NUMBER = re.compile(r"[-+]?\d[\d,.]*(?:e[-+]?\d+)?")
 
@@ -107,6 +110,9 @@ class TheoryPanel(Static):
 
     _made: tuple[tuple[object, ...], Content, int] | None = None
 
+    #: Each statement's markup -> its content (:meth:`_parsed`); made at the first.
+    _statements: dict[str, Content] | None = None
+
     #: (words, width, height limit) -> the most rows the panel has taken for them.
     _tallest: tuple[tuple[object, ...], int] | None = None
 
@@ -158,7 +164,19 @@ class TheoryPanel(Static):
     def _rows(self, statement: str, width: int) -> int:
         """How many lines ``statement`` (markup) takes, wrapped at words at ``width`` cells
         (the panel's default wrapping, as it renders)."""
-        return len(Content.from_markup(statement).wrap(width))
+        return len(self._parsed(statement).wrap(width))
+
+    def _parsed(self, statement: str) -> Content:
+        """``statement``'s markup as content, parsed once while its words are shown (a new
+        theory's statements were parsed to count their rows, then again all together)."""
+        if self._statements is None:
+            self._statements = {}
+        parsed = self._statements.get(statement)
+        if parsed is None:
+            if len(self._statements) >= STATEMENTS_KEPT:
+                self._statements.clear()
+            parsed = self._statements[statement] = Content.from_markup(statement)
+        return parsed
 
     def _shown(self, width: int) -> Content:
         """The statements shown at ``width``, wrapped; made once per text, width and height
@@ -166,7 +184,7 @@ class TheoryPanel(Static):
         key = (str(self.content), width, self.styles.max_height)
         if self._made is not None and self._made[0] == key:
             return self._made[1]
-        shown = Content.from_markup("\n".join(self.shown_statements(width)))
+        shown = Content("\n").join(self._parsed(line) for line in self.shown_statements(width))
         self._made = (key, shown, len(shown.wrap(width)) if width else 0)
         return shown
 
