@@ -233,10 +233,45 @@ async def test_the_log_works_out_its_own_style_once_a_drawing(
             return original.fget(widget)  # type: ignore[attr-defined]
 
         monkeypatch.setattr(LogTable, "rich_style", property(rich_style))
+        parts: list[str] = []
+        original_part = LogTable.get_component_rich_style
+        monkeypatch.setattr(
+            LogTable,
+            "get_component_rich_style",
+            lambda self, *names, **o: (parts.extend(names), original_part(self, *names, **o))[1],
+        )
         table._styles_cache.clear()
         lines = table.render_lines(Region(0, 0, *table.outer_size))
         assert len(lines) > 5
         assert worked_out == [1]
+        assert sorted(parts) == sorted(LogTable.COMPONENT_CLASSES)  # each part's style once
+        texts = [line.text for line in lines]
+        top = next(i for i, text in enumerate(texts) if "step" in text)  # under the border
+        assert texts[top + 1].split()[:2] == ["1", "4.880000"], texts[top : top + 2]
+        header, row = lines[top], lines[top + 2]  # the header and a row (not the cursor's)
+        for line, part in ((header, "log-table--header"), (row, "log-table--row")):
+            want = original_part(table, part)
+            assert any(segment.style == want for segment in line._segments), part
+
+
+async def test_the_chart_looks_up_its_pictures_lines_once_a_drawing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = ChartApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        chart = app.query_one(DescentChart)
+        chart.show(lesson(0.05))
+        await pilot.pause()
+        looked_up: list[int] = []
+        original = DescentChart._lines
+        monkeypatch.setattr(
+            DescentChart, "_lines", lambda self: (looked_up.append(1), original(self))[1]
+        )
+        chart._styles_cache.clear()
+        lines = chart.render_lines(Region(0, 0, *chart.size))
+        assert len(lines) == chart.size.height and looked_up == [1]
+        whole = _whole_lines(chart)
+        assert [line.text.rstrip() for line in lines] == [line.text.rstrip() for line in whole]
 
 
 def _whole_lines(chart: DescentChart) -> list[Any]:

@@ -14,6 +14,7 @@ import numpy as np
 from rich.text import Span, Text
 from textual.app import RenderResult
 from textual.cache import LRUCache
+from textual.geometry import Region
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.visual import Visual, visualize
@@ -112,6 +113,8 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
         """How many parameters the loss shown has: which views it has (``views_for``)."""
         self._rendered: tuple[tuple[object, ...], RenderResult] | None = None
         self._strips: list[tuple[RenderResult, tuple[object, ...], list[Strip]]] = []
+        self._drawing: list[Strip] | None = None
+        """The picture's lines while :meth:`render_lines` draws them."""
         self._rows: tuple[RenderResult, list[Text]] | None = None
         """The last picture built and its rows (the plot's, then the lines under it)."""
         self._row_lines: LRUCache[tuple[tuple[object, ...], int, RowKey], Strip] = LRUCache(
@@ -216,13 +219,22 @@ class DescentChart(PlotextPlot, can_focus=True):  # type: ignore[call-arg]
         self._rows = (rendered, rows)
         return rendered
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The lines in ``crop``, the picture's lines looked up once for them all (each line
+        looked them up, asking the widget's size, theme and style again)."""
+        self._drawing = self._lines()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._drawing = None
+
     def render_line(self, y: int) -> Strip:
         """Line ``y`` of :meth:`render`'s picture, as Textual draws it.
 
         Textual 8.2.8 turns a widget's picture into lines anew at every repaint (a change of
         focus repaints the chart: its tint follows the focus), which costs as much as drawing
         it. The lines of the last few pictures and styles are kept instead."""
-        strips = self._lines()
+        strips = self._lines() if self._drawing is None else self._drawing
         if y < len(strips):
             return strips[y]
         return Strip.blank(self.size.width, self.visual_style.rich_style)
