@@ -31,7 +31,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from fractions import Fraction
-from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from tui.engine.loss_functions import REGISTRY
@@ -370,14 +369,14 @@ def contradiction(theory: Theory, result: RunResult, tol: float = DEFAULT_TOL) -
         return msg("why.seen_converged")
     if regime is Regime.TWO_CYCLE and status.outcome is Outcome.DIVERGED:
         return msg("why.seen_diverged")
+    from tui.engine.turns import moves_and_turns  # NumPy's: not loaded by the first frame
+
     reached = status.steps_to_tol
     before = result.w if reached is None else result.w[:reached]
-    path = [float(result.spec.w0), *before.astype(float).tolist()]
-    moves = [b - a for a, b in pairwise(path) if b != a]
-    turns = [i for i in range(1, len(moves)) if (moves[i] > 0) != (moves[i - 1] > 0)]
+    moves, turns = moves_and_turns(float(result.spec.w0), before)
     if regime is Regime.MONOTONE and turns:
         return msg("why.seen_turned")
-    if regime in _JUMPING and len(moves) >= 2 and not turns:
+    if regime in _JUMPING and moves >= 2 and not turns:
         return msg("why.seen_one_way")
     predicted = theory.predicted_steps(tol, result.spec.w0)
     if predicted is not None and reached is None and predicted < len(result.w):
