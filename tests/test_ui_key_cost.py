@@ -254,26 +254,6 @@ async def test_the_log_works_out_its_own_style_once_a_drawing(
             assert any(segment.style == want for segment in line._segments), part
 
 
-async def test_the_chart_looks_up_its_pictures_lines_once_a_drawing(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    app = ChartApp()
-    async with app.run_test(size=(100, 30)) as pilot:
-        chart = app.query_one(DescentChart)
-        chart.show(lesson(0.05))
-        await pilot.pause()
-        looked_up: list[int] = []
-        original = DescentChart._lines
-        monkeypatch.setattr(
-            DescentChart, "_lines", lambda self: (looked_up.append(1), original(self))[1]
-        )
-        chart._styles_cache.clear()
-        lines = chart.render_lines(Region(0, 0, *chart.size))
-        assert len(lines) == chart.size.height and looked_up == [1]
-        whole = _whole_lines(chart)
-        assert [line.text.rstrip() for line in lines] == [line.text.rstrip() for line in whole]
-
-
 def _whole_lines(chart: DescentChart) -> list[Any]:
     """The chart's picture made into lines as Textual makes them, all at once."""
     width, height = chart.size
@@ -308,12 +288,23 @@ async def test_the_charts_lines_made_for_the_changed_rows_are_the_whole_pictures
 async def test_a_new_run_makes_lines_for_the_rows_not_drawn_lately_alone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """A drawing looks the picture's lines up once (each line looked them up, asking the
+    widget's size, theme and style again); a new picture makes only its changed rows."""
     app = ChartApp()
     async with app.run_test(size=(100, 30)) as pilot:
         chart = app.query_one(DescentChart)
         chart.show(lesson(0.05, 100_000))
         await pilot.pause()
-        chart._lines()
+        looked_up: list[int] = []
+        original_lines = DescentChart._lines
+        monkeypatch.setattr(
+            DescentChart, "_lines", lambda self: (looked_up.append(1), original_lines(self))[1]
+        )
+        chart._styles_cache.clear()
+        drawn = chart.render_lines(Region(0, 0, *chart.size))
+        assert len(drawn) == chart.size.height and looked_up == [1]
+        whole = _whole_lines(chart)
+        assert [line.text.rstrip() for line in drawn] == [line.text.rstrip() for line in whole]
         made: list[int] = []
         original = chart_module.row_strip
         monkeypatch.setattr(
@@ -331,59 +322,43 @@ async def test_a_new_run_makes_lines_for_the_rows_not_drawn_lately_alone(
         assert made == []
 
 
-async def test_the_theory_is_wrapped_once_per_text_and_width(
+async def test_the_theory_is_wrapped_once_per_text_and_width_and_parsed_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A new text's height is asked twice (before and after) and again by the layout: it was
-    wrapped each time."""
+    wrapped each time. Counting its rows parsed each statement's markup, and showing it parsed
+    them all again; the content shown is still the whole markup's."""
     app = ExplorerApp(PRESETS[1], show_timings=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for_run(pilot)
         panel = app.explorer.query_one(TheoryPanel)
         width = panel.size.width
         wrapped: list[int] = []
-        original = Content.wrap
+        parsed: list[str] = []
+        original, original_markup = Content.wrap, Content.from_markup
 
         def wrap(content: Content, *args: Any, **options: Any) -> Any:
             wrapped.append(1)
             return original(content, *args, **options)
 
+        def from_markup(markup: str, **variables: Any) -> Content:
+            parsed.append(markup)
+            return original_markup(markup, **variables)
+
         monkeypatch.setattr(Content, "wrap", wrap)
-        panel.update("one statement\nand another", layout=False)
+        monkeypatch.setattr(Content, "from_markup", from_markup)
+        text = "[b]q = 0.98[/b]: each step [i]multiplies[/i] it\nand [b]another[/b]"
+        panel.update(text, layout=False)
         rows = panel._height(width)
         once = len(wrapped)
         assert rows == 2 and once > 0
         assert panel._height(width) == rows
         assert panel.get_content_height(Size(0, 0), Size(0, 0), width) == rows
         assert len(wrapped) == once
-
-
-async def test_a_new_theorys_statements_are_parsed_once_and_shown_as_their_markup_says(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Counting a new theory's rows parsed each statement's markup, and showing it parsed them
-    all again; the content shown is still the whole markup's (styles across lines included)."""
-    app = ExplorerApp(PRESETS[1], show_timings=False)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for_run(pilot)
-        panel = app.explorer.query_one(TheoryPanel)
-        width = panel.size.width
-        parsed: list[str] = []
-        original = Content.from_markup
-
-        def from_markup(markup: str, **variables: Any) -> Content:
-            parsed.append(markup)
-            return original(markup, **variables)
-
-        monkeypatch.setattr(Content, "from_markup", from_markup)
-        text = "[b]q = 0.98[/b]: each step [i]multiplies[/i] it\nsteps: [b]431[/b]\n3 rows"
-        panel.update(text, layout=False)
-        panel._height(width)
         shown = panel.render()
         # Each statement once, and the whole once (Static.update's own, not the panel's).
         assert sorted(parsed) == sorted([text, *text.split("\n")]), parsed
-        assert shown == original(text)
-        assert shown.spans == original(text).spans
+        assert shown == original_markup(text) and shown.spans == original_markup(text).spans
 
 
 def spy_layouts(monkeypatch: pytest.MonkeyPatch, doing: Callable[[], object]) -> list[object]:
