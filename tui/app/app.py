@@ -30,7 +30,7 @@ from tui.app.quick_engine import QuickEngineClient
 from tui.app.screens.explorer import TYPING_KEY_ACTIONS, ExplorerScreen
 from tui.app.styling import SharedStylesheet, breakpoint_classes
 from tui.app.svg_cells import fix_cell_widths
-from tui.app.themes import HIGH_CONTRAST
+from tui.app.themes import HIGH_CONTRAST, ThemeLookup
 from tui.engine.protocol import EngineReady, Gradients, RunDone, RunFailed
 from tui.engine.result import RunResult
 from tui.engine.spec import RunSpec
@@ -75,7 +75,7 @@ def default_engine() -> Engine:
     return QuickEngineClient()
 
 
-class ExplorerApp(HoldingApp):
+class ExplorerApp(ThemeLookup, HoldingApp):
     """The live explorer: every valid edit re-runs the seed's loop in the engine."""
 
     CSS_PATH = "explorer.tcss"
