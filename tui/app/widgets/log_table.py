@@ -116,9 +116,8 @@ class LogTable(ScrollView, can_focus=True):
         self._widths: tuple[int, ...] = tuple(len(title) for title in HEADER)
         self._blocks: dict[int, list[str]] = {}
         self.cursor = 0
-        self._base: Style | None = None
-        self._drawing: tuple[int, dict[str, Style]] | None = None
-        """While :meth:`render_lines` draws: the rows' width and each part's style."""
+        self._drawing: tuple[Style, int, dict[str, Style]] | None = None
+        """While :meth:`render_lines` draws: what :meth:`_looks` gave for all its lines."""
 
     @property
     def sentences(self) -> bool:
@@ -217,24 +216,21 @@ class LogTable(ScrollView, can_focus=True):
         """The lines in ``crop``, with the table's own style, its width and its parts' styles
         worked out once for them all: Textual 8.2.8's ``rich_style`` walks the styles of every
         ancestor, uncached, and each line needed it, its width and its part's style."""
-        self._base = self.rich_style
-        self._drawing = (
-            self.scrollable_content_region.width,
-            {part: self.get_component_rich_style(part) for part in self.COMPONENT_CLASSES},
-        )
+        self._drawing = self._looks()
         try:
             return super().render_lines(crop)
         finally:
-            self._base = self._drawing = None
+            self._drawing = None
+
+    def _looks(self) -> tuple[Style, int, dict[str, Style]]:
+        """The table's own style, its rows' width and each part's style, as they are now."""
+        styles = {part: self.get_component_rich_style(part) for part in self.COMPONENT_CLASSES}
+        return self.rich_style, self.scrollable_content_region.width, styles
 
     def render_line(self, y: int) -> Strip:
         """Draw line ``y`` of the visible area: the header, or the row scrolled there."""
-        if self._drawing is None:
-            width, styles = self.scrollable_content_region.width, None
-        else:
-            width, styles = self._drawing
+        base, width, styles = self._looks() if self._drawing is None else self._drawing
         scroll_x, scroll_y = self.scroll_offset
-        base = self.rich_style if self._base is None else self._base
         if y == 0:
             text, component = self.header(), "log-table--header"
         else:
@@ -243,10 +239,7 @@ class LogTable(ScrollView, can_focus=True):
                 return Strip.blank(width, base)
             text = self.row_text(index)
             component = "log-table--cursor" if index == self.cursor else "log-table--row"
-        style: Style = (
-            self.get_component_rich_style(component) if styles is None else styles[component]
-        )
-        strip = Strip([Segment(text, style)]).crop(scroll_x, scroll_x + width)
+        strip = Strip([Segment(text, styles[component])]).crop(scroll_x, scroll_x + width)
         return strip.extend_cell_length(width, base)
 
     def action_cursor(self, delta: int) -> None:
