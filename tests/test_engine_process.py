@@ -131,3 +131,50 @@ def test_a_runs_reply_comes_out_of_band_with_the_in_process_bits(entry: str) -> 
     for mine, theirs in zip(here, done.results, strict=True):
         for name in ("step", "w", "loss", "lr", "lr64"):
             assert getattr(mine, name).tobytes() == getattr(theirs, name).tobytes(), name
+
+
+def report_niceness(requests: object, replies: mp.connection.Connection, log: object) -> None:
+    """An engine entry that only says how nice its process is."""
+    replies.send(os.nice(0))
+
+
+#: A fresh interpreter (one thread, no Textual: the engine is forked, as the explorer's first
+#: is): prints its own niceness, then its engine's.
+FORKED_NICENESS = """
+import os, sys
+from tui.engine import launch
+
+def report(requests, replies, log):
+    replies.send(os.nice(0))
+
+assert launch.can_fork()
+engine = launch.start(report)
+print(os.nice(0), engine.replies.recv() if engine.replies.poll(60) else None)
+"""
+
+
+def test_the_engine_gives_way_to_the_ui_forked_or_spawned() -> None:
+    """The engine runs ``ENGINE_NICENESS`` steps nicer than the UI that started it, forked
+    from a small interpreter or spawned from a loaded one, so that the UI's first frame and
+    its keys do not wait for a CPU behind TensorFlow's threads."""
+    import subprocess
+    import sys
+
+    from tui.engine import launch
+
+    assert launch.ENGINE_NICENESS > 0
+    found = subprocess.run(
+        [sys.executable, "-c", FORKED_NICENESS], capture_output=True, text=True, timeout=120
+    )
+    assert found.returncode == 0, found.stderr
+    ui, engine = (int(word) for word in found.stdout.split())
+    assert engine == ui + launch.ENGINE_NICENESS
+
+    assert not launch.can_fork()  # this process has loaded Textual or NumPy: spawned
+    started = launch.start(report_niceness)
+    try:
+        assert started.replies.poll(60)
+        assert started.replies.recv() == os.nice(0) + launch.ENGINE_NICENESS
+    finally:
+        started.kill()
+        started.process.join(10)

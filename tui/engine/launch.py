@@ -18,6 +18,7 @@ with Textual loaded and threads running, where a fork is unsafe) is spawned.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import sys
@@ -47,6 +48,13 @@ class EngineProcess:
         if self.process.is_alive():
             self.process.kill()
 
+
+#: How much lower the engine's scheduling priority is than the UI's (``nice``; a process may
+#: lower its own priority, never raise it). While TensorFlow loads, its threads shared the
+#: UI's CPU: the UI waited for a CPU about 50 to 70 ms on its way to its first frame (the
+#: one-label app 3 to 4 ms), and about 20 ms with the engine at 5. When the UI is idle, the
+#: engine has the CPUs as before; when both want one, the keys' pictures come first.
+ENGINE_NICENESS = 5
 
 #: Modules whose presence makes a fork unsafe or wasteful: their native threads (NumPy's BLAS,
 #: TensorFlow's pools) or a UI the engine has no use for.
@@ -113,10 +121,20 @@ def _engine_entry(
     log_path: str | None,
 ) -> None:
     """The engine process's first act: close the UI's pipe ends it ``inherited`` (forked),
-    then ``target``."""
+    give way to the UI (:data:`ENGINE_NICENESS`), then ``target``."""
     for end in inherited:
         end.close()
+    lower_priority(ENGINE_NICENESS)
     target(requests, replies, log_path)
+
+
+def lower_priority(by: int) -> None:
+    """This process's scheduling priority lowered ``by`` steps of ``nice``, where the system
+    has them (not on Windows); a refusal leaves it as it was."""
+    nice = getattr(os, "nice", None)
+    if nice is not None:
+        with contextlib.suppress(OSError):
+            nice(by)
 
 
 def engine_main(requests: Connection, replies: Connection, log_path: str | None) -> None:
