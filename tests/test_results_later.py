@@ -50,6 +50,7 @@ seen = {}
 mount_results = ExplorerScreen.mount_results
 async def looked(self):
     seen["modules"] = sorted({m.split(".")[0] for m in sys.modules})
+    seen["all modules"] = sorted(sys.modules)
     seen["frames"] = sum(frames)
     seen["lr shown"] = self.query_one("#lr").region.area > 0  # laid out, and drawn
     await mount_results(self)
@@ -90,6 +91,36 @@ def test_the_first_frame_is_out_before_numpy_and_plotext_load() -> None:
     heavy = {"numpy", "plotext", "textual_plotext"}
     assert sorted(heavy & set(seen["modules"])) == []
     assert heavy <= set(seen["after"])  # the chart and the log loaded them, once mounted
+
+
+#: Modules of what the first frame does not show: the theory (shown with the first result), a
+#: screenshot's fix, a file's temporary name.
+NOT_FOR_THE_FIRST_FRAME = (
+    "tui.engine.theory",
+    "tui.engine.theory_plane",
+    "tui.engine.plane_quadratic",
+    "tui.app.screens.sweep_theory",
+    "tui.app.widgets.theory_two",
+    "tui.app.svg_cells",
+    "secrets",
+)
+
+
+def test_the_first_frame_loads_no_theory_no_screenshot_fix_and_no_secrets() -> None:
+    """What the first frame does not show is not loaded on the way to it (issue 14, goal 2):
+    the theory's modules load with the first result (the panel is empty until then), the
+    screenshot's cell fix with a screenshot, ``secrets`` with the first file written."""
+    proc = subprocess.run(
+        [sys.executable, "-c", FIRST_FRAME, str(pathlib.Path(__file__).parent)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    seen = json.loads(proc.stdout.splitlines()[-1])
+    assert seen["frames"] >= 1 and seen["lr shown"]
+    loaded = set(seen["all modules"])
+    assert "tui.app.widgets.theory" in loaded  # (the panel itself is on the first frame)
+    assert sorted(loaded & set(NOT_FOR_THE_FIRST_FRAME)) == []
 
 
 class Blocked:

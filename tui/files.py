@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -123,6 +122,8 @@ def write_all_atomic(
 def _hidden_name(target: str, kind: str) -> str:
     """A hidden name beside ``target`` for a temporary or backup file (48 random bits)."""
     folder, base = os.path.split(os.path.abspath(target))
+    import secrets  # (loaded by the first file written, not on the way to a first frame)
+
     return os.path.join(folder, f".{base}.{secrets.token_hex(6)}.{kind}")
 
 

@@ -29,7 +29,6 @@ from tui.app.messages import EngineLost, Replied
 from tui.app.quick_engine import QuickEngineClient
 from tui.app.screens.explorer import TYPING_KEY_ACTIONS, ExplorerScreen
 from tui.app.styling import SharedStylesheet, breakpoint_classes
-from tui.app.svg_cells import fix_cell_widths
 from tui.app.themes import HIGH_CONTRAST, ThemeLookup
 from tui.engine.protocol import EngineReady, Gradients, RunDone, RunFailed
 from tui.engine.result import RunResult
@@ -225,6 +224,8 @@ class ExplorerApp(ThemeLookup, HoldingApp):
     def export_screenshot(self, *, title: str | None = None, simplify: bool = False) -> str:
         """Textual's screenshot with every Chinese character two cells wide, as on the screen
         (:mod:`tui.app.svg_cells`): the export screen's SVG, the palette's screenshot."""
+        from tui.app.svg_cells import fix_cell_widths  # (a screenshot's, not the first frame's)
+
         return fix_cell_widths(super().export_screenshot(title=title, simplify=simplify))
 
     def note_written(self, folder: Path, names: Sequence[str]) -> None:

@@ -26,17 +26,13 @@ from tui.app.messages import Replied
 from tui.app.screens.explorer_keys import EXPLORER_BINDINGS
 from tui.app.screens.pin_playback_actions import PinAndPlaybackActions
 from tui.app.screens.results_pane import ResultsPane
-from tui.app.screens.sweep_theory import chart_rates
 from tui.app.widgets.footer import FittedFooter
 from tui.app.widgets.params import ParamsForm
 from tui.app.widgets.status import StatusLine, update_text
 from tui.app.widgets.theory import TheoryPanel
-from tui.app.widgets.theory_two import describe_plane, plane_theory_of
 from tui.engine.losses import parse_loss
-from tui.engine.plane_quadratic import LocalHessian
 from tui.engine.protocol import EngineReady, Gradients, RunDone, RunFailed, RunProgress
 from tui.engine.spec import DEFAULT_TOL
-from tui.engine.theory import Theory, theory_for
 from tui.i18n import t
 from tui.model.params import PRESETS, Params
 from tui.model.pins import Pin, PinBoard, shared
@@ -47,7 +43,9 @@ if TYPE_CHECKING:
     from tui.app.screens.sweep import SweepScreen
     from tui.app.widgets.pins_table import PinsTable
     from tui.app.widgets.update_line import UpdateLine
+    from tui.engine.plane_quadratic import LocalHessian
     from tui.engine.result import RunResult
+    from tui.engine.theory import Theory
     from tui.engine.theory_plane import PlaneTheory
     from tui.model.session import Session
 
@@ -229,6 +227,10 @@ class ExplorerScreen(PacedFrames, PinAndPlaybackActions, ResultsPane, Screen[Non
         """The theory of the current rate (exact for a quadratic, else the local curvature)."""
         if self.params is None:
             return
+        # The theory's modules load with the first result, not on the way to the first frame.
+        from tui.app.widgets.theory_two import describe_plane, plane_theory_of
+        from tui.engine.theory import theory_for
+
         expr = parse_loss(result.loss_expr)
         if len(expr.params) == 2:  # the one-parameter theory is not for a loss of w1, w2
             self._theory = None
@@ -268,6 +270,8 @@ class ExplorerScreen(PacedFrames, PinAndPlaybackActions, ResultsPane, Screen[Non
             pins = [
                 p if p.result is None else replace(p, result=p.result.prefix(shown)) for p in pins
             ]
+        from tui.app.screens.sweep_theory import chart_rates  # (as show_theory's)
+
         rates = chart_rates(current.spec, current.loss_expr, self._theory, self._plane)
         whole = [] if shown is None else [self.current, *(p.result for p in self.pins if p.result)]
         self.chart.show(current, pins, rates, whole=whole)

@@ -9,6 +9,7 @@ calls the regime unknown, and the measured steps are the status line's (one defi
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from textual.content import Content
 from textual.geometry import Size
@@ -18,8 +19,10 @@ from tui.app.widgets.status import update_text
 from tui.engine.losses import parse_loss
 from tui.engine.result import RunResult
 from tui.engine.spec import RunSpec
-from tui.engine.theory import Theory, contradiction, models, no_minimum, why_no_theory
 from tui.i18n import t
+
+if TYPE_CHECKING:
+    from tui.engine.theory import Theory
 
 #: The parsed statements a panel keeps: those of its last few theories.
 STATEMENTS_KEPT = 32
@@ -36,6 +39,9 @@ def describe(
     ``curvature`` is the loss's curvature at w0 as the engine measured it (``None`` if not),
     which says why a loss that is not quadratic has no theory.
     """
+    # (The theory's module loads with the first result, not on the way to the first frame.)
+    from tui.engine.theory import contradiction, models, no_minimum, why_no_theory
+
     expr = parse_loss(result.loss_expr)
     if theory is None or no_minimum(expr) is not None:
         return t("theory.none", why=why_no_theory(expr, result.spec.w0, curvature))
