@@ -9,10 +9,12 @@ a terminal); a headless one (Pilot's) composes it with the rest, so these tests 
 
 from __future__ import annotations
 
+import functools
 import json
 import pathlib
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 from textual.widgets import Input
@@ -79,14 +81,21 @@ async def test_a_headless_app_composes_the_results_with_the_rest() -> None:
         assert app.focused is app.explorer.chart
 
 
-def test_the_first_frame_is_out_before_numpy_and_plotext_load() -> None:
+@functools.cache
+def first_frame_seen() -> dict[str, Any]:
+    """What :data:`FIRST_FRAME` saw, run once for the tests that read it."""
     proc = subprocess.run(
         [sys.executable, "-c", FIRST_FRAME, str(pathlib.Path(__file__).parent)],
         capture_output=True,
         text=True,
         check=True,
     )
-    seen = json.loads(proc.stdout.splitlines()[-1])
+    seen: dict[str, Any] = json.loads(proc.stdout.splitlines()[-1])
+    return seen
+
+
+def test_the_first_frame_is_out_before_numpy_and_plotext_load() -> None:
+    seen = first_frame_seen()
     assert seen["frames"] >= 1 and seen["lr shown"]  # the fields were drawn
     heavy = {"numpy", "plotext", "textual_plotext"}
     assert sorted(heavy & set(seen["modules"])) == []
@@ -110,13 +119,7 @@ def test_the_first_frame_loads_no_theory_no_screenshot_fix_and_no_secrets() -> N
     """What the first frame does not show is not loaded on the way to it (issue 14, goal 2):
     the theory's modules load with the first result (the panel is empty until then), the
     screenshot's cell fix with a screenshot, ``secrets`` with the first file written."""
-    proc = subprocess.run(
-        [sys.executable, "-c", FIRST_FRAME, str(pathlib.Path(__file__).parent)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    seen = json.loads(proc.stdout.splitlines()[-1])
+    seen = first_frame_seen()
     assert seen["frames"] >= 1 and seen["lr shown"]
     loaded = set(seen["all modules"])
     assert "tui.app.widgets.theory" in loaded  # (the panel itself is on the first frame)
