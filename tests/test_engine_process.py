@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import sys
 import time
 
 import pytest
@@ -153,12 +154,19 @@ print(os.nice(0), engine.replies.recv() if engine.replies.poll(60) else None)
 """
 
 
+def nicer(niceness: int, by: int) -> int:
+    """``niceness`` raised ``by``, as the kernel caps it (19: a test run under ``nice`` too)."""
+    return min(niceness + by, 19)
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="the first engine is forked on Linux alone"
+)
 def test_the_engine_gives_way_to_the_ui_forked_or_spawned() -> None:
     """The engine runs ``ENGINE_NICENESS`` steps nicer than the UI that started it, forked
     from a small interpreter or spawned from a loaded one, so that the UI's first frame and
     its keys do not wait for a CPU behind TensorFlow's threads."""
     import subprocess
-    import sys
 
     from tui.engine import launch
 
@@ -168,13 +176,13 @@ def test_the_engine_gives_way_to_the_ui_forked_or_spawned() -> None:
     )
     assert found.returncode == 0, found.stderr
     ui, engine = (int(word) for word in found.stdout.split())
-    assert engine == ui + launch.ENGINE_NICENESS
+    assert engine == nicer(ui, launch.ENGINE_NICENESS)
 
     assert not launch.can_fork()  # this process has loaded Textual or NumPy: spawned
     started = launch.start(report_niceness)
     try:
         assert started.replies.poll(60)
-        assert started.replies.recv() == os.nice(0) + launch.ENGINE_NICENESS
+        assert started.replies.recv() == nicer(os.nice(0), launch.ENGINE_NICENESS)
     finally:
         started.kill()
         started.process.join(10)
