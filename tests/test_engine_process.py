@@ -140,7 +140,8 @@ def report_niceness(requests: object, replies: mp.connection.Connection, log: ob
 
 
 #: A fresh interpreter (one thread, no Textual: the engine is forked, as the explorer's first
-#: is): prints its own niceness, then its engine's.
+#: is): prints its own niceness, then its engine's. Its entry is its own, :func:`report_niceness`
+#: again: importing this module would load Textual, and the engine would be spawned.
 FORKED_NICENESS = """
 import os, sys
 from tui.engine import launch
