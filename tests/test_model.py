@@ -170,15 +170,15 @@ async def test_the_form_composes_a_field_per_parameter_and_parses_each() -> None
     async with app.run_test(size=(60, 80)) as pilot:
         form = app.query_one(ParamsForm)
         widgets = {"flag": Checkbox, "choice": Select}
-        for record in PARAMETERS:
-            assert isinstance(form.query_one(f"#{record.name}"), widgets.get(record.kind, Input))
-        for record in PARAMETERS:
-            if record.kind in ("flag", "choice"):
-                continue
+        for record in PARAMETERS:  # (a field is made once the run uses it)
             form.query_one("#schedule", Select).value = schedule_using(record)
             form.query_one("#optimizer", Select).value = optimizer_using(record)
             if not record.for_loss(1):  # w2's start: a loss of two parameters reads it
                 form.query_one("#loss", Input).value = "w1**2 + w2**2"
+            await pilot.pause()
+            assert isinstance(form.query_one(f"#{record.name}"), widgets.get(record.kind, Input))
+            if record.kind in ("flag", "choice"):
+                continue
             form.query_one(f"#{record.name}", Input).value = SAMPLES[record.name][0]
             await pilot.pause()
             params = form.parse()
@@ -195,9 +195,9 @@ async def test_a_default_changed_in_the_table_is_the_forms_initial_value() -> No
     app = FormApp(Params(RunSpec(), SEED_LOSS), table)
     async with app.run_test(size=(60, 80)) as pilot:
         form = app.query_one(ParamsForm)
-        assert form.query_one("#alpha", Input).value == "0.25"
         form.query_one("#schedule", Select).value = "cosine"
         await pilot.pause()
+        assert form.query_one("#alpha", Input).value == "0.25"
         form.query_one("#steps", Input).value = "30"
         assert form.parse().spec.schedule == Schedule("cosine", steps=30.0, alpha=0.25)
 

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from textual.geometry import Size
 from textual.message import Message
 from textual.validation import ValidationResult, Validator
+from textual.widgets import Checkbox, Select
 
 from tui.app.keys import key
 from tui.app.widgets.ordered_input import OrderedInput
 from tui.engine.losses import LossError
 from tui.engine.spec import ParameterError
 from tui.i18n import msg, t
-from tui.model.parameters import PARAMETERS, by_name
+from tui.model.parameters import PARAMETERS, Parameter, by_name
 
 #: The table's records by field id.
 FIELDS = by_name(PARAMETERS)
@@ -118,3 +119,55 @@ class ParamInput(OrderedInput):
     def action_leave(self) -> None:
         """Ask to leave the fields (the screen decides where the focus goes)."""
         self.post_message(LeaveFields())
+
+
+def choice_widget(name: str, options: tuple[str, ...], value: str, tooltip: str) -> Select[str]:
+    """A drop-down of ``options`` titled ``name`` (the title goes on in ``on_mount``), each
+    shown in the current language (``choice.<option>``), its value the option's own name (the
+    one ``--schedule`` and ``--optimizer`` take)."""
+    select: Select[str] = Select(
+        [(t(f"choice.{option}"), option) for option in options],
+        value=value,
+        allow_blank=False,
+        id=name,
+    )
+    select.border_title = t(f"field.{name}")
+    select.tooltip = tooltip
+    return select
+
+
+def field_widget(
+    record: Parameter, value: str | bool, count: int, shown: bool
+) -> Checkbox | ParamInput:
+    """The text field or box of parameter ``record`` for a loss of ``count`` parameters,
+    holding ``value``. One the run does not use is made hidden and disabled, as the form would
+    leave it: disabling a mounted widget, or giving it a class, styles it again (Textual 8.2.8).
+    """
+    label = record.label_for(count)
+    title = t(label) if label else record.title_for(count)
+    widget: Checkbox | ParamInput
+    if record.kind == "flag":
+        ticked = bool(value)
+        # (Textual 8.2.8's ToggleButton gives a ticked box its class as it is made: ours has it
+        # from the start, as a field has its valid class.)
+        widget = Checkbox(
+            title, ticked, id=record.name, classes="-on" if ticked else None, disabled=not shown
+        )
+    else:
+        number = record.kind in ("number", "whole")
+        widget = ParamInput(
+            str(value),
+            id=record.name,
+            # Textual 8.2.8's Input validates its first value as it is made, and gives it the
+            # class of the result (a restyle each): a valid value's class from the start.
+            classes="-valid",
+            type="text",  # never "number": see the module's docstring
+            validators=[ParsedBy(record.parse, record.name, LABELS.get(record.name), number)],
+            validate_on=["changed"],
+            select_on_focus=False,
+            disabled=not shown,
+        )
+        widget.border_title = title
+        widget.tooltip = t("field.tip", title=t(record.label) if record.label else title)
+    widget.display = shown
+    return widget

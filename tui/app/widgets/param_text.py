@@ -1,7 +1,9 @@
-"""What the parameter pane's fields show for a set of parameters, and its error line's text."""
+"""What the parameter pane's fields show for a set of parameters, what they hold as typed, and
+its error line's text."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from tui.app.markup import escape
@@ -16,6 +18,15 @@ EXACT_TEXT = ("lr", "w0", "w2")
 #: The most characters of a field's message shown: a pasted page quoted whole would take
 #: seconds to lay out at every keystroke.
 MAX_MESSAGE = 200
+
+
+@dataclass(frozen=True)
+class Fields:
+    """What the form's widgets hold, valid or not, by id: to put back in a form made anew."""
+
+    texts: dict[str, str]
+    choices: dict[str, object]
+    boxes: dict[str, bool]
 
 
 def loss_count(text: str) -> int | None:

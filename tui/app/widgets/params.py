@@ -3,9 +3,10 @@
 The fields themselves are :mod:`~tui.app.widgets.param_field`'s (text fields checked by our own
 parsers, never Textual's ``type="number"``) and what they show is
 :mod:`~tui.app.widgets.param_text`'s. The fields a run does not use (another schedule's,
-another optimizer's, w2's start for a loss of w) are made hidden and disabled, as the form
-would leave them: none of them is styled again when the form first shows (see
-:meth:`ParamsForm._widget`).
+another optimizer's, w2's start for a loss of w) are not made until they show: the first
+frame makes, styles and lays out only the fields it shows (:meth:`ParamsForm._make`). What
+such a field holds is kept meanwhile, is read, set and saved as a made field's is, and is the
+text it shows once made.
 """
 
 from __future__ import annotations
@@ -25,8 +26,15 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Select, Sparkline, Static
 
 from tui.app.markup import escape
-from tui.app.widgets.param_field import FIELDS, LABELS, LeaveFields, ParamInput, ParsedBy
-from tui.app.widgets.param_text import error_text, flags, loss_count, params_values
+from tui.app.widgets.param_field import (
+    FIELDS,
+    LeaveFields,
+    ParamInput,
+    ParsedBy,
+    choice_widget,
+    field_widget,
+)
+from tui.app.widgets.param_text import Fields, error_text, flags, loss_count, params_values
 from tui.app.widgets.status import update_text
 from tui.engine.losses import LossError, parse_loss
 from tui.engine.result import RunResult
@@ -70,30 +78,6 @@ LAYOUT: tuple[tuple[str, ...], ...] = (
 )
 
 
-def _choice(name: str, options: tuple[str, ...], value: str, tooltip: str) -> Select[str]:
-    """A drop-down of ``options`` titled ``name`` (the title goes on in ``on_mount``), each
-    shown in the current language (``choice.<option>``), its value the option's own name (the
-    one ``--schedule`` and ``--optimizer`` take)."""
-    select: Select[str] = Select(
-        [(t(f"choice.{option}"), option) for option in options],
-        value=value,
-        allow_blank=False,
-        id=name,
-    )
-    select.border_title = t(f"field.{name}")
-    select.tooltip = tooltip
-    return select
-
-
-@dataclass(frozen=True)
-class Fields:
-    """What the form's widgets hold, valid or not, by id: to put back in a form made anew."""
-
-    texts: dict[str, str]
-    choices: dict[str, object]
-    boxes: dict[str, bool]
-
-
 class ParamsForm(VerticalScroll):
     """The fields; posts :class:`ParamsForm.Changed` for every valid edit, ``Invalid`` otherwise,
     and ``LeaveFields`` when the user leaves a field with escape."""
@@ -135,9 +119,16 @@ class ParamsForm(VerticalScroll):
         """The form's text fields, found once it is mounted (its fields are its own for its
         life: a new language composes a new form). Finding them walked the whole form at
         every nudge."""
+        self._made: dict[str, Widget] = {}
+        """The widgets made so far, by id: every field the run uses, the drop-downs, ..."""
+        self._held: dict[str, str | bool] = {}
+        """What each field not made yet holds (its text, or whether its box is ticked)."""
+        self._places: dict[str, tuple[Horizontal | None, tuple[str | Widget, ...]]] = {}
+        """Where each field not made yet goes: its row (None: the form) and what follows it."""
 
     def compose(self) -> ComposeResult:
-        """The fields as :data:`LAYOUT` places them, each titled in its border."""
+        """The fields as :data:`LAYOUT` places them, each titled in its border; a field the run
+        does not use is not made until it shows (:meth:`_make`)."""
         values = params_values(self._initial, self._table)
         spec = self._initial.spec
         staircase, cycle = flags(spec)
@@ -147,26 +138,82 @@ class ParamsForm(VerticalScroll):
             "staircase": staircase,
             "cycle": cycle,
         }
+        held: dict[str, str | bool] = {**values, "staircase": staircase, "cycle": cycle}
+        top: list[str | Widget] = []  # the form's own children in order
         for row in LAYOUT:
-            if len(row) == 1:
-                yield self._widget(row[0], values, chosen)
-                if row[0] == "lr-preview":
-                    yield Static("", id="lr-range")  # the preview's scale, under its bars
+            if len(row) > 1:
+                top.append(self._row(row, held, chosen))
                 continue
-            with Horizontal(classes="pair") as pair:
-                for name in row:
-                    yield self._widget(name, values, chosen)
-            shown = sum(self._shown(name, chosen) for name in row)
-            pair.display = shown > 0
-            if shown == 3:  # (given as it is made: a class given once mounted restyles it)
-                pair.add_class("-three")
+            top.append(row[0])
+            if row[0] == "lr-preview":
+                top.append(Static("", id="lr-range"))  # the preview's scale, under its bars
         placed = {name for row in LAYOUT for name in row}
-        for record in self._table:  # a parameter the layout does not place: a row of its own
-            if record.name not in placed:
-                yield self._widget(record.name, values, chosen)
-        yield Static("", id="field-error")
+        # A parameter the layout does not place: a row of its own.
+        top += [record.name for record in self._table if record.name not in placed]
+        top.append(Static("", id="field-error"))
+        for index, item in enumerate(top):
+            if not isinstance(item, str):
+                yield item
+            elif self._place(item, held, chosen, None, tuple(top[index + 1 :])):
+                yield self._made[item]
 
-    def _widget(self, name: str, values: dict[str, str], chosen: dict[str, object]) -> Widget:
+    def _row(
+        self, row: tuple[str, ...], held: dict[str, str | bool], chosen: dict[str, object]
+    ) -> Horizontal:
+        """A row of fields side by side, showing while one of them does."""
+        pair = Horizontal(classes="pair")
+        for index, name in enumerate(row):
+            if self._place(name, held, chosen, pair, row[index + 1 :]):
+                pair.compose_add_child(self._made[name])
+        shown = sum(self._shown(name, chosen) for name in row)
+        pair.display = shown > 0
+        if shown == 3:  # (given as it is made: a class given once mounted restyles it)
+            pair.add_class("-three")
+        return pair
+
+    def _place(
+        self,
+        name: str,
+        held: dict[str, str | bool],
+        chosen: dict[str, object],
+        row: Horizontal | None,
+        after: tuple[str | Widget, ...],
+    ) -> bool:
+        """Make the widget of ``name`` now (True) if it shows or is not a parameter's field;
+        else keep its value and its place (``row``, None for the form itself, and what follows
+        it there) for :meth:`_make`."""
+        record = self._fields.get(name)
+        if record is None or record.kind == "choice" or self._shown(name, chosen):
+            self._made[name] = self._widget(name, held.get(name, ""), chosen)
+            return True
+        self._held[name] = held[name]
+        self._places[name] = (row, after)
+        return False
+
+    def _make(self, name: str) -> Widget:
+        """The widget of field ``name``, made and mounted in its place if it was not yet, with
+        the value it holds, shown and enabled (:meth:`_sync_schedule` and :meth:`_sync_loss`
+        make a field as it first shows)."""
+        if name in self._made:
+            return self._made[name]
+        row, after = self._places.pop(name)
+        record = self._fields[name]
+        widget = field_widget(record, self._held.pop(name), self._count, shown=True)
+        self._made[name] = widget
+        made = [item if isinstance(item, Widget) else self._made.get(item) for item in after]
+        before = next((item for item in made if item is not None), None)
+        parent: Widget = self if row is None else row
+        if before is None:
+            parent.mount(widget)
+        else:
+            parent.mount(widget, before=before)
+        if isinstance(widget, ParamInput):
+            self._fit_to_loss(record, widget, self._count)
+            if self._inputs is not None:
+                self._inputs.append(widget)
+        return widget
+
+    def _widget(self, name: str, value: str | bool, chosen: dict[str, object]) -> Widget:
         """The widget of ``name``: a parameter's field, drop-down or box, or the formula or the
         rate's preview."""
         if name == "formula":
@@ -176,40 +223,9 @@ class ParamsForm(VerticalScroll):
             preview.tooltip = t("field.preview.tip")
             return preview
         record = self._fields[name]
-        label = record.label_for(self._count)
-        title = t(label) if label else record.title_for(self._count)
         if record.kind == "choice":
-            return _choice(name, record.choices, str(chosen[name]), t(f"field.{name}.tip"))
-        # A field the run does not use is made hidden and disabled, as _sync_schedule and
-        # _sync_loss would leave it: disabling a mounted widget, or giving it a class, styles it
-        # again (Textual 8.2.8), 14 times over at every start.
-        shown = self._shown(name, chosen)
-        widget: Checkbox | ParamInput
-        if record.kind == "flag":
-            ticked = bool(chosen[name])
-            # (Textual 8.2.8's ToggleButton gives a ticked box its class as it is made: ours
-            # has it from the start, as a field has its valid class.)
-            widget = Checkbox(
-                title, ticked, id=name, classes="-on" if ticked else None, disabled=not shown
-            )
-        else:
-            number = record.kind in ("number", "whole")
-            widget = ParamInput(
-                values[name],
-                id=name,
-                # Textual 8.2.8's Input validates its first value as it is made, and gives it
-                # the class of the result (a restyle each): a valid value's class from the start.
-                classes="-valid",
-                type="text",  # never "number": see the module's docstring
-                validators=[ParsedBy(record.parse, name, LABELS.get(name), number)],
-                validate_on=["changed"],
-                select_on_focus=False,
-                disabled=not shown,
-            )
-            widget.border_title = title
-            widget.tooltip = t("field.tip", title=t(record.label) if record.label else title)
-        widget.display = shown
-        return widget
+            return choice_widget(name, record.choices, str(chosen[name]), t(f"field.{name}.tip"))
+        return field_widget(record, value, self._count, self._shown(name, chosen))
 
     def _shown(self, name: str, chosen: dict[str, object]) -> bool:
         """Whether field ``name`` shows with the choices in ``chosen`` and the loss's count of
@@ -242,32 +258,53 @@ class ParamsForm(VerticalScroll):
     def set_params(self, params: Params) -> None:
         """Show ``params`` in the fields (their changes then run as typed ones do)."""
         for name, value in params_values(params, self._table).items():
-            field = self.query_one(f"#{name}", Input)
-            field.value = value
-            field.cursor_position = len(value)  # typing goes on after the new value
+            self._set(name, value)
         spec = params.spec
         self.query_one("#schedule", Select).value = spec.schedule_kind
         self.query_one("#optimizer", Select).value = spec.optimizer
         staircase, cycle = flags(spec)
-        self.query_one("#staircase", Checkbox).value = staircase
-        self.query_one("#cycle", Checkbox).value = cycle
+        self._set("staircase", staircase)
+        self._set("cycle", cycle)
 
     def fields(self) -> Fields:
         """What every field holds now, as typed (an invalid text too)."""
-        return Fields(
-            {w.id: w.value for w in self.query(Input) if w.id},
-            {w.id: w.value for w in self.query(Select) if w.id},
-            {w.id: w.value for w in self.query(Checkbox) if w.id},
-        )
+        texts = {w.id: w.value for w in self.query(Input) if w.id}
+        boxes = {w.id: w.value for w in self.query(Checkbox) if w.id}
+        for name, value in self._held.items():
+            if isinstance(value, bool):
+                boxes[name] = value
+            else:
+                texts[name] = value
+        return Fields(texts, {w.id: w.value for w in self.query(Select) if w.id}, boxes)
 
     def restore(self, fields: Fields) -> None:
         """Put back what :meth:`fields` gave (their changes then run as typed ones do)."""
         for name, text in fields.texts.items():
-            self.query_one(f"#{name}", Input).value = text
+            self._set(name, text, cursor=False)
         for name, choice in fields.choices.items():
             self.query_one(f"#{name}", Select).value = choice
         for name, box in fields.boxes.items():
-            self.query_one(f"#{name}", Checkbox).value = box
+            self._set(name, box)
+
+    def _set(self, name: str, value: str | bool, *, cursor: bool = True) -> None:
+        """Put ``value`` in field ``name``, made or not (typing goes on after it: ``cursor``)."""
+        widget = self._made.get(name)
+        if isinstance(widget, Checkbox):
+            widget.value = bool(value)
+        elif isinstance(widget, Input):
+            widget.value = str(value)
+            if cursor:
+                widget.cursor_position = len(widget.value)
+        elif name in self._held:
+            self._held[name] = value
+
+    def _value(self, name: str) -> object:
+        """What field ``name`` holds (made or not): its text, or whether its box is ticked."""
+        if name in self._held:
+            return self._held[name]
+        widget = self._made[name]
+        assert isinstance(widget, Input | Checkbox)
+        return widget.value
 
     def show_rates(self, result: RunResult) -> None:
         """Preview ``result``'s rate against step (thinned to the pane's width), with the range
@@ -297,17 +334,17 @@ class ParamsForm(VerticalScroll):
         optimizer = str(self.query_one("#optimizer", Select).value)
         values: dict[str, object] = {"schedule": kind, "optimizer": optimizer}
         beside: dict[str, Any] = {}  # the loss and tolerance (what the table reads is Any)
-        count = len(parse_loss(self.query_one("#loss", Input).value).params)
+        count = len(parse_loss(str(self._value("loss"))).params)
         for record in self._table:
             if record.kind == "choice" or not record.used(kind, optimizer):
                 continue
             if not record.for_loss(count):  # w2's start, for a loss of w
                 continue
             if record.kind == "flag":
-                values[record.name] = self.query_one(f"#{record.name}", Checkbox).value
+                values[record.name] = bool(self._value(record.name))
                 continue
             assert record.read is not None  # every text field has a reader
-            value = record.read(self.query_one(f"#{record.name}", Input).value)
+            value = record.read(str(self._value(record.name)))
             if record.home == "params":
                 beside[record.attribute] = value
             else:
@@ -318,9 +355,9 @@ class ParamsForm(VerticalScroll):
     def nudge(self, name: str, direction: int) -> None:
         """Move field ``name`` a notch up or down, if it holds a valid number."""
         rule = self._fields[name].nudge
-        if rule is None:
+        field = self._made.get(name)
+        if rule is None or not isinstance(field, Input):  # (a field not made cannot be nudged)
             return
-        field = self.query_one(f"#{name}", Input)
         try:
             value = parse_number(name, field.value)  # finite: never nan or inf from here on
         except ParameterError:
@@ -379,10 +416,15 @@ class ParamsForm(VerticalScroll):
         kind = str(self.query_one("#schedule", Select).value)
         optimizer = str(self.query_one("#optimizer", Select).value)
         for record in self._table:
-            if record.optional:
-                widget = self.query_one(f"#{record.name}")
-                widget.display = record.used(kind, optimizer)
-                widget.disabled = not widget.display
+            if not record.optional:
+                continue
+            used = record.used(kind, optimizer)
+            if record.name in self._made:
+                widget = self._made[record.name]
+                widget.display = used
+                widget.disabled = not used
+            elif used:
+                self._make(record.name)
         self._sync_rows()
 
     def _sync_rows(self) -> None:
@@ -398,24 +440,35 @@ class ParamsForm(VerticalScroll):
         or ``w1`` and ``w2``), titled for it; the values typed stay."""
         self._count = count
         for record in self._table:
-            if record.labels and record.kind not in ("flag", "choice"):
-                field = self.query_one(f"#{record.name}", Input)
-                field.border_title = t(record.label_for(count) or "")
-            if record.kind in ("flag", "choice") or record.label:
+            if record.kind in ("flag", "choice"):
                 continue
-            widget = self.query_one(f"#{record.name}", Input)
+            widget = self._made.get(record.name)
+            if widget is None:
+                if record.losses is not None and not record.optional and record.for_loss(count):
+                    self._make(record.name)  # (fitted to the loss as it is made)
+                continue
+            assert isinstance(widget, ParamInput)
             if record.losses is not None:
                 widget.display = record.for_loss(count)
                 widget.disabled = not widget.display
-            title = record.title_for(count)
-            if widget.border_title != title:
-                widget.border_title = title
-                widget.tooltip = t("field.tip", title=title)
-            for validator in widget.validators:
-                if isinstance(validator, ParsedBy):
-                    validator.shown = title if title != record.title else None
-                    validator.parse = functools.partial(record.parse, count=count)
+            self._fit_to_loss(record, widget, count)
         self._sync_rows()
+
+    def _fit_to_loss(self, record: Parameter, widget: ParamInput, count: int) -> None:
+        """Title field ``widget`` of ``record`` for a loss of ``count`` parameters, and have it
+        read its text for one (the values typed stay)."""
+        if record.labels:
+            widget.border_title = t(record.label_for(count) or "")
+        if record.label:
+            return
+        title = record.title_for(count)
+        if widget.border_title != title:
+            widget.border_title = title
+            widget.tooltip = t("field.tip", title=title)
+        for validator in widget.validators:
+            if isinstance(validator, ParsedBy):
+                validator.shown = title if title != record.title else None
+                validator.parse = functools.partial(record.parse, count=count)
 
     def _show_formula(self, spec: RunSpec) -> None:
         text = f"lr(s) = {formula(spec)}"
